@@ -1,0 +1,57 @@
+import { z } from 'zod'
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
+
+const routePattern = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._~\-/:[\]]*$/, 'a route starts with / and holds path segments or :params')
+
+/** Per-function config: `export const config` in JS or a `<name>.json` sidecar. Unknown keys are errors. */
+export const functionConfigSchema = z.strictObject({
+  route: z.union([routePattern, z.array(routePattern).min(1)]).optional(),
+  methods: z.array(z.enum(HTTP_METHODS)).min(1).optional(),
+  private: z.boolean().optional(),
+  schedule: z.string().min(1).optional(),
+  timeoutMs: z.number().int().min(1).max(900_000).optional(),
+  memoryMb: z.number().int().min(1).max(4096).optional(),
+  maxBodyBytes: z.number().int().min(0).max(1_073_741_824).optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are identifiers'), z.string()).optional(),
+  isolation: z.enum(['shared', 'request']).optional(),
+  handler: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'handler is an export name').optional(),
+  style: z.enum(['fetch', 'event', 'open-runtimes']).optional(),
+  concurrency: z.number().int().min(1).max(10_000).optional(),
+})
+
+export type FunctionConfig = z.infer<typeof functionConfigSchema>
+
+export const CONFIG_DEFAULTS = {
+  methods: [...HTTP_METHODS] as string[],
+  private: false,
+  timeoutMs: 10_000,
+  memoryMb: 128,
+  maxBodyBytes: 6_291_456,
+  env: {} as Record<string, string>,
+  isolation: 'shared' as 'shared' | 'request',
+  concurrency: 16,
+}
+
+export type ResolvedConfig = Omit<FunctionConfig, keyof typeof CONFIG_DEFAULTS | 'route'> &
+  typeof CONFIG_DEFAULTS
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+/** Validates raw config (from any source) and fills defaults; throws ConfigError with every problem. */
+export function resolveConfig(raw: unknown, source: string): ResolvedConfig & { route?: string[] } {
+  const parsed = functionConfigSchema.safeParse(raw ?? {})
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.length ? i.path.join('.') : '(config)'}: ${i.message}`)
+      .join('; ')
+    throw new ConfigError(`invalid config in ${source}: ${problems}`)
+  }
+  const { route, ...rest } = parsed.data
+  const resolved = { ...CONFIG_DEFAULTS, ...rest }
+  return route === undefined ? resolved : { ...resolved, route: Array.isArray(route) ? route : [route] }
+}

@@ -1,0 +1,74 @@
+/** Every failure the host answers carries one of these codes; HTTP status is mapped here only. */
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  FUNCTION_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  BODY_TOO_LARGE: 413,
+  FUNCTION_LOAD_FAILED: 500,
+  GUEST_ERROR: 500,
+  MEMORY_LIMIT: 500,
+  INTERNAL_ERROR: 500,
+  GUEST_BAD_RESPONSE: 502,
+  OVERLOADED: 503,
+  CPU_LIMIT: 504,
+} as const
+
+export type ErrorCode = keyof typeof ERROR_STATUS
+
+export interface ErrorBody {
+  code: number
+  message: string
+  error: ErrorCode
+  requestId: string
+  stack?: string
+}
+
+export interface FnhostErrorOptions {
+  cause?: unknown
+  /** The guest's own stack trace (never a host stack), shown to the caller. */
+  guestStack?: string
+  /** Seconds, sent as Retry-After (OVERLOADED). */
+  retryAfterS?: number
+}
+
+export class FnhostError extends Error {
+  override readonly name = 'FnhostError'
+  readonly code: ErrorCode
+  readonly guestStack?: string
+  readonly retryAfterS?: number
+
+  constructor(code: ErrorCode, message: string, options: FnhostErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.guestStack = options.guestStack
+    this.retryAfterS = options.retryAfterS
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code]
+  }
+}
+
+export function isFnhostError(e: unknown): e is FnhostError {
+  return e instanceof FnhostError
+}
+
+/** Anything thrown becomes an FnhostError; unknown failures are internal and say nothing of the host. */
+export function toFnhostError(e: unknown): FnhostError {
+  if (isFnhostError(e)) return e
+  return new FnhostError('INTERNAL_ERROR', 'internal error in the function host', { cause: e })
+}
+
+export function errorBody(err: FnhostError, requestId: string): ErrorBody {
+  const body: ErrorBody = { code: err.status, message: err.message, error: err.code, requestId }
+  if (err.guestStack) body.stack = err.guestStack
+  return body
+}
+
+export function errorResponse(err: FnhostError, requestId: string): Response {
+  const headers: Record<string, string> = { 'x-request-id': requestId }
+  if (err.retryAfterS !== undefined) headers['retry-after'] = String(err.retryAfterS)
+  return Response.json(errorBody(err, requestId), { status: err.status, headers })
+}

@@ -1,0 +1,19 @@
+import type { ResolvedConfig } from './config.js'
+
+export type SandboxKind = 'quickjs' | 'wasi' | 'micro'
+
+/** One function as the registry found it: everything a sandbox needs to load it, as plain data. */
+export interface FunctionSpec {
+  /** Path below the functions folder without extension, '/'-separated: 'api/users'. */
+  name: string
+  /** Absolute path of the source file. */
+  file: string
+  kind: SandboxKind
+  /** Route patterns ('/users/:id'), most specific handled by the router. */
+  routes: string[]
+  config: ResolvedConfig
+  /** The bytes being served: a swap replaces the spec, so a running version never changes under a request. */
+  source: Uint8Array
+  /** Content hash of source + config: equal versions need no reload. */
+  version: string
+}
