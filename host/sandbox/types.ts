@@ -38,3 +38,6 @@ export interface SandboxDriver {
   inspect(file: string, bytes: Uint8Array): Promise<InspectResult>
   load(spec: FunctionSpec): Promise<LoadedFunction>
 }
+
+/** How the registry gets a runnable function: in-process (`loadInProcess`) or through the worker pool. */
+export type FunctionLoader = (spec: FunctionSpec) => Promise<LoadedFunction>
