@@ -31,6 +31,8 @@ export interface FnhostErrorOptions {
   guestStack?: string
   /** Seconds, sent as Retry-After (OVERLOADED). */
   retryAfterS?: number
+  /** Extra response headers, e.g. Allow on METHOD_NOT_ALLOWED. */
+  headers?: Record<string, string>
 }
 
 export class FnhostError extends Error {
@@ -38,12 +40,14 @@ export class FnhostError extends Error {
   readonly code: ErrorCode
   readonly guestStack?: string
   readonly retryAfterS?: number
+  readonly headers?: Record<string, string>
 
   constructor(code: ErrorCode, message: string, options: FnhostErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.guestStack = options.guestStack
     this.retryAfterS = options.retryAfterS
+    this.headers = options.headers
   }
 
   get status(): number {
@@ -68,7 +72,7 @@ export function errorBody(err: FnhostError, requestId: string): ErrorBody {
 }
 
 export function errorResponse(err: FnhostError, requestId: string): Response {
-  const headers: Record<string, string> = { 'x-request-id': requestId }
+  const headers: Record<string, string> = { ...err.headers, 'x-request-id': requestId }
   if (err.retryAfterS !== undefined) headers['retry-after'] = String(err.retryAfterS)
   return Response.json(errorBody(err, requestId), { status: err.status, headers })
 }

@@ -1,0 +1,60 @@
+import { Hono } from 'hono'
+import { requestId } from 'hono/request-id'
+import { errorResponse, FnhostError, toFnhostError } from './errors.js'
+import { dispatcher } from './http/dispatch.js'
+import { createLogger, type Logger } from './observe/log.js'
+import type { Registry } from './registry/registry.js'
+
+export interface AppOptions {
+  registry: Registry
+  logger?: Logger
+  /** One log line per request (method, path, status, time). */
+  accessLog?: boolean
+}
+
+type Env = { Variables: { requestId: string; fn: string } }
+
+export function createApp(options: AppOptions): Hono<Env> {
+  const { registry } = options
+  const logger = options.logger ?? createLogger()
+  const startedAt = Date.now()
+  const app = new Hono<Env>()
+
+  app.use(requestId({ headerName: 'x-request-id', limitLength: 128 }))
+
+  if (options.accessLog) {
+    app.use(async (c, next) => {
+      const start = performance.now()
+      await next()
+      const ms = (performance.now() - start).toFixed(1)
+      logger.info(`${c.req.method} ${c.req.path} ${c.res.status} ${ms}ms`, {
+        fn: c.get('fn'),
+        requestId: c.get('requestId'),
+      })
+    })
+  }
+
+  app.get('/_fnhost/health', (c) =>
+    c.json({
+      status: 'ok',
+      functions: registry.list().length,
+      uptimeS: Math.round((Date.now() - startedAt) / 1000),
+    }),
+  )
+  app.all('/_fnhost/*', (c) => {
+    throw new FnhostError('FUNCTION_NOT_FOUND', `no host endpoint at ${c.req.path}`)
+  })
+  app.all('*', dispatcher(registry, logger))
+
+  app.onError((e, c) => {
+    const err = toFnhostError(e)
+    const id = c.get('requestId') ?? crypto.randomUUID()
+    if (err.code === 'INTERNAL_ERROR') logger.error(`internal error: ${describe(e)}`, { requestId: id })
+    return errorResponse(err, id)
+  })
+  return app
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e)
+}

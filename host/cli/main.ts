@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { packageRoot } from '../paths.js'
+
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }
+
+const commands: Record<string, Command> = {
+  serve: { summary: 'serve a folder of functions over HTTP', load: () => import('./serve.js') },
+  invoke: { summary: 'run one function once and print its response', load: () => import('./invoke.js') },
+  build: { summary: 'compile the C handlers in a folder to .wasm', load: () => import('./build.js') },
+  new: { summary: 'write a starter handler', load: () => import('./new.js') },
+}
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  return `usage: fnhost <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nfnhost <command> --help for a command's options`
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === '--version' || name === '-v') {
+    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }
+    process.stdout.write(pkg.version + '\n')
+    return 0
+  }
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n')
+    return name === undefined ? 2 : 0
+  }
+  const command = commands[name]
+  if (!command) {
+    process.stderr.write(`fnhost: unknown command '${name}'\n\n${usage()}\n`)
+    return 2
+  }
+  return (await command.load()).run(rest)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (e: unknown) => {
+    process.stderr.write(`fnhost: ${e instanceof Error ? e.message : String(e)}\n`)
+    process.exitCode = 1
+  },
+)

@@ -1,0 +1,60 @@
+import type { Context } from 'hono'
+import { FnhostError } from '../errors.js'
+import { invocationLog, type Logger } from '../observe/log.js'
+import type { Registry } from '../registry/registry.js'
+import { PathError, pathSegments } from '../registry/routes.js'
+import { readBody } from './body.js'
+
+function allowedMethods(methods: string[]): string[] {
+  return methods.includes('GET') && !methods.includes('HEAD') ? [...methods, 'HEAD'] : methods
+}
+
+/** Routes one request to its function: match, method filter, body limit, invoke under the deadline. */
+export function dispatcher(registry: Registry, logger: Logger) {
+  return async (c: Context): Promise<Response> => {
+    const requestId = c.get('requestId') as string
+    const url = new URL(c.req.url)
+    let segments: string[]
+    try {
+      segments = pathSegments(url.pathname)
+    } catch (e) {
+      if (e instanceof PathError) throw new FnhostError('BAD_REQUEST', e.message)
+      throw e
+    }
+    const match = registry.match(segments)
+    if (!match) throw new FnhostError('FUNCTION_NOT_FOUND', `no function serves ${url.pathname}`)
+    const slot = match.target
+    const spec = slot.spec
+    let guestRequest = c.req.raw
+    if (spec) {
+      const allowed = allowedMethods(spec.config.methods)
+      if (!allowed.includes(c.req.method)) {
+        throw new FnhostError(
+          'METHOD_NOT_ALLOWED',
+          `${c.req.method} is not allowed on ${match.pattern}; allowed: ${allowed.join(', ')}`,
+          { headers: { allow: allowed.join(', ') } },
+        )
+      }
+      const body = await readBody(c.req.raw, spec.config.maxBodyBytes)
+      guestRequest = new Request(url, {
+        method: c.req.method,
+        headers: c.req.raw.headers,
+        body,
+        signal: c.req.raw.signal,
+      })
+    }
+    const fn = spec?.name ?? slot.name
+    const log = invocationLog(logger, { fn, requestId })
+    const res = await slot.run(registry.loader, (f) =>
+      f.invoke(guestRequest, {
+        deadline: Date.now() + (spec?.config.timeoutMs ?? 0),
+        signal: c.req.raw.signal,
+        requestId,
+        params: match.params,
+        log,
+      }),
+    )
+    c.set('fn', fn)
+    return res
+  }
+}

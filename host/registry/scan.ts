@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { extname, relative, sep } from 'node:path'
+import { resolveConfig } from '../config.js'
+import { detectDriver } from '../sandbox/index.js'
+import type { FunctionSpec } from '../types.js'
+import { sidecarOf } from './files.js'
+import { routeFromPath } from './routes.js'
+
+/** A file that is a function but could not be loaded: it keeps its route and answers 500 with the reason. */
+export interface LoadFailure {
+  name: string
+  file: string
+  routes: string[]
+  reason: string
+}
+
+export type ScanOutcome = { spec: FunctionSpec } | { failure: LoadFailure }
+
+/** Largest function file read; bigger ones fail to load without being read whole. */
+export const MAX_FUNCTION_BYTES = 64 * 1024 * 1024
+
+function toPosix(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/')
+}
+
+async function readSidecar(file: string): Promise<unknown> {
+  const path = sidecarOf(file)
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw e
+  }
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw new Error(`${relativeName(path)}: not valid JSON (${(e as Error).message})`, { cause: e })
+  }
+}
+
+function relativeName(path: string): string {
+  return path.split(sep).slice(-2).join('/')
+}
+
+/** Reads one function file (and its sidecar) into a spec, or the reason it cannot be served. */
+export async function scanFile(dir: string, file: string): Promise<ScanOutcome> {
+  const rel = toPosix(relative(dir, file))
+  const name = rel.slice(0, rel.length - extname(rel).length)
+  const defaultRoutes = [routeFromPath(rel)]
+  const fail = (reason: string, routes = defaultRoutes): ScanOutcome => ({
+    failure: { name, file, routes, reason },
+  })
+  try {
+    const sidecar = await readSidecar(file)
+    let routes = defaultRoutes
+    if (sidecar !== undefined) {
+      const fromSidecar = resolveConfig(sidecar, `${name}.json`)
+      if (fromSidecar.route) routes = fromSidecar.route
+    }
+    const bytes = new Uint8Array(await readFile(file))
+    if (bytes.byteLength > MAX_FUNCTION_BYTES)
+      return fail(`${rel} is ${bytes.byteLength} bytes; the limit is ${MAX_FUNCTION_BYTES}`, routes)
+    const driver = detectDriver(file, bytes)
+    const inspected = await driver.inspect(file, bytes)
+    if (sidecar !== undefined && inspected.config !== undefined)
+      return fail(`${rel} declares its config both in the source and in ${name}.json; keep one`)
+    const { route, ...config } = resolveConfig(
+      sidecar ?? inspected.config,
+      sidecar === undefined ? rel : `${name}.json`,
+    )
+    const version = createHash('sha256')
+      .update(bytes)
+      .update(JSON.stringify({ route, config }))
+      .digest('hex')
+      .slice(0, 16)
+    return {
+      spec: { name, file, kind: driver.kind, routes: route ?? defaultRoutes, config, source: bytes, version },
+    }
+  } catch (e) {
+    return fail((e as Error).message)
+  }
+}
