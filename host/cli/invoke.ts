@@ -45,6 +45,9 @@ export function run(argv: string[]): Promise<number> {
     }
     const [target] = positionals
     if (target === undefined || positionals.length > 1) throw new UsageError('invoke takes one function file')
+    const headers = headerPairs(values.header ?? [])
+    if (values.path !== undefined && !values.path.startsWith('/'))
+      throw new UsageError(`--path must start with /, got '${values.path}'`)
     const file = resolve(target)
     const outcome = await scanFile(dirname(file), file)
     if ('failure' in outcome) {
@@ -53,13 +56,12 @@ export function run(argv: string[]): Promise<number> {
     }
     const { spec } = outcome
     const path = values.path ?? spec.routes[0] ?? '/'
-    if (!path.startsWith('/')) throw new UsageError(`--path must start with /, got '${path}'`)
     const body = await requestBody(values.data)
     const method = values.request ?? (body === undefined ? 'GET' : 'POST')
     const requestId = crypto.randomUUID()
     const req = new Request(new URL(path, 'http://localhost'), {
       method,
-      headers: headerPairs(values.header ?? []),
+      headers,
       body: method === 'GET' || method === 'HEAD' ? undefined : body,
     })
     const router = new Router(spec.routes.map((r): [string, true] => [r, true]))

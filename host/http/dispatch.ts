@@ -27,6 +27,13 @@ export function dispatcher(registry: Registry, logger: Logger) {
     const spec = slot.spec
     let guestRequest = c.req.raw
     if (spec) {
+      // Fail closed: a function marked private is never served without the JWT check that guards it.
+      if (spec.config.private)
+        throw new FnhostError(
+          'UNAUTHORIZED',
+          `${match.pattern} is a private function and this host has no JWT verification configured`,
+          { headers: { 'www-authenticate': 'Bearer' } },
+        )
       const allowed = allowedMethods(spec.config.methods)
       if (!allowed.includes(c.req.method)) {
         throw new FnhostError(
@@ -55,6 +62,18 @@ export function dispatcher(registry: Registry, logger: Logger) {
       }),
     )
     c.set('fn', fn)
+    return withRequestId(res, requestId)
+  }
+}
+
+/** Guest responses may carry immutable headers (e.g. a proxied fetch response): copy when needed. */
+function withRequestId(res: Response, requestId: string): Response {
+  try {
+    res.headers.set('x-request-id', requestId)
     return res
+  } catch {
+    const copy = new Response(res.body, res)
+    copy.headers.set('x-request-id', requestId)
+    return copy
   }
 }

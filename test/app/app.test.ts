@@ -16,6 +16,7 @@ export default { fetch: () => new Response('custom') }`,
   'twice.js': `export const config = { timeoutMs: 5 }
 export default { fetch: () => new Response('x') }`,
   'twice.json': '{}',
+  'secret.js': `export const config = { private: true }\nexport default { fetch: () => new Response('secret') }`,
   '_private.js': `export default { fetch: () => new Response('private') }`,
   'notes.json': '{"not":"a sidecar"}',
 }
@@ -138,8 +139,16 @@ describe.each(transports)('the app via %s', (transport) => {
     for (const path of ['/../_private', '/hello/../_private', '/%2e%2e/_private', '/../../etc/passwd']) {
       const res = await call(path)
       expect(res.status, path).toBe(404)
-      expect(await res.text()).not.toMatch(/private/)
+      expectError(await json(res), 404, 'FUNCTION_NOT_FOUND')
     }
+  })
+
+  it('never serves a private function without JWT verification', async () => {
+    const { call } = await start()
+    const res = await call('/secret')
+    expect(res.status).toBe(401)
+    expect(res.headers.get('www-authenticate')).toBe('Bearer')
+    expectError(await json(res), 401, 'UNAUTHORIZED')
   })
 
   it('answers GET /_fnhost/health', async () => {
@@ -147,7 +156,7 @@ describe.each(transports)('the app via %s', (transport) => {
     const res = await call('/_fnhost/health')
     expect(res.status).toBe(200)
     const body = await json(res)
-    expect(body).toMatchObject({ status: 'ok', functions: 8 })
+    expect(body).toMatchObject({ status: 'ok', functions: 9 })
     expect(typeof body.uptimeS).toBe('number')
   })
 })
