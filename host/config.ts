@@ -31,10 +31,13 @@ export const CONFIG_DEFAULTS = {
   memoryMb: 128,
   maxBodyBytes: 6_291_456,
   env: {} as Record<string, string>,
-  isolation: 'shared' as 'shared' | 'request',
   concurrency: 16,
 }
 
+/**
+ * Config with defaults filled in. `isolation` has no default here: unset, each driver applies its
+ * own (QuickJS reuses one sandbox, wasm runs a fresh instance per request).
+ */
 export type ResolvedConfig = Omit<FunctionConfig, keyof typeof CONFIG_DEFAULTS | 'route'> &
   typeof CONFIG_DEFAULTS
 

@@ -1,0 +1,6 @@
+// Never returns: the QuickJS interrupt handler (the soft CPU limit) must stop it at its deadline.
+export default {
+  fetch() {
+    for (;;);
+  },
+}

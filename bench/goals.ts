@@ -1,0 +1,110 @@
+import type { ColdStartResult } from './scenarios/cold-start.js'
+import type { DensityResult } from './scenarios/density.js'
+import type { LimitsResult } from './scenarios/limits.js'
+import type { ThroughputResult } from './scenarios/throughput.js'
+
+export interface Measured {
+  scenarios: ThroughputResult[]
+  coldStart?: ColdStartResult
+  density?: DensityResult
+  limits?: LimitsResult
+}
+
+export interface GoalStatus {
+  goal: string
+  /** The figure the goal is judged on, or null when this run did not measure it. */
+  value: number | null
+  unit: string
+  target: string
+  met: boolean | null
+}
+
+interface Goal {
+  goal: string
+  unit: string
+  target: string
+  value(m: Measured): number | undefined
+  met(value: number): boolean
+}
+
+const scenario = (m: Measured, name: string) => m.scenarios.find((s) => s.name === name)
+
+/** The targets of issue #5, each judged on one figure of the run. */
+const GOALS: Goal[] = [
+  {
+    goal: 'js-trivial requests/s vs baseline',
+    unit: 'x',
+    target: '>= 0.35',
+    value: (m) => scenario(m, 'js-trivial')?.ratioToBaseline,
+    met: (v) => v >= 0.35,
+  },
+  {
+    goal: 'js-trivial p99 at 50 connections',
+    unit: 'ms',
+    target: '<= 10',
+    value: (m) => scenario(m, 'js-trivial')?.p99Ms,
+    met: (v) => v <= 10,
+  },
+  {
+    goal: 'wagi-c requests/s vs baseline',
+    unit: 'x',
+    target: '>= 0.35',
+    value: (m) => scenario(m, 'wagi-c')?.ratioToBaseline,
+    met: (v) => v >= 0.35,
+  },
+  {
+    goal: 'fnmicro requests/s vs baseline',
+    unit: 'x',
+    target: '>= 0.5',
+    value: (m) => scenario(m, 'fnmicro')?.ratioToBaseline,
+    met: (v) => v >= 0.5,
+  },
+  {
+    goal: 'new JS file served after write (median)',
+    unit: 'ms',
+    target: '<= 50',
+    value: (m) => m.coldStart?.newFileToFirst200.medianMs,
+    met: (v) => v <= 50,
+  },
+  {
+    goal: 'first-request penalty (median)',
+    unit: 'ms',
+    target: '<= 10',
+    value: (m) => m.coldStart?.firstRequestPenaltyMs,
+    met: (v) => v <= 10,
+  },
+  {
+    goal: 'RSS with 1,000 idle JS functions',
+    unit: 'MiB',
+    target: '<= 1024',
+    value: (m) => m.density?.points.find((p) => p.functions === 1000)?.loadedRssMiB,
+    met: (v) => v <= 1024,
+  },
+  {
+    goal: 'soft CPU-limit overshoot p99',
+    unit: 'ms',
+    target: '<= 10',
+    value: (m) => m.limits?.softOvershoot.p99Ms,
+    met: (v) => v <= 10,
+  },
+  {
+    goal: 'hard-kill overshoot p99',
+    unit: 'ms',
+    target: '<= 100',
+    value: (m) => m.limits?.hardKillOvershoot.p99Ms,
+    met: (v) => v <= 100,
+  },
+]
+
+export function judgeGoals(m: Measured): GoalStatus[] {
+  return GOALS.map((g) => {
+    const value = g.value(m)
+    return {
+      goal: g.goal,
+      unit: g.unit,
+      target: g.target,
+      value: value ?? null,
+      met: value === undefined ? null : g.met(value),
+    }
+  })
+}

@@ -1,0 +1,35 @@
+import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os'
+
+export interface Machine {
+  cores: number
+  cpuModel: string
+  node: string
+  v8: string
+  os: string
+  memoryGiB: number
+  /** 1-minute load average when the run started: other work on the machine distorts every figure. */
+  loadAverage1m: number
+  loadGenerator: string
+  /** Worker threads `fnhost serve` runs by default here (one per core). */
+  fnhostWorkers: number
+  date: string
+}
+
+export function describeMachine(loadGenerator: string): Machine {
+  return {
+    cores: availableParallelism(),
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    v8: process.versions.v8,
+    os: `${process.platform} ${release()} ${process.arch}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    loadAverage1m: Math.round((loadavg()[0] as number) * 100) / 100,
+    loadGenerator,
+    fnhostWorkers: availableParallelism(),
+    date: new Date().toISOString(),
+  }
+}
+
+export function machineLine(m: Machine): string {
+  return `${m.date.slice(0, 10)} · ${m.cores} cores (${m.cpuModel}) · ${m.memoryGiB} GiB · Node ${m.node} · ${m.os} · load ${m.loadAverage1m} · ${m.loadGenerator}`
+}

@@ -1,0 +1,153 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { GoalStatus } from './goals.js'
+import { machineLine, type Machine } from './machine.js'
+import { PUBLISHED } from './published.js'
+import type { ColdStartResult } from './scenarios/cold-start.js'
+import type { DensityResult } from './scenarios/density.js'
+import type { LimitsResult } from './scenarios/limits.js'
+import type { OverheadResult } from './scenarios/overhead.js'
+import type { ThroughputResult } from './scenarios/throughput.js'
+import type { Settings } from './settings.js'
+import type { Summary } from './stats.js'
+
+export interface Report {
+  machine: Machine
+  settings: Settings & { quick: boolean }
+  published: typeof PUBLISHED
+  scenarios: ThroughputResult[]
+  coldStart?: ColdStartResult
+  density?: DensityResult
+  overhead?: OverheadResult
+  limits?: LimitsResult
+  goals: GoalStatus[]
+  /** Scenarios that could not run, with why; their goals stay unjudged. */
+  failed: { name: string; reason: string }[]
+}
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map(String))]
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)))
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join('  ')
+  return cells.map(line).join('\n')
+}
+
+const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '-')
+const thousands = (x: number) => Math.round(x).toLocaleString('en-US')
+
+function summaryRow(name: string, s: Summary): (string | number)[] {
+  return [name, s.n, fixed(s.medianMs, 1), fixed(s.p90Ms, 1), fixed(s.p99Ms, 1), fixed(s.maxMs, 1)]
+}
+
+function throughputSection(r: Report): string {
+  const rows = r.scenarios.map((s) => [
+    s.name,
+    thousands(s.rps),
+    fixed(s.p50Ms, 2),
+    fixed(s.p99Ms, 2),
+    s.errors,
+    fixed(s.ratioToBaseline, 3),
+    fixed(s.rssMiB, 0),
+  ])
+  const { connections, threads, warmupS, durationS } = r.settings
+  return [
+    `Throughput over HTTP (wrk -t${threads} -c${connections}, ${warmupS} s warm-up, ${durationS} s timed, every scenario)`,
+    table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'x baseline', 'RSS MiB'], rows),
+  ].join('\n')
+}
+
+function publishedSection(): string {
+  const { isere, wasmtimeServe, spin } = PUBLISHED
+  return [
+    'Published figures (other machines and settings: compare ratios, not absolute numbers)',
+    `  isère QuickJS vs Node 20: ${isere.quickjsRps} / ${thousands(isere.node20Rps)} req/s = ${fixed(isere.ratio, 4)}x baseline (${isere.settings}; ${isere.source})`,
+    `  wasmtime serve hello world: ~${thousands(wasmtimeServe.rpsLow)}-${thousands(wasmtimeServe.rpsHigh)} req/s (${wasmtimeServe.source})`,
+    `  Spin no-op request: ~${spin.latencyUs} µs (${spin.source})`,
+  ].join('\n')
+}
+
+function coldStartSection(c: ColdStartResult): string {
+  return [
+    'Cold start (ms)',
+    table(
+      ['measure', 'n', 'median', 'p90', 'p99', 'max'],
+      [
+        summaryRow('new file written -> first 200', c.newFileToFirst200),
+        summaryRow('first request of a just-listed function', c.firstRequest),
+        summaryRow('warm request (median of 10 each)', c.warmRequest),
+        summaryRow('process start -> first 200', c.processStartToFirst200),
+      ],
+    ),
+    `first-request penalty (median first - median warm): ${fixed(c.firstRequestPenaltyMs, 2)} ms`,
+  ].join('\n')
+}
+
+function densitySection(d: DensityResult): string {
+  return [
+    'Density (RSS of fnhost serve, MiB)',
+    table(
+      ['idle JS functions', 'started', 'all loaded'],
+      d.points.map((p) => [p.functions, fixed(p.startedRssMiB, 1), fixed(p.loadedRssMiB, 1)]),
+    ),
+    `RSS per loaded function: ${fixed(d.perFunctionKiB, 1)} KiB`,
+  ].join('\n')
+}
+
+function overheadSection(o: OverheadResult): string {
+  const rows = [o.floor, ...o.drivers].map((d) => [
+    d.name,
+    fixed(d.meanUs, 1),
+    fixed(d.p50Us, 1),
+    fixed(d.p99Us, 1),
+    fixed(d.overheadUs, 1),
+  ])
+  return [
+    `Sandbox overhead per call, no HTTP (driver invoke in a loop, ${o.calls} calls, µs)`,
+    table(['driver', 'mean', 'p50', 'p99', 'over floor'], rows),
+  ].join('\n')
+}
+
+function limitsSection(l: LimitsResult): string {
+  return [
+    `Limits: answer time past a ${l.timeoutMs} ms CPU limit (ms)`,
+    table(
+      ['limit', 'n', 'median', 'p90', 'p99', 'max'],
+      [
+        summaryRow('soft (QuickJS interrupt)', l.softOvershoot),
+        summaryRow('hard kill (wasm loop, watchdog)', l.hardKillOvershoot),
+      ],
+    ),
+  ].join('\n')
+}
+
+function goalsSection(goals: GoalStatus[]): string {
+  const rows = goals.map((g) => [
+    g.met === null ? 'n/a' : g.met ? 'MET' : 'MISSED',
+    g.goal,
+    g.value === null ? '-' : `${fixed(g.value, g.unit === 'x' ? 3 : 1)} ${g.unit}`,
+    `${g.target} ${g.unit}`,
+  ])
+  return ['Goals', table(['status', 'goal', 'value', 'target'], rows)].join('\n')
+}
+
+/** The human-readable report: every figure of the JSON, as tables. */
+export function formatReport(r: Report): string {
+  const parts = [`fnhost bench${r.settings.quick ? ' (--quick)' : ''} · ${machineLine(r.machine)}`]
+  if (r.scenarios.length) parts.push(throughputSection(r), publishedSection())
+  if (r.coldStart) parts.push(coldStartSection(r.coldStart))
+  if (r.density) parts.push(densitySection(r.density))
+  if (r.overhead) parts.push(overheadSection(r.overhead))
+  if (r.limits) parts.push(limitsSection(r.limits))
+  parts.push(goalsSection(r.goals))
+  if (r.failed.length)
+    parts.push(['Failed', ...r.failed.map((f) => `  ${f.name}: ${f.reason}`)].join('\n'))
+  return parts.join('\n\n') + '\n'
+}
+
+export async function writeJson(path: string, r: Report): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(path, JSON.stringify(r, null, 2) + '\n')
+}

@@ -1,0 +1,129 @@
+import { loadavg } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { packageRoot } from '../host/paths.js'
+import { workspace, type Workspace } from './fixtures.js'
+import { judgeGoals } from './goals.js'
+import { loadGeneratorVersion } from './load.js'
+import { describeMachine } from './machine.js'
+import { PUBLISHED } from './published.js'
+import { formatReport, writeJson, type Report } from './report.js'
+import { measureColdStart } from './scenarios/cold-start.js'
+import { measureDensity } from './scenarios/density.js'
+import { measureLimits } from './scenarios/limits.js'
+import { measureOverhead } from './scenarios/overhead.js'
+import {
+  measureThroughput,
+  THROUGHPUT_NAMES,
+  throughputScenarios,
+  type ThroughputName,
+  type ThroughputResult,
+} from './scenarios/throughput.js'
+import { FULL, QUICK } from './settings.js'
+
+const OTHER_NAMES = ['cold-start', 'density', 'overhead', 'limits'] as const
+const ALL_NAMES: readonly string[] = [...THROUGHPUT_NAMES, ...OTHER_NAMES]
+
+const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>]... [--json <file>]
+  --quick        short runs (under 2 minutes in all)
+  --only <name>  run only this scenario (repeat or comma-separate; throughput ones also run the baseline)
+  --json <file>  where to write the JSON (default .bench-out/bench.json)
+scenarios: ${ALL_NAMES.join(', ')}`
+
+function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`)
+}
+
+async function main(): Promise<number> {
+  let values
+  try {
+    values = parseArgs({
+      options: {
+        quick: { type: 'boolean' },
+        only: { type: 'string', multiple: true },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n${USAGE}\n`)
+    return 2
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n')
+    return 0
+  }
+  const only = (values.only ?? []).flatMap((o) => o.split(',')).filter(Boolean)
+  const unknown = only.filter((o) => !ALL_NAMES.includes(o))
+  if (unknown.length) {
+    process.stderr.write(`bench: unknown scenario ${unknown.join(', ')}\n${USAGE}\n`)
+    return 2
+  }
+  const wanted = (name: string) => only.length === 0 || only.includes(name)
+  const settings = values.quick ? QUICK : FULL
+  const jsonPath = resolve(values.json ?? join(packageRoot, '.bench-out', 'bench.json'))
+
+  let throughput = THROUGHPUT_NAMES.filter(wanted)
+  // A ratio needs the ceiling measured in the same run.
+  if (throughput.length && !throughput.includes('baseline'))
+    throughput = ['baseline', ...throughput]
+  const generator = throughput.length ? await loadGeneratorVersion() : 'none'
+  const machine = describeMachine(generator)
+  if ((loadavg()[0] as number) > machine.cores / 2)
+    progress(
+      `load average is ${machine.loadAverage1m} on ${machine.cores} cores: other work will distort the figures`,
+    )
+
+  const report: Report = {
+    machine,
+    settings: { ...settings, quick: values.quick ?? false },
+    published: PUBLISHED,
+    scenarios: [],
+    goals: [],
+    failed: [],
+  }
+  const attempt = async <T>(name: string, body: () => Promise<T>): Promise<T | undefined> => {
+    progress(name)
+    try {
+      return await body()
+    } catch (e) {
+      const reason = (e as Error).message.split('\n').slice(0, 4).join(' | ')
+      progress(`${name} failed: ${reason}`)
+      report.failed.push({ name, reason })
+      return undefined
+    }
+  }
+
+  await using ws: Workspace = await workspace()
+  const measured: Omit<ThroughputResult, 'ratioToBaseline'>[] = []
+  for (const name of throughput as ThroughputName[]) {
+    const r = await attempt(name, () => measureThroughput(throughputScenarios[name], ws, settings))
+    if (r) measured.push(r)
+  }
+  const baselineRps = measured.find((m) => m.name === 'baseline')?.rps ?? Number.NaN
+  report.scenarios = measured.map((m) => ({ ...m, ratioToBaseline: m.rps / baselineRps }))
+  if (wanted('cold-start'))
+    report.coldStart = await attempt('cold-start', () => measureColdStart(ws, settings))
+  if (wanted('density'))
+    report.density = await attempt('density', () => measureDensity(ws, settings))
+  if (wanted('overhead'))
+    report.overhead = await attempt('overhead', () => measureOverhead(ws, settings))
+  if (wanted('limits')) report.limits = await attempt('limits', () => measureLimits(ws, settings))
+  report.goals = judgeGoals(report)
+
+  process.stdout.write(formatReport(report))
+  await writeJson(jsonPath, report)
+  process.stdout.write(`\nJSON written to ${jsonPath}\n`)
+  return report.failed.length ? 1 : 0
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`)
+    process.exitCode = 1
+  },
+)

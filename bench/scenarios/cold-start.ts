@@ -1,0 +1,119 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { get, HELLO, WrongAnswerError } from '../answer.js'
+import { startFnhost } from '../children.js'
+import { benchFunction, type Workspace } from '../fixtures.js'
+import type { Settings } from '../settings.js'
+import { median, round, sleep, summarize, type Summary } from '../stats.js'
+
+export interface ColdStartResult {
+  /** Writing a new function file into a served folder until its first 200. */
+  newFileToFirst200: Summary
+  /** First request to a function the registry lists but has not run yet, and warm ones after it. */
+  firstRequest: Summary
+  warmRequest: Summary
+  /** Median first request minus median warm request. */
+  firstRequestPenaltyMs: number
+  /** Spawning `fnhost serve` until the first 200 from one of its functions. */
+  processStartToFirst200: Summary
+}
+
+const source = (body: string) =>
+  `export default { fetch() { return new Response(${JSON.stringify(body)}) } }\n`
+
+/** Polls until the registry lists `count` functions, without touching any of them. */
+async function waitForFunctions(base: string, count: number, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    const health = JSON.parse((await get(`${base}/_fnhost/health`)).body) as { functions: number }
+    if (health.functions >= count) return
+    await sleep(1)
+  }
+  throw new WrongAnswerError(`the registry did not list ${count} functions within ${timeoutMs} ms`)
+}
+
+async function newFileToFirst200(dir: string, base: string, name: string): Promise<number> {
+  const body = `${name}\n`
+  const start = performance.now()
+  await writeFile(join(dir, `${name}.js`), source(body))
+  const end = start + 10_000
+  while (performance.now() < end) {
+    const r = await get(`${base}/${name}`)
+    if (r.status === 200) {
+      if (r.body !== body)
+        throw new WrongAnswerError(
+          `/${name} answered ${JSON.stringify(r.body)}, expected ${JSON.stringify(body)}`,
+        )
+      return performance.now() - start
+    }
+    await sleep(1)
+  }
+  throw new WrongAnswerError(`/${name} did not answer 200 within 10 s of its file being written`)
+}
+
+async function processStart(ws: Workspace, run: number): Promise<number> {
+  const dir = await ws.folder(`process-start-${run}`, {
+    'js-trivial.js': await benchFunction('js-trivial.js'),
+  })
+  const start = performance.now()
+  const server = await startFnhost(dir)
+  try {
+    const r = await get(`${server.url}/js-trivial`)
+    if (r.status !== 200 || r.body !== HELLO)
+      throw new WrongAnswerError(`/js-trivial answered ${r.status} ${JSON.stringify(r.body)}`)
+    return performance.now() - start
+  } finally {
+    await server.stop()
+  }
+}
+
+export async function measureColdStart(
+  ws: Workspace,
+  settings: Settings,
+): Promise<ColdStartResult> {
+  const dir = await ws.folder('cold-start', {})
+  const server = await startFnhost(dir)
+  const newFile: number[] = []
+  const first: number[] = []
+  const warm: number[] = []
+  try {
+    for (let i = 0; i < settings.coldStartRuns; i++)
+      newFile.push(await newFileToFirst200(dir, server.url, `new-${i}`))
+    for (let i = 0; i < settings.coldStartRuns; i++) {
+      const name = `first-${i}`
+      await writeFile(join(dir, `${name}.js`), source(`${name}\n`))
+      await waitForFunctions(server.url, settings.coldStartRuns + i + 1)
+      const url = `${server.url}/${name}`
+      const r = await get(url)
+      if (r.status !== 200 || r.body !== `${name}\n`)
+        throw new WrongAnswerError(`/${name} answered ${r.status} ${JSON.stringify(r.body)}`)
+      first.push(r.ms)
+      const warmRuns: number[] = []
+      for (let j = 0; j < 10; j++) warmRuns.push((await get(url)).ms)
+      warm.push(median(warmRuns))
+    }
+  } finally {
+    await server.stop()
+  }
+  const starts: number[] = []
+  for (let i = 0; i < settings.processStartRuns; i++) starts.push(await processStart(ws, i))
+  return {
+    newFileToFirst200: summarize(newFile),
+    firstRequest: summarize(first),
+    warmRequest: summarize(warm),
+    firstRequestPenaltyMs: round(median(first) - median(warm)),
+    processStartToFirst200: summarize(starts),
+  }
+}
+
+/** The correctness half: a written file is served with its body, and a fresh process serves one. */
+export async function checkColdStart(ws: Workspace): Promise<void> {
+  const dir = await ws.folder('cold-start-check', {})
+  const server = await startFnhost(dir)
+  try {
+    await newFileToFirst200(dir, server.url, 'new-check')
+  } finally {
+    await server.stop()
+  }
+  await processStart(ws, 0)
+}

@@ -1,0 +1,68 @@
+function dataCloneError(what) {
+  return domException(`${what} could not be cloned.`, 'DataCloneError')
+}
+
+const ERROR_TYPES = {
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+}
+
+/** The structured clone algorithm over the types a guest can build (no transfer). */
+function structuredClone(value, options) {
+  if (options?.transfer?.length) throw dataCloneError('Transferred objects')
+  const memory = new Map()
+  const clone = (v) => {
+    if (typeof v === 'symbol') throw dataCloneError(String(v))
+    if (typeof v === 'function') throw dataCloneError(unit('console').inspect(v))
+    if (typeof v !== 'object' || v === null) return v
+    if (memory.has(v)) return memory.get(v)
+    let out
+    if (v instanceof Boolean || v instanceof Number || v instanceof String || v instanceof BigInt)
+      out = Object(v.valueOf())
+    else if (v instanceof Date) out = new Date(v.getTime())
+    else if (v instanceof RegExp) out = new RegExp(v.source, v.flags)
+    else if (v instanceof ArrayBuffer) out = v.slice(0)
+    else if (v instanceof DataView) out = new DataView(clone(v.buffer), v.byteOffset, v.byteLength)
+    else if (ArrayBuffer.isView(v)) out = new v.constructor(clone(v.buffer), v.byteOffset, v.length)
+    else if (v instanceof Error) {
+      const Ctor = ERROR_TYPES[v.name] ?? Error
+      out = new Ctor(v.message)
+      memory.set(v, out)
+      if (typeof v.stack === 'string')
+        Object.defineProperty(out, 'stack', { value: v.stack, writable: true, configurable: true })
+      if ('cause' in v) out.cause = clone(v.cause)
+      return out
+    } else if (v instanceof Map) {
+      out = new Map()
+      memory.set(v, out)
+      for (const [k, x] of v) out.set(clone(k), clone(x))
+      return out
+    } else if (v instanceof Set) {
+      out = new Set()
+      memory.set(v, out)
+      for (const x of v) out.add(clone(x))
+      return out
+    } else if (Array.isArray(v)) {
+      out = new Array(v.length)
+      memory.set(v, out)
+      for (const k of Object.keys(v)) out[k] = clone(v[k])
+      return out
+    } else {
+      const proto = Object.getPrototypeOf(v)
+      if (proto !== Object.prototype && proto !== null)
+        throw dataCloneError(unit('console').inspect(v))
+      out = {}
+      memory.set(v, out)
+      for (const k of Object.keys(v)) out[k] = clone(v[k])
+      return out
+    }
+    memory.set(v, out)
+    return out
+  }
+  return clone(value)
+}

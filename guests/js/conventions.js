@@ -1,0 +1,268 @@
+// The three handler conventions (CONTRACTS.md): which export to call, what it receives, and how
+// its answer goes back to the host (see answer()). A malformed answer becomes { bad: reason },
+// which the host reports as GUEST_BAD_RESPONSE.
+
+const env = Object.freeze({ ...init.env })
+const process = { env: { ...init.env } }
+
+const STYLE_HINTS = {
+  fetch:
+    '`export default { fetch(request, env, ctx) }` or `export default function (request, ctx)` (fetch style)',
+  event: 'a named export `handle` or `handler` (event style)',
+  'open-runtimes': '`module.exports = async (req, res) => {}` (open-runtimes style)',
+}
+
+let handler = null
+
+function exportNames(ns) {
+  if (typeof ns === 'function') return ['module.exports (a function)']
+  if (typeof ns !== 'object' || ns === null) return []
+  return Object.keys(ns)
+}
+
+function findHandler(ns, isCjs, style, handlerName) {
+  const cjsFunction = isCjs && typeof ns === 'function'
+  const esModule = !isCjs || (ns !== null && typeof ns === 'object' && ns.__esModule)
+  const def = esModule ? ns?.default : cjsFunction ? undefined : ns
+  const eventNames = handlerName ? [handlerName] : ['handle', 'handler']
+  const named =
+    typeof ns === 'object' && ns !== null
+      ? eventNames.find((n) => typeof ns[n] === 'function')
+      : undefined
+  const candidates = {
+    fetch: () => {
+      if (def !== null && typeof def === 'object' && typeof def.fetch === 'function')
+        return { style: 'fetch', call: (req, ctx) => def.fetch(req, env, ctx) }
+      const fn = typeof def === 'function' ? def : style === 'fetch' && cjsFunction ? ns : undefined
+      return fn && { style: 'fetch', call: (req, ctx) => fn(req, ctx) }
+    },
+    event: () => {
+      const fn = named ? ns[named] : style === 'event' && cjsFunction ? ns : undefined
+      return fn && { style: 'event', call: (event, context) => fn.call(ns, event, context) }
+    },
+    'open-runtimes': () => {
+      const fn = cjsFunction
+        ? ns
+        : style === 'open-runtimes' && typeof def === 'function'
+          ? def
+          : undefined
+      return fn && { style: 'open-runtimes', call: (req, res) => fn(req, res) }
+    },
+  }
+  for (const s of style ? [style] : ['fetch', 'event', 'open-runtimes']) {
+    const found = candidates[s]()
+    if (found) return found
+  }
+  const expected = style ? STYLE_HINTS[style] : Object.values(STYLE_HINTS).join(', or ')
+  const names = exportNames(ns)
+  throw new Error(
+    `no handler found: expected ${expected}; the module exports ${names.length ? names.join(', ') : 'nothing'}`,
+  )
+}
+
+/**
+ * The answer for the host: the response meta as JSON, with a text body inside it (JSON also
+ * carries U+0000 safely), so the common case costs the host one string read. Bytes or pending
+ * waitUntil work come as [metaJSON, ArrayBuffer | undefined, Promise | undefined].
+ */
+function answer(meta, body, wait) {
+  if (typeof body === 'string') meta.text = body
+  if (body === undefined || typeof body === 'string') {
+    if (!wait) return JSON.stringify(meta)
+    body = undefined
+  }
+  return [JSON.stringify(meta), body, wait]
+}
+
+function bad(reason) {
+  return JSON.stringify({ bad: reason })
+}
+
+function describeValue(v) {
+  if (v === null) return 'null'
+  if (typeof v !== 'object') return typeof v
+  return constructorName(v) || 'object'
+}
+
+async function responseParts(res, wait) {
+  if (res.type === 'error') return bad('the handler returned Response.error()')
+  let c
+  try {
+    c = takeBodyContent(res)
+  } catch {
+    return bad('the response body was already read')
+  }
+  let body
+  if (c !== null)
+    body =
+      c.text !== undefined
+        ? c.text
+        : exactBuffer(c.bytes ?? (await unit('streams').readStream(c.stream)))
+  const meta = { status: res.status, statusText: res.statusText, headers: headerPairs(res.headers) }
+  return answer(meta, body, wait)
+}
+
+function headerObject(pairs) {
+  const out = {}
+  for (const [k, v] of pairs) out[k] = Object.hasOwn(out, k) ? out[k] + ', ' + v : v
+  return out
+}
+
+function isRecord(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+/** Validates a {statusCode, headers, body, isBase64Encoded} answer into response parts. */
+function structuredAnswer(result, who) {
+  const status = result.statusCode
+  if (!Number.isInteger(status) || status < 200 || status > 599)
+    return bad(
+      `${who} returned statusCode ${unit('console').inspect(status)}; expected an integer from 200 to 599`,
+    )
+  const headers = []
+  if (result.headers !== undefined && result.headers !== null) {
+    if (!isRecord(result.headers)) return bad(`${who} returned headers that are not an object`)
+    for (const [k, v] of Object.entries(result.headers)) {
+      if (!['string', 'number', 'boolean'].includes(typeof v))
+        return bad(`${who} returned header ${k} with a ${describeValue(v)} value`)
+      headers.push([k, String(v)])
+    }
+  }
+  if (result.multiValueHeaders !== undefined && result.multiValueHeaders !== null) {
+    if (!isRecord(result.multiValueHeaders))
+      return bad(`${who} returned multiValueHeaders that are not an object`)
+    for (const [k, list] of Object.entries(result.multiValueHeaders)) {
+      if (!Array.isArray(list))
+        return bad(`${who} returned multiValueHeaders.${k} that is not an array`)
+      for (const v of list) headers.push([k, String(v)])
+    }
+  }
+  const body = result.body ?? undefined
+  if (body !== undefined && typeof body !== 'string')
+    return bad(`${who} returned a ${describeValue(body)} body; expected a string`)
+  if (body && NULL_BODY_STATUS.includes(status))
+    return bad(`${who} returned a body with status ${status}`)
+  const meta = { status, statusText: '', headers, base64: Boolean(result.isBase64Encoded) }
+  return answer(meta, body || undefined)
+}
+
+function eventAnswer(result) {
+  if (result === undefined) return answer({ status: 200, statusText: '', headers: [] })
+  if (isRecord(result) && 'statusCode' in result) return structuredAnswer(result, 'the handler')
+  let text
+  try {
+    text = JSON.stringify(result)
+  } catch (e) {
+    return bad(`the handler's result is not JSON-serializable: ${e.message}`)
+  }
+  if (text === undefined)
+    return bad(`the handler returned a ${typeof result}, which is not JSON-serializable`)
+  return answer(
+    { status: 200, statusText: '', headers: [['content-type', 'application/json']] },
+    text,
+  )
+}
+
+async function callFetch(m, body) {
+  const request = incomingRequest(m.method, m.url, m.headers, body ? new Uint8Array(body) : null)
+  const waits = []
+  const ctx = {
+    waitUntil: (p) =>
+      void waits.push(
+        Promise.resolve(p).catch((e) => unit('console').console.error('waitUntil:', e)),
+      ),
+    passThroughOnException: () => {},
+    props: {},
+    params: m.params,
+  }
+  const res = await handler.call(request, ctx)
+  if (!(res instanceof Response))
+    return bad(`the fetch handler must return a Response; it returned ${describeValue(res)}`)
+  return responseParts(res, waits.length ? Promise.all(waits) : undefined)
+}
+
+async function callEvent(m) {
+  const event = {
+    httpMethod: m.method,
+    path: m.path,
+    headers: headerObject(m.headers),
+    multiValueHeaders: Object.fromEntries(m.headers.map(([k, v]) => [k, [v]])),
+    queryStringParameters: m.queryParams,
+    multiValueQueryStringParameters: m.multiQueryParams,
+    query: m.query,
+    pathParameters: m.params,
+    stageVariables: {},
+    body: m.body,
+    isBase64Encoded: m.base64,
+    requestContext: {
+      eventType: 'http',
+      httpMethod: m.method,
+      path: m.path,
+      stage: '$default',
+      requestId: m.requestId,
+    },
+    resource: 'http',
+  }
+  const context = {
+    functionName: init.functionName,
+    memoryLimitInMb: init.memoryMb,
+    requestId: m.requestId,
+    getRemainingTimeInMillis: () => Math.max(0, m.deadline - Date.now()),
+  }
+  return eventAnswer(await handler.call(event, context))
+}
+
+async function callOpenRuntimes(m) {
+  let sent = null
+  const send = (body, status, headers) => {
+    if (sent) throw new Error('the response was already sent')
+    sent = { statusCode: status, headers, body }
+  }
+  const req = {
+    payload: m.body,
+    headers: headerObject(m.headers),
+    env: process.env,
+    method: m.method,
+    path: m.path,
+    query: m.queryParams,
+  }
+  const res = {
+    send: (text, status = 200, headers = {}) =>
+      send(text === undefined ? '' : String(text), status, headers),
+    json: (obj, status = 200, headers = {}) =>
+      send(JSON.stringify(obj), status, { 'content-type': 'application/json', ...headers }),
+  }
+  await handler.call(req, res)
+  if (!sent)
+    return bad('the open-runtimes handler finished without calling res.send() or res.json()')
+  return structuredAnswer(sent, 'res.send()')
+}
+
+const CALLERS = { fetch: callFetch, event: callEvent, 'open-runtimes': callOpenRuntimes }
+
+function requireStub(name) {
+  const e = new Error(
+    `require('${name}') is not available: an fnhost function is a single file, so bundle its dependencies into it (for example with esbuild --bundle)`,
+  )
+  e.code = 'MODULE_NOT_FOUND'
+  throw e
+}
+
+const internals = {
+  runCjs(fn, filename) {
+    const module = { exports: {}, id: '.', filename, loaded: false, children: [], paths: [] }
+    const require = (name) => requireStub(String(name))
+    require.resolve = require
+    fn.call(module.exports, module.exports, require, module, filename, '/')
+    module.loaded = true
+    return module.exports
+  },
+  bind(ns, isCjs, style, handlerName) {
+    handler = findHandler(ns, isCjs, style || undefined, handlerName || undefined)
+    handler.invoke = CALLERS[handler.style]
+    return handler.style
+  },
+  invoke(meta, body) {
+    return handler.invoke(JSON.parse(meta), body)
+  },
+}

@@ -1,0 +1,29 @@
+import type { InvokeOptions, LoadedFunction } from '../sandbox/types.js'
+import type { FunctionSpec } from '../types.js'
+import type { Admittee } from './admission.js'
+
+/** One function version loaded through the pool (in any number of workers). */
+export interface FunctionState extends Admittee {
+  readonly id: number
+  readonly spec: FunctionSpec
+  disposed: boolean
+  /** Called once nothing of it runs or waits any more (its dispose waits for that). */
+  onIdle?: () => void
+}
+
+/** The LoadedFunction the registry holds: a handle on a function whose sandboxes live in workers. */
+export class PooledFunction implements LoadedFunction {
+  constructor(
+    private readonly fn: FunctionState,
+    readonly invoke: (req: Request, opts: InvokeOptions) => Promise<Response>,
+    private readonly dispose: () => Promise<void>,
+  ) {}
+
+  get spec(): FunctionSpec {
+    return this.fn.spec
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose()
+  }
+}

@@ -1,0 +1,3 @@
+export type { PoolStats, WorkerPool } from './api.js'
+export { poolDefaults, type PoolOptions } from './options.js'
+export { createPool } from './pool.js'

@@ -1,0 +1,84 @@
+import { availableParallelism, totalmem } from 'node:os'
+import { CONFIG_DEFAULTS } from '../config.js'
+import type { Logger } from '../observe/log.js'
+import type { FunctionSpec } from '../types.js'
+
+export interface PoolOptions {
+  /** Worker threads serving invocations (`--workers`); default: the number of cores. */
+  workers?: number
+  /** Keep one started worker in reserve so a respawn after a kill does not stall traffic. */
+  warmSpare?: boolean
+  /** Past `deadline + graceMs` a worker still running the invocation is terminated. */
+  graceMs?: number
+  /** Invocations running at once, across every function. */
+  maxConcurrent?: number
+  /** Invocations waiting for a slot, across every function. */
+  maxQueued?: number
+  /** Invocations of one function waiting for a slot (its running bound is `config.concurrency`). */
+  maxQueuedPerFunction?: number
+  /** Sum of the memory caps (`config.memoryMb`) of every sandbox loaded in every worker. */
+  maxSandboxMemoryMb?: number
+  /** A sandbox copy unused this long is dropped from its worker (and reloaded when needed). */
+  idleTimeoutMs?: number
+  /** Time a function's load (compile, top-level code) may take; at least its own `timeoutMs`. */
+  loadTimeoutMs?: number
+  /** V8 heap of one worker; past it the worker dies (and is replaced) instead of the process. */
+  workerHeapMb?: number
+  /** Retry-After (seconds) sent with OVERLOADED. */
+  retryAfterS?: number
+  /**
+   * Module the workers load functions with: it must export `loadInProcess` (a FunctionLoader).
+   * Tests point it at their own drivers; default: the sandbox drivers.
+   */
+  loaderModule?: URL
+  /**
+   * Functions each new worker loads and calls once before it takes traffic, so the first real
+   * request on a fresh worker (a respawn) does not pay for compiling the sandbox runtime.
+   */
+  warmup?: FunctionSpec[]
+  logger?: Logger
+}
+
+export type ResolvedPoolOptions = Required<Omit<PoolOptions, 'logger'>> &
+  Pick<PoolOptions, 'logger'>
+
+const sourceExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+
+/** A trivial JS function: warms QuickJS, the driver nearly every host runs. */
+function jsWarmup(): FunctionSpec {
+  return {
+    name: '_fnhost/warmup',
+    file: '/_fnhost/warmup.js',
+    kind: 'quickjs',
+    routes: [],
+    config: { ...CONFIG_DEFAULTS },
+    source: new TextEncoder().encode(`export default { fetch: () => new Response('') }`),
+    version: 'warmup',
+  }
+}
+
+export function poolDefaults(): ResolvedPoolOptions {
+  return {
+    workers: availableParallelism(),
+    warmSpare: true,
+    graceMs: 200,
+    maxConcurrent: 256,
+    maxQueued: 512,
+    maxQueuedPerFunction: 128,
+    maxSandboxMemoryMb: Math.floor(totalmem() / 2 / 2 ** 20),
+    idleTimeoutMs: 5 * 60_000,
+    loadTimeoutMs: 10_000,
+    workerHeapMb: 1024,
+    retryAfterS: 1,
+    loaderModule: new URL(`../sandbox/index${sourceExt}`, import.meta.url),
+    warmup: [jsWarmup()],
+  }
+}
+
+export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined))
+  const resolved = { ...poolDefaults(), ...given } as ResolvedPoolOptions
+  if (!(resolved.workers >= 1))
+    throw new RangeError(`a pool needs at least one worker, got ${resolved.workers}`)
+  return resolved
+}

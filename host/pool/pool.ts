@@ -1,0 +1,303 @@
+import { FnhostError } from '../errors.js'
+import { INVOCATION_LOG_CAP } from '../observe/log.js'
+import type { FunctionLoader, InvokeOptions, LoadedFunction } from '../sandbox/types.js'
+import type { PoolStats, WorkerPool } from './api.js'
+import type { FunctionSpec } from '../types.js'
+import { Admission } from './admission.js'
+import { PooledFunction, type FunctionState } from './function.js'
+import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
+import type { FromWorker, WorkerConfig } from './protocol.js'
+import { SandboxTable, type SandboxCopy } from './sandboxes.js'
+import { InvocationTask, LoadTask, type Task } from './tasks.js'
+import { Watchdog } from './watchdog.js'
+import { requestToWire } from './wire.js'
+import { PoolWorker } from './worker-handle.js'
+import { WORKER_START_WAIT_MS, WorkerSet } from './workers.js'
+
+/**
+ * What loading a function into another worker is worth, in invocations queued on the worker that
+ * has it: a load costs a sandbox's memory and tens of milliseconds, a queued async request little.
+ */
+const LOAD_COST = 4
+
+export function createPool(options: PoolOptions = {}): WorkerPool {
+  return new Pool(resolvePoolOptions(options))
+}
+
+class Pool implements WorkerPool {
+  readonly load: FunctionLoader = (spec) => this.loadFunction(spec)
+  private readonly functions = new Map<number, FunctionState>()
+  private readonly tasks = new Map<number, Task>()
+  private readonly admission: Admission
+  private readonly sandboxes: SandboxTable
+  private readonly workers: WorkerSet
+  private readonly watchdog: Watchdog
+  private readonly sweeper: NodeJS.Timeout
+  private nextId = 1
+  private disposed = false
+
+  constructor(private readonly options: ResolvedPoolOptions) {
+    const config: WorkerConfig = {
+      loaderModule: options.loaderModule.href,
+      warmup: options.warmup,
+      heartbeatMs: Watchdog.heartbeatMs,
+      logCapBytes: INVOCATION_LOG_CAP,
+    }
+    this.admission = new Admission(options, () => this.workers.hasReady())
+    this.sandboxes = new SandboxTable(options.maxSandboxMemoryMb, (copy) =>
+      copy.worker.post({ type: 'unload', fn: copy.fn }),
+    )
+    this.watchdog = new Watchdog(
+      {
+        abandon: (task, e) => {
+          task.worker.post({ type: 'abort', task: task.id })
+          this.end(task, e)
+        },
+        kill: (worker) => void worker.kill(Watchdog.killReason),
+      },
+      options.retryAfterS,
+    )
+    this.workers = new WorkerSet(options, config, {
+      message: (w, msg) => this.onMessage(w, msg),
+      exit: (w, reason) => this.onExit(w, reason),
+      ready: () => this.admission.pump(),
+    })
+    const period = Math.min(Math.max(options.idleTimeoutMs / 2, 10), 30_000)
+    this.sweeper = setInterval(
+      () => this.sandboxes.sweep(Date.now() - options.idleTimeoutMs),
+      period,
+    )
+    this.sweeper.unref()
+  }
+
+  stats(): PoolStats {
+    return {
+      ...this.workers.stats(),
+      inFlight: this.admission.running,
+      queued: this.admission.queued,
+      functions: this.functions.size,
+      sandboxes: this.sandboxes.size,
+      sandboxMemoryMb: this.sandboxes.usedMb,
+      kills: this.watchdog.kills,
+      evictions: this.sandboxes.evictions,
+      rejected: this.admission.rejected,
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.disposed) throw new Error('the worker pool is disposed')
+  }
+
+  private async loadFunction(spec: FunctionSpec): Promise<LoadedFunction> {
+    this.assertOpen()
+    const { memoryMb, concurrency } = spec.config
+    if (memoryMb > this.options.maxSandboxMemoryMb)
+      throw new FnhostError(
+        'FUNCTION_LOAD_FAILED',
+        `${spec.name} asks for ${memoryMb} MB (config.memoryMb); this host's sandboxes share ${this.options.maxSandboxMemoryMb} MB`,
+      )
+    const fn: FunctionState = {
+      id: this.nextId++,
+      spec,
+      name: spec.name,
+      concurrency,
+      running: 0,
+      queued: 0,
+      disposed: false,
+    }
+    this.functions.set(fn.id, fn)
+    try {
+      const worker = await this.workers.whenReady(Date.now() + WORKER_START_WAIT_MS, this.admission)
+      const copy = this.sandboxes.add(worker, fn.id, memoryMb)
+      if (!copy) throw this.memoryFull()
+      await this.startLoad(fn, worker, copy).done
+    } catch (e) {
+      this.functions.delete(fn.id)
+      throw e
+    }
+    return new PooledFunction(
+      fn,
+      (req, opts) => this.invoke(fn, req, opts),
+      () => this.unloadFunction(fn),
+    )
+  }
+
+  private loadDeadline(spec: FunctionSpec): number {
+    return Date.now() + Math.max(spec.config.timeoutMs, this.options.loadTimeoutMs)
+  }
+
+  private memoryFull(): FnhostError {
+    return this.admission.overloaded(
+      `no room to load another function: sandboxes use ${this.sandboxes.usedMb} of ${this.options.maxSandboxMemoryMb} MB and none is idle`,
+    )
+  }
+
+  private startLoad(fn: FunctionState, worker: PoolWorker, copy: SandboxCopy): LoadTask {
+    const task = new LoadTask(
+      this.nextId++,
+      worker,
+      copy,
+      this.loadDeadline(fn.spec) + this.options.graceMs,
+    )
+    this.track(task)
+    worker.post({ type: 'load', task: task.id, fn: fn.id, spec: fn.spec })
+    return task
+  }
+
+  private async invoke(fn: FunctionState, req: Request, opts: InvokeOptions): Promise<Response> {
+    if (fn.disposed) throw new Error(`function ${fn.name} is disposed`)
+    this.assertOpen()
+    const { wire, retryable } = await requestToWire(req)
+    const cancel = () => task.worker.post({ type: 'abort', task: task.id })
+    const task = new InvocationTask(this.nextId++, fn.id, wire, retryable, opts, cancel)
+    await this.run(task)
+    if (opts.signal.aborted) cancel()
+    else opts.signal.addEventListener('abort', cancel, { once: true })
+    return task.response.finally(() => opts.signal.removeEventListener('abort', cancel))
+  }
+
+  /** Waits for a slot and sends the task to a worker. */
+  private async run(task: InvocationTask): Promise<void> {
+    const fn = this.functions.get(task.fn) as FunctionState
+    const { deadline, signal } = task.opts
+    for (let retry = task.retried; ; retry = true) {
+      await this.admission.acquire(fn, { deadline, signal, retry })
+      try {
+        if (this.dispatch(fn, task)) return
+      } catch (e) {
+        this.admission.release(fn)
+        throw e
+      }
+      this.admission.release(fn)
+    }
+  }
+
+  private dispatch(fn: FunctionState, task: InvocationTask): boolean {
+    const placed = this.place(fn)
+    if (!placed) return false
+    task.worker = placed.worker
+    task.copy = placed.copy
+    task.started = false
+    task.hardDeadline = task.opts.deadline + this.options.graceMs
+    this.track(task)
+    const { msg, transfer } = task.message()
+    placed.worker.post(msg, transfer)
+    return true
+  }
+
+  /** The least busy worker, preferring one that has the function loaded; loads it there if not. */
+  private place(fn: FunctionState): { worker: PoolWorker; copy: SandboxCopy } | undefined {
+    const worker = this.workers.leastBusy((w) => (this.sandboxes.get(w, fn.id) ? 0 : LOAD_COST))
+    if (!worker) return undefined
+    const existing = this.sandboxes.get(worker, fn.id)
+    if (existing) return this.use(worker, existing)
+    const copy = this.sandboxes.add(worker, fn.id, fn.spec.config.memoryMb)
+    if (copy) {
+      this.startLoad(fn, worker, copy)
+      return this.use(worker, copy)
+    }
+    const holder = this.workers.leastBusy((w) => (this.sandboxes.get(w, fn.id) ? 0 : Infinity))
+    const held = holder && this.sandboxes.get(holder, fn.id)
+    if (holder && held) return this.use(holder, held)
+    throw this.memoryFull()
+  }
+
+  private use(worker: PoolWorker, copy: SandboxCopy): { worker: PoolWorker; copy: SandboxCopy } {
+    copy.active++
+    return { worker, copy }
+  }
+
+  private track(task: Task): void {
+    this.tasks.set(task.id, task)
+    this.workers.busy(task.worker, task.kind === 'invoke' ? 1 : 0)
+    this.watchdog.arm(task)
+  }
+
+  /** Finishes a task (with `error`, if given): frees its worker, sandbox and slot. */
+  private end(task: Task, error?: FnhostError): void {
+    if (!this.detach(task)) return
+    if (error) task.fail(error)
+    if (task instanceof InvocationTask) this.released(task.fn)
+  }
+
+  /** Takes a task off its worker; its admission slot stays taken. */
+  private detach(task: Task): boolean {
+    if (this.tasks.get(task.id) !== task) return false
+    this.tasks.delete(task.id)
+    this.watchdog.disarm(task)
+    this.workers.busy(task.worker, task.kind === 'invoke' ? -1 : 0)
+    task.copy.active--
+    task.copy.lastUsed = Date.now()
+    if (task instanceof LoadTask && task.failed) this.sandboxes.drop(task.copy)
+    return true
+  }
+
+  private released(id: number): void {
+    const fn = this.functions.get(id)
+    if (!fn) return
+    this.admission.release(fn)
+    if (fn.running === 0 && fn.queued === 0) fn.onIdle?.()
+  }
+
+  private onMessage(worker: PoolWorker, msg: FromWorker): void {
+    if (!('task' in msg)) return
+    const task = this.tasks.get(msg.task)
+    if (task?.worker === worker && task.handle(msg)) this.end(task)
+  }
+
+  private onExit(worker: PoolWorker, reason: string): void {
+    const timedOut = reason === Watchdog.killReason
+    const now = Date.now()
+    const retries: InvocationTask[] = []
+    for (const task of [...this.tasks.values()]) {
+      if (task.worker !== worker) continue
+      if (timedOut && task.started && task.hardDeadline <= now) {
+        this.end(task, this.watchdog.limitError(task))
+      } else if (
+        task instanceof InvocationTask &&
+        !task.started &&
+        task.retryable &&
+        !task.retried
+      ) {
+        this.detach(task)
+        retries.push(task)
+      } else {
+        this.end(
+          task,
+          this.admission.overloaded('the worker running this request stopped; retry shortly'),
+        )
+      }
+    }
+    this.sandboxes.forgetWorker(worker)
+    if (this.disposed) return
+    this.workers.replace(worker, reason, !timedOut)
+    for (const task of retries) this.retry(task)
+  }
+
+  /** Runs a task that never started on its lost worker again, once, before its slot is let go. */
+  private retry(task: InvocationTask): void {
+    task.retried = true
+    const again = this.run(task)
+    this.released(task.fn)
+    again.catch((e: FnhostError) => task.fail(e))
+  }
+
+  private async unloadFunction(fn: FunctionState): Promise<void> {
+    if (fn.disposed) return
+    fn.disposed = true
+    if (fn.running > 0 || fn.queued > 0) await new Promise<void>((idle) => (fn.onIdle = idle))
+    this.functions.delete(fn.id)
+    if (!this.disposed) this.sandboxes.dropFunction(fn.id)
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.disposed) return
+    this.disposed = true
+    clearInterval(this.sweeper)
+    const shutdown = this.admission.overloaded('the host is shutting down')
+    this.admission.refuseWaiting(shutdown)
+    for (const task of [...this.tasks.values()]) this.end(task, shutdown)
+    this.watchdog.dispose()
+    await this.workers.dispose()
+  }
+}

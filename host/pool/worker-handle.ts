@@ -1,0 +1,73 @@
+import { Worker } from 'node:worker_threads'
+import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
+
+const entry = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
+
+function spawn(config: WorkerConfig, heapMb: number): Worker {
+  const options = {
+    workerData: config,
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
+    execArgv: [],
+  }
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options)
+  // Running from source: under Node 20 `--import tsx` registers its hooks on the main thread
+  // only, so the worker registers them itself before it imports its (TypeScript) entry.
+  const tsx = import.meta.resolve('tsx/esm/api')
+  const boot = `import { register } from ${JSON.stringify(tsx)}
+register()
+await import(${JSON.stringify(entry.href)})`
+  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), options)
+}
+
+export interface WorkerEvents {
+  message(worker: PoolWorker, msg: FromWorker): void
+  /** The worker is gone: terminated by the pool, crashed, or failed to start. */
+  exit(worker: PoolWorker, reason: string): void
+}
+
+/** One worker thread as the main thread sees it: lifecycle, liveness and the posting of messages. */
+export class PoolWorker {
+  state: 'starting' | 'ready' | 'dead' = 'starting'
+  /** When the worker last showed its event loop turning (a message of any kind). */
+  lastSeen = Date.now()
+  private readonly worker: Worker
+  private exitReason?: string
+
+  constructor(
+    readonly id: number,
+    config: WorkerConfig,
+    heapMb: number,
+    private readonly events: WorkerEvents,
+  ) {
+    this.worker = spawn(config, heapMb)
+    this.worker.on('message', (msg: FromWorker) => {
+      this.lastSeen = Date.now()
+      if (msg.type === 'ready') this.state = 'ready'
+      if (this.state !== 'dead') this.events.message(this, msg)
+    })
+    this.worker.on('error', (e) => {
+      this.exitReason ??= `crashed: ${e.message}`
+    })
+    this.worker.on('exit', (code) => this.gone(this.exitReason ?? `exited with code ${code}`))
+  }
+
+  post(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (this.state === 'dead') return
+    this.worker.postMessage(msg, transfer)
+  }
+
+  /** Stops the thread wherever it is (a wasm loop, a long native call); `reason` goes to the exit event. */
+  kill(reason: string): Promise<void> {
+    if (this.state === 'dead') return Promise.resolve()
+    this.exitReason = reason
+    const done = this.worker.terminate().then(() => undefined)
+    this.gone(reason)
+    return done
+  }
+
+  private gone(reason: string): void {
+    if (this.state === 'dead') return
+    this.state = 'dead'
+    this.events.exit(this, reason)
+  }
+}

@@ -1,0 +1,34 @@
+const encoder = new TextEncoder()
+
+/** The four parts `fnm_handle` receives, laid out back to back in the request buffer. */
+export interface MicroRequest {
+  bytes: Uint8Array
+  methodLen: number
+  pathLen: number
+  headersLen: number
+  bodyLen: number
+}
+
+/** `[method][path?query][name: value\n ...][body]`, as CONTRACTS.md lays out the fnmicro request. */
+export function encodeMicroRequest(req: Request, url: URL, body: Uint8Array): MicroRequest {
+  const method = encoder.encode(req.method)
+  const path = encoder.encode(url.pathname + url.search)
+  let headerText = ''
+  for (const [name, value] of req.headers) headerText += `${name}: ${value}\n`
+  const headers = encoder.encode(headerText)
+  const bytes = new Uint8Array(
+    method.byteLength + path.byteLength + headers.byteLength + body.byteLength,
+  )
+  let at = 0
+  for (const part of [method, path, headers, body]) {
+    bytes.set(part, at)
+    at += part.byteLength
+  }
+  return {
+    bytes,
+    methodLen: method.byteLength,
+    pathLen: path.byteLength,
+    headersLen: headers.byteLength,
+    bodyLen: body.byteLength,
+  }
+}

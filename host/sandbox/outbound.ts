@@ -1,0 +1,292 @@
+import { lookup as dnsLookup } from 'node:dns/promises'
+import http, { type IncomingMessage } from 'node:http'
+import https from 'node:https'
+import { BlockList, isIP, type LookupFunction } from 'node:net'
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
+
+/** How a guest's fetch() reaches the network: the host decides, the guest only asks. */
+export type HostFetch = (req: Request, signal: AbortSignal) => Promise<Response>
+
+export type LookupResult = { address: string; family: 4 | 6 }
+export type Lookup = (hostname: string) => Promise<LookupResult[]>
+
+export interface OutboundOptions {
+  /** DNS resolution; tests map names to local addresses. */
+  lookup: Lookup
+  /** Which resolved addresses may be contacted (default: public ones only). */
+  policy: AddressPolicy
+  timeoutMs: number
+  maxRedirects: number
+  maxResponseBytes: number
+}
+
+export const OUTBOUND_DEFAULTS = {
+  timeoutMs: 30_000,
+  maxRedirects: 20,
+  maxResponseBytes: 32 * 1024 * 1024,
+  maxSubrequests: 50,
+}
+
+/** A request the policy refused; the guest sees it as a TypeError with this message. */
+export class OutboundDenied extends TypeError {}
+
+/** Why an address may not be contacted (a phrase such as 'loopback'), or undefined if it may. */
+export type AddressPolicy = (address: string, family: 4 | 6) => string | undefined
+
+const V4_RANGES: [string, number, string][] = [
+  ['0.0.0.0', 8, 'this-network'],
+  ['10.0.0.0', 8, 'private'],
+  ['100.64.0.0', 10, 'shared (carrier-grade NAT)'],
+  ['127.0.0.0', 8, 'loopback'],
+  ['169.254.0.0', 16, 'link-local'],
+  ['172.16.0.0', 12, 'private'],
+  ['192.0.0.0', 24, 'IETF special-purpose'],
+  ['192.0.2.0', 24, 'documentation'],
+  ['192.88.99.0', 24, '6to4 relay'],
+  ['192.168.0.0', 16, 'private'],
+  ['198.18.0.0', 15, 'benchmarking'],
+  ['198.51.100.0', 24, 'documentation'],
+  ['203.0.113.0', 24, 'documentation'],
+  ['224.0.0.0', 4, 'multicast'],
+  ['240.0.0.0', 4, 'reserved'],
+]
+
+const V6_RANGES: [string, number, string][] = [
+  ['::1', 128, 'loopback'],
+  ['::', 128, 'unspecified'],
+  ['::', 96, 'IPv4-compatible'],
+  ['64:ff9b::', 96, 'NAT64'],
+  ['64:ff9b:1::', 48, 'NAT64'],
+  ['100::', 64, 'discard-only'],
+  ['2001:db8::', 32, 'documentation'],
+  ['2001::', 23, 'IETF special-purpose'],
+  ['2002::', 16, '6to4'],
+  ['fc00::', 7, 'unique local'],
+  ['fe80::', 10, 'link-local'],
+  ['ff00::', 8, 'multicast'],
+]
+
+function blockLists(ranges: [string, number, string][], type: 'ipv4' | 'ipv6') {
+  return ranges.map(([net, prefix, why]) => {
+    const list = new BlockList()
+    list.addSubnet(net, prefix, type)
+    return { list, why }
+  })
+}
+
+const V4_BLOCKED = blockLists(V4_RANGES, 'ipv4')
+const V6_BLOCKED = blockLists(V6_RANGES, 'ipv6')
+
+/** The IPv4 address inside an IPv4-mapped IPv6 address (::ffff:a.b.c.d), in any spelling. */
+function mappedV4(address: string): string | undefined {
+  const canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1)
+  const m = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical)
+  if (!m) return undefined
+  const hi = parseInt(m[1]!, 16)
+  const lo = parseInt(m[2]!, 16)
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`
+}
+
+/** The default policy: only globally routable unicast addresses. */
+export const checkPublic: AddressPolicy = (address, family) => {
+  if (family === 6) {
+    const v4 = mappedV4(address)
+    if (v4) return checkPublic(v4, 4)
+  }
+  const type = family === 4 ? 'ipv4' : 'ipv6'
+  for (const r of family === 4 ? V4_BLOCKED : V6_BLOCKED)
+    if (r.list.check(address, type)) return r.why
+  return undefined
+}
+
+function checkAddress(url: URL, address: string, family: number, policy: AddressPolicy): void {
+  const why = policy(address, family === 6 ? 6 : 4)
+  if (why)
+    throw new OutboundDenied(
+      `fetch to ${url.href} denied: ${address} is a ${why} address, and functions may only reach public addresses`,
+    )
+}
+
+const systemLookup: Lookup = async (hostname) =>
+  (await dnsLookup(hostname, { all: true, verbatim: true })) as LookupResult[]
+
+const REDIRECTS = [301, 302, 303, 307, 308]
+const HOP_HEADERS = ['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te']
+const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language']
+
+function fetchFailed(url: URL, why: string): TypeError {
+  return new TypeError(`fetch to ${url.origin} failed: ${why}`)
+}
+
+/**
+ * A Node lookup hook that refuses non-public answers, so the address checked is exactly the one
+ * connected to (no second resolution for a DNS-rebinding attacker to answer differently).
+ */
+function checkedLookup(url: URL, options: OutboundOptions): LookupFunction {
+  return (hostname, lookupOptions, callback) => {
+    options
+      .lookup(hostname)
+      .then((all) => {
+        const wanted = lookupOptions.family === 4 || lookupOptions.family === 6
+        const answers = wanted ? all.filter((a) => a.family === lookupOptions.family) : all
+        if (answers.length === 0) throw fetchFailed(url, `${hostname} did not resolve`)
+        for (const a of answers) checkAddress(url, a.address, a.family, options.policy)
+        return answers
+      })
+      .then(
+        (answers) => {
+          if (lookupOptions.all) callback(null, answers)
+          else callback(null, answers[0]!.address, answers[0]!.family)
+        },
+        (e: unknown) => callback(e as NodeJS.ErrnoException, ''),
+      )
+  }
+}
+
+function checkURL(url: URL, options: OutboundOptions): void {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new OutboundDenied(`fetch to ${url.href} denied: only http and https URLs are allowed`)
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  const family = isIP(host)
+  if (family === 4 || family === 6) checkAddress(url, host, family, options.policy)
+}
+
+function send(
+  url: URL,
+  init: { method: string; headers: Headers; body: Buffer | undefined },
+  options: OutboundOptions,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
+  const headers: Record<string, string | string[]> = {}
+  for (const [k, v] of init.headers) if (!HOP_HEADERS.includes(k)) headers[k] = v
+  const cookies = init.headers.getSetCookie()
+  if (cookies.length) headers['set-cookie'] = cookies
+  headers['user-agent'] ??= 'fnhost'
+  if (init.body) headers['content-length'] = String(init.body.length)
+  const client = url.protocol === 'https:' ? https : http
+  return new Promise((resolve, reject) => {
+    const req = client.request(url, {
+      method: init.method,
+      headers,
+      signal,
+      agent: false,
+      lookup: checkedLookup(url, options),
+    })
+    req.on('response', resolve)
+    req.on('error', reject)
+    req.end(init.body)
+  })
+}
+
+async function readBody(res: IncomingMessage, url: URL, limit: number): Promise<Buffer> {
+  const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase()
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : undefined
+  const stream = decoder ? res.pipe(decoder) : res
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) {
+      res.destroy()
+      throw fetchFailed(url, `the response body is larger than ${limit} bytes`)
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks)
+}
+
+function toResponse(res: IncomingMessage, body: Buffer, url: URL, redirected: boolean): Response {
+  const headers = new Headers()
+  const raw = res.rawHeaders
+  const decoded = body.length > 0 && res.headers['content-encoding'] !== undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase()
+    if (decoded && (name === 'content-encoding' || name === 'content-length')) continue
+    headers.append(name, raw[i + 1]!)
+  }
+  const status = res.statusCode ?? 0
+  if (status < 200 || status > 599) throw fetchFailed(url, `the server answered status ${status}`)
+  const nullBody = [204, 205, 304].includes(status)
+  const response = new Response(nullBody ? null : new Uint8Array(body), {
+    status,
+    statusText: res.statusMessage ?? '',
+    headers,
+  })
+  // A constructed Response has no url and is never "redirected"; the guest expects both.
+  Object.defineProperty(response, 'url', { value: url.href })
+  Object.defineProperty(response, 'redirected', { value: redirected })
+  return response
+}
+
+async function outbound(req: Request, signal: AbortSignal, options: OutboundOptions) {
+  const timeout = AbortSignal.timeout(options.timeoutMs)
+  const combined = AbortSignal.any([signal, timeout])
+  let url = new URL(req.url)
+  let method = req.method
+  const headers = new Headers(req.headers)
+  let body = req.body ? Buffer.from(await req.arrayBuffer()) : undefined
+  for (let hop = 0; ; hop++) {
+    checkURL(url, options)
+    let res: IncomingMessage
+    try {
+      res = await send(url, { method, headers, body }, options, combined)
+    } catch (e) {
+      if (e instanceof TypeError) throw e
+      if (timeout.aborted) throw fetchFailed(url, `no answer within ${options.timeoutMs} ms`)
+      if (signal.aborted) throw signal.reason
+      const err = e as NodeJS.ErrnoException
+      throw fetchFailed(url, err.code ?? err.message)
+    }
+    const location = res.headers.location
+    if (REDIRECTS.includes(res.statusCode ?? 0) && location && req.redirect !== 'manual') {
+      res.resume()
+      if (req.redirect === 'error') throw fetchFailed(url, 'redirected, and redirect is "error"')
+      if (hop >= options.maxRedirects) throw fetchFailed(url, 'too many redirects')
+      const next = new URL(location, url)
+      if (res.statusCode === 303 || (method === 'POST' && [301, 302].includes(res.statusCode!))) {
+        if (method !== 'HEAD') method = 'GET'
+        body = undefined
+        for (const h of BODY_HEADERS) headers.delete(h)
+      }
+      if (next.origin !== url.origin) headers.delete('authorization')
+      url = next
+      continue
+    }
+    return toResponse(res, await readBody(res, url, options.maxResponseBytes), url, hop > 0)
+  }
+}
+
+/** The default outbound fetch: http(s) only, public addresses only, redirects re-checked. */
+export function createOutboundFetch(options: Partial<OutboundOptions> = {}): HostFetch {
+  const full: OutboundOptions = {
+    lookup: systemLookup,
+    policy: checkPublic,
+    timeoutMs: OUTBOUND_DEFAULTS.timeoutMs,
+    maxRedirects: OUTBOUND_DEFAULTS.maxRedirects,
+    maxResponseBytes: OUTBOUND_DEFAULTS.maxResponseBytes,
+    ...options,
+  }
+  return (req, signal) => outbound(req, signal, full)
+}
+
+/** Counts one invocation's subrequests; the one past `max` is refused. */
+export function limitSubrequests(
+  fetch: HostFetch,
+  max = OUTBOUND_DEFAULTS.maxSubrequests,
+): HostFetch {
+  let count = 0
+  return (req, signal) => {
+    if (++count > max)
+      return Promise.reject(
+        new OutboundDenied(`fetch denied: at most ${max} subrequests are allowed per invocation`),
+      )
+    return fetch(req, signal)
+  }
+}

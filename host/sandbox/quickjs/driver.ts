@@ -1,0 +1,28 @@
+import { createOutboundFetch, OUTBOUND_DEFAULTS, type HostFetch } from '../outbound.js'
+import type { SandboxDriver } from '../types.js'
+import { QuickjsFunction } from './function.js'
+import { inspectSource } from './inspect.js'
+
+export interface QuickjsDriverOptions {
+  /** Where guest fetch() goes; default: the public-addresses-only outbound fetch. */
+  hostFetch?: HostFetch
+  /** Subrequests allowed per invocation (default 50). */
+  maxSubrequests?: number
+}
+
+/** Runs .js/.mjs/.cjs functions, each in its own QuickJS instance. */
+export function createQuickjsDriver(options: QuickjsDriverOptions = {}): SandboxDriver {
+  let hostFetch = options.hostFetch
+  return {
+    kind: 'quickjs',
+    detect: (file) => /\.(?:js|mjs|cjs)$/.test(file),
+    inspect: inspectSource,
+    load: (spec) =>
+      QuickjsFunction.load(spec, {
+        hostFetch: (hostFetch ??= createOutboundFetch()),
+        maxSubrequests: options.maxSubrequests ?? OUTBOUND_DEFAULTS.maxSubrequests,
+      }),
+  }
+}
+
+export const quickjsDriver: SandboxDriver = createQuickjsDriver()

@@ -1,0 +1,105 @@
+import type { FunctionSpec } from '../../types.js'
+import type { InvokeOptions, LoadedFunction } from '../types.js'
+import { Sandbox, type SandboxOptions } from './sandbox.js'
+
+/**
+ * A loaded JS function. `isolation: "shared"` (the default for JS) keeps one sandbox across
+ * requests and rebuilds it on the next request after a fault; `"request"` gives every request a
+ * fresh sandbox.
+ */
+export class QuickjsFunction implements LoadedFunction {
+  #shared: Promise<Sandbox> | undefined
+  #spare: Sandbox | undefined
+  #inflight = new Set<Promise<unknown>>()
+  #retiring = new Set<Promise<void>>()
+  /** Sandboxes that failed to dispose cleanly (a leaked value), reported by asyncDispose. */
+  #disposeErrors: unknown[] = []
+  #disposed = false
+
+  private constructor(
+    readonly spec: FunctionSpec,
+    private readonly options: SandboxOptions,
+    first: Sandbox,
+  ) {
+    if (this.#freshPerRequest) this.#spare = first
+    else this.#shared = Promise.resolve(first)
+  }
+
+  get #freshPerRequest(): boolean {
+    return this.spec.config.isolation === 'request'
+  }
+
+  /** Loads the function once up front, so a broken file fails here rather than on a request. */
+  static async load(spec: FunctionSpec, options: SandboxOptions): Promise<QuickjsFunction> {
+    return new QuickjsFunction(spec, options, await Sandbox.load(spec, options))
+  }
+
+  invoke(req: Request, opts: InvokeOptions): Promise<Response> {
+    if (this.#disposed) return Promise.reject(new Error(`function ${this.spec.name} was disposed`))
+    const run = this.#freshPerRequest ? this.#invokeFresh(req, opts) : this.#invokeShared(req, opts)
+    this.#inflight.add(run)
+    const forget = () => this.#inflight.delete(run)
+    run.then(forget, forget)
+    return run
+  }
+
+  /** The shared sandbox, rebuilt when the last one faulted; concurrent callers share a rebuild. */
+  async #sharedSandbox(): Promise<Sandbox> {
+    const pending = (this.#shared ??= Sandbox.load(this.spec, this.options))
+    let sandbox: Sandbox
+    try {
+      sandbox = await pending
+    } catch (e) {
+      if (this.#shared === pending) this.#shared = undefined
+      throw e
+    }
+    if (!sandbox.faulted) return sandbox
+    if (this.#shared === pending) this.#shared = undefined
+    this.#retire(sandbox)
+    return this.#sharedSandbox()
+  }
+
+  async #invokeShared(req: Request, opts: InvokeOptions): Promise<Response> {
+    const sandbox = await this.#sharedSandbox()
+    try {
+      return await sandbox.invoke(req, opts)
+    } finally {
+      if (sandbox.faulted) this.#retire(sandbox)
+    }
+  }
+
+  async #invokeFresh(req: Request, opts: InvokeOptions): Promise<Response> {
+    const sandbox = this.#spare ?? (await Sandbox.load(this.spec, this.options))
+    this.#spare = undefined
+    try {
+      return await sandbox.invoke(req, opts)
+    } finally {
+      this.#retire(sandbox)
+    }
+  }
+
+  /** Disposes a sandbox once its last invocation (including waitUntil work) has ended. */
+  #retire(sandbox: Sandbox): void {
+    const done = sandbox
+      .whenIdle()
+      .then(() => sandbox.dispose())
+      .catch((e: unknown) => void this.#disposeErrors.push(e))
+    this.#retiring.add(done)
+    void done.then(() => this.#retiring.delete(done))
+  }
+
+  /** Waits for in-flight requests, then frees every sandbox; throws if a QuickJS value leaked. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#disposed) return
+    this.#disposed = true
+    await Promise.allSettled([...this.#inflight])
+    const shared = await this.#shared?.catch(() => undefined)
+    for (const sandbox of [shared, this.#spare]) if (sandbox) this.#retire(sandbox)
+    this.#shared = undefined
+    this.#spare = undefined
+    while (this.#retiring.size) await Promise.all([...this.#retiring])
+    const errors = this.#disposeErrors.splice(0)
+    if (errors.length === 1) throw errors[0]
+    if (errors.length > 1) throw new AggregateError(errors, 'disposing the function failed')
+  }
+}

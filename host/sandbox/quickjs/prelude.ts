@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { guestsDir } from '../../paths.js'
+
+/** guests/js files compiled into every context, in dependency order; they share one scope. */
+const CORE = ['base', 'encoding', 'headers', 'body', 'timers', 'fetch', 'conventions', 'globals']
+
+/**
+ * guests/js files compiled on first use (see unit() in base.js), with the names each exports.
+ * Compiling them up front would double the cost of every sandbox for APIs most handlers skip.
+ */
+const UNITS: Record<string, { files: string[]; exports: string[] }> = {
+  events: {
+    files: ['events'],
+    exports: [
+      'AbortController',
+      'AbortSignal',
+      'DOMException',
+      'Event',
+      'EventTarget',
+      'newAbortSignal',
+    ],
+  },
+  url: {
+    files: ['url-parse', 'url-host', 'url', 'search-params'],
+    exports: ['URL', 'URLSearchParams'],
+  },
+  streams: {
+    files: ['streams'],
+    exports: [
+      'ReadableStream',
+      'bytesStream',
+      'readStream',
+      'streamIsDisturbed',
+      'takeStreamBytes',
+    ],
+  },
+  console: { files: ['console'], exports: ['console', 'inspect'] },
+  clone: { files: ['clone'], exports: ['structuredClone'] },
+  crypto: { files: ['crypto'], exports: ['crypto'] },
+}
+
+/** What the prelude learns about its function, passed as JSON. */
+export interface PreludeInit {
+  env: Record<string, string>
+  functionName: string
+  memoryMb: number
+  /** Epoch ms when the sandbox started (performance.timeOrigin). */
+  timeOrigin: number
+}
+
+export const PRELUDE_FILENAME = 'fnhost:prelude'
+
+const read = (file: string) => readFileSync(join(guestsDir, 'js', `${file}.js`), 'utf8')
+
+let prelude: string | undefined
+const units = new Map<string, string>()
+
+/**
+ * The prelude as one function expression `(host, initJSON) => internals`: the host calls it once
+ * per context, so `host` stays a closure variable the guest cannot reach.
+ */
+export function preludeSource(): string {
+  prelude ??= [
+    '(function (host, initJSON) {',
+    "'use strict'",
+    'const init = JSON.parse(initJSON)',
+    ...CORE.map(read),
+    'return internals',
+    '})',
+  ].join('\n')
+  return prelude
+}
+
+/** A unit's source for the guest's direct eval; its completion value is its exports. */
+export function unitSource(name: string): string | undefined {
+  const unit = UNITS[name]
+  if (!unit) return undefined
+  let source = units.get(name)
+  if (source === undefined) {
+    source = [...unit.files.map(read), `;({ ${unit.exports.join(', ')} })`].join('\n')
+    units.set(name, source)
+  }
+  return source
+}

@@ -1,0 +1,162 @@
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
+import { FnhostError } from '../../errors.js'
+import { cpuLimit, memoryLimit } from './errors.js'
+import type { Invocation } from './invocation.js'
+import { acquireQuickJSInstance, releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
+
+/**
+ * QuickJS checks this against the shadow stack in wasm memory; above ~256 KiB the wasm frames
+ * exhaust Node's own stack first and V8's RangeError unwinds through QuickJS, poisoning it.
+ */
+export const MAX_STACK_BYTES = 256 * 1024
+
+export interface RuntimeLimits {
+  memoryMb: number
+  timeoutMs: number
+}
+
+interface Fault {
+  error: FnhostError
+  culprit: Invocation | undefined
+}
+
+/**
+ * One QuickJS runtime and context in a private wasm instance with capped memory. Guest code runs
+ * only inside `enter`, which arms the caller's deadline. A host-level failure (interrupt, wasm
+ * trap, V8 stack overflow, out of memory) poisons the runtime: it is dropped, never reused.
+ */
+export class GuestRuntime {
+  readonly runtime: QuickJSRuntime
+  readonly context: QuickJSContext
+  /** The invocation whose code runs now; host calls from the guest act on its behalf. */
+  current: Invocation | undefined
+  #deadline = Infinity
+  #interrupted = false
+  #fault: Fault | undefined
+  #disposed = false
+  #faultListeners: (() => void)[] = []
+
+  static async create(limits: RuntimeLimits): Promise<GuestRuntime> {
+    return new GuestRuntime(await acquireQuickJSInstance(limits.memoryMb), limits)
+  }
+
+  private constructor(
+    readonly instance: QuickJSInstance,
+    readonly limits: RuntimeLimits,
+  ) {
+    this.runtime = instance.module.newRuntime()
+    this.runtime.setMaxStackSize(MAX_STACK_BYTES)
+    this.runtime.setInterruptHandler(() => {
+      if (Date.now() <= this.#deadline) return false
+      this.#interrupted = true
+      return true
+    })
+    this.runtime.setModuleLoader((name) => ({
+      error: new Error(
+        `cannot import '${name}': an fnhost function is a single file, so bundle its dependencies into it (for example with esbuild --bundle)`,
+      ),
+    }))
+    this.context = this.runtime.newContext()
+  }
+
+  get faulted(): boolean {
+    return this.#fault !== undefined
+  }
+
+  onFault(listener: () => void): void {
+    this.#faultListeners.push(listener)
+  }
+
+  /** Runs guest code for `inv` under its deadline; host-level failures poison the runtime. */
+  enter<T>(inv: Invocation, fn: () => T): T {
+    if (this.#disposed) throw new Error('the QuickJS runtime was disposed')
+    const fault = this.faultFor(inv)
+    if (fault) throw fault
+    const previous = this.current
+    const previousDeadline = this.#deadline
+    this.current = inv
+    this.#deadline = Math.min(inv.deadline, previousDeadline)
+    let result: T
+    try {
+      result = fn()
+    } catch (e) {
+      throw this.poison(this.#hostFault(e), inv)
+    } finally {
+      this.current = previous
+      this.#deadline = previousDeadline
+    }
+    if (this.#interrupted) throw this.poison(cpuLimit(this.limits.timeoutMs), inv)
+    return result
+  }
+
+  /** Marks the runtime unusable; returns the error `culprit` fails with. */
+  poison(error: FnhostError, culprit: Invocation | undefined): FnhostError {
+    if (!this.#fault) {
+      this.#fault = { error, culprit }
+      for (const listener of this.#faultListeners.splice(0)) listener()
+    }
+    return this.faultFor(culprit)!
+  }
+
+  /** The error an invocation fails with once the runtime is poisoned (or undefined). */
+  faultFor(inv: Invocation | undefined): FnhostError | undefined {
+    const f = this.#fault
+    if (!f) return undefined
+    if (f.culprit === inv) return f.error
+    return new FnhostError(
+      f.error.code,
+      `another request to this function failed (${f.error.message}), and the sandbox it shared with this request was reset`,
+    )
+  }
+
+  #hostFault(e: unknown): FnhostError {
+    if (e instanceof FnhostError) return e
+    if (e instanceof RangeError && /call stack/i.test(e.message))
+      return new FnhostError(
+        'GUEST_ERROR',
+        'InternalError: stack overflow (the function recursed too deeply)',
+        { cause: e },
+      )
+    const { memory, capBytes } = this.instance
+    if (memory.buffer.byteLength >= capBytes * 0.9) return memoryLimit(this.limits.memoryMb, e)
+    return new FnhostError('INTERNAL_ERROR', "the function's sandbox failed and was reset", {
+      cause: e,
+    })
+  }
+
+  /** Disposes a handle unless the runtime is gone or poisoned (then it is dropped with it). */
+  release(handle: QuickJSHandle): void {
+    if (!this.#fault && !this.#disposed && handle.alive) handle.dispose()
+  }
+
+  /** QuickJS heap statistics, for leak checks. */
+  memoryUsage(): { usedBytes: number; objects: number } {
+    const h = this.runtime.computeMemoryUsage()
+    try {
+      const usage = this.context.dump(h) as { memory_used_size: number; obj_count: number }
+      return { usedBytes: usage.memory_used_size, objects: usage.obj_count }
+    } finally {
+      h.dispose()
+    }
+  }
+
+  /**
+   * Frees the runtime. A healthy runtime is torn down properly (QuickJS aborts if any value is
+   * still referenced: that error means a leaked handle) and its wasm instance goes back to the
+   * pool. A poisoned one is dropped whole, since its internal state is not worth trusting.
+   */
+  dispose(): void {
+    if (this.#disposed) return
+    this.#disposed = true
+    if (this.#fault) return
+    try {
+      this.context.dispose()
+      this.runtime.dispose()
+    } catch (e) {
+      throw new Error('QuickJS runtime still held values at dispose (a leaked handle)', {
+        cause: e,
+      })
+    }
+    releaseQuickJSInstance(this.limits.memoryMb, this.instance)
+  }
+}

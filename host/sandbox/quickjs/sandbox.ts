@@ -1,0 +1,203 @@
+import type { QuickJSHandle } from 'quickjs-emscripten-core'
+import { FnhostError } from '../../errors.js'
+import type { FunctionSpec } from '../../types.js'
+import { limitSubrequests, type HostFetch } from '../outbound.js'
+import type { InvokeOptions } from '../types.js'
+import { loadFailure, loadModule, startPrelude, type PreludeHandles } from './boot.js'
+import { EventLoop } from './event-loop.js'
+import { arrayBufferOf } from './hostcalls.js'
+import { Invocation, LoadLog, noFetch } from './invocation.js'
+import { buildResponse, requestPayload, type Style } from './marshal.js'
+import { GuestRuntime } from './runtime.js'
+import { guestFilename } from './source.js'
+
+export interface SandboxOptions {
+  hostFetch: HostFetch
+  maxSubrequests: number
+}
+
+const neverAborted = new AbortController().signal
+
+/**
+ * One loaded function in one QuickJS runtime: the prelude, the evaluated module and its bound
+ * handler. Invocations may overlap (they interleave at awaits). Owns wasm memory: dispose it.
+ */
+export class Sandbox {
+  readonly spec: FunctionSpec
+  #style: Style = 'fetch'
+  #loop: EventLoop
+  #prelude: PreludeHandles | undefined
+  #loadLog: LoadLog | undefined = new LoadLog()
+  #disposed = false
+
+  private constructor(
+    spec: FunctionSpec,
+    readonly rt: GuestRuntime,
+    private readonly options: SandboxOptions,
+  ) {
+    this.spec = spec
+    this.#loop = new EventLoop(rt)
+  }
+
+  static async load(spec: FunctionSpec, options: SandboxOptions): Promise<Sandbox> {
+    const filename = guestFilename(spec)
+    const { memoryMb, timeoutMs } = spec.config
+    let rt: GuestRuntime
+    try {
+      rt = await GuestRuntime.create({ memoryMb, timeoutMs })
+    } catch (e) {
+      throw loadFailure(filename, e)
+    }
+    const sandbox = new Sandbox(spec, rt, options)
+    try {
+      await sandbox.#boot(filename)
+      return sandbox
+    } catch (e) {
+      // A half-booted runtime may still hold values: mark it poisoned so it is dropped whole.
+      rt.poison(new FnhostError('FUNCTION_LOAD_FAILED', 'load failed'), undefined)
+      sandbox.dispose()
+      throw loadFailure(filename, e)
+    }
+  }
+
+  get faulted(): boolean {
+    return this.rt.faulted
+  }
+
+  async #boot(filename: string): Promise<void> {
+    const { config, name } = this.spec
+    const inv = new Invocation({
+      deadline: Date.now() + config.timeoutMs,
+      log: this.#loadLog!,
+      signal: neverAborted,
+      fetch: noFetch,
+    })
+    this.#loop.begin(inv)
+    try {
+      const init = {
+        env: config.env,
+        functionName: name,
+        memoryMb: config.memoryMb,
+        timeOrigin: Date.now(),
+      }
+      this.#prelude = startPrelude(this.rt, this.#loop, inv, init)
+      this.#style = await loadModule(this.rt, this.#loop, inv, this.#prelude, this.spec, filename)
+    } finally {
+      this.#loop.finish(inv)
+    }
+  }
+
+  /** Runs one request through the handler; rejects with an FnhostError. */
+  async invoke(req: Request, opts: InvokeOptions): Promise<Response> {
+    if (this.#disposed) throw new Error('this QuickJS sandbox was disposed')
+    const { rt } = this
+    const ctx = rt.context
+    const loop = this.#loop
+    const payload = await requestPayload(req, this.#style, opts)
+    const inv = new Invocation({
+      deadline: opts.deadline,
+      log: opts.log,
+      signal: opts.signal,
+      fetch: limitSubrequests(this.options.hostFetch, this.options.maxSubrequests),
+    })
+    this.#loadLog?.flushInto(opts.log)
+    this.#loadLog = undefined
+    loop.begin(inv)
+    let wait: QuickJSHandle | undefined
+    try {
+      const call = rt.enter(inv, () => {
+        const meta = ctx.newString(payload.meta)
+        const body = payload.body ? ctx.newArrayBuffer(arrayBufferOf(payload.body)) : ctx.undefined
+        try {
+          return ctx.callFunction(this.#prelude!.invoke, ctx.undefined, meta, body)
+        } finally {
+          meta.dispose()
+          body.dispose()
+        }
+      })
+      const promise = loop.unwrap(inv, call)
+      let parts: ReturnType<Sandbox['readParts']>
+      try {
+        const value = await loop.settle(inv, promise)
+        try {
+          parts = this.readParts(inv, value)
+          wait = parts.wait
+        } finally {
+          rt.release(value)
+        }
+      } finally {
+        rt.release(promise)
+      }
+      const response = buildResponse(parts.meta, parts.body)
+      if (wait) void this.#finishLater(inv, wait)
+      return response
+    } catch (e) {
+      if (wait) rt.release(wait)
+      wait = undefined
+      throw e
+    } finally {
+      if (!wait) loop.finish(inv)
+    }
+  }
+
+  /**
+   * Reads the prelude's answer: meta JSON alone (a text body inside it), or [meta JSON, bytes,
+   * waitUntil promise]. The caller owns the wait handle.
+   */
+  private readParts(inv: Invocation, value: QuickJSHandle) {
+    const ctx = this.rt.context
+    return this.rt.enter(inv, () => {
+      if (ctx.typeof(value) === 'string')
+        return { meta: ctx.getString(value), body: undefined, wait: undefined }
+      const [m, b, w] = [0, 1, 2].map((i) => ctx.getProp(value, i)) as [
+        QuickJSHandle,
+        QuickJSHandle,
+        QuickJSHandle,
+      ]
+      const meta = ctx.getString(m)
+      m.dispose()
+      let body: Uint8Array<ArrayBuffer> | undefined
+      if (ctx.typeof(b) === 'object') {
+        const view = ctx.getArrayBuffer(b)
+        body = view.value.slice()
+        view.dispose()
+      }
+      b.dispose()
+      let wait: QuickJSHandle | undefined = w
+      if (ctx.typeof(w) === 'undefined') {
+        w.dispose()
+        wait = undefined
+      }
+      return { meta, body, wait }
+    })
+  }
+
+  /** ctx.waitUntil() work: runs after the response is returned, until it settles or the deadline. */
+  async #finishLater(inv: Invocation, wait: QuickJSHandle): Promise<void> {
+    try {
+      this.rt.release(await this.#loop.settle(inv, wait))
+    } catch (e) {
+      inv.log.write('error', `waitUntil work did not finish: ${(e as Error).message}`)
+    } finally {
+      this.rt.release(wait)
+      this.#loop.finish(inv)
+    }
+  }
+
+  whenIdle(): Promise<void> {
+    return this.#loop.whenIdle()
+  }
+
+  memoryUsage(): { usedBytes: number; objects: number } {
+    return this.rt.memoryUsage()
+  }
+
+  /** Frees the runtime; throws if a QuickJS value leaked (a healthy runtime only). */
+  dispose(): void {
+    if (this.#disposed) return
+    this.#disposed = true
+    this.#loop.dispose()
+    if (this.#prelude) for (const h of Object.values(this.#prelude)) this.rt.release(h)
+    this.rt.dispose()
+  }
+}

@@ -1,0 +1,138 @@
+import { FnhostError } from '../../errors.js'
+import type { FunctionSpec } from '../../types.js'
+import type { InvokeOptions, LoadedFunction } from '../types.js'
+import { parseCgiResponse } from '../wasm/cgi-response.js'
+import { guestFailure, memoryLimitError } from '../wasm/guest-failure.js'
+import type { MemoryPlan } from '../wasm/memory-plan.js'
+import { MemoryPool } from '../wasm/memory-pool.js'
+import { GROW_FAILED_EXPORT } from '../wasm/rewrite.js'
+import { EMSCRIPTEN_GROWTH } from './check.js'
+import { cgiEnv, requestJson, ScriptPaths, type CgiInput } from './cgi-request.js'
+import { parseContextResponse } from './context-response.js'
+import { WasiExit } from './errno.js'
+import { preview1Imports, WASI_MODULE } from './preview1.js'
+import { WasiRun } from './run.js'
+import { STDOUT_CAP_BYTES } from './stdio.js'
+
+const EMPTY = new Uint8Array(0)
+
+/** How one run of `_start` ended. */
+interface Outcome {
+  exitCode: number
+  failure?: unknown
+  growFailed: boolean
+}
+
+/**
+ * A compiled WAGI command. Every request gets a fresh instance over a pooled, zeroed memory; the
+ * instance runs `_start` to completion synchronously, so one run is active per thread at a time.
+ */
+export class WagiFunction implements LoadedFunction {
+  private current?: WasiRun
+  private readonly imports: WebAssembly.Imports
+  private readonly memoryNamespace: WebAssembly.ModuleImports
+  private readonly pool: MemoryPool
+  private readonly paths: ScriptPaths
+  private disposed = false
+
+  constructor(
+    readonly spec: FunctionSpec,
+    private readonly module: WebAssembly.Module,
+    private readonly plan: MemoryPlan,
+  ) {
+    this.pool = new MemoryPool({ initialPages: plan.initialPages, maximumPages: plan.maximumPages })
+    this.paths = new ScriptPaths(spec.routes)
+    const wasi = preview1Imports(() => {
+      if (!this.current) throw new Error('WASI call outside a run')
+      return this.current
+    })
+    this.imports = {
+      [WASI_MODULE]: wasi,
+      [EMSCRIPTEN_GROWTH.module]: { [EMSCRIPTEN_GROWTH.name]: () => {} },
+    }
+    this.memoryNamespace = this.imports[plan.module] ??= {}
+  }
+
+  async invoke(req: Request, opts: InvokeOptions): Promise<Response> {
+    this.assertLive()
+    const body = req.body ? new Uint8Array(await req.arrayBuffer()) : EMPTY
+    this.assertLive()
+    const input: CgiInput = {
+      request: req,
+      url: new URL(req.url),
+      body,
+      requestId: opts.requestId,
+      env: this.spec.config.env,
+    }
+    const memory = this.pool.take()
+    const run = new WasiRun({
+      args: [this.spec.name],
+      env: cgiEnv(input, this.paths.split(input.url)),
+      stdin: body,
+      contextFiles: new Map([['request.json', () => requestJson(input)]]),
+      log: opts.log,
+      memory,
+    })
+    let outcome: Outcome
+    try {
+      outcome = this.execute(run, memory)
+    } finally {
+      run.stderr.flush()
+      this.pool.release(memory)
+    }
+    if (Date.now() > opts.deadline)
+      throw new FnhostError(
+        'CPU_LIMIT',
+        `function ${this.spec.name} ran past its time limit of ${this.spec.config.timeoutMs} ms`,
+      )
+    return this.respond(run, outcome)
+  }
+
+  private execute(run: WasiRun, memory: WebAssembly.Memory): Outcome {
+    this.memoryNamespace[this.plan.name] = memory
+    this.current = run
+    let instance: WebAssembly.Instance | undefined
+    try {
+      instance = new WebAssembly.Instance(this.module, this.imports)
+      ;(instance.exports._start as () => void)()
+      return { exitCode: 0, growFailed: growFailed(instance) }
+    } catch (e) {
+      const exitCode = e instanceof WasiExit ? e.code : 0
+      const failure = e instanceof WasiExit ? undefined : e
+      return { exitCode, failure, growFailed: instance ? growFailed(instance) : false }
+    } finally {
+      this.current = undefined
+    }
+  }
+
+  private respond(run: WasiRun, outcome: Outcome): Response {
+    const name = this.spec.name
+    const failed = outcome.failure !== undefined || outcome.exitCode !== 0
+    if (failed && outcome.growFailed) throw memoryLimitError(name, this.spec.config.memoryMb)
+    if (run.stdout.overflowed)
+      throw new FnhostError(
+        'GUEST_BAD_RESPONSE',
+        `function ${name} wrote more than ${STDOUT_CAP_BYTES} bytes to stdout; stream less or write a smaller response`,
+      )
+    if (outcome.failure !== undefined) throw guestFailure(name, outcome.failure)
+    if (outcome.exitCode !== 0)
+      throw new FnhostError('GUEST_ERROR', `function ${name} exited with code ${outcome.exitCode}`)
+    const fileResponse = run.context.get('response.json')
+    if (fileResponse) return parseContextResponse(fileResponse.contents)
+    return parseCgiResponse(run.stdout.bytes(), 'stdout')
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new Error(`function ${this.spec.name} was disposed`)
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.disposed = true
+    this.pool[Symbol.dispose]()
+  }
+}
+
+function growFailed(instance: WebAssembly.Instance): boolean {
+  const flag = instance.exports[GROW_FAILED_EXPORT]
+  return flag instanceof WebAssembly.Global && flag.value === 1
+}

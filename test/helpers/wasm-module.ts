@@ -1,0 +1,120 @@
+/** Hand-assembled wasm modules for load-time refusal tests: each is the smallest module showing one trait. */
+
+function leb(n: number): number[] {
+  const out: number[] = []
+  do {
+    let b = n & 0x7f
+    n = Math.floor(n / 128)
+    if (n !== 0) b |= 0x80
+    out.push(b)
+  } while (n !== 0)
+  return out
+}
+
+function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)]
+  return [...leb(bytes.length), ...bytes]
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...leb(body.length), ...body]
+}
+
+function vector(items: number[][]): number[] {
+  return [...leb(items.length), ...items.flat()]
+}
+
+export interface ModuleParts {
+  /** Raw memory type entries (flags, min[, max]) for the memory section. */
+  memories?: number[][]
+  /** Raw import entries: use `funcImport` / `memoryImport`. */
+  imports?: number[][]
+  /** Extra function types beyond type 0 `() -> ()`. */
+  types?: number[][]
+  /** Function bodies (instructions without the final `end`). */
+  bodies?: number[][]
+  /** The type index of each body (default 0). */
+  bodyTypes?: number[]
+  exports?: number[][]
+}
+
+export const I32 = 0x7f
+
+export function funcType(params: number[], results: number[]): number[] {
+  return [0x60, ...leb(params.length), ...params, ...leb(results.length), ...results]
+}
+
+export function funcImport(module: string, field: string, type: number): number[] {
+  return [...name(module), ...name(field), 0x00, ...leb(type)]
+}
+
+export function memoryImport(module: string, field: string, limits: number[]): number[] {
+  return [...name(module), ...name(field), 0x02, ...limits]
+}
+
+export function funcExport(field: string, index: number): number[] {
+  return [...name(field), 0x00, ...leb(index)]
+}
+
+export function memoryExport(field: string): number[] {
+  return [...name(field), 0x02, 0x00]
+}
+
+/** A module with the given parts; type 0 is `() -> ()`. */
+export function module(parts: ModuleParts): Uint8Array {
+  const bodies = parts.bodies ?? []
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]
+  out.push(...section(1, vector([funcType([], []), ...(parts.types ?? [])])))
+  if (parts.imports) out.push(...section(2, vector(parts.imports)))
+  if (bodies.length)
+    out.push(...section(3, vector(bodies.map((_, i) => leb(parts.bodyTypes?.[i] ?? 0)))))
+  if (parts.memories) out.push(...section(5, vector(parts.memories)))
+  if (parts.exports) out.push(...section(7, vector(parts.exports)))
+  if (bodies.length)
+    out.push(...section(10, vector(bodies.map((b) => [...leb(b.length + 2), 0x00, ...b, 0x0b]))))
+  return new Uint8Array(out)
+}
+
+/** A WAGI-shaped module: memory `limits` (none when null), `imports` (functions first), an empty `_start`. */
+export function wagiModule(
+  limits: number[] | null = [0x00, 0x01],
+  imports: number[][] = [],
+  importedFuncs = imports.length,
+): Uint8Array {
+  return module({
+    memories: limits ? [limits] : undefined,
+    imports: imports.length ? imports : undefined,
+    bodies: [[]],
+    exports: [funcExport('_start', importedFuncs)],
+  })
+}
+
+function concat(parts: ArrayLike<number>[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+/**
+ * `count` empty functions, built directly as bytes: a million of them is about 4 MB, small enough
+ * to hand to the driver, large enough that compiling it would take V8 seconds.
+ */
+export function manyFunctions(count: number): Uint8Array {
+  const n = leb(count)
+  const bodies = new Uint8Array(count * 3)
+  for (let i = 0; i < count; i++) bodies.set([0x02, 0x00, 0x0b], i * 3)
+  return concat([
+    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    section(1, vector([funcType([], [])])),
+    [3, ...leb(n.length + count), ...n],
+    new Uint8Array(count),
+    section(5, vector([[0x00, 0x01]])),
+    section(7, vector([funcExport('_start', 0)])),
+    [10, ...leb(n.length + bodies.length), ...n],
+    bodies,
+  ])
+}

@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto'
+import { resolveConfig, type FunctionConfig } from '../../host/config.js'
+import { createLogger, invocationLog, type LogLine } from '../../host/observe/log.js'
+import type { InvokeOptions } from '../../host/sandbox/types.js'
+import type { FunctionSpec, SandboxKind } from '../../host/types.js'
+
+/** Pool options for tests of the pool itself: plain JS functions (js-loader.ts), no warm-up. */
+export const jsPoolOptions = {
+  loaderModule: new URL('./js-loader.ts', import.meta.url),
+  warmup: [],
+}
+
+/** A spec for `source`, as the registry would build it. */
+export function specOf(
+  name: string,
+  source: string,
+  config: FunctionConfig = {},
+  kind: SandboxKind = 'quickjs',
+): FunctionSpec {
+  const bytes = new TextEncoder().encode(source)
+  const { route, ...resolved } = resolveConfig(config, name)
+  const version = createHash('sha256')
+    .update(bytes)
+    .update(JSON.stringify(config))
+    .digest('hex')
+    .slice(0, 16)
+  return {
+    name,
+    file: `/fns/${name}.js`,
+    kind,
+    routes: route ?? [`/${name}`],
+    config: resolved,
+    source: bytes,
+    version,
+  }
+}
+
+export interface TestInvoke {
+  opts: InvokeOptions
+  lines: LogLine[]
+}
+
+/** Invoke options with a deadline `timeoutMs` from now and a log collected in `lines`. */
+export function invokeOptions(timeoutMs: number, extra: Partial<InvokeOptions> = {}): TestInvoke {
+  const lines: LogLine[] = []
+  const requestId = crypto.randomUUID()
+  const log = invocationLog(
+    createLogger((l) => lines.push(l)),
+    { requestId },
+  )
+  const opts: InvokeOptions = {
+    deadline: Date.now() + timeoutMs,
+    signal: new AbortController().signal,
+    requestId,
+    params: {},
+    log,
+    ...extra,
+  }
+  return { opts, lines }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** The error a promise rejects with (fails the test if it resolves). */
+export async function rejection(
+  p: Promise<unknown>,
+): Promise<{ code?: string; retryAfterS?: number; message: string }> {
+  try {
+    await p
+  } catch (e) {
+    return e as { code?: string; retryAfterS?: number; message: string }
+  }
+  throw new Error('expected a rejection')
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest'
+import { quickjsDriver } from '../../../host/sandbox/quickjs/driver.js'
+import { codeOnly, moduleKind } from '../../../host/sandbox/quickjs/source.js'
+
+const inspect = (source: string, file = '/functions/fn.js') =>
+  quickjsDriver.inspect(file, new TextEncoder().encode(source))
+
+describe('inspect', () => {
+  it('reads `export const config` without running the module', async () => {
+    const source = `
+      // export const config = { route: '/commented-out' }
+      const note = "export const config = { fake: true }"
+      export const config = {
+        route: ['/a/:id', '/b'],            // comments inside are fine
+        env: { BRACES: '{ not } a block', TEMPLATE: \`x\` },
+        timeoutMs: 2_000, methods: ['GET'],
+      }
+      while (true) {}
+      export default { fetch() {} }`
+    expect(await inspect(source)).toEqual({
+      config: {
+        route: ['/a/:id', '/b'],
+        env: { BRACES: '{ not } a block', TEMPLATE: 'x' },
+        timeoutMs: 2000,
+        methods: ['GET'],
+      },
+    })
+  })
+
+  it('reads CommonJS module.exports.config and exports.config', async () => {
+    expect(
+      await inspect(
+        `module.exports = async (req, res) => res.send('x')\nmodule.exports.config = { private: true }`,
+        '/f/a.cjs',
+      ),
+    ).toEqual({
+      config: { private: true },
+    })
+    expect(await inspect(`exports.handler = () => 1\nexports.config = { memoryMb: 64 }`)).toEqual({
+      config: { memoryMb: 64 },
+    })
+  })
+
+  it('returns no config when there is none', async () => {
+    expect(await inspect(`export default { fetch() { return new Response('') } }`)).toEqual({})
+  })
+
+  it('reports syntax errors with line and column, for ESM and CommonJS', async () => {
+    await expect(
+      inspect(`export default {\n  fetch() {\n    return )\n  }\n}`),
+    ).rejects.toMatchObject({
+      code: 'FUNCTION_LOAD_FAILED',
+      message: expect.stringMatching(/^fn\.js: SyntaxError: .* \(line 3, column \d+\)$/),
+    })
+    await expect(inspect(`module.exports = {;`, '/f/b.cjs')).rejects.toMatchObject({
+      message: expect.stringMatching(/^b\.cjs: SyntaxError: .*\(line 1, column (\d+)\)$/),
+    })
+  })
+
+  it('evaluates only a literal: anything else is refused quickly', async () => {
+    const refused = [
+      'export const config = makeConfig()',
+      'export const config = { route: compute() }',
+      'export const config = { x: (() => { while (true) {} })() }',
+      "export const config = { x: 'a'.repeat(1e9) }",
+    ]
+    for (const source of refused) {
+      const started = Date.now()
+      await expect(inspect(source + '\nexport default {}'), source).rejects.toMatchObject({
+        code: 'FUNCTION_LOAD_FAILED',
+      })
+      expect(Date.now() - started).toBeLessThan(1000)
+    }
+  })
+
+  it('reports an import as load would: functions must be bundled', async () => {
+    await expect(inspect(`import x from 'dep'\nexport default x`)).rejects.toMatchObject({
+      code: 'FUNCTION_LOAD_FAILED',
+      message: expect.stringContaining("cannot import 'dep'"),
+    })
+  })
+
+  it('refuses bytes that are not UTF-8', async () => {
+    await expect(
+      quickjsDriver.inspect('/f/x.js', new Uint8Array([0xff, 0xfe])),
+    ).rejects.toMatchObject({
+      message: 'x.js is not UTF-8 text',
+    })
+  })
+})
+
+describe('source kind', () => {
+  it('tells CommonJS from ESM by extension, then by syntax outside comments and strings', () => {
+    expect(moduleKind('a.cjs', 'export default 1')).toBe('cjs')
+    expect(moduleKind('a.mjs', 'module.exports = 1')).toBe('esm')
+    expect(moduleKind('a.js', 'module.exports = () => {}')).toBe('cjs')
+    expect(moduleKind('a.js', 'exports.handler = () => {}')).toBe('cjs')
+    expect(moduleKind('a.js', '// export default x\nmodule.exports = 1')).toBe('cjs')
+    expect(moduleKind('a.js', 'const s = "import x from y"\nmodule.exports = s')).toBe('cjs')
+    expect(moduleKind('a.js', 'import x from "y"\nmodule.exports = x')).toBe('esm')
+    expect(moduleKind('a.js', 'export { a as default }')).toBe('esm')
+    expect(moduleKind('a.js', 'const x = 1')).toBe('esm')
+  })
+
+  it('blanks comments and literals but keeps template expressions and offsets', () => {
+    const src = 'a /* b */ "c" `d ${e + `f`} g` // h\nz'
+    const code = codeOnly(src)
+    expect(code.length).toBe(src.length)
+    expect(code).toBe('a         " " `  ${e + ` `}  `     \nz')
+  })
+})
