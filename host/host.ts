@@ -1,5 +1,6 @@
 import { createApp } from './app.js'
 import { createLogger, type Logger } from './observe/log.js'
+import { createPool, type WorkerPool } from './pool/index.js'
 import { Registry } from './registry/registry.js'
 import { loadInProcess } from './sandbox/index.js'
 import type { FunctionLoader } from './sandbox/types.js'
@@ -9,9 +10,12 @@ export interface HostOptions {
   watch?: boolean
   logger?: Logger
   accessLog?: boolean
-  /** How functions are loaded; defaults to this thread. */
+  /** How functions are loaded; overrides `workers`. */
   loader?: FunctionLoader
-  /** Worker threads that run the sandboxes; 0 runs them on this thread. */
+  /**
+   * Worker threads that run the sandboxes under the watchdog; 0 (the default for embedding and
+   * tests) runs them on this thread, where a wasm loop or a long native built-in cannot be stopped.
+   */
   workers?: number
 }
 
@@ -24,18 +28,29 @@ export interface Host extends AsyncDisposable {
 /** A functions folder, scanned and (optionally) watched, behind the Hono app. */
 export async function createHost(options: HostOptions): Promise<Host> {
   const logger = options.logger ?? createLogger()
+  const workers = options.workers ?? 0
+  let pool: WorkerPool | undefined
+  if (!options.loader && workers > 0) pool = createPool({ workers, logger })
   const registry = new Registry({
     dir: options.dir,
-    loader: options.loader ?? loadInProcess,
+    loader: options.loader ?? pool?.load ?? loadInProcess,
     logger,
     watch: options.watch ?? true,
   })
-  await registry.start()
+  try {
+    await registry.start()
+  } catch (e) {
+    await pool?.[Symbol.asyncDispose]()
+    throw e
+  }
   const app = createApp({ registry, logger, accessLog: options.accessLog })
   return {
     registry,
     app,
     fetch: (req) => app.fetch(req),
-    [Symbol.asyncDispose]: () => registry[Symbol.asyncDispose](),
+    async [Symbol.asyncDispose]() {
+      await registry[Symbol.asyncDispose]()
+      await pool?.[Symbol.asyncDispose]()
+    },
   }
 }

@@ -27,6 +27,9 @@ const EMCC_FLAGS = [
   '-sALLOW_MEMORY_GROWTH=1',
 ]
 
+/** Folders that hold only this script's output, so a .wasm there without a source is stale. */
+const OUTPUT_DIRS = ['wasm/examples', 'wasm/fixtures', 'wasm/conformance', 'guests/examples/c']
+
 interface Target {
   source: string
   /** Outputs relative to the output root; the first is compiled, the rest are copies. */
@@ -98,6 +101,11 @@ async function check(): Promise<number> {
   try {
     const outputs = await buildAll(tmp)
     const differing: string[] = []
+    const built = new Set(outputs)
+    for (const dir of OUTPUT_DIRS)
+      for (const f of await readdir(join(packageRoot, dir)).catch(() => [] as string[]))
+        if (f.endsWith('.wasm') && !built.has(`${dir}/${f}`))
+          differing.push(`${dir}/${f} (no source)`)
     for (const rel of outputs) {
       const committed = await readFile(join(packageRoot, rel)).catch(() => undefined)
       const rebuilt = await readFile(join(tmp, rel))

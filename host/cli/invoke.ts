@@ -4,7 +4,7 @@ import { FnhostError, errorResponse, toFnhostError } from '../errors.js'
 import { createLogger, invocationLog } from '../observe/log.js'
 import { pathSegments, Router } from '../registry/routes.js'
 import { scanFile } from '../registry/scan.js'
-import { loadInProcess } from '../sandbox/index.js'
+import { createPool } from '../pool/index.js'
 import { parse, UsageError, withUsage } from './args.js'
 
 const USAGE =
@@ -66,12 +66,15 @@ export function run(argv: string[]): Promise<number> {
     })
     const router = new Router(spec.routes.map((r): [string, true] => [r, true]))
     const params = router.match(pathSegments(new URL(req.url).pathname))?.params ?? {}
-    const log = invocationLog(createLogger(), { fn: spec.name, requestId })
+    const logger = createLogger()
+    const log = invocationLog(logger, { fn: spec.name, requestId })
 
     let res: Response
     let failed = false
+    // One worker, so the watchdog stops a function that never yields (a wasm loop, a huge sort).
+    await using pool = createPool({ workers: 1, warmSpare: false, warmup: [], logger })
     try {
-      await using fn = await loadInProcess(spec)
+      await using fn = await pool.load(spec)
       res = await fn.invoke(req, {
         deadline: Date.now() + spec.config.timeoutMs,
         signal: AbortSignal.timeout(spec.config.timeoutMs + 1000),

@@ -51,6 +51,8 @@ export type ToWorker =
 export type FromWorker =
   /** `warmupError`: why warming up failed (the worker serves anyway). */
   | { type: 'ready'; warmupError?: string }
+  /** Something went wrong outside any task; the main thread logs it. */
+  | { type: 'problem'; message: string }
   /** The worker is alive and its event loop turning; sent only while it has tasks. */
   | { type: 'beat' }
   /** The task left the worker's queue and is running now (after its sandbox is loaded). */

@@ -72,7 +72,16 @@ async function unload(fn: number): Promise<void> {
   const loading = sandboxes.get(fn)
   sandboxes.delete(fn)
   const loaded = await loading?.catch(() => undefined)
-  await loaded?.[Symbol.asyncDispose]()
+  try {
+    await loaded?.[Symbol.asyncDispose]()
+  } catch (e) {
+    // The copy is dropped either way; a failed dispose (e.g. a leaked value) is worth a log line.
+    post({ type: 'problem', message: `disposing ${loaded?.spec.name} failed: ${describe(e)}` })
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
 }
 
 /** Forwards guest output under the same cap as the main thread's log, plus one byte so it notices. */
@@ -174,7 +183,7 @@ async function warmUp(): Promise<string | undefined> {
     }
     return undefined
   } catch (e) {
-    return e instanceof Error ? e.message : String(e)
+    return describe(e)
   }
 }
 

@@ -143,6 +143,7 @@ export class WorkerSet {
     let ready = false
     return new PoolWorker(this.nextId++, this.config, this.options.workerHeapMb, {
       message: (w, msg) => {
+        if (msg.type === 'problem') this.options.logger?.warn(`worker ${w.id}: ${msg.message}`)
         if (msg.type === 'ready') {
           ready = true
           if (msg.warmupError)

@@ -28,7 +28,7 @@ export interface AdversarialOptions {
  * run the real drivers with a test DNS (loader.ts).
  */
 export async function startAdversarial(
-  files: Record<string, string>,
+  files: Record<string, string | Uint8Array>,
   options: AdversarialOptions = {},
 ): Promise<AdversarialHost> {
   const dir = await functionsDir({ 'hello.js': HELLO, ...files })
@@ -113,7 +113,7 @@ export function hostPerTest(options: AdversarialOptions = {}) {
     await current?.[Symbol.asyncDispose]()
     current = undefined
   })
-  return async (files: Record<string, string>, more: AdversarialOptions = {}) => {
+  return async (files: Record<string, string | Uint8Array>, more: AdversarialOptions = {}) => {
     current = await startAdversarial(files, {
       ...options,
       ...more,

@@ -38,7 +38,7 @@ const isInternal = (e: GuestException, message: string) =>
   e.name === 'InternalError' && e.message === message
 
 export const isOutOfMemory = (e: GuestException) => isInternal(e, 'out of memory')
-export const isInterrupted = (e: GuestException) => isInternal(e, 'interrupted')
+const isInterrupted = (e: GuestException) => isInternal(e, 'interrupted')
 
 export function cpuLimit(timeoutMs: number): FnhostError {
   return new FnhostError(

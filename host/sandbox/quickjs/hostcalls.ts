@@ -43,7 +43,7 @@ export function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
  * Strings pass through QuickJS's C-string API, which ends them at U+0000: the prelude sends a
  * string holding one as [JSON], and gets one back the same way (see toHost/fromHost in base.js).
  */
-export function readGuestString(ctx: QuickJSContext, h: QuickJSHandle): string {
+function readGuestString(ctx: QuickJSContext, h: QuickJSHandle): string {
   if (ctx.typeof(h) === 'string') return ctx.getString(h)
   const json = ctx.getProp(h, 0)
   try {
@@ -53,7 +53,7 @@ export function readGuestString(ctx: QuickJSContext, h: QuickJSHandle): string {
   }
 }
 
-export function newGuestString(ctx: QuickJSContext, s: string): QuickJSHandle {
+function newGuestString(ctx: QuickJSContext, s: string): QuickJSHandle {
   if (!s.includes('\0')) return ctx.newString(s)
   const array = ctx.newArray()
   const json = ctx.newString(JSON.stringify(s))

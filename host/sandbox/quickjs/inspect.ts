@@ -39,7 +39,7 @@ function scratch(ms: number): Invocation {
 }
 
 /** The `{ ... }` after `export const config =` (or `exports.config =`), if the source has one. */
-export function findConfigLiteral(
+function findConfigLiteral(
   source: string,
   kind: ModuleKind,
   name: string,

@@ -49,7 +49,7 @@ const TEXTUAL =
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Event style: text stays text; a binary content type or bytes that are not UTF-8 become base64. */
-export function eventBody(
+function eventBody(
   bytes: Uint8Array | undefined,
   contentType: string | null,
 ): { body: string; base64: boolean } {

@@ -326,7 +326,6 @@ describe('the guest global', () => {
     expect(got).toEqual(['/b', 'function', ''])
   })
 
-
   it('has the web globals and nothing of the host', async () => {
     const got = await guest(
       `
