@@ -112,12 +112,15 @@ function overheadSection(o: OverheadResult): string {
 
 function limitsSection(l: LimitsResult): string {
   return [
-    `Limits: answer time past a ${l.timeoutMs} ms CPU limit (ms)`,
+    `Limits: answer time past a ${l.timeoutMs} ms CPU limit (ms; errors: answers other than 504 CPU_LIMIT)`,
     table(
-      ['limit', 'n', 'median', 'p90', 'p99', 'max'],
+      ['limit', 'n', 'median', 'p90', 'p99', 'max', 'errors'],
       [
-        summaryRow('soft (QuickJS interrupt)', l.softOvershoot),
-        summaryRow('hard kill (wasm loop, watchdog)', l.hardKillOvershoot),
+        [...summaryRow('soft (QuickJS interrupt)', l.softOvershoot), l.softOvershoot.errors],
+        [
+          ...summaryRow('hard kill (wasm loop, watchdog)', l.hardKillOvershoot),
+          l.hardKillOvershoot.errors,
+        ],
       ],
     ),
   ].join('\n')

@@ -49,7 +49,8 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.onError((e, c) => {
     const err = toFnhostError(e)
     const id = c.get('requestId') ?? crypto.randomUUID()
-    if (err.code === 'INTERNAL_ERROR') logger.error(`internal error: ${describe(e)}`, { requestId: id })
+    if (err.code === 'INTERNAL_ERROR')
+      logger.error(`internal error: ${describe(e)}`, { requestId: id })
     return errorResponse(err, id)
   })
   return app

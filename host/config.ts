@@ -15,9 +15,14 @@ export const functionConfigSchema = z.strictObject({
   timeoutMs: z.number().int().min(1).max(900_000).optional(),
   memoryMb: z.number().int().min(1).max(4096).optional(),
   maxBodyBytes: z.number().int().min(0).max(1_073_741_824).optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are identifiers'), z.string()).optional(),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are identifiers'), z.string())
+    .optional(),
   isolation: z.enum(['shared', 'request']).optional(),
-  handler: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'handler is an export name').optional(),
+  handler: z
+    .string()
+    .regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'handler is an export name')
+    .optional(),
   style: z.enum(['fetch', 'event', 'open-runtimes']).optional(),
   concurrency: z.number().int().min(1).max(10_000).optional(),
 })
@@ -56,5 +61,7 @@ export function resolveConfig(raw: unknown, source: string): ResolvedConfig & { 
   }
   const { route, ...rest } = parsed.data
   const resolved = { ...CONFIG_DEFAULTS, ...rest }
-  return route === undefined ? resolved : { ...resolved, route: Array.isArray(route) ? route : [route] }
+  return route === undefined
+    ? resolved
+    : { ...resolved, route: Array.isArray(route) ? route : [route] }
 }

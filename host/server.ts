@@ -40,7 +40,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       const where = `${options.host}:${options.port}`
-      if (e.code === 'EADDRINUSE') reject(new ListenError(`port ${options.port} is already in use (${where}); pick another with --port`))
+      if (e.code === 'EADDRINUSE')
+        reject(
+          new ListenError(
+            `port ${options.port} is already in use (${where}); pick another with --port`,
+          ),
+        )
       else if (e.code === 'EACCES') reject(new ListenError(`not allowed to listen on ${where}`))
       else reject(new ListenError(`cannot listen on ${where}: ${e.message}`))
     }

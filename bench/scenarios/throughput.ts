@@ -126,7 +126,11 @@ export const throughputScenarios: Record<ThroughputName, ThroughputScenario> = {
           'js-fetch.js': await benchFunction('js-fetch.js'),
           'js-fetch.json': JSON.stringify({ env: { UPSTREAM: upstream.url + '/' } }),
         })
-        return target(await startServer('bench/loopback-host', [dir]), '/js-fetch', [upstream])
+        return target(
+          await startServer('bench/bench-host', [dir, '--allow-loopback']),
+          '/js-fetch',
+          [upstream],
+        )
       } catch (e) {
         await upstream.stop()
         throw e

@@ -16,7 +16,8 @@ export function parse<T extends ParseArgsConfig>(argv: string[], config: T) {
 export function intOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} takes a whole number, got '${value}'`)
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`${name} takes a whole number, got '${value}'`)
   return n
 }
 

@@ -12,7 +12,9 @@ const USAGE =
   '  runs the function once without a server and prints its response body\n' +
   '  (-i: status line and headers first); exit 0 ok, 1 the function failed, 2 usage'
 
-async function requestBody(data: string | undefined): Promise<string | Uint8Array<ArrayBuffer> | undefined> {
+async function requestBody(
+  data: string | undefined,
+): Promise<string | Uint8Array<ArrayBuffer> | undefined> {
   if (data === undefined) return undefined
   if (data.startsWith('@')) return new Uint8Array(await readFile(data.slice(1)))
   return data
@@ -44,7 +46,8 @@ export function run(argv: string[]): Promise<number> {
       return 0
     }
     const [target] = positionals
-    if (target === undefined || positionals.length > 1) throw new UsageError('invoke takes one function file')
+    if (target === undefined || positionals.length > 1)
+      throw new UsageError('invoke takes one function file')
     const headers = headerPairs(values.header ?? [])
     if (values.path !== undefined && !values.path.startsWith('/'))
       throw new UsageError(`--path must start with /, got '${values.path}'`)

@@ -7,8 +7,14 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 
 const commands: Record<string, Command> = {
   serve: { summary: 'serve a folder of functions over HTTP', load: () => import('./serve.js') },
-  invoke: { summary: 'run one function once and print its response', load: () => import('./invoke.js') },
-  build: { summary: 'compile the C handlers in a folder to .wasm', load: () => import('./build.js') },
+  invoke: {
+    summary: 'run one function once and print its response',
+    load: () => import('./invoke.js'),
+  },
+  build: {
+    summary: 'compile the C handlers in a folder to .wasm',
+    load: () => import('./build.js'),
+  },
   new: { summary: 'write a starter handler', load: () => import('./new.js') },
 }
 
@@ -20,7 +26,9 @@ function usage(): string {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   if (name === '--version' || name === '-v') {
-    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }
+    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
+      version: string
+    }
     process.stdout.write(pkg.version + '\n')
     return 0
   }

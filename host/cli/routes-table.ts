@@ -13,7 +13,11 @@ export function routeTable(registry: Registry): string {
         : slot.spec.config.methods.join(',')
       : 'FAILED'
     for (const route of slot.routes)
-      rows.push([methods, route, slot.failure ? `${file}: ${slot.failure}` : `${file} (${slot.spec?.kind})`])
+      rows.push([
+        methods,
+        route,
+        slot.failure ? `${file}: ${slot.failure}` : `${file} (${slot.spec?.kind})`,
+      ])
   }
   if (rows.length === 0) return `  (no functions yet: add a .js or .wasm file to ${registry.dir})`
   const w0 = Math.max(...rows.map((r) => r[0].length))

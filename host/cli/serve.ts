@@ -46,7 +46,9 @@ export function run(argv: string[]): Promise<number> {
       })
     } catch (e) {
       if (e instanceof FunctionsDirError) {
-        process.stderr.write(`fnhost: ${e.message}\n  create it, or pass the folder: fnhost serve <dir>\n`)
+        process.stderr.write(
+          `fnhost: ${e.message}\n  create it, or pass the folder: fnhost serve <dir>\n`,
+        )
         return 1
       }
       throw e
@@ -62,7 +64,9 @@ export function run(argv: string[]): Promise<number> {
       }
       throw e
     }
-    process.stdout.write(`fnhost serving ${dir}\n${routeTable(host.registry)}\n\nlistening on ${server.url}\n`)
+    process.stdout.write(
+      `fnhost serving ${dir}\n${routeTable(host.registry)}\n\nlistening on ${server.url}\n`,
+    )
 
     await new Promise<void>((done) => {
       const stop = (signal: string) => {

@@ -11,7 +11,10 @@ function tooLarge(limit: number): FnhostError {
  * Reads a request body up to `limit` bytes. A declared Content-Length over the limit is refused
  * before a byte is read; a body without one is cut off as soon as it passes the limit.
  */
-export async function readBody(req: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
+export async function readBody(
+  req: Request,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer> | null> {
   const declared = req.headers.get('content-length')
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit)
   if (!req.body) return null

@@ -13,7 +13,8 @@ const config = workerData as WorkerConfig
 const { loadInProcess } = (await import(config.loaderModule)) as { loadInProcess: FunctionLoader }
 
 const sandboxes = new Map<number, Promise<LoadedFunction>>()
-const tasks = new Map<number, AbortController>()
+/** Running tasks; invocations carry the controller that aborts them. */
+const tasks = new Map<number, AbortController | undefined>()
 let heartbeat: NodeJS.Timeout | undefined
 
 function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
@@ -25,7 +26,7 @@ function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   }
 }
 
-function track(task: number, ctrl: AbortController): void {
+function track(task: number, ctrl?: AbortController): void {
   tasks.set(task, ctrl)
   heartbeat ??= setInterval(() => post({ type: 'beat' }), config.heartbeatMs)
 }
@@ -40,10 +41,9 @@ function untrack(task: number): void {
 
 function loadError(spec: FunctionSpec, e: unknown): FnhostError {
   if (isFnhostError(e)) return e
-  const reason = e instanceof Error ? e.message : String(e)
   return new FnhostError(
     'FUNCTION_LOAD_FAILED',
-    `function ${spec.name} failed to load: ${reason}`,
+    `function ${spec.name} failed to load: ${describe(e)}`,
     {
       cause: e,
     },
@@ -51,7 +51,7 @@ function loadError(spec: FunctionSpec, e: unknown): FnhostError {
 }
 
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
-  track(msg.task, new AbortController())
+  track(msg.task)
   post({ type: 'started', task: msg.task })
   const loading = loadInProcess(msg.spec).catch((e: unknown) => {
     throw loadError(msg.spec, e)

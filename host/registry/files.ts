@@ -26,4 +26,3 @@ export async function listFunctionFiles(dir: string): Promise<string[]> {
     .filter((f) => isFunctionFile(relative(dir, f)))
     .sort()
 }
-

@@ -17,6 +17,9 @@ export interface RegistryOptions {
   watch: boolean
 }
 
+/** Past chokidar's 50 ms change throttle. */
+const RECHECK_AFTER_MS = 75
+
 export class FunctionsDirError extends Error {
   override readonly name = 'FunctionsDirError'
 }
@@ -35,6 +38,7 @@ export class Registry implements AsyncDisposable {
   private readonly retiring = new Set<Promise<void>>()
   private disposed = false
   private listeners = new Set<() => void>()
+  private readonly rechecks = new Map<string, NodeJS.Timeout>()
 
   constructor(private readonly options: RegistryOptions) {
     this.dir = resolve(options.dir)
@@ -83,12 +87,30 @@ export class Registry implements AsyncDisposable {
         return rel !== '' && rel.split(sep).some((p) => p.startsWith('.') || p === 'node_modules')
       },
     })
-    const onPath = (path: string) => this.enqueue(() => this.onFileEvent(path))
+    const onPath = (path: string) => {
+      this.enqueue(() => this.onFileEvent(path))
+      this.recheckLater(path)
+    }
     watcher.on('add', onPath).on('change', onPath).on('unlink', onPath)
     watcher.on('unlinkDir', (path) => this.enqueue(async () => this.removeUnder(path)))
-    watcher.on('error', (e) => this.options.logger.error(`watching ${this.dir} failed: ${String(e)}`))
+    watcher.on('error', (e) =>
+      this.options.logger.error(`watching ${this.dir} failed: ${String(e)}`),
+    )
     await new Promise<void>((ready) => watcher.once('ready', ready))
     this.watcher = watcher
+  }
+
+  /**
+   * chokidar drops a second 'change' of a path within 50 ms of the first (a leading-edge throttle),
+   * so a quick second write would never be seen: read the path again once that window has passed.
+   */
+  private recheckLater(path: string): void {
+    clearTimeout(this.rechecks.get(path))
+    const timer = setTimeout(() => {
+      this.rechecks.delete(path)
+      this.enqueue(() => this.onFileEvent(path))
+    }, RECHECK_AFTER_MS)
+    this.rechecks.set(path, timer)
   }
 
   private enqueue(task: () => Promise<void>): void {
@@ -104,7 +126,8 @@ export class Registry implements AsyncDisposable {
     if (extname(path) === '.json') {
       for (const ext of FUNCTION_EXTENSIONS) {
         const fn = path.slice(0, -'.json'.length) + ext
-        if (sidecarOf(fn) === path && this.slots.has(fn)) changed = (await this.rescan(fn, true)) || changed
+        if (sidecarOf(fn) === path && this.slots.has(fn))
+          changed = (await this.rescan(fn, true)) || changed
       }
     } else if (isFunctionFile(rel)) {
       changed = await this.rescan(path, true)
@@ -131,8 +154,12 @@ export class Registry implements AsyncDisposable {
     if (old && old.version === slot.version) return false
     this.slots.set(file, slot)
     if (old) this.retire(old)
-    if (slot.failure) this.options.logger.error(`failed to load: ${slot.failure}`, { fn: slot.name })
-    else if (log) this.options.logger.info(`${old ? 'updated' : 'added'} ${slot.routes.join(', ')}`, { fn: slot.name })
+    if (slot.failure)
+      this.options.logger.error(`failed to load: ${slot.failure}`, { fn: slot.name })
+    else if (log)
+      this.options.logger.info(`${old ? 'updated' : 'added'} ${slot.routes.join(', ')}`, {
+        fn: slot.name,
+      })
     return true
   }
 
@@ -168,7 +195,10 @@ export class Registry implements AsyncDisposable {
       const files = slots.map((s) => relative(this.dir, s.file)).join(', ')
       const reason = `route ${route} is claimed by more than one function (${files}); rename one or set config.route`
       this.options.logger.error(reason)
-      table.push([route, Slot.fromFailure({ name: only.name, file: only.file, routes: [route], reason })])
+      table.push([
+        route,
+        Slot.fromFailure({ name: only.name, file: only.file, routes: [route], reason }),
+      ])
     }
     this.router = new Router(table)
     for (const listener of this.listeners) listener()
@@ -178,6 +208,7 @@ export class Registry implements AsyncDisposable {
     if (this.disposed) return
     this.disposed = true
     await this.watcher?.close()
+    for (const timer of this.rechecks.values()) clearTimeout(timer)
     await this.updates
     for (const slot of this.slots.values()) this.retire(slot)
     this.slots.clear()

@@ -76,7 +76,15 @@ export async function scanFile(dir: string, file: string): Promise<ScanOutcome> 
       .digest('hex')
       .slice(0, 16)
     return {
-      spec: { name, file, kind: driver.kind, routes: route ?? defaultRoutes, config, source: bytes, version },
+      spec: {
+        name,
+        file,
+        kind: driver.kind,
+        routes: route ?? defaultRoutes,
+        config,
+        source: bytes,
+        version,
+      },
     }
   } catch (e) {
     return fail((e as Error).message)

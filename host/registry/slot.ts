@@ -37,13 +37,18 @@ export class Slot {
   }
 
   get version(): string {
-    return 'spec' in this.outcome ? this.outcome.spec.version : `failed:${this.outcome.failure.reason}`
+    return 'spec' in this.outcome
+      ? this.outcome.spec.version
+      : `failed:${this.outcome.failure.reason}`
   }
 
   async run<T>(loader: FunctionLoader, fn: (f: LoadedFunction) => Promise<T>): Promise<T> {
     const spec = this.spec
     if (!spec)
-      throw new FnhostError('FUNCTION_LOAD_FAILED', `function ${this.name} failed to load: ${this.failure}`)
+      throw new FnhostError(
+        'FUNCTION_LOAD_FAILED',
+        `function ${this.name} failed to load: ${this.failure}`,
+      )
     this.inflight++
     try {
       this.loaded ??= loader(spec)
@@ -54,9 +59,13 @@ export class Slot {
         // A failed load is not kept: the next request tries again (the cause may have been transient).
         this.loaded = undefined
         if (isFnhostError(e)) throw e
-        throw new FnhostError('FUNCTION_LOAD_FAILED', `function ${this.name} failed to load: ${(e as Error).message}`, {
-          cause: e,
-        })
+        throw new FnhostError(
+          'FUNCTION_LOAD_FAILED',
+          `function ${this.name} failed to load: ${(e as Error).message}`,
+          {
+            cause: e,
+          },
+        )
       }
       return await fn(loaded)
     } finally {
@@ -77,6 +86,10 @@ export class Slot {
   private async disposeLoaded(): Promise<void> {
     const loaded = this.loaded
     this.loaded = undefined
-    if (loaded) await loaded.then((f) => f[Symbol.asyncDispose](), () => undefined)
+    if (loaded)
+      await loaded.then(
+        (f) => f[Symbol.asyncDispose](),
+        () => undefined,
+      )
   }
 }

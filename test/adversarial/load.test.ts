@@ -85,7 +85,9 @@ describe('the host under load', () => {
         )
       const served = all.filter((a, i) => a.status === 200 && a.body === `fn ${i}`)
       expect(served.length + all.filter(isOverloaded).length).toBe(1000)
-      expect(served.length).toBeGreaterThan(500)
+      // 2048 MB holds 16 sandboxes of 128 MB: of each burst of 100 cold functions, those that find
+      // no idle sandbox to evict are refused 503 at once.
+      expect(served.length).toBeGreaterThanOrEqual(100)
     } finally {
       clearInterval(watch)
       clearInterval(rss)

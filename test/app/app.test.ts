@@ -136,7 +136,12 @@ describe.each(transports)('the app via %s', (transport) => {
       expect(res.status, path).toBe(400)
       expectError(await json(res), 400, 'BAD_REQUEST')
     }
-    for (const path of ['/../_private', '/hello/../_private', '/%2e%2e/_private', '/../../etc/passwd']) {
+    for (const path of [
+      '/../_private',
+      '/hello/../_private',
+      '/%2e%2e/_private',
+      '/../../etc/passwd',
+    ]) {
       const res = await call(path)
       expect(res.status, path).toBe(404)
       expectError(await json(res), 404, 'FUNCTION_NOT_FOUND')

@@ -14,9 +14,23 @@ describe('fnhost invoke', () => {
       } }`,
     })
     const file = join(dir.path, 'users/[id].js')
-    const plain = await runCli(['invoke', file, '-d', 'payload', '-H', 'x-a: 1', '--path', '/users/7'])
+    const plain = await runCli([
+      'invoke',
+      file,
+      '-d',
+      'payload',
+      '-H',
+      'x-a: 1',
+      '--path',
+      '/users/7',
+    ])
     expect(plain.code).toBe(0)
-    expect(JSON.parse(plain.stdout)).toEqual({ method: 'POST', path: '/users/7', h: '1', body: 'payload' })
+    expect(JSON.parse(plain.stdout)).toEqual({
+      method: 'POST',
+      path: '/users/7',
+      h: '1',
+      body: 'payload',
+    })
     const head = await runCli(['invoke', file, '-X', 'PUT', '-i'])
     expect(head.code).toBe(0)
     expect(head.stdout).toMatch(/^HTTP 201/)

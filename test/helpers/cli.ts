@@ -36,7 +36,10 @@ export function collect(child: ChildProcess): Promise<CliResult> {
 export function listeningUrl(child: ChildProcess, timeoutMs = 15_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = ''
-    const timer = setTimeout(() => reject(new Error(`no 'listening on' within ${timeoutMs} ms:\n${out}`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new Error(`no 'listening on' within ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    )
     child.stdout?.on('data', (d) => {
       out += d
       const m = /listening on (http:\/\/\S+)/.exec(out)

@@ -9,7 +9,9 @@ export interface TempDir extends AsyncDisposable {
 }
 
 /** A temporary functions folder holding `files`; removed on dispose. */
-export async function functionsDir(files: Record<string, string | Uint8Array> = {}): Promise<TempDir> {
+export async function functionsDir(
+  files: Record<string, string | Uint8Array> = {},
+): Promise<TempDir> {
   const path = await mkdtemp(join(tmpdir(), 'fnhost-test-'))
   const write = async (rel: string, content: string | Uint8Array) => {
     await mkdir(dirname(join(path, rel)), { recursive: true })

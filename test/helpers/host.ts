@@ -22,7 +22,11 @@ export async function startHost(
   options: Omit<HostOptions, 'logger'>,
 ): Promise<TestHost> {
   const logs: LogLine[] = []
-  const host = await createHost({ watch: false, ...options, logger: createLogger((l) => logs.push(l)) })
+  const host = await createHost({
+    watch: false,
+    ...options,
+    logger: createLogger((l) => logs.push(l)),
+  })
   let server: RunningServer | undefined
   let call: Call
   if (transport === 'real server') {

@@ -64,7 +64,11 @@ describe('Router', () => {
     expect(match('/api/users/7')?.target).toBe('api-users')
     expect(match('/api/other')?.target).toBe('api')
     expect(match('/users/me')?.target).toBe('me')
-    expect(match('/users/7')).toEqual({ target: 'user', pattern: '/users/:id', params: { id: '7' } })
+    expect(match('/users/7')).toEqual({
+      target: 'user',
+      pattern: '/users/:id',
+      params: { id: '7' },
+    })
   })
   it('decodes params', () => {
     expect(match('/users/a%20b')?.params).toEqual({ id: 'a b' })

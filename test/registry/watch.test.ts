@@ -22,7 +22,8 @@ describe('watching the functions folder', () => {
     const res = await t.call(path)
     return `${res.status} ${await res.text()}`
   }
-  const becomes = (path: string, want: string) => eventually(async () => (await body(path)) === want)
+  const becomes = (path: string, want: string) =>
+    eventually(async () => (await body(path)) === want)
 
   it('picks up an added, changed, renamed and deleted function without a restart', async () => {
     await start({ 'a.js': hello('one') })
@@ -51,7 +52,9 @@ describe('watching the functions folder', () => {
     await dir.write('a.js', 'export default { fetch( }')
     await eventually(async () => (await t.call('/a', { method: 'POST' })).status === 500)
     await dir.write('a.js', hello('fixed'))
-    await eventually(async () => (await (await t.call('/a', { method: 'POST' })).text()) === 'fixed')
+    await eventually(
+      async () => (await (await t.call('/a', { method: 'POST' })).text()) === 'fixed',
+    )
   })
 
   it('lets an in-flight request finish on the old version when the file changes or is deleted', async () => {

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto'
 import { basename } from 'node:path'
 import { CONFIG_DEFAULTS } from '../../config.js'
 import { FnhostError } from '../../errors.js'
 import type { InspectResult } from '../types.js'
-import { readException } from './errors.js'
+import { readException, type GuestException } from './errors.js'
 import { Invocation, noFetch } from './invocation.js'
-import { GuestRuntime } from './runtime.js'
+import { GuestRuntime, importRefused } from './runtime.js'
 import {
   CJS_PREFIX,
   cjsWrapper,
@@ -58,31 +59,88 @@ function findConfigLiteral(
   throw failed(`${name}: the exported config object is not closed`)
 }
 
+type CompileOptions = { type: 'module' | 'global'; compileOnly: true }
+
+/** Compiles `code` without running it; returns what it threw, or undefined if it compiled. */
+function compile(
+  rt: GuestRuntime,
+  inv: Invocation,
+  code: string,
+  name: string,
+  options: CompileOptions,
+): GuestException | undefined {
+  const ctx = rt.context
+  const result = rt.enter(inv, () => ctx.evalCode(code, name, options))
+  if (!result.error) {
+    result.value.dispose()
+    return undefined
+  }
+  try {
+    return rt.enter(inv, () => readException(ctx, result.error))
+  } finally {
+    result.error.dispose()
+  }
+}
+
+/** The 1-based line and column a compile error points at, if it has one. */
+function position(e: GuestException): { line: number; column: number } | undefined {
+  const at = /:(\d+):(\d+)/.exec(e.stack)
+  return at ? { line: Number(at[1]), column: Number(at[2]) } : undefined
+}
+
+/**
+ * Compiles an ES module without running it. quickjs-emscripten's QTS_Eval mishandles a module
+ * compiled with compileOnly that compiles: it answers JS_GetModuleNamespace of a module pointer
+ * it never set (the wasm build passes the source text's address), so a valid module comes back
+ * as a value or an exception read from the source's bytes and the heap after them, and a crafted
+ * file can make the engine trap. A compile that fails returns before that code and is sound, so
+ * this one is never let to succeed: an import of a one-off specifier is appended, and QuickJS
+ * resolves imports only once the whole file has parsed, in source order, so the loader being
+ * asked for that specifier means the file compiled and its own imports (all refused, as at load)
+ * came first.
+ */
+function compileModule(
+  rt: GuestRuntime,
+  inv: Invocation,
+  source: string,
+  name: string,
+): GuestException | undefined {
+  const marker = `fnhost:syntax-check/${randomUUID()}`
+  let parsed = false
+  rt.runtime.setModuleLoader((specifier) => {
+    if (specifier !== marker) return { error: importRefused(specifier) }
+    parsed = true
+    return { error: new Error('the module compiled') }
+  })
+  const options: CompileOptions = { type: 'module', compileOnly: true }
+  const e = compile(rt, inv, `${source}\n;import ${JSON.stringify(marker)}`, name, options)
+  if (parsed) return undefined
+  // A file that ends too early (an unclosed brace, say) fails on the appended line instead. That
+  // file fails alone too, since a valid module stays valid with an import after it; compiling it
+  // alone gives the error a user expects, at the file's own end.
+  const lines = source.split('\n').length
+  const at = e && position(e)
+  if (at && at.line > lines) return compile(rt, inv, source, name, options)
+  return e
+}
+
 async function checkSyntax(source: string, kind: ModuleKind, name: string): Promise<void> {
   const rt = await GuestRuntime.create({
     memoryMb: CONFIG_DEFAULTS.memoryMb,
     timeoutMs: COMPILE_MS,
   })
-  const ctx = rt.context
   const inv = scratch(COMPILE_MS)
   try {
-    const result = rt.enter(inv, () =>
+    const e =
       kind === 'esm'
-        ? ctx.evalCode(source, name, { type: 'module', compileOnly: true })
-        : ctx.evalCode(cjsWrapper(source), name, { type: 'global', compileOnly: true }),
-    )
-    if (!result.error) {
-      result.value.dispose()
-      return
-    }
-    const e = rt.enter(inv, () => readException(ctx, result.error))
-    result.error.dispose()
-    const at = /:(\d+):(\d+)/.exec(e.stack)
+        ? compileModule(rt, inv, source, name)
+        : compile(rt, inv, cjsWrapper(source), name, { type: 'global', compileOnly: true })
+    if (!e) return
+    const at = position(e)
     let where = ''
     if (at) {
-      const line = Number(at[1])
-      const column = Number(at[2]) - (kind === 'cjs' && line === 1 ? CJS_PREFIX.length : 0)
-      where = ` (line ${line}, column ${column})`
+      const column = at.column - (kind === 'cjs' && at.line === 1 ? CJS_PREFIX.length : 0)
+      where = ` (line ${at.line}, column ${column})`
     }
     throw failed(`${name}: ${e.name}: ${e.message}${where}`)
   } finally {

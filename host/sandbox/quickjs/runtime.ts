@@ -15,6 +15,13 @@ export interface RuntimeLimits {
   timeoutMs: number
 }
 
+/** Why a guest's `import` fails: there is nothing to import from. */
+export function importRefused(name: string): Error {
+  return new Error(
+    `cannot import '${name}': an fnhost function is a single file, so bundle its dependencies into it (for example with esbuild --bundle)`,
+  )
+}
+
 interface Fault {
   error: FnhostError
   culprit: Invocation | undefined
@@ -51,11 +58,7 @@ export class GuestRuntime {
       this.#interrupted = true
       return true
     })
-    this.runtime.setModuleLoader((name) => ({
-      error: new Error(
-        `cannot import '${name}': an fnhost function is a single file, so bundle its dependencies into it (for example with esbuild --bundle)`,
-      ),
-    }))
+    this.runtime.setModuleLoader((name) => ({ error: importRefused(name) }))
     this.context = this.runtime.newContext()
   }
 
