@@ -8,14 +8,19 @@ export class WrongAnswerError extends Error {
   override readonly name = 'WrongAnswerError'
 }
 
+/** The `error` code of a host error body, or undefined for any other body. */
+export function errorCode(body: string): string | undefined {
+  try {
+    const code = (JSON.parse(body) as { error?: unknown }).error
+    return typeof code === 'string' ? code : undefined
+  } catch {
+    return undefined
+  }
+}
+
 function matches(expected: Expected, status: number, body: string): boolean {
   if (status !== expected.status) return false
-  if ('body' in expected) return body === expected.body
-  try {
-    return (JSON.parse(body) as { error?: unknown }).error === expected.error
-  } catch {
-    return false
-  }
+  return 'body' in expected ? body === expected.body : errorCode(body) === expected.error
 }
 
 /** Longest any single bench request may take: a stuck server fails its scenario, never hangs it. */

@@ -1,4 +1,4 @@
-import { checkAnswer, get, WrongAnswerError, type Expected } from '../answer.js'
+import { checkAnswer, errorCode, get, WrongAnswerError, type Expected } from '../answer.js'
 import { startFnhost, type Server } from '../children.js'
 import { benchFunction, type Workspace } from '../fixtures.js'
 import type { Settings } from '../settings.js'
@@ -45,7 +45,7 @@ async function overshoots(
   let errors = 0
   for (let i = 0; i < runs; i++) {
     const { status, body, ms } = await get(url)
-    const code = status === 504 ? (JSON.parse(body) as { error?: string }).error : undefined
+    const code = status === 504 ? errorCode(body) : undefined
     if (code === 'CPU_LIMIT') samples.push(ms - timeoutMs)
     else errors++
     await sleep(pauseMs)
@@ -61,7 +61,7 @@ async function overshoots(
 async function checkBoth(server: Server): Promise<void> {
   for (let tries = 1; ; tries++) {
     const { status, body } = await get(`${server.url}/cpu-spin`)
-    const code = (JSON.parse(body) as { error?: string }).error
+    const code = errorCode(body)
     if (status === 504 && code === 'CPU_LIMIT') break
     if (code !== 'FUNCTION_LOAD_FAILED' || tries === 3)
       throw new WrongAnswerError(

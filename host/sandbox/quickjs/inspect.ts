@@ -40,11 +40,7 @@ function scratch(ms: number): Invocation {
 }
 
 /** The `{ ... }` after `export const config =` (or `exports.config =`), if the source has one. */
-function findConfigLiteral(
-  source: string,
-  kind: ModuleKind,
-  name: string,
-): string | undefined {
+function findConfigLiteral(source: string, kind: ModuleKind, name: string): string | undefined {
   const code = codeOnly(source)
   const m = (kind === 'esm' ? ESM_CONFIG : CJS_CONFIG).exec(code)
   if (!m) return undefined
@@ -89,12 +85,12 @@ function position(e: GuestException): { line: number; column: number } | undefin
 }
 
 /**
- * Compiles an ES module without running it. quickjs-emscripten's QTS_Eval mishandles a module
- * compiled with compileOnly that compiles: it answers JS_GetModuleNamespace of a module pointer
- * it never set (the wasm build passes the source text's address), so a valid module comes back
- * as a value or an exception read from the source's bytes and the heap after them, and a crafted
- * file can make the engine trap. A compile that fails returns before that code and is sound, so
- * this one is never let to succeed: an import of a one-off specifier is appended, and QuickJS
+ * Compiles an ES module without running it. quickjs-emscripten 0.32's QTS_Eval mishandles a
+ * module that compiles under compileOnly: it answers JS_GetModuleNamespace of a module pointer it
+ * never set (the wasm build passes the source text's address), so a valid module comes back as a
+ * value or an exception read from the source's bytes and the heap after them, and a crafted file
+ * can make the engine trap. A compile that fails returns before that code and is sound, so this
+ * one is never let to succeed: an import of a one-off specifier is appended, and QuickJS
  * resolves imports only once the whole file has parsed, in source order, so the loader being
  * asked for that specifier means the file compiled and its own imports (all refused, as at load)
  * came first.

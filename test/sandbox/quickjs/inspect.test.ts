@@ -57,6 +57,63 @@ describe('inspect', () => {
     })
   })
 
+  it('accepts every valid module, whatever its loops or bytes', async () => {
+    const loops = [
+      'for(;;){}',
+      'for (;;) {}',
+      'for(let i=0;;){}',
+      'for (let i = 0; i < 3; i++) {}',
+      'while(true){}',
+      'do {} while (true)',
+      'for (const k in {}) {}',
+      'for (const v of []) {}',
+      'outer: for (;;) { for (;;) break outer }',
+    ]
+    for (const loop of loops) {
+      const esm = `export default { fetch(){ ${loop} } }`
+      expect(await inspect(esm), esm).toEqual({})
+      expect(await inspect(`${loop}\nexport default {}`), loop).toEqual({})
+      const cjs = `module.exports = { fetch(){ ${loop} } }`
+      expect(await inspect(cjs, '/f/a.cjs'), cjs).toEqual({})
+    }
+    const modules = [
+      'export default {}',
+      '',
+      'export default 1 // no newline at the end',
+      '#!/usr/bin/env node\nexport default 1',
+      'const a = 1\nexport { a as default }',
+      'await 1\nexport default x => x',
+      'export default import.meta',
+      // The bytes QuickJS once read as a module record: here they made the engine trap.
+      'export default 1 //'.padEnd(80, '-') + 'AAAA\u0003\u0000\u0000\u0000' + 'B'.repeat(200),
+    ]
+    for (const source of modules) expect(await inspect(source), JSON.stringify(source)).toEqual({})
+  })
+
+  it('reports a syntax error at its own line, after loops and at the end of the file', async () => {
+    await expect(
+      inspect(`export default {\n  fetch() {\n    for (;;) {}\n    while (true) }\n  }\n}`),
+    ).rejects.toMatchObject({
+      code: 'FUNCTION_LOAD_FAILED',
+      message: expect.stringMatching(/^fn\.js: SyntaxError: .* \(line 4, column \d+\)$/),
+    })
+    await expect(
+      inspect(`export default {\n  fetch() {\n    for (;;) {}\n  }\n`),
+    ).rejects.toMatchObject({
+      message: "fn.js: SyntaxError: expecting '}' (line 5, column 1)",
+    })
+    await expect(inspect('export default x.')).rejects.toMatchObject({
+      message: 'fn.js: SyntaxError: expecting field name (line 1, column 18)',
+    })
+    await expect(inspect('for (;;) {}\nexport default `open')).rejects.toMatchObject({
+      message: 'fn.js: SyntaxError: unexpected end of string (line 2, column 16)',
+    })
+    await expect(inspect('module.exports = () => { for (;;) {', '/f/c.cjs')).rejects.toMatchObject({
+      code: 'FUNCTION_LOAD_FAILED',
+      message: expect.stringMatching(/^c\.cjs: SyntaxError: /),
+    })
+  })
+
   it('evaluates only a literal: anything else is refused quickly', async () => {
     const refused = [
       'export const config = makeConfig()',
@@ -77,6 +134,9 @@ describe('inspect', () => {
     await expect(inspect(`import x from 'dep'\nexport default x`)).rejects.toMatchObject({
       code: 'FUNCTION_LOAD_FAILED',
       message: expect.stringContaining("cannot import 'dep'"),
+    })
+    await expect(inspect(`export default 1\nexport * from 'late'`)).rejects.toMatchObject({
+      message: expect.stringContaining("cannot import 'late'"),
     })
   })
 
