@@ -22,11 +22,6 @@ export interface DensityResult {
 
 const name = (i: number) => `f${String(i).padStart(4, '0')}`
 
-/**
- * This exact text on purpose: the host's syntax check (QuickJS 0.32, module compiled with
- * compileOnly) crashes with "memory access out of bounds" on about 1 small source in 500, e.g.
- * fn/f0050.js written with a method (`fetch() {...}`); these 1,000 are checked to load.
- */
 function idleFunctions(count: number): Files {
   const files: Files = {}
   for (let i = 0; i < count; i++)

@@ -1,3 +1,4 @@
+import { concatBytes } from '../bytes.js'
 import { FnhostError } from '../errors.js'
 
 function tooLarge(limit: number): FnhostError {
@@ -31,11 +32,5 @@ export async function readBody(
     }
     chunks.push(value)
   }
-  const body = new Uint8Array(size)
-  let offset = 0
-  for (const c of chunks) {
-    body.set(c, offset)
-    offset += c.byteLength
-  }
-  return body
+  return concatBytes(chunks)
 }

@@ -1,9 +1,9 @@
 import { FnhostError } from '../../errors.js'
 import type { FunctionSpec } from '../../types.js'
-import type { InspectResult, LoadedFunction, SandboxDriver } from '../types.js'
-import { compileChecked, loadFailure } from '../wasm/compile.js'
+import type { LoadedFunction, SandboxDriver } from '../types.js'
+import { compileChecked, inspectModule } from '../wasm/compile.js'
 import { planMemory } from '../wasm/memory-plan.js'
-import { exportNames, hasWasmHeader, parseModule } from '../wasm/module.js'
+import { exportNames, hasWasmHeader } from '../wasm/module.js'
 import { rewrite } from '../wasm/rewrite.js'
 import { MicroAbiError } from './instance.js'
 import { MicroFunction } from './micro-function.js'
@@ -23,16 +23,7 @@ export const microDriver: SandboxDriver = {
     return hasWasmHeader(bytes) && exportNames(bytes).has('fnm_handle')
   },
 
-  async inspect(file: string, bytes: Uint8Array): Promise<InspectResult> {
-    try {
-      checkMicroModule(parseModule(bytes))
-      const source = bytes as Uint8Array<ArrayBuffer>
-      if (!WebAssembly.validate(source)) await WebAssembly.compile(source)
-    } catch (e) {
-      throw loadFailure(file, e)
-    }
-    return {}
-  },
+  inspect: (file, bytes) => inspectModule(file, bytes, checkMicroModule),
 
   async load(spec: FunctionSpec): Promise<LoadedFunction> {
     const { module, plan } = await compileChecked(spec, (info) => {

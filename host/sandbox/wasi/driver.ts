@@ -1,9 +1,9 @@
 import type { FunctionSpec } from '../../types.js'
-import type { InspectResult, LoadedFunction, SandboxDriver } from '../types.js'
-import { compileChecked, loadFailure } from '../wasm/compile.js'
+import type { LoadedFunction, SandboxDriver } from '../types.js'
+import { compileChecked, inspectModule } from '../wasm/compile.js'
 import { pagesFor } from '../wasm/limits.js'
 import { planMemory } from '../wasm/memory-plan.js'
-import { exportNames, hasWasmHeader, parseModule } from '../wasm/module.js'
+import { exportNames, hasWasmHeader } from '../wasm/module.js'
 import { rewrite } from '../wasm/rewrite.js'
 import { checkWagiModule } from './check.js'
 import { WagiFunction } from './wagi-function.js'
@@ -22,19 +22,11 @@ export const wasiDriver: SandboxDriver = {
     return hasWasmHeader(bytes) && !exportNames(bytes).has('fnm_handle')
   },
 
-  async inspect(file: string, bytes: Uint8Array): Promise<InspectResult> {
-    try {
-      const info = parseModule(bytes)
+  inspect: (file, bytes) =>
+    inspectModule(file, bytes, (info) => {
       checkWagiModule(info)
       planMemory(info, ANY_CAP_PAGES)
-      // validate() gives no reason; compile() of an invalid module throws one.
-      const source = bytes as Uint8Array<ArrayBuffer>
-      if (!WebAssembly.validate(source)) await WebAssembly.compile(source)
-    } catch (e) {
-      throw loadFailure(file, e)
-    }
-    return {}
-  },
+    }),
 
   async load(spec: FunctionSpec): Promise<LoadedFunction> {
     const { module, plan } = await compileChecked(spec, (info) => {

@@ -1,5 +1,6 @@
 import { FnhostError } from '../../errors.js'
 import type { FunctionSpec } from '../../types.js'
+import type { InspectResult } from '../types.js'
 import type { MemoryPlan } from './memory-plan.js'
 import { parseModule, type ModuleInfo } from './module.js'
 import { WasmFormatError } from './reader.js'
@@ -26,4 +27,23 @@ export async function compileChecked(
   } catch (e) {
     throw loadFailure(`function ${spec.name}`, e)
   }
+}
+
+/**
+ * Scan-time check shared by the wasm drivers: parse, let the driver check the module's shape,
+ * then validate it (validate() gives no reason, so an invalid module is compiled for one).
+ */
+export async function inspectModule(
+  file: string,
+  bytes: Uint8Array,
+  check: (info: ModuleInfo) => void,
+): Promise<InspectResult> {
+  try {
+    check(parseModule(bytes))
+    const source = bytes as Uint8Array<ArrayBuffer>
+    if (!WebAssembly.validate(source)) await WebAssembly.compile(source)
+  } catch (e) {
+    throw loadFailure(file, e)
+  }
+  return {}
 }

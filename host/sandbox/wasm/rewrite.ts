@@ -1,4 +1,5 @@
 import { bodies, OP, walkBody, type Body } from './code.js'
+import { concatBytes } from '../../bytes.js'
 import { findSection, SECTION, type ModuleInfo } from './module.js'
 import { encodeName, leb, Reader } from './reader.js'
 
@@ -148,12 +149,5 @@ function assemble(info: ModuleInfo, replaced: Map<number, Chunk[]>): Uint8Array<
     } else if (!replaced.has(s.id)) out.push(info.bytes.subarray(s.start, s.end))
   }
   flushBefore(ORDER.length)
-  const size = out.reduce((n, p) => n + p.length, 0)
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const p of out) {
-    bytes.set(p, at)
-    at += p.length
-  }
-  return bytes
+  return concatBytes(out)
 }
