@@ -12,7 +12,7 @@ import { serve } from '../host/server.js'
  * --allow-loopback      workers load functions through loopback-loader, whose fetch policy lets a
  *                       guest reach the bench's upstream on 127.0.0.1 (js-fetch);
  * --sandbox-budget-mb   the sum of memory caps the pool keeps loaded before it evicts (density:
- *                       the default, half the machine's memory, holds only 96 functions of 128 MiB).
+ *                       the default, half the machine's memory, holds only 94 functions of 128 MiB).
  */
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -19,8 +19,6 @@ export function nodeArgs(script: string): string[] {
 export interface Server extends AsyncDisposable {
   readonly url: string
   readonly pid: number
-  /** What the process printed so far, for error messages. */
-  output(): string
   stop(): Promise<void>
 }
 
@@ -55,18 +53,16 @@ function stopChild(child: ChildProcess): Promise<void> {
   })
 }
 
+/** Long enough for 1,000 functions to be scanned on a busy machine. */
+const START_TIMEOUT_MS = 60_000
+
 /**
  * Starts a server as its own process and resolves once it prints `listening on <url>`, so the
  * load generator, the bench and the server under test never share a process.
  */
-export function startServer(
-  script: string,
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<Server> {
+export function startServer(script: string, args: string[]): Promise<Server> {
   const child = spawn(process.execPath, [...nodeArgs(script), ...args], {
     cwd: packageRoot,
-    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   live.add(child)
@@ -78,13 +74,16 @@ export function startServer(
   }
   child.stdout.on('data', keep)
   child.stderr.on('data', keep)
-  const timeoutMs = options.timeoutMs ?? 60_000
   return new Promise((resolve, reject) => {
     let seen = ''
     const timer = setTimeout(() => {
       void stopChild(child)
-      reject(new ChildError(`${script} printed no 'listening on' within ${timeoutMs} ms:\n${out}`))
-    }, timeoutMs)
+      reject(
+        new ChildError(
+          `${script} printed no 'listening on' within ${START_TIMEOUT_MS} ms:\n${out}`,
+        ),
+      )
+    }, START_TIMEOUT_MS)
     const onData = (d: Buffer) => {
       seen += d.toString()
       const m = /listening on (http:\/\/\S+)/.exec(seen)
@@ -96,7 +95,6 @@ export function startServer(
       resolve({
         url: (m[1] as string).replace(/\/$/, ''),
         pid: child.pid as number,
-        output: () => out,
         stop,
         [Symbol.asyncDispose]: stop,
       })
@@ -111,11 +109,8 @@ export function startServer(
 }
 
 /** `fnhost serve <dir>` from this package, quiet, on a free port of the loopback interface. */
-export function startFnhost(
-  dir: string,
-  options: { workers?: number; env?: NodeJS.ProcessEnv } = {},
-): Promise<Server> {
+export function startFnhost(dir: string, options: { workers?: number } = {}): Promise<Server> {
   const args = ['serve', dir, '--port', '0', '--quiet']
   if (options.workers !== undefined) args.push('--workers', String(options.workers))
-  return startServer('host/cli/main', args, options)
+  return startServer('host/cli/main', args)
 }

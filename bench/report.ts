@@ -87,7 +87,7 @@ function coldStartSection(c: ColdStartResult): string {
 
 function densitySection(d: DensityResult): string {
   return [
-    'Density (RSS of fnhost serve, MiB)',
+    'Density (RSS of the host process, MiB; bench-host: fnhost serve with room for every sandbox)',
     table(
       ['idle JS functions', 'started', 'all loaded'],
       d.points.map((p) => [p.functions, fixed(p.startedRssMiB, 1), fixed(p.loadedRssMiB, 1)]),
@@ -150,7 +150,20 @@ export function formatReport(r: Report): string {
   return parts.join('\n\n') + '\n'
 }
 
+/** The shape first (machine, scenarios, coldStart, density, limits), then the rest. */
 export async function writeJson(path: string, r: Report): Promise<void> {
+  const { machine, scenarios, coldStart, density, limits, overhead, goals, failed, ...rest } = r
+  const ordered = {
+    machine,
+    scenarios,
+    coldStart,
+    density,
+    limits,
+    overhead,
+    goals,
+    failed,
+    ...rest,
+  }
   await mkdir(dirname(path), { recursive: true })
-  await writeFile(path, JSON.stringify(r, null, 2) + '\n')
+  await writeFile(path, JSON.stringify(ordered, null, 2) + '\n')
 }

@@ -20,6 +20,7 @@ import {
   type ThroughputResult,
 } from './scenarios/throughput.js'
 import { FULL, QUICK } from './settings.js'
+import { round } from './stats.js'
 
 const OTHER_NAMES = ['cold-start', 'density', 'overhead', 'limits'] as const
 const ALL_NAMES: readonly string[] = [...THROUGHPUT_NAMES, ...OTHER_NAMES]
@@ -102,7 +103,11 @@ async function main(): Promise<number> {
     if (r) measured.push(r)
   }
   const baselineRps = measured.find((m) => m.name === 'baseline')?.rps ?? Number.NaN
-  report.scenarios = measured.map((m) => ({ ...m, ratioToBaseline: m.rps / baselineRps }))
+  report.scenarios = measured.map((m) => ({
+    ...m,
+    rssMiB: round(m.rssMiB, 1),
+    ratioToBaseline: round(m.rps / baselineRps, 4),
+  }))
   if (wanted('cold-start'))
     report.coldStart = await attempt('cold-start', () => measureColdStart(ws, settings))
   if (wanted('density'))

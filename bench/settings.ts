@@ -38,6 +38,6 @@ export const QUICK: Settings = {
   durationS: 2,
   coldStartRuns: 10,
   processStartRuns: 2,
-  overheadCalls: 1000,
+  overheadCalls: 500,
   limitRuns: 10,
 }

@@ -47,7 +47,7 @@ async function touchAll(base: string, count: number): Promise<void> {
 
 /**
  * fnhost serve's pool keeps loaded sandboxes whose memory caps sum to half the machine's memory
- * (96 JS functions of 128 MiB here) and evicts the rest, so 1,000 could never be loaded at once;
+ * (94 JS functions of 128 MiB here) and evicts the rest, so 1,000 could never be loaded at once;
  * the same host with a budget for a copy of each function in every worker holds them all.
  */
 function densityServer(dir: string, count: number) {
