@@ -42,13 +42,12 @@ export function dispatcher(registry: Registry, logger: Logger) {
           { headers: { allow: allowed.join(', ') } },
         )
       }
-      const body = await readBody(c.req.raw, spec.config.maxBodyBytes)
-      guestRequest = new Request(url, {
-        method: c.req.method,
-        headers: c.req.raw.headers,
-        body,
-        signal: c.req.raw.signal,
-      })
+      // A request without a body goes through as it came: building a second Request (and touching
+      // the body stream) is the main thread's largest cost per request on the hot path.
+      if (mayHaveBody(c)) {
+        const body = await readBody(c.req.raw, spec.config.maxBodyBytes)
+        guestRequest = new Request(url, { method: c.req.method, headers: c.req.raw.headers, body })
+      }
     }
     const fn = spec?.name ?? slot.name
     const log = invocationLog(logger, { fn, requestId })
@@ -64,6 +63,18 @@ export function dispatcher(registry: Registry, logger: Logger) {
     c.set('fn', fn)
     return withRequestId(res, requestId)
   }
+}
+
+/**
+ * Whether the request can carry a body: GET/HEAD never do; from the wire the headers say so; a
+ * Request built in-process (app.request, embedding) may have a body and no length header at all.
+ */
+function mayHaveBody(c: Context): boolean {
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return false
+  if (c.req.header('transfer-encoding') !== undefined) return true
+  const length = c.req.header('content-length')
+  if (length !== undefined) return length !== '0'
+  return c.req.raw.body !== null
 }
 
 /** Guest responses may carry immutable headers (e.g. a proxied fetch response): copy when needed. */
