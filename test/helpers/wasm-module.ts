@@ -1,20 +1,6 @@
+import { encodeName as name, leb } from '../../host/sandbox/wasm/reader.js'
+
 /** Hand-assembled wasm modules for load-time refusal tests: each is the smallest module showing one trait. */
-
-function leb(n: number): number[] {
-  const out: number[] = []
-  do {
-    let b = n & 0x7f
-    n = Math.floor(n / 128)
-    if (n !== 0) b |= 0x80
-    out.push(b)
-  } while (n !== 0)
-  return out
-}
-
-function name(s: string): number[] {
-  const bytes = [...new TextEncoder().encode(s)]
-  return [...leb(bytes.length), ...bytes]
-}
 
 function section(id: number, body: number[]): number[] {
   return [id, ...leb(body.length), ...body]

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto'
-import { resolveConfig, type FunctionConfig } from '../../host/config.js'
+import type { FunctionConfig } from '../../host/config.js'
 import { createLogger, invocationLog, type LogLine } from '../../host/observe/log.js'
 import type { InvokeOptions } from '../../host/sandbox/types.js'
 import type { FunctionSpec, SandboxKind } from '../../host/types.js'
+import { specFor } from '../helpers/spec.js'
 
 /** Pool options for tests of the pool itself: plain JS functions (js-loader.ts), no warm-up. */
 export const jsPoolOptions = {
@@ -17,22 +17,7 @@ export function specOf(
   config: FunctionConfig = {},
   kind: SandboxKind = 'quickjs',
 ): FunctionSpec {
-  const bytes = new TextEncoder().encode(source)
-  const { route, ...resolved } = resolveConfig(config, name)
-  const version = createHash('sha256')
-    .update(bytes)
-    .update(JSON.stringify(config))
-    .digest('hex')
-    .slice(0, 16)
-  return {
-    name,
-    file: `/fns/${name}.js`,
-    kind,
-    routes: route ?? [`/${name}`],
-    config: resolved,
-    source: bytes,
-    version,
-  }
+  return specFor(`/fns/${name}.js`, { name, source, config, kind })
 }
 
 export interface TestInvoke {
