@@ -3,11 +3,10 @@ import { stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
 import type { Logger } from '../observe/log.js'
 import type { FunctionLoader } from '../sandbox/types.js'
-import { Router, type RouteMatch } from './routes.js'
+import { FUNCTION_EXTENSIONS, Router, type RouteMatch } from './routes.js'
 import { isFunctionFile, listFunctionFiles, sidecarOf } from './files.js'
 import { scanFile } from './scan.js'
 import { Slot } from './slot.js'
-import { FUNCTION_EXTENSIONS } from './routes.js'
 
 export interface RegistryOptions {
   dir: string

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { extname, relative, sep } from 'node:path'
 import { resolveConfig } from '../config.js'
 import { detectDriver } from '../sandbox/index.js'
@@ -48,44 +48,29 @@ function relativeName(path: string): string {
 export async function scanFile(dir: string, file: string): Promise<ScanOutcome> {
   const rel = toPosix(relative(dir, file))
   const name = rel.slice(0, rel.length - extname(rel).length)
-  const defaultRoutes = [routeFromPath(rel)]
-  const fail = (reason: string, routes = defaultRoutes): ScanOutcome => ({
-    failure: { name, file, routes, reason },
-  })
+  // A function that fails still claims its routes: the sidecar's once it has been read.
+  let routes = [routeFromPath(rel)]
+  const fail = (reason: string): ScanOutcome => ({ failure: { name, file, routes, reason } })
   try {
     const sidecar = await readSidecar(file)
-    let routes = defaultRoutes
-    if (sidecar !== undefined) {
-      const fromSidecar = resolveConfig(sidecar, `${name}.json`)
-      if (fromSidecar.route) routes = fromSidecar.route
-    }
+    const fromSidecar = sidecar === undefined ? undefined : resolveConfig(sidecar, `${name}.json`)
+    if (fromSidecar?.route) routes = fromSidecar.route
+    const { size } = await stat(file)
+    if (size > MAX_FUNCTION_BYTES)
+      return fail(`${rel} is ${size} bytes; the limit is ${MAX_FUNCTION_BYTES}`)
     const bytes = new Uint8Array(await readFile(file))
-    if (bytes.byteLength > MAX_FUNCTION_BYTES)
-      return fail(`${rel} is ${bytes.byteLength} bytes; the limit is ${MAX_FUNCTION_BYTES}`, routes)
     const driver = detectDriver(file, bytes)
     const inspected = await driver.inspect(file, bytes)
-    if (sidecar !== undefined && inspected.config !== undefined)
+    if (fromSidecar && inspected.config !== undefined)
       return fail(`${rel} declares its config both in the source and in ${name}.json; keep one`)
-    const { route, ...config } = resolveConfig(
-      sidecar ?? inspected.config,
-      sidecar === undefined ? rel : `${name}.json`,
-    )
+    const { route, ...config } = fromSidecar ?? resolveConfig(inspected.config, rel)
+    if (route) routes = route
     const version = createHash('sha256')
       .update(bytes)
-      .update(JSON.stringify({ route, config }))
+      .update(JSON.stringify({ routes, config }))
       .digest('hex')
       .slice(0, 16)
-    return {
-      spec: {
-        name,
-        file,
-        kind: driver.kind,
-        routes: route ?? defaultRoutes,
-        config,
-        source: bytes,
-        version,
-      },
-    }
+    return { spec: { name, file, kind: driver.kind, routes, config, source: bytes, version } }
   } catch (e) {
     return fail((e as Error).message)
   }
