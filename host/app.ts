@@ -14,6 +14,9 @@ export interface AppOptions {
 
 type Env = { Variables: { requestId: string; fn: string } }
 
+/** What the access log records for a request whose client closed the connection first. */
+const CLIENT_CLOSED = 499
+
 export function createApp(options: AppOptions): Hono<Env> {
   const { registry } = options
   const logger = options.logger ?? createLogger()
@@ -47,10 +50,18 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.all('*', dispatcher(registry, logger))
 
   app.onError((e, c) => {
-    const err = toFnhostError(e)
     const id = c.get('requestId') ?? crypto.randomUUID()
+    // The client went away: nobody reads an answer, and the host did nothing wrong.
+    if (c.req.raw.signal.aborted) {
+      logger.info(`${c.req.method} ${c.req.path} aborted by the client`, {
+        fn: c.get('fn'),
+        requestId: id,
+      })
+      return new Response(null, { status: CLIENT_CLOSED })
+    }
+    const err = toFnhostError(e)
     if (err.code === 'INTERNAL_ERROR')
-      logger.error(`internal error: ${describe(e)}`, { requestId: id })
+      logger.error(`internal error: ${describe(e)}`, { fn: c.get('fn'), requestId: id })
     return errorResponse(err, id)
   })
   return app

@@ -76,3 +76,23 @@ export function errorResponse(err: FnhostError, requestId: string): Response {
   if (err.retryAfterS !== undefined) headers['retry-after'] = String(err.retryAfterS)
   return Response.json(errorBody(err, requestId), { status: err.status, headers })
 }
+
+/** One message shape per limit: what happened, the limit by its config key, what to do. */
+export function cpuLimitError(timeoutMs: number): FnhostError {
+  return new FnhostError(
+    'CPU_LIMIT',
+    `the function ran past its time limit of ${timeoutMs} ms and was stopped; make it faster or raise timeoutMs in its config`,
+  )
+}
+
+export function memoryLimitError(memoryMb: number, cause?: unknown): FnhostError {
+  return new FnhostError(
+    'MEMORY_LIMIT',
+    `the function ran out of memory (its cap is ${memoryMb} MiB); use less or raise memoryMb in its config`,
+    { cause },
+  )
+}
+
+export function badResponseError(message: string): FnhostError {
+  return new FnhostError('GUEST_BAD_RESPONSE', message)
+}

@@ -1,56 +1,60 @@
 import { createApp } from './app.js'
 import { createLogger, type Logger } from './observe/log.js'
-import { createPool, type WorkerPool } from './pool/index.js'
+import { createPool, type PoolOptions, type WorkerPool } from './pool/index.js'
 import { Registry } from './registry/registry.js'
-import { loadInProcess } from './sandbox/index.js'
-import type { FunctionLoader } from './sandbox/types.js'
 
 export interface HostOptions {
   dir: string
   watch?: boolean
   logger?: Logger
   accessLog?: boolean
-  /** How functions are loaded; overrides `workers`. */
-  loader?: FunctionLoader
   /**
-   * Worker threads that run the sandboxes under the watchdog; 0 (the default for embedding and
-   * tests) runs them on this thread, where a wasm loop or a long native built-in cannot be stopped.
+   * The worker pool every guest runs in, under the watchdog (workers, drivers' egress policy,
+   * limits). There is no in-process mode: on the main thread nothing could stop a wasm loop or a
+   * long native built-in, so every host, embedded or not, keeps the same guarantees.
    */
-  workers?: number
+  pool?: PoolOptions
+  /** A pool this host uses but does not own (several hosts in one process): `pool` is ignored. */
+  sharedPool?: WorkerPool
+  /** Serve only these files of `dir` (absolute paths), without watching: `fnhost invoke`. */
+  files?: string[]
 }
 
 export interface Host extends AsyncDisposable {
   readonly registry: Registry
+  readonly pool: WorkerPool
   readonly app: ReturnType<typeof createApp>
-  readonly fetch: (req: Request) => Response | Promise<Response>
+  readonly fetch: (req: Request, env?: unknown) => Response | Promise<Response>
 }
 
 /** A functions folder, scanned and (optionally) watched, behind the Hono app. */
 export async function createHost(options: HostOptions): Promise<Host> {
   const logger = options.logger ?? createLogger()
-  const workers = options.workers ?? 0
-  let pool: WorkerPool | undefined
-  if (!options.loader && workers > 0) pool = createPool({ workers, logger })
+  const owned = options.sharedPool ? undefined : createPool({ logger, ...options.pool })
+  const pool = options.sharedPool ?? (owned as WorkerPool)
   const registry = new Registry({
     dir: options.dir,
-    loader: options.loader ?? pool?.load ?? loadInProcess,
+    loader: pool.load,
+    inspector: pool.inspect,
     logger,
-    watch: options.watch ?? true,
+    watch: options.files ? false : (options.watch ?? true),
+    files: options.files,
   })
   try {
     await registry.start()
   } catch (e) {
-    await pool?.[Symbol.asyncDispose]()
+    await owned?.[Symbol.asyncDispose]()
     throw e
   }
   const app = createApp({ registry, logger, accessLog: options.accessLog })
   return {
     registry,
+    pool,
     app,
-    fetch: (req) => app.fetch(req),
+    fetch: (req, env) => app.fetch(req, env),
     async [Symbol.asyncDispose]() {
       await registry[Symbol.asyncDispose]()
-      await pool?.[Symbol.asyncDispose]()
+      await owned?.[Symbol.asyncDispose]()
     },
   }
 }

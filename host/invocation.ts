@@ -105,3 +105,16 @@ function fillRoute(route: string): string {
     .join('/')
   return '/' + path
 }
+
+/**
+ * Headers as a Fetch `Headers` object lists them: names sorted, repeats joined with ', ' — the
+ * form CGI variables, `/context/request.json` and the fnmicro request have always carried.
+ */
+export function joinedHeaders(headers: HeaderList): [string, string][] {
+  const out = new Map<string, string>()
+  for (const [name, value] of headers) {
+    const prev = out.get(name)
+    out.set(name, prev === undefined ? value : `${prev}, ${value}`)
+  }
+  return [...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}

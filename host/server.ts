@@ -11,7 +11,7 @@ export const SERVER_LIMITS = {
 }
 
 export interface ServeOptions {
-  fetch: (req: Request) => Response | Promise<Response>
+  fetch: (req: Request, env?: unknown) => Response | Promise<Response>
   port: number
   host: string
 }

@@ -31,8 +31,13 @@ function findHandler(ns, isCjs, style, handlerName) {
       : undefined
   const candidates = {
     fetch: () => {
-      if (def !== null && typeof def === 'object' && typeof def.fetch === 'function')
-        return { style: 'fetch', call: (req, ctx) => def.fetch(req, env, ctx) }
+      if (def !== null && typeof def === 'object' && typeof def.fetch === 'function') {
+        const scheduled =
+          typeof def.scheduled === 'function'
+            ? (event, ctx) => def.scheduled(event, env, ctx)
+            : undefined
+        return { style: 'fetch', call: (req, ctx) => def.fetch(req, env, ctx), scheduled }
+      }
       const fn = typeof def === 'function' ? def : style === 'fetch' && cjsFunction ? ns : undefined
       return fn && { style: 'fetch', call: (req, ctx) => fn(req, ctx) }
     },
@@ -163,9 +168,7 @@ function eventAnswer(result) {
   )
 }
 
-async function callFetch(m, body) {
-  const request = incomingRequest(m.method, m.url, m.headers, body ? new Uint8Array(body) : null)
-  const waits = []
+function fetchContext(m, waits) {
   const ctx = {
     waitUntil: (p) =>
       void waits.push(
@@ -175,7 +178,28 @@ async function callFetch(m, body) {
     props: {},
     params: m.params,
   }
-  const res = await handler.call(request, ctx)
+  if (m.auth) ctx.auth = m.auth
+  return ctx
+}
+
+/** A cron tick for `scheduled(event, env, ctx)`: its answer is an empty 200 once it settles. */
+async function callScheduled(m) {
+  const waits = []
+  const { cron, scheduledTime, payload } = m.scheduled
+  const event = { type: 'scheduled', cron, scheduledTime, payload, noRetry: () => {} }
+  await handler.scheduled(event, fetchContext(m, waits))
+  return answer(
+    { status: 200, statusText: '', headers: [] },
+    undefined,
+    waits.length ? Promise.all(waits) : undefined,
+  )
+}
+
+async function callFetch(m, body) {
+  if (m.scheduled && handler.scheduled) return callScheduled(m)
+  const request = incomingRequest(m.method, m.url, m.headers, body ? new Uint8Array(body) : null)
+  const waits = []
+  const res = await handler.call(request, fetchContext(m, waits))
   if (!(res instanceof Response))
     return bad(`the fetch handler must return a Response; it returned ${describeValue(res)}`)
   return responseParts(res, waits.length ? Promise.all(waits) : undefined)
@@ -203,6 +227,12 @@ async function callEvent(m) {
     },
     resource: 'http',
   }
+  if (m.auth) event.requestContext.authorizer = { claims: m.auth.claims }
+  if (m.scheduled) {
+    event.type = 'cron'
+    event.schedule = m.scheduled.cron
+    event.scheduledTime = m.scheduled.scheduledTime
+  }
   const context = {
     functionName: init.functionName,
     memoryLimitInMb: init.memoryMb,
@@ -226,6 +256,7 @@ async function callOpenRuntimes(m) {
     path: m.path,
     query: m.queryParams,
   }
+  if (m.auth) req.auth = m.auth.claims
   const res = {
     send: (text, status = 200, headers = {}) =>
       send(text === undefined ? '' : String(text), status, headers),

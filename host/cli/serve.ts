@@ -42,7 +42,7 @@ export function run(argv: string[]): Promise<number> {
         watch: !values['no-watch'],
         logger,
         accessLog: !values.quiet,
-        workers,
+        pool: { workers },
       })
     } catch (e) {
       if (e instanceof FunctionsDirError) {

@@ -2,16 +2,27 @@ import { watch, type FSWatcher } from 'chokidar'
 import { stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
 import type { Logger } from '../observe/log.js'
-import type { FunctionLoader } from '../sandbox/types.js'
-import { FUNCTION_EXTENSIONS, Router, type RouteMatch } from './routes.js'
-import { isFunctionFile, listFunctionFiles, sidecarOf } from './files.js'
+import {
+  FUNCTION_EXTENSIONS,
+  isFunctionFile,
+  sidecarOf,
+  underIgnoredName,
+} from '../routing/names.js'
+import { matchRequestPath, type PathMatch } from '../routing/request-path.js'
+import { Router } from '../routing/router.js'
+import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
+import { listFunctionFiles } from './files.js'
 import { scanFile } from './scan.js'
 import { Slot } from './slot.js'
 
 export interface RegistryOptions {
   dir: string
   loader: FunctionLoader
+  /** Scan-time checks of a file, run where guest bytes may be evaluated (a worker). */
+  inspector: FunctionInspector
   logger: Logger
+  /** Serve only these files of the folder (absolute paths), as `fnhost invoke` does; default: all. */
+  files?: string[]
   /** Pick up added, changed and deleted files without a restart. */
   watch: boolean
 }
@@ -36,7 +47,6 @@ export class Registry implements AsyncDisposable {
   private updates: Promise<void> = Promise.resolve()
   private readonly retiring = new Set<Promise<void>>()
   private disposed = false
-  private listeners = new Set<() => void>()
   private readonly rechecks = new Map<string, NodeJS.Timeout>()
 
   constructor(private readonly options: RegistryOptions) {
@@ -50,7 +60,7 @@ export class Registry implements AsyncDisposable {
   async start(): Promise<void> {
     const info = await stat(this.dir).catch(() => undefined)
     if (!info?.isDirectory()) throw new FunctionsDirError(`functions folder not found: ${this.dir}`)
-    const files = await listFunctionFiles(this.dir)
+    const files = this.options.files ?? (await listFunctionFiles(this.dir))
     for (const file of files) await this.rescan(file, false)
     this.rebuild()
     if (this.options.watch) await this.startWatching()
@@ -61,30 +71,21 @@ export class Registry implements AsyncDisposable {
     return [...this.slots.values()].sort((a, b) => a.name.localeCompare(b.name))
   }
 
-  match(segments: string[]): RouteMatch<Slot> | undefined {
-    const router = this.router
-    if (segments[0] === 'r' && !router.hasTopSegment('r')) return router.match(segments.slice(1))
-    return router.match(segments)
+  /** A function by its name (its path below the folder, without extension). */
+  byName(name: string): Slot | undefined {
+    for (const slot of this.slots.values()) if (slot.name === name) return slot
+    return undefined
   }
 
-  /** Resolves when the changes seen so far are applied (tests and `fnhost serve` start-up use it). */
-  settled(): Promise<void> {
-    return this.updates
-  }
-
-  /** Called after every swap of the route table. */
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+  /** The function serving a raw request path (PathError for a path trick), if any. */
+  match(rawPath: string): PathMatch<Slot> | undefined {
+    return matchRequestPath(this.router, rawPath)
   }
 
   private async startWatching(): Promise<void> {
     const watcher = watch(this.dir, {
       ignoreInitial: true,
-      ignored: (path) => {
-        const rel = relative(this.dir, path)
-        return rel !== '' && rel.split(sep).some((p) => p.startsWith('.') || p === 'node_modules')
-      },
+      ignored: (path) => underIgnoredName(relative(this.dir, path)),
     })
     const onPath = (path: string) => {
       this.enqueue(() => this.onFileEvent(path))
@@ -148,7 +149,7 @@ export class Registry implements AsyncDisposable {
       if (log) this.options.logger.info(`removed ${old.routes.join(', ')}`, { fn: old.name })
       return true
     }
-    const outcome = await scanFile(this.dir, file)
+    const outcome = await scanFile(this.dir, file, this.options.inspector)
     const slot = 'spec' in outcome ? Slot.fromSpec(outcome.spec) : Slot.fromFailure(outcome.failure)
     if (old && old.version === slot.version) return false
     this.slots.set(file, slot)
@@ -200,7 +201,6 @@ export class Registry implements AsyncDisposable {
       ])
     }
     this.router = new Router(table)
-    for (const listener of this.listeners) listener()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { extname, relative, sep } from 'node:path'
 import { resolveConfig } from '../config.js'
-import { detectDriver } from '../sandbox/index.js'
+import { routeFromPath, sidecarOf } from '../routing/names.js'
+import { isReservedRoute, RESERVED_SEGMENT } from '../routing/request-path.js'
+import type { FunctionInspector } from '../sandbox/types.js'
 import type { FunctionSpec } from '../types.js'
-import { sidecarOf } from './files.js'
-import { routeFromPath } from './routes.js'
 
 /** A file that is a function but could not be loaded: it keeps its route and answers 500 with the reason. */
 export interface LoadFailure {
@@ -45,7 +45,11 @@ function relativeName(path: string): string {
 }
 
 /** Reads one function file (and its sidecar) into a spec, or the reason it cannot be served. */
-export async function scanFile(dir: string, file: string): Promise<ScanOutcome> {
+export async function scanFile(
+  dir: string,
+  file: string,
+  inspector: FunctionInspector,
+): Promise<ScanOutcome> {
   const rel = toPosix(relative(dir, file))
   const name = rel.slice(0, rel.length - extname(rel).length)
   // A function that fails still claims its routes: the sidecar's once it has been read.
@@ -59,18 +63,22 @@ export async function scanFile(dir: string, file: string): Promise<ScanOutcome> 
     if (size > MAX_FUNCTION_BYTES)
       return fail(`${rel} is ${size} bytes; the limit is ${MAX_FUNCTION_BYTES}`)
     const bytes = new Uint8Array(await readFile(file))
-    const driver = detectDriver(file, bytes)
-    const inspected = await driver.inspect(file, bytes)
+    const inspected = await inspector(file, bytes)
     if (fromSidecar && inspected.config !== undefined)
       return fail(`${rel} declares its config both in the source and in ${name}.json; keep one`)
     const { route, ...config } = fromSidecar ?? resolveConfig(inspected.config, rel)
     if (route) routes = route
+    const reserved = routes.find(isReservedRoute)
+    if (reserved)
+      return fail(
+        `route ${reserved} lies under /${RESERVED_SEGMENT}/, which is reserved for the host`,
+      )
     const version = createHash('sha256')
       .update(bytes)
       .update(JSON.stringify({ routes, config }))
       .digest('hex')
       .slice(0, 16)
-    return { spec: { name, file, kind: driver.kind, routes, config, source: bytes, version } }
+    return { spec: { name, file, kind: inspected.kind, routes, config, source: bytes, version } }
   } catch (e) {
     return fail((e as Error).message)
   }

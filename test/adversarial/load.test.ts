@@ -1,12 +1,10 @@
 import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { BroadcastChannel } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { eventually } from '../helpers/fsdir.js'
 import type { Call } from '../helpers/host.js'
 import { sleep } from '../pool/helpers.js'
 import { errorAnswer, expectServes, handler, hostPerTest } from './host.js'
-import { KILL_CHANNEL } from './names.js'
 
 const SLEEPER = handler(
   'await new Promise((r) => setTimeout(r, Number(new URL(req.url).searchParams.get("ms") ?? 500))); return new Response("slept")',
@@ -132,14 +130,12 @@ describe('the host under load', () => {
     await expectServes(h.call)
   })
 
-  it('recovers from a worker killed from outside during a request', async () => {
-    const h = await start({ 'sleep.js': SLEEPER })
+  it('recovers from a worker that dies during a request', async () => {
+    const h = await start({ 'sleep.js': SLEEPER, 'die.crash.js': '' })
     await answer(h.call, '/sleep?ms=1')
     const pending = errorAnswer(h.call, '/sleep?ms=3000')
     await sleep(200)
-    const channel = new BroadcastChannel(KILL_CHANNEL)
-    channel.postMessage('kill')
-    channel.close()
+    await h.call('/die.crash')
     const killed = await pending
     expect(killed).toMatchObject({ status: 503, error: 'OVERLOADED' })
     expect(killed.retryAfter).toBe('1')

@@ -48,7 +48,7 @@ describe.each(transports)('the app via %s', (transport) => {
     const { call } = await start()
     expect(await (await call('/hello')).text()).toBe('hello /hello')
     expect(await (await call('/hello/x/y')).text()).toBe('hello /hello/x/y')
-    expect(await (await call('/r/hello')).text()).toBe('hello /r/hello')
+    expect(await (await call('/r/hello')).text()).toBe('hello /hello')
     expect(await (await call('//hello')).text()).toBe('hello //hello')
     expect(await (await call('/users/42')).json()).toEqual({ path: '/users/42' })
     expect(await (await call('/elsewhere/bob')).text()).toBe('custom')

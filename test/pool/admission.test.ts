@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createPool, type PoolOptions, type WorkerPool } from '../../host/pool/index.js'
 import type { LoadedFunction } from '../../host/sandbox/types.js'
 import { invokeOptions, jsPoolOptions, rejection, sleep, specOf } from './helpers.js'
+import { invokeHttp } from '../helpers/invoke.js'
 
 const WAIT = `export default async (req) => {
   await new Promise((r) => setTimeout(r, Number(new URL(req.url).searchParams.get('ms') ?? 200)))
@@ -17,7 +18,8 @@ describe('admission control', () => {
   const start = (options: PoolOptions = {}) =>
     (pool = createPool({ workers: 1, ...jsPoolOptions, ...options }))
   const call = (fn: LoadedFunction, timeoutMs = 5000, signal?: AbortSignal) =>
-    fn.invoke(
+    invokeHttp(
+      fn,
       new Request('http://h/?ms=200'),
       invokeOptions(timeoutMs, signal ? { signal } : {}).opts,
     )

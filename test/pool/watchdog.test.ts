@@ -3,6 +3,7 @@ import { createPool, type PoolOptions, type WorkerPool } from '../../host/pool/i
 import type { LoadedFunction } from '../../host/sandbox/types.js'
 import { eventually } from '../helpers/fsdir.js'
 import { invokeOptions, jsPoolOptions, rejection, sleep, specOf } from './helpers.js'
+import { invokeHttp } from '../helpers/invoke.js'
 
 const LOOP = `export default () => { for (;;) {} }`
 const HANG = `export default () => new Promise(() => {})`
@@ -25,7 +26,7 @@ describe('the watchdog', () => {
   const start = (options: PoolOptions = {}) =>
     (pool = createPool({ workers: 1, graceMs: GRACE_MS, ...jsPoolOptions, ...options }))
   const call = (fn: LoadedFunction, timeoutMs: number, path = '/') =>
-    fn.invoke(new Request('http://h' + path), invokeOptions(timeoutMs).opts)
+    invokeHttp(fn, new Request('http://h' + path), invokeOptions(timeoutMs).opts)
 
   /** The host serves a trivial function within a second. */
   async function stillServes(p: WorkerPool) {
@@ -136,7 +137,8 @@ describe('the watchdog', () => {
       ),
     )
     const ctrl = new AbortController()
-    const pending = fn.invoke(
+    const pending = invokeHttp(
+      fn,
       new Request('http://h/'),
       invokeOptions(5000, { signal: ctrl.signal }).opts,
     )

@@ -1,11 +1,9 @@
 import type { QuickJSHandle } from 'quickjs-emscripten-core'
-import { FnhostError } from '../../errors.js'
+import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
 import {
   classifyException,
-  cpuLimit,
   guestError,
   isOutOfMemory,
-  memoryLimit,
   readException,
   type GuestException,
 } from './errors.js'
@@ -72,7 +70,7 @@ export class EventLoop {
   exception(inv: Invocation, handle: QuickJSHandle): GuestException {
     const e = this.rt.enter(inv, () => readException(this.rt.context, handle))
     this.rt.release(handle)
-    if (isOutOfMemory(e)) throw this.rt.poison(memoryLimit(this.rt.limits.memoryMb), inv)
+    if (isOutOfMemory(e)) throw this.rt.poison(memoryLimitError(this.rt.limits.memoryMb), inv)
     return e
   }
 
@@ -123,7 +121,7 @@ export class EventLoop {
         this.#runTimer(inv, timer, now)
         continue
       }
-      if (now >= inv.deadline) throw cpuLimit(rt.limits.timeoutMs)
+      if (now >= inv.deadline) throw cpuLimitError(rt.limits.timeoutMs)
       if (inv.signal.aborted) throw cancelled(inv.signal.reason)
       if (this.timers.size === 0 && this.fetches.size === 0)
         throw new FnhostError(

@@ -1,13 +1,14 @@
-import { FnhostError } from '../../errors.js'
+import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
+import { scheduledAsHttp, type GuestResponse, type Invocation } from '../../invocation.js'
 import type { FunctionSpec } from '../../types.js'
 import type { InvokeOptions, LoadedFunction } from '../types.js'
 import { parseCgiResponse } from '../wasm/cgi-response.js'
-import { guestFailure, memoryLimitError } from '../wasm/guest-failure.js'
+import { guestFailure } from '../wasm/guest-failure.js'
 import type { MemoryPlan } from '../wasm/memory-plan.js'
 import { MemoryPool } from '../wasm/memory-pool.js'
 import { GROW_FAILED_EXPORT } from '../wasm/rewrite.js'
 import { EMSCRIPTEN_GROWTH } from './check.js'
-import { cgiEnv, requestJson, ScriptPaths, type CgiInput } from './cgi-request.js'
+import { cgiEnv, requestJson, splitScriptPath, type CgiInput } from './cgi-request.js'
 import { parseContextResponse } from './context-response.js'
 import { WasiExit } from './errno.js'
 import { preview1Imports, WASI_MODULE } from './preview1.js'
@@ -32,7 +33,6 @@ export class WagiFunction implements LoadedFunction {
   private readonly imports: WebAssembly.Imports
   private readonly memoryNamespace: WebAssembly.ModuleImports
   private readonly pool: MemoryPool
-  private readonly paths: ScriptPaths
   private disposed = false
 
   constructor(
@@ -41,7 +41,6 @@ export class WagiFunction implements LoadedFunction {
     private readonly plan: MemoryPlan,
   ) {
     this.pool = new MemoryPool({ initialPages: plan.initialPages, maximumPages: plan.maximumPages })
-    this.paths = new ScriptPaths(spec.routes)
     const wasi = preview1Imports(() => {
       if (!this.current) throw new Error('WASI call outside a run')
       return this.current
@@ -53,21 +52,15 @@ export class WagiFunction implements LoadedFunction {
     this.memoryNamespace = this.imports[plan.module] ??= {}
   }
 
-  async invoke(req: Request, opts: InvokeOptions): Promise<Response> {
+  async invoke(invocation: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
     this.assertLive()
-    const body = req.body ? new Uint8Array(await req.arrayBuffer()) : EMPTY
-    this.assertLive()
-    const input: CgiInput = {
-      request: req,
-      url: new URL(req.url),
-      body,
-      requestId: opts.requestId,
-      env: this.spec.config.env,
-    }
+    const inv = invocation.type === 'http' ? invocation : scheduledAsHttp(invocation)
+    const body = inv.body ?? EMPTY
+    const input: CgiInput = { inv, url: new URL(inv.url), body, env: this.spec.config.env }
     const memory = this.pool.take()
     const run = new WasiRun({
       args: [this.spec.name],
-      env: cgiEnv(input, this.paths.split(input.url)),
+      env: cgiEnv(input, splitScriptPath(inv)),
       stdin: body,
       contextFiles: new Map([['request.json', () => requestJson(input)]]),
       log: opts.log,
@@ -80,11 +73,7 @@ export class WagiFunction implements LoadedFunction {
       run.stderr.flush()
       this.pool.release(memory)
     }
-    if (Date.now() > opts.deadline)
-      throw new FnhostError(
-        'CPU_LIMIT',
-        `function ${this.spec.name} ran past its time limit of ${this.spec.config.timeoutMs} ms`,
-      )
+    if (Date.now() > opts.deadline) throw cpuLimitError(this.spec.config.timeoutMs)
     return this.respond(run, outcome)
   }
 
@@ -105,10 +94,10 @@ export class WagiFunction implements LoadedFunction {
     }
   }
 
-  private respond(run: WasiRun, outcome: Outcome): Response {
+  private respond(run: WasiRun, outcome: Outcome): GuestResponse {
     const name = this.spec.name
     const failed = outcome.failure !== undefined || outcome.exitCode !== 0
-    if (failed && outcome.growFailed) throw memoryLimitError(name, this.spec.config.memoryMb)
+    if (failed && outcome.growFailed) throw memoryLimitError(this.spec.config.memoryMb)
     if (run.stdout.overflowed)
       throw new FnhostError(
         'GUEST_BAD_RESPONSE',

@@ -9,13 +9,6 @@ export function wasmFrames(e: Error): string | undefined {
   return frames.length ? frames.join('\n') : undefined
 }
 
-export function memoryLimitError(name: string, capMb: number): FnhostError {
-  return new FnhostError(
-    'MEMORY_LIMIT',
-    `function ${name} needed more memory than its cap of ${capMb} MiB (memoryMb); raise the cap or use less memory`,
-  )
-}
-
 /**
  * A failure thrown out of guest code as an FnhostError: traps and stack overflow are the guest's
  * fault (GUEST_ERROR with its wasm frames), anything else is the host's.

@@ -19,6 +19,7 @@ import {
   module,
   wagiModule,
 } from '../../helpers/wasm-module.js'
+import { invokeHttp } from '../../helpers/invoke.js'
 
 const hello = wasm('examples/hello')
 
@@ -46,7 +47,7 @@ describe('wasi driver: choosing and loading modules', () => {
   it('loads a module once and answers many requests, each on a fresh instance', async () => {
     await using fn = await loadWasm(hello)
     for (let i = 0; i < 3; i++) {
-      const res = await fn.invoke(new Request('http://h/fn?name=R' + i), invokeOptions().opts)
+      const res = await invokeHttp(fn, new Request('http://h/fn?name=R' + i), invokeOptions().opts)
       expect(await res.text()).toBe(`Hello, R${i}!\n`)
     }
   })
