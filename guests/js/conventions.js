@@ -275,8 +275,7 @@ function requireStub(name) {
   const e = new Error(
     `require('${name}') is not available: an fnhost function is a single file, so bundle its dependencies into it (for example with esbuild --bundle)`,
   )
-  e.code = 'MODULE_NOT_FOUND'
-  throw e
+  throw Object.assign(e, { code: 'MODULE_NOT_FOUND' })
 }
 
 const internals = {

@@ -4,7 +4,7 @@ import { createHost } from '../host.js'
 import { createLogger } from '../observe/log.js'
 import { FunctionsDirError } from '../registry/registry.js'
 import { ListenError, serve } from '../server.js'
-import { intOption, parse, withUsage } from './args.js'
+import { intOption, parse, UsageError, withUsage } from './args.js'
 import { routeTable } from './routes-table.js'
 
 const USAGE =
@@ -33,6 +33,8 @@ export function run(argv: string[]): Promise<number> {
     const dir = resolve(positionals[0] ?? './functions')
     const port = intOption(values.port ?? process.env.PORT, '--port', 8080)
     const workers = intOption(values.workers, '--workers', availableParallelism())
+    if (workers < 1)
+      throw new UsageError('--workers takes at least 1: every function runs in a worker thread')
     const logger = createLogger()
 
     let host

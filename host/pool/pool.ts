@@ -14,7 +14,8 @@ import { PooledFunction, type FunctionState } from './function.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
 import type { FromWorker, WorkerConfig } from './protocol.js'
 import { SandboxTable, type SandboxCopy } from './sandboxes.js'
-import { InspectTask, InvocationTask, LoadTask, type Task } from './tasks.js'
+import { Scanner } from './scanner.js'
+import { InvocationTask, LoadTask, type Task } from './tasks.js'
 import { Watchdog } from './watchdog.js'
 import { retryable } from './wire.js'
 import { PoolWorker } from './worker-handle.js'
@@ -32,13 +33,14 @@ export function createPool(options: PoolOptions = {}): WorkerPool {
 
 class Pool implements WorkerPool {
   readonly load: FunctionLoader = (spec) => this.loadFunction(spec)
-  readonly inspect: FunctionInspector = (file, bytes) => this.inspectFile(file, bytes)
+  readonly inspect: FunctionInspector = (file, bytes) => this.scanner.inspect(file, bytes)
   private readonly functions = new Map<number, FunctionState>()
   private readonly tasks = new Map<number, Task>()
   private readonly admission: Admission
   private readonly sandboxes: SandboxTable
   private readonly workers: WorkerSet
   private readonly watchdog: Watchdog
+  private readonly scanner: Scanner
   private readonly sweeper: NodeJS.Timeout
   private nextId = 1
   private disposed = false
@@ -50,6 +52,7 @@ class Pool implements WorkerPool {
       heartbeatMs: Watchdog.heartbeatMs,
       logCap: INVOCATION_LOG_CAP,
     }
+    this.scanner = new Scanner(options, config)
     this.admission = new Admission(options, () => this.workers.hasReady())
     this.sandboxes = new SandboxTable(options.maxSandboxMemoryMb, (copy) =>
       copy.worker.post({ type: 'unload', fn: copy.fn }),
@@ -146,24 +149,6 @@ class Pool implements WorkerPool {
     this.track(task)
     worker.post({ type: 'load', task: task.id, fn: fn.id, spec: fn.spec })
     return task
-  }
-
-  /**
-   * Runs a file's scan-time checks in a worker, under the watchdog: no guest byte is compiled or
-   * evaluated on the main thread, and a check that hangs costs a worker, not the host.
-   */
-  private async inspectFile(
-    file: string,
-    bytes: Uint8Array,
-  ): Promise<{ kind: string; config?: unknown }> {
-    this.assertOpen()
-    const worker = await this.workers.whenReady(Date.now() + WORKER_START_WAIT_MS, this.admission)
-    const deadline = Date.now() + this.options.inspectTimeoutMs
-    const limit = this.options.inspectTimeoutMs
-    const task = new InspectTask(this.nextId++, worker, deadline + this.options.graceMs, limit)
-    this.track(task)
-    worker.post({ type: 'inspect', task: task.id, file, bytes })
-    return task.result
   }
 
   private async invoke(
@@ -326,6 +311,7 @@ class Pool implements WorkerPool {
     this.admission.refuseWaiting(shutdown)
     for (const task of [...this.tasks.values()]) this.end(task, shutdown)
     this.watchdog.dispose()
+    await this.scanner[Symbol.asyncDispose]()
     await this.workers.dispose()
   }
 }

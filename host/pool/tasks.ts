@@ -145,6 +145,7 @@ export class InvocationTask implements Task {
       case 'end':
         this.state = 'done'
         this.onStream((s) => s.close())
+        this.stream = undefined
         return true
       case 'failed':
         this.fail(errorFromWire(msg.error))
@@ -158,15 +159,12 @@ export class InvocationTask implements Task {
     if (this.state === 'waiting') this.reject(e)
     else if (this.state === 'streaming') this.onStream((s) => s.error(e))
     this.state = 'done'
+    this.stream = undefined
   }
 
-  /** A consumer that cancelled the body has closed the stream; what still arrives is dropped. */
+  /** Once the consumer cancelled the body (or it ended), what still arrives is dropped. */
   private onStream(act: (s: ReadableStreamDefaultController<Uint8Array>) => void): void {
-    try {
-      if (this.stream) act(this.stream)
-    } catch {
-      this.stream = undefined
-    }
+    if (this.stream) act(this.stream)
   }
 
   private openStream(): ReadableStream<Uint8Array> {
@@ -175,6 +173,7 @@ export class InvocationTask implements Task {
         this.stream = controller
       },
       cancel: () => {
+        this.stream = undefined
         if (this.state === 'streaming') this.cancel()
       },
     })

@@ -69,10 +69,14 @@ export async function scanFile(
     const { route, ...config } = fromSidecar ?? resolveConfig(inspected.config, rel)
     if (route) routes = route
     const reserved = routes.find(isReservedRoute)
-    if (reserved)
+    if (reserved) {
+      // The failure answers on the routes it may have, so its reason is seen where it was meant.
+      const allowed = routes.filter((r) => !isReservedRoute(r))
+      routes = allowed.length ? allowed : [routeFromPath(rel)]
       return fail(
         `route ${reserved} lies under /${RESERVED_SEGMENT}/, which is reserved for the host`,
       )
+    }
     const version = createHash('sha256')
       .update(bytes)
       .update(JSON.stringify({ routes, config }))

@@ -40,10 +40,6 @@ export class EventLoop {
     rt.onFault(() => this.#wakeAll())
   }
 
-  get active(): number {
-    return this.#active.size
-  }
-
   begin(inv: Invocation): void {
     this.#active.add(inv)
   }

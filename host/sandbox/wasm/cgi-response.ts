@@ -19,7 +19,8 @@ function splitHead(out: Uint8Array): { head: string; body: number } {
     if (blank) return { head: latin1.decode(out.subarray(0, lineStart)), body: i + 1 }
     lineStart = i + 1
   }
-  if (out.byteLength > MAX_HEADER_BYTES) throw bad(`response headers are longer than ${MAX_HEADER_BYTES} bytes`)
+  if (out.byteLength > MAX_HEADER_BYTES)
+    throw bad(`response headers are longer than ${MAX_HEADER_BYTES} bytes`)
   // Headers without the closing blank line: an empty body, as if it had been written.
   return { head: latin1.decode(out), body: out.byteLength }
 }
@@ -30,7 +31,9 @@ function splitHead(out: Uint8Array): { head: string; body: number } {
  */
 export function parseCgiResponse(out: Uint8Array<ArrayBuffer>, source: string): GuestResponse {
   if (out.byteLength === 0)
-    throw bad(`the function wrote nothing to ${source}; a response starts with headers and a blank line`)
+    throw bad(
+      `the function wrote nothing to ${source}; a response starts with headers and a blank line`,
+    )
   const { head, body } = splitHead(out)
   const headers: [string, string][] = []
   let status: number | undefined
@@ -49,7 +52,8 @@ export function parseCgiResponse(out: Uint8Array<ArrayBuffer>, source: string): 
     if (lower === 'status') {
       const code = /^(\d{3})(\s|$)/.exec(value)?.[1]
       status = code === undefined ? NaN : Number(code)
-      if (!(status >= 200 && status <= 599)) throw bad(`invalid status header '${value}' (expected 200-599)`)
+      if (!(status >= 200 && status <= 599))
+        throw bad(`invalid status header '${value}' (expected 200-599)`)
     } else headers.push([lower, value])
   }
   status ??= headers.some(([name]) => name === 'location') ? 302 : 200

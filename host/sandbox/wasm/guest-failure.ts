@@ -25,9 +25,17 @@ export function guestFailure(name: string, e: unknown): FnhostError {
       guestStack: wasmFrames(e),
     })
   if (e instanceof RangeError && /allocate/i.test(e.message))
-    return new FnhostError('MEMORY_LIMIT', `the host could not allocate memory for function ${name}`, { cause: e })
+    return new FnhostError(
+      'MEMORY_LIMIT',
+      `the host could not allocate memory for function ${name}`,
+      { cause: e },
+    )
   if (e instanceof WebAssembly.LinkError)
-    return new FnhostError('FUNCTION_LOAD_FAILED', `function ${name} failed to link: ${e.message}`, { cause: e })
+    return new FnhostError(
+      'FUNCTION_LOAD_FAILED',
+      `function ${name} failed to link: ${e.message}`,
+      { cause: e },
+    )
   if (e instanceof FnhostError) return e
   return new FnhostError('INTERNAL_ERROR', 'internal error in the function host', { cause: e })
 }
