@@ -5,6 +5,7 @@ import { PUBLIC_STANDIN, TEST_NAMES } from './names.js'
 import { createLogger, type LogLine } from '../../host/observe/log.js'
 import { eventually, functionsDir } from '../helpers/fsdir.js'
 import { startHost, type Call, type TestHost, type Transport } from '../helpers/host.js'
+import { scaled } from '../helpers/time.js'
 
 export const HELLO = `export default { fetch: () => new Response('hello') }`
 
@@ -80,7 +81,7 @@ export async function expectServes(call: Call): Promise<void> {
   const res = await call('/hello')
   expect(await res.text()).toBe('hello')
   expect(res.status).toBe(200)
-  expect(Date.now() - t0).toBeLessThan(1000)
+  expect(Date.now() - t0).toBeLessThan(scaled(1000))
 }
 
 export interface ErrorAnswer {
