@@ -27,6 +27,9 @@ export interface RegistryOptions {
   watch: boolean
 }
 
+/** Files read and checked at once while the registry starts. */
+const START_SCANS_IN_FLIGHT = 8
+
 /** Past chokidar's 50 ms change throttle. */
 const RECHECK_AFTER_MS = 75
 
@@ -61,7 +64,13 @@ export class Registry implements AsyncDisposable {
     const info = await stat(this.dir).catch(() => undefined)
     if (!info?.isDirectory()) throw new FunctionsDirError(`functions folder not found: ${this.dir}`)
     const files = this.options.files ?? (await listFunctionFiles(this.dir))
-    for (const file of files) await this.rescan(file, false)
+    // Several files in flight at once, so reading and checking them (in a worker) overlap.
+    const queue = [...files]
+    const scanNext = async (): Promise<void> => {
+      for (let file = queue.shift(); file !== undefined; file = queue.shift())
+        await this.rescan(file, false)
+    }
+    await Promise.all(Array.from({ length: START_SCANS_IN_FLIGHT }, scanNext))
     this.rebuild()
     if (this.options.watch) await this.startWatching()
   }
