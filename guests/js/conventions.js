@@ -32,7 +32,7 @@ function findHandler(ns, isCjs, style, handlerName) {
   const candidates = {
     fetch: () => {
       if (def !== null && typeof def === 'object' && typeof def.fetch === 'function')
-        return { style: 'fetch', call: (req, ctx) => def.fetch(req, env, ctx) }
+        return { style: 'fetch', call: (req, ctx, callEnv) => def.fetch(req, callEnv, ctx) }
       const fn = typeof def === 'function' ? def : style === 'fetch' && cjsFunction ? ns : undefined
       return fn && { style: 'fetch', call: (req, ctx) => fn(req, ctx) }
     },
@@ -100,6 +100,16 @@ async function responseParts(res, wait) {
         : exactBuffer(c.bytes ?? (await unit('streams').readStream(c.stream)))
   const meta = { status: res.status, statusText: res.statusText, headers: headerPairs(res.headers) }
   return answer(meta, body, wait)
+}
+
+/** The function's env, with an executor's per-call env laid over it (frozen like `env`). */
+function envFor(m) {
+  return m.env ? Object.freeze({ ...init.env, ...m.env }) : env
+}
+
+/** A private function's caller: `{ claims }` from the verified token, or undefined. */
+function authOf(m) {
+  return m.auth ? { claims: m.auth.claims } : undefined
 }
 
 function headerObject(pairs) {
@@ -174,8 +184,9 @@ async function callFetch(m, body) {
     passThroughOnException: () => {},
     props: {},
     params: m.params,
+    auth: authOf(m),
   }
-  const res = await handler.call(request, ctx)
+  const res = await handler.call(request, ctx, envFor(m))
   if (!(res instanceof Response))
     return bad(`the fetch handler must return a Response; it returned ${describeValue(res)}`)
   return responseParts(res, waits.length ? Promise.all(waits) : undefined)
@@ -200,6 +211,7 @@ async function callEvent(m) {
       path: m.path,
       stage: '$default',
       requestId: m.requestId,
+      authorizer: authOf(m),
     },
     resource: 'http',
   }
@@ -221,10 +233,11 @@ async function callOpenRuntimes(m) {
   const req = {
     payload: m.body,
     headers: headerObject(m.headers),
-    env: process.env,
+    env: m.env ? { ...process.env, ...m.env } : process.env,
     method: m.method,
     path: m.path,
     query: m.queryParams,
+    auth: m.auth?.claims,
   }
   const res = {
     send: (text, status = 200, headers = {}) =>

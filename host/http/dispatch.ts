@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import { closedGate, type Gate, type GuestCall } from '../auth/gate.js'
 import { FnhostError } from '../errors.js'
 import { invocationLog, type Logger } from '../observe/log.js'
 import type { Registry } from '../registry/registry.js'
@@ -10,7 +11,7 @@ function allowedMethods(methods: string[]): string[] {
 }
 
 /** Routes one request to its function: match, method filter, body limit, invoke under the deadline. */
-export function dispatcher(registry: Registry, logger: Logger) {
+export function dispatcher(registry: Registry, logger: Logger, gate: Gate = closedGate) {
   return async (c: Context): Promise<Response> => {
     const requestId = c.get('requestId') as string
     const url = new URL(c.req.url)
@@ -26,14 +27,9 @@ export function dispatcher(registry: Registry, logger: Logger) {
     const slot = match.target
     const spec = slot.spec
     let guestRequest = c.req.raw
+    let call: GuestCall | undefined
     if (spec) {
-      // Fail closed: a function marked private is never served without the JWT check that guards it.
-      if (spec.config.private)
-        throw new FnhostError(
-          'UNAUTHORIZED',
-          `${match.pattern} is a private function and this host has no JWT verification configured`,
-          { headers: { 'www-authenticate': 'Bearer' } },
-        )
+      const admission = await gate.admit(c.req.raw, url, spec)
       const allowed = allowedMethods(spec.config.methods)
       if (!allowed.includes(c.req.method)) {
         throw new FnhostError(
@@ -44,16 +40,22 @@ export function dispatcher(registry: Registry, logger: Logger) {
       }
       // A request without a body goes through as it came: building a second Request (and touching
       // the body stream) is the main thread's largest cost per request on the hot path.
+      let body: Uint8Array<ArrayBuffer> | null = null
       if (mayHaveBody(c)) {
-        const body = await readBody(c.req.raw, spec.config.maxBodyBytes)
+        body = await readBody(c.req.raw, spec.config.maxBodyBytes)
         guestRequest = new Request(url, { method: c.req.method, headers: c.req.raw.headers, body })
       }
+      call = gate.shape(c.req.raw, url, body, admission)
+      if (call) guestRequest = call.request
     }
     const fn = spec?.name ?? slot.name
     const log = invocationLog(logger, { fn, requestId })
+    const timeoutMs = Math.min(spec?.config.timeoutMs ?? 0, (call?.timeoutS ?? Infinity) * 1000)
     const res = await slot.run(registry.loader, (f) =>
       f.invoke(guestRequest, {
-        deadline: Date.now() + (spec?.config.timeoutMs ?? 0),
+        deadline: Date.now() + timeoutMs,
+        auth: call?.auth,
+        env: call?.env,
         signal: c.req.raw.signal,
         requestId,
         params: match.params,

@@ -44,6 +44,8 @@ export type ToWorker =
       deadline: number
       requestId: string
       params: Record<string, string>
+      auth?: { claims: Record<string, unknown> }
+      env?: Record<string, string>
     }
   | { type: 'abort'; task: number }
   | { type: 'unload'; fn: number }

@@ -98,7 +98,7 @@ export class InvocationTask implements Task {
   }
 
   message(): { msg: ToWorker; transfer: ArrayBuffer[] } {
-    const { deadline, requestId, params } = this.opts
+    const { deadline, requestId, params, auth, env } = this.opts
     const msg: ToWorker = {
       type: 'invoke',
       task: this.id,
@@ -107,6 +107,8 @@ export class InvocationTask implements Task {
       deadline,
       requestId,
       params,
+      auth,
+      env,
     }
     return { msg, transfer: this.retryable || !this.req.body ? [] : [this.req.body] }
   }

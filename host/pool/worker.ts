@@ -145,6 +145,8 @@ async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void>
       signal: ctrl.signal,
       requestId: msg.requestId,
       params: msg.params,
+      auth: msg.auth,
+      env: msg.env,
       log: forwardLog(msg.task),
     })
     await sendResponse(msg.task, res, ctrl.signal)

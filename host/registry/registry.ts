@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar'
 import { stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
+import type { LimitDefaults } from '../config.js'
 import type { Logger } from '../observe/log.js'
 import type { FunctionLoader } from '../sandbox/types.js'
 import { FUNCTION_EXTENSIONS, Router, type RouteMatch } from './routes.js'
@@ -14,6 +15,8 @@ export interface RegistryOptions {
   logger: Logger
   /** Pick up added, changed and deleted files without a restart. */
   watch: boolean
+  /** Limits a function gets unless its config sets them (fnhost.json `limits`). */
+  defaults?: LimitDefaults
 }
 
 /** Past chokidar's 50 ms change throttle. */
@@ -43,6 +46,11 @@ export class Registry implements AsyncDisposable {
     this.dir = resolve(options.dir)
   }
 
+  /** Limits a function gets unless its config sets them. */
+  get defaults(): LimitDefaults {
+    return this.options.defaults ?? {}
+  }
+
   get loader(): FunctionLoader {
     return this.options.loader
   }
@@ -70,6 +78,32 @@ export class Registry implements AsyncDisposable {
   /** Resolves when the changes seen so far are applied (tests and `fnhost serve` start-up use it). */
   settled(): Promise<void> {
     return this.updates
+  }
+
+  /**
+   * Runs `write` (the management API's file changes) in the update queue, then re-reads `files`
+   * and swaps the table: no watcher event is applied in between, so a function and its sidecar
+   * change together, and the returned promise resolves once the new version is served.
+   */
+  apply<T>(files: string[], write: () => Promise<T>): Promise<T> {
+    const run = this.updates.then(async () => {
+      if (this.disposed) throw new Error('the registry is shutting down')
+      const result = await write()
+      let changed = false
+      for (const file of files) changed = (await this.rescan(file, true)) || changed
+      if (changed) this.rebuild()
+      return result
+    })
+    this.updates = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    return run
+  }
+
+  /** The function read from `file`, failed or not. */
+  slotOf(file: string): Slot | undefined {
+    return this.slots.get(file)
   }
 
   /** Called after every swap of the route table. */
@@ -148,7 +182,7 @@ export class Registry implements AsyncDisposable {
       if (log) this.options.logger.info(`removed ${old.routes.join(', ')}`, { fn: old.name })
       return true
     }
-    const outcome = await scanFile(this.dir, file)
+    const outcome = await scanFile(this.dir, file, this.options.defaults)
     const slot = 'spec' in outcome ? Slot.fromSpec(outcome.spec) : Slot.fromFailure(outcome.failure)
     if (old && old.version === slot.version) return false
     this.slots.set(file, slot)

@@ -17,6 +17,10 @@ export interface InvokeOptions {
   /** Values of the matched route's `:params`. */
   params: Record<string, string>
   log: InvocationLog
+  /** A private function's caller: the verified claims of its token. */
+  auth?: { claims: Record<string, unknown> }
+  /** Laid over the function's own env for this call only (Open Runtimes executor mode). */
+  env?: Record<string, string>
 }
 
 export interface LoadedFunction extends AsyncDisposable {

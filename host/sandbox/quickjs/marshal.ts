@@ -12,6 +12,9 @@ export interface InvokeMeta {
   query: string
   headers: [string, string][]
   params: Record<string, string>
+  /** A private function's verified caller, and env laid over the function's for this call. */
+  auth?: { claims: Record<string, unknown> }
+  env?: Record<string, string>
   requestId: string
   deadline: number
   /** Event and open-runtimes styles: the body as a string (base64 when `base64`). */
@@ -67,7 +70,7 @@ function eventBody(
 export async function requestPayload(
   req: Request,
   style: Style,
-  opts: Pick<InvokeOptions, 'params' | 'requestId' | 'deadline'>,
+  opts: Pick<InvokeOptions, 'params' | 'requestId' | 'deadline' | 'auth' | 'env'>,
 ): Promise<{ meta: string; body: Uint8Array<ArrayBuffer> | undefined }> {
   const bytes = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined
   const meta: InvokeMeta = {
@@ -80,6 +83,8 @@ export async function requestPayload(
     requestId: opts.requestId,
     deadline: opts.deadline,
   }
+  if (opts.auth) meta.auth = opts.auth
+  if (opts.env) meta.env = opts.env
   if (style === 'fetch') return { meta: JSON.stringify(meta), body: bytes }
   const url = new URL(req.url)
   Object.assign(

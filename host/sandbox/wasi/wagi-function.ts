@@ -62,7 +62,7 @@ export class WagiFunction implements LoadedFunction {
       url: new URL(req.url),
       body,
       requestId: opts.requestId,
-      env: this.spec.config.env,
+      env: opts.env ? { ...this.spec.config.env, ...opts.env } : this.spec.config.env,
     }
     const memory = this.pool.take()
     const run = new WasiRun({
