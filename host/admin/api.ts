@@ -117,15 +117,13 @@ export function adminApi(options: AdminOptions): Hono<Env> {
 
   app.get('/routes', (c) =>
     c.json({
-      routes: registry
-        .list()
-        .flatMap((s) =>
-          s.routes.map((route) => ({
-            route,
-            function: s.name,
-            state: s.spec ? 'ready' : 'failed',
-          })),
-        ),
+      routes: registry.list().flatMap((s) =>
+        s.routes.map((route) => ({
+          route,
+          function: s.name,
+          state: s.spec ? 'ready' : 'failed',
+        })),
+      ),
     }),
   )
 

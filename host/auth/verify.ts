@@ -29,9 +29,9 @@ function claimProblem(e: errors.JWTClaimValidationFailed, auth: HostConfig['auth
     case 'iat':
       return 'the token was issued in the future (iat)'
     case 'iss':
-      return `the token has the wrong issuer (iss); expected ${[auth?.issuer].flat().join(' or ')}`
+      return `the token's issuer (iss) is missing or wrong; expected ${[auth?.issuer].flat().join(' or ')}`
     case 'aud':
-      return `the token has the wrong audience (aud); expected ${[auth?.audience].flat().join(' or ')}`
+      return `the token's audience (aud) is missing or wrong; expected ${[auth?.audience].flat().join(' or ')}`
     default:
       return `the token's ${e.claim} claim is invalid (${e.reason})`
   }
