@@ -85,7 +85,7 @@ describe('Open Runtimes executor mode', () => {
 
   it('answers 401 in the Open Runtimes error shape to a missing or wrong challenge', async () => {
     await start()
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       {},
       { 'x-internal-challenge': 'wrong' },
       { 'x-internal-challenge': KEY + 'x' },
