@@ -45,9 +45,13 @@ function inside(dir: string, path: string): boolean {
   return rel !== '' && !isAbsolute(rel) && rel.split(sep)[0] !== '..'
 }
 
-async function applySteps(dir: string, steps: JournalStep[]): Promise<void> {
+/** Called between the stages of a commit; the crash tests throw from it to stop one midway. */
+export type StageHook = (stage: string) => void
+
+async function applySteps(dir: string, steps: JournalStep[], hook?: StageHook): Promise<void> {
   const touched = new Set<string>()
-  for (const step of steps) {
+  for (const [i, step] of steps.entries()) {
+    hook?.(`step ${i}`)
     if ('remove' in step) {
       const target = resolve(dir, step.remove)
       if (!inside(dir, target)) continue
@@ -70,7 +74,11 @@ async function applySteps(dir: string, steps: JournalStep[]): Promise<void> {
 }
 
 /** Applies `changes` to files below `dir` as one crash-safe step. */
-export async function commitChanges(dir: string, changes: FileChange[]): Promise<void> {
+export async function commitChanges(
+  dir: string,
+  changes: FileChange[],
+  hook?: StageHook,
+): Promise<void> {
   const id = randomBytes(8).toString('hex')
   const steps: JournalStep[] = []
   const temporaries: string[] = []
@@ -90,6 +98,7 @@ export async function commitChanges(dir: string, changes: FileChange[]): Promise
     await Promise.all(temporaries.map((t) => rm(t, { force: true })))
     throw e
   }
+  hook?.('written')
   const journalDir = join(dir, JOURNAL_DIR)
   await mkdir(journalDir, { recursive: true })
   const journal = join(journalDir, `${id}.json`)
@@ -97,7 +106,8 @@ export async function commitChanges(dir: string, changes: FileChange[]): Promise
   await rename(journal + '.tmp', journal)
   await fsyncPath(journalDir)
   // Committed: from here on, a restart finishes this change.
-  await applySteps(dir, steps)
+  await applySteps(dir, steps, hook)
+  hook?.('applied')
   await rm(journal)
   await fsyncPath(journalDir)
 }
