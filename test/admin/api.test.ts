@@ -169,6 +169,20 @@ describe('management API', () => {
     expect((await readdir(join(dir.path, 'api'))).sort()).toEqual(['greet.js'])
   })
 
+  it('takes the file and its config as multipart/form-data', async () => {
+    await start()
+    const form = new FormData()
+    form.set('file', new Blob([fn('multi')], { type: 'application/javascript' }), 'm.js')
+    form.set('config', JSON.stringify({ route: '/multi' }))
+    const res = await admin('/functions/m', { method: 'PUT', body: form })
+    expect(res.status).toBe(201)
+    expect(await res.json()).toMatchObject({ route: '/multi' })
+    expect(await text('/multi')).toBe('200 multi')
+    const noFile = new FormData()
+    noFile.set('config', '{}')
+    expect((await admin('/functions/m', { method: 'PUT', body: noFile })).status).toBe(400)
+  })
+
   it('sets routes, refuses conflicts with 409, lists routes', async () => {
     await start()
     await put('a', fn('A'))
