@@ -184,8 +184,8 @@ async function callFetch(m, body) {
     passThroughOnException: () => {},
     props: {},
     params: m.params,
-    auth: authOf(m),
   }
+  if (m.auth) ctx.auth = authOf(m)
   const res = await handler.call(request, ctx, envFor(m))
   if (!(res instanceof Response))
     return bad(`the fetch handler must return a Response; it returned ${describeValue(res)}`)

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, realpath, rename, rm } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { FnhostError } from '../errors.js'
 import type { Logger } from '../observe/log.js'
 
 /**
@@ -39,7 +40,24 @@ async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
   }
 }
 
-/** Whether `path` is `dir` or below it (journal entries are checked before they are trusted). */
+/**
+ * A symlinked folder must not carry a write outside the functions folder: the deepest existing
+ * ancestor of `folder`, symlinks resolved, must be the folder or lie below it.
+ */
+async function checkInsideReally(dir: string, folder: string): Promise<void> {
+  const root = await realpath(dir)
+  for (let at = folder; ; at = dirname(at)) {
+    const real = await realpath(at).catch(() => undefined)
+    if (real === undefined && at !== dirname(at)) continue
+    if (real === root || (real !== undefined && inside(root, real))) return
+    throw new FnhostError(
+      'BAD_REQUEST',
+      `${relative(dir, folder)} lies outside the functions folder`,
+    )
+  }
+}
+
+/** Whether `path` lies below `dir` (journal entries are checked before they are trusted). */
 function inside(dir: string, path: string): boolean {
   const rel = relative(dir, path)
   return rel !== '' && !isAbsolute(rel) && rel.split(sep)[0] !== '..'
@@ -88,6 +106,7 @@ export async function commitChanges(
         steps.push({ remove: relative(dir, change.remove) })
         continue
       }
+      await checkInsideReally(dir, dirname(change.write))
       await mkdir(dirname(change.write), { recursive: true })
       const tmp = join(dirname(change.write), `${TMP_PREFIX}${id}-${i}`)
       temporaries.push(tmp)

@@ -26,10 +26,11 @@ export interface GuestCall {
 
 /**
  * Who may call a function: private functions need a verified JWT with the right scope; in Open
- * Runtimes executor mode every call needs the shared challenge. Runs before the body is read.
+ * Runtimes executor mode every call needs the shared challenge, a function that failed to load
+ * (no spec) included. Runs before the body is read.
  */
 export interface Gate {
-  admit(req: Request, url: URL, spec: FunctionSpec): Promise<Admission>
+  admit(req: Request, url: URL, spec: FunctionSpec | undefined): Promise<Admission>
   /**
    * The request as the guest sees it: the token header gone, an executor body unwrapped. Returns
    * undefined when nothing changes, so the common path builds no second Request.
@@ -49,7 +50,7 @@ export async function createGate(config: HostConfig, dir: string): Promise<Gate>
   return {
     async admit(req, url, spec) {
       if (runtimeKey !== undefined) checkChallenge(req.headers, runtimeKey)
-      if (!spec.config.private) return {}
+      if (!spec?.config.private) return {}
       if (!verifier)
         throw unauthorized(
           `${spec.name} is a private function and this host has no JWT key configured (FNHOST_JWT_SECRET, a public key or a JWKS URL in fnhost.json)`,
@@ -82,7 +83,7 @@ export async function createGate(config: HostConfig, dir: string): Promise<Gate>
 /** A gate for hosts built without a config: private functions fail closed. */
 export const closedGate: Gate = {
   async admit(_req, _url, spec) {
-    if (spec.config.private)
+    if (spec?.config.private)
       throw unauthorized(
         `${spec.name} is a private function and this host has no JWT key configured`,
       )

@@ -28,8 +28,8 @@ export function dispatcher(registry: Registry, logger: Logger, gate: Gate = clos
     const spec = slot.spec
     let guestRequest = c.req.raw
     let call: GuestCall | undefined
+    const admission = await gate.admit(c.req.raw, url, spec)
     if (spec) {
-      const admission = await gate.admit(c.req.raw, url, spec)
       const allowed = allowedMethods(spec.config.methods)
       if (!allowed.includes(c.req.method)) {
         throw new FnhostError(

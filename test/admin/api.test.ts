@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, symlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { packageRoot } from '../../host/paths.js'
@@ -242,6 +242,18 @@ describe('management API', () => {
     }
     expect(await readdir(dir.path)).toEqual([])
     expect(await readdir(dirname(dir.path))).toEqual(parent)
+  })
+
+  it('never writes through a symlinked folder to outside the functions folder', async () => {
+    await start()
+    await using outside = await functionsDir({})
+    await symlink(outside.path, join(dir.path, 'link'))
+    for (const name of ['link/x', 'link/deeper/x']) {
+      const res = await put(name, fn('escaped'))
+      expect(res.status, name).toBe(400)
+      expect(((await res.json()) as Json).message).toMatch(/lies outside the functions folder/)
+    }
+    expect(await readdir(outside.path)).toEqual([])
   })
 
   it('refuses a body over the limit with 413', async () => {

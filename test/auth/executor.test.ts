@@ -97,6 +97,12 @@ describe('Open Runtimes executor mode', () => {
       expect(typeof body.requestId).toBe('string')
     }
     expect((await host.call('/test')).status).toBe(401)
+    // A function that failed to load says why only to the executor.
+    await dir.write('broken.cjs', 'module.exports = (')
+    await host.host.registry.apply([`${dir.path}/broken.cjs`], async () => undefined)
+    expect((await host.call('/broken')).status).toBe(401)
+    const failed = await host.call('/broken', { headers: { 'x-internal-challenge': KEY } })
+    expect(((await failed.json()) as { error: string }).error).toBe('FUNCTION_LOAD_FAILED')
   })
 
   it('lowers the deadline to the executor timeout, and refuses a malformed executor body', async () => {
