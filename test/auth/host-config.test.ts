@@ -82,6 +82,21 @@ describe('fnhost.json', () => {
     expect(merged.admin?.key).toBe('env-admin-key-01234')
   })
 
+  it('serve and token flags override the environment, which overrides the file', async () => {
+    const { configOverrides } = await import('../../host/cli/config-flags.js')
+    const overrides = configOverrides(
+      { 'jwt-issuer': 'flag-iss', 'jwks-url': 'http://127.0.0.1:9/jwks' },
+      { FNHOST_JWT_ISSUER: 'env-iss', FNHOST_JWT_SECRET: SECRET, FNHOST_JWT_AUDIENCE: 'env-aud' },
+    )
+    const merged = mergeHostConfig({ auth: { issuer: 'file-iss', clockToleranceS: 5 } }, overrides)
+    expect(merged.auth).toEqual({
+      issuer: 'flag-iss',
+      audience: 'env-aud',
+      jwksUrl: 'http://127.0.0.1:9/jwks',
+      clockToleranceS: 5,
+    })
+  })
+
   it('fnhost serve refuses a bad fnhost.json with exit code 1 and the reason', async () => {
     const { runCli } = await import('../helpers/cli.js')
     dir = await functionsDir({ 'fnhost.json': JSON.stringify({ nope: true }) })
