@@ -32,7 +32,7 @@ describe('Open Runtimes executor mode', () => {
     await dir?.[Symbol.asyncDispose]()
   })
 
-  async function start() {
+  async function start(workers = 0) {
     dir = await functionsDir({
       'test.cjs': SEED_FUNCTION,
       'test.json': JSON.stringify({ env: { 'test-env': 'from-config', other: 'kept' } }),
@@ -42,6 +42,7 @@ describe('Open Runtimes executor mode', () => {
     host = await startHost('real server', {
       dir: dir.path,
       config: { auth: { internalRuntimeKey: KEY } },
+      workers,
     })
   }
 
@@ -52,36 +53,40 @@ describe('Open Runtimes executor mode', () => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     })
 
-  it('runs the seed case: the executor body is unwrapped and env laid over the function env', async () => {
-    await start()
-    const res = await post(
-      '/test',
-      { env: { 'test-env': 'Hello World!' }, payload: '{"id":"2"}', timeout: 10 },
-      { 'x-internal-challenge': KEY, 'x-test-header': 'Header Value' },
-    )
-    expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({
-      isTest: true,
-      message: 'Hello Open Runtimes 👋',
-      header: 'Header Value',
-      env: 'Hello World!',
-      other: 'kept',
-      todo: { id: '2' },
-    })
-    // The env of one call does not stay for the next.
-    const next = await post('/test', { payload: '' }, { 'x-internal-challenge': KEY })
-    expect(await next.json()).toMatchObject({ env: 'from-config', todo: { id: '1' } })
-    // Fetch style gets the same: payload as body, env laid over.
-    const fetchy = await post(
-      '/fetchy',
-      { env: { 'test-env': 'E' }, payload: { a: 1 } },
-      { 'x-internal-challenge': KEY },
-    )
-    expect(await fetchy.json()).toEqual({ env: 'E', body: '{"a":1}' })
-    // A body that is not the executor's shape reaches the function as it came.
-    const plain = await post('/fetchy', { something: 'else' }, { 'x-internal-challenge': KEY })
-    expect(await plain.json()).toEqual({ env: null, body: '{"something":"else"}' })
-  })
+  // In-process, and through the worker pool (claims and env cross the thread boundary).
+  it.each([0, 1])(
+    'runs the seed case (workers: %i): the executor body is unwrapped and env laid over the function env',
+    async (workers) => {
+      await start(workers)
+      const res = await post(
+        '/test',
+        { env: { 'test-env': 'Hello World!' }, payload: '{"id":"2"}', timeout: 10 },
+        { 'x-internal-challenge': KEY, 'x-test-header': 'Header Value' },
+      )
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({
+        isTest: true,
+        message: 'Hello Open Runtimes 👋',
+        header: 'Header Value',
+        env: 'Hello World!',
+        other: 'kept',
+        todo: { id: '2' },
+      })
+      // The env of one call does not stay for the next.
+      const next = await post('/test', { payload: '' }, { 'x-internal-challenge': KEY })
+      expect(await next.json()).toMatchObject({ env: 'from-config', todo: { id: '1' } })
+      // Fetch style gets the same: payload as body, env laid over.
+      const fetchy = await post(
+        '/fetchy',
+        { env: { 'test-env': 'E' }, payload: { a: 1 } },
+        { 'x-internal-challenge': KEY },
+      )
+      expect(await fetchy.json()).toEqual({ env: 'E', body: '{"a":1}' })
+      // A body that is not the executor's shape reaches the function as it came.
+      const plain = await post('/fetchy', { something: 'else' }, { 'x-internal-challenge': KEY })
+      expect(await plain.json()).toEqual({ env: null, body: '{"something":"else"}' })
+    },
+  )
 
   it('answers 401 in the Open Runtimes error shape to a missing or wrong challenge', async () => {
     await start()
