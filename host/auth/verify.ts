@@ -12,7 +12,8 @@ export type Claims = Record<string, unknown>
 
 /** 401 with the Bearer challenge RFC 6750 asks for; the message says what was wrong, never the token. */
 export function unauthorized(message: string): FnhostError {
-  const description = message.replace(/["\\]/g, "'")
+  // A header value is printable ASCII here: configured issuers or audiences may not be.
+  const description = message.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?')
   return new FnhostError('UNAUTHORIZED', message, {
     headers: {
       'www-authenticate': `Bearer error="invalid_token", error_description="${description}"`,

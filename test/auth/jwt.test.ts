@@ -137,7 +137,13 @@ describe('private functions: JWT verification over a real socket', () => {
   })
 
   it('checks iss and aud when configured', async () => {
-    await start({ auth: { jwtSecret: SECRET, issuer: 'https://issuer.test', audience: 'fnhost' } })
+    await start({
+      auth: {
+        jwtSecret: SECRET,
+        issuer: 'https://issuer.test',
+        audience: ['fnhost', 'fnhöst "2"'],
+      },
+    })
     const good = { iss: 'https://issuer.test', aud: 'fnhost' }
     expect((await get('/secret', await hs(good))).res.status).toBe(200)
     await refused(
@@ -149,6 +155,8 @@ describe('private functions: JWT verification over a real socket', () => {
       /audience \(aud\) is missing or wrong/,
     )
     await refused(await hs({ aud: 'fnhost' }), /issuer|iss/)
+    const { res } = await get('/secret', await hs({ ...good, aud: 'x' }))
+    expect(res.headers.get('www-authenticate')).toMatch(/expected fnhost or fnh\?st '2'"$/)
   })
 
   it('answers 403 FORBIDDEN to a valid token scoped to another function', async () => {
