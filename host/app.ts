@@ -1,5 +1,7 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
+import { adminApi, type AdminOptions } from './admin/api.js'
+import type { Gate } from './auth/gate.js'
 import { errorResponse, FnhostError, toFnhostError } from './errors.js'
 import { dispatcher } from './http/dispatch.js'
 import { createLogger, type Logger } from './observe/log.js'
@@ -10,6 +12,10 @@ export interface AppOptions {
   logger?: Logger
   /** One log line per request (method, path, status, time). */
   accessLog?: boolean
+  /** Who may call which function (JWTs, the Open Runtimes key); default: private ones fail closed. */
+  gate?: Gate
+  /** The management API under /_fnhost/v1 (off, answering 404 with a hint, without a key). */
+  admin?: Omit<AdminOptions, 'registry' | 'logger'>
 }
 
 type Env = { Variables: { requestId: string; fn: string } }
@@ -44,10 +50,11 @@ export function createApp(options: AppOptions): Hono<Env> {
       uptimeS: Math.round((Date.now() - startedAt) / 1000),
     }),
   )
+  app.route('/_fnhost/v1', adminApi({ ...options.admin, registry, logger }))
   app.all('/_fnhost/*', (c) => {
     throw new FnhostError('FUNCTION_NOT_FOUND', `no host endpoint at ${c.req.path}`)
   })
-  app.all('*', dispatcher(registry, logger))
+  app.all('*', dispatcher(registry, logger, options.gate))
 
   app.onError((e, c) => {
     const id = c.get('requestId') ?? crypto.randomUUID()

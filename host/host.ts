@@ -1,4 +1,8 @@
+import { recoverChanges } from './admin/store.js'
 import { createApp } from './app.js'
+import { createGate } from './auth/gate.js'
+import { signKeyFrom } from './auth/keys.js'
+import { mergeHostConfig, readHostConfig, type HostConfig } from './host-config.js'
 import { createLogger, type Logger } from './observe/log.js'
 import { createPool, type PoolOptions, type WorkerPool } from './pool/index.js'
 import { Registry } from './registry/registry.js'
@@ -18,11 +22,15 @@ export interface HostOptions {
   sharedPool?: WorkerPool
   /** Serve only these files of `dir` (absolute paths), without watching: `fnhost invoke`. */
   files?: string[]
+  /** Overrides of the folder's fnhost.json (environment variables, CLI flags), key by key. */
+  config?: HostConfig
 }
 
 export interface Host extends AsyncDisposable {
   readonly registry: Registry
   readonly pool: WorkerPool
+  /** fnhost.json with the overrides applied. */
+  readonly config: HostConfig
   readonly app: ReturnType<typeof createApp>
   readonly fetch: (req: Request, env?: unknown) => Response | Promise<Response>
 }
@@ -30,7 +38,17 @@ export interface Host extends AsyncDisposable {
 /** A functions folder, scanned and (optionally) watched, behind the Hono app. */
 export async function createHost(options: HostOptions): Promise<Host> {
   const logger = options.logger ?? createLogger()
-  const owned = options.sharedPool ? undefined : createPool({ logger, ...options.pool })
+  const config = mergeHostConfig(await readHostConfig(options.dir), options.config ?? {})
+  const gate = await createGate(config, options.dir)
+  const signKey = await signKeyFrom(config.auth, options.dir)
+  const egress = config.fetch?.allowPrivate ? { allow: config.fetch.allowPrivate } : undefined
+  const owned = options.sharedPool
+    ? undefined
+    : createPool({
+        logger,
+        ...options.pool,
+        drivers: { egress, ...options.pool?.drivers },
+      })
   const pool = options.sharedPool ?? (owned as WorkerPool)
   const registry = new Registry({
     dir: options.dir,
@@ -39,17 +57,31 @@ export async function createHost(options: HostOptions): Promise<Host> {
     logger,
     watch: options.files ? false : (options.watch ?? true),
     files: options.files,
+    defaults: config.limits,
   })
   try {
+    await recoverChanges(registry.dir, logger)
     await registry.start()
   } catch (e) {
     await owned?.[Symbol.asyncDispose]()
     throw e
   }
-  const app = createApp({ registry, logger, accessLog: options.accessLog })
+  const app = createApp({
+    registry,
+    logger,
+    accessLog: options.accessLog,
+    gate,
+    admin: {
+      key: config.admin?.key,
+      limits: config.admin?.maxUploadBytes,
+      signKey,
+      auth: config.auth,
+    },
+  })
   return {
     registry,
     pool,
+    config,
     app,
     fetch: (req, env) => app.fetch(req, env),
     async [Symbol.asyncDispose]() {

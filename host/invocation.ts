@@ -33,6 +33,8 @@ export interface HttpInvocation {
   traceparent?: string
   /** Verified claims of the caller's token, for private functions. */
   auth?: { claims: Record<string, unknown> }
+  /** Variables laid over the function's env for this call only (an Open Runtimes executor's). */
+  env?: Record<string, string>
 }
 
 export interface ScheduledInvocation {

@@ -1,3 +1,4 @@
+import { concatBytes } from './bytes.js'
 import { badResponseError } from './errors.js'
 import type { GuestResponse, HeaderList } from './invocation.js'
 
@@ -80,4 +81,14 @@ function streamOf(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array>
       await it.return?.()
     },
   })
+}
+
+/** The whole body of a guest's answer, however it came (bytes or chunks). */
+export async function guestBodyBytes(res: GuestResponse): Promise<Uint8Array> {
+  const { body } = res
+  if (body === null) return new Uint8Array(0)
+  if (body instanceof Uint8Array) return body
+  const chunks: Uint8Array[] = []
+  for await (const chunk of body) chunks.push(chunk)
+  return concatBytes(chunks)
 }

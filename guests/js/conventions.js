@@ -36,7 +36,8 @@ function findHandler(ns, isCjs, style, handlerName) {
           typeof def.scheduled === 'function'
             ? (event, ctx) => def.scheduled(event, env, ctx)
             : undefined
-        return { style: 'fetch', call: (req, ctx) => def.fetch(req, env, ctx), scheduled }
+        const call = (req, ctx, callEnv) => def.fetch(req, callEnv, ctx)
+        return { style: 'fetch', call, scheduled }
       }
       const fn = typeof def === 'function' ? def : style === 'fetch' && cjsFunction ? ns : undefined
       return fn && { style: 'fetch', call: (req, ctx) => fn(req, ctx) }
@@ -105,6 +106,16 @@ async function responseParts(res, wait) {
         : exactBuffer(c.bytes ?? (await unit('streams').readStream(c.stream)))
   const meta = { status: res.status, statusText: res.statusText, headers: headerPairs(res.headers) }
   return answer(meta, body, wait)
+}
+
+/** The function's env, with an executor's per-call env laid over it (frozen like `env`). */
+function envFor(m) {
+  return m.env ? Object.freeze({ ...init.env, ...m.env }) : env
+}
+
+/** A private function's caller: `{ claims }` from the verified token, or undefined. */
+function authOf(m) {
+  return m.auth ? { claims: m.auth.claims } : undefined
 }
 
 function headerObject(pairs) {
@@ -178,7 +189,7 @@ function fetchContext(m, waits) {
     props: {},
     params: m.params,
   }
-  if (m.auth) ctx.auth = m.auth
+  if (m.auth) ctx.auth = authOf(m)
   return ctx
 }
 
@@ -199,7 +210,7 @@ async function callFetch(m, body) {
   if (m.scheduled && handler.scheduled) return callScheduled(m)
   const request = incomingRequest(m.method, m.url, m.headers, body ? new Uint8Array(body) : null)
   const waits = []
-  const res = await handler.call(request, fetchContext(m, waits))
+  const res = await handler.call(request, fetchContext(m, waits), envFor(m))
   if (!(res instanceof Response))
     return bad(`the fetch handler must return a Response; it returned ${describeValue(res)}`)
   return responseParts(res, waits.length ? Promise.all(waits) : undefined)
@@ -224,10 +235,10 @@ async function callEvent(m) {
       path: m.path,
       stage: '$default',
       requestId: m.requestId,
+      authorizer: authOf(m),
     },
     resource: 'http',
   }
-  if (m.auth) event.requestContext.authorizer = { claims: m.auth.claims }
   if (m.scheduled) {
     event.type = 'cron'
     event.schedule = m.scheduled.cron
@@ -251,12 +262,12 @@ async function callOpenRuntimes(m) {
   const req = {
     payload: m.body,
     headers: headerObject(m.headers),
-    env: process.env,
+    env: m.env ? { ...process.env, ...m.env } : process.env,
     method: m.method,
     path: m.path,
     query: m.queryParams,
+    auth: m.auth?.claims,
   }
-  if (m.auth) req.auth = m.auth.claims
   const res = {
     send: (text, status = 200, headers = {}) =>
       send(text === undefined ? '' : String(text), status, headers),

@@ -1,16 +1,20 @@
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
+import { KeyConfigError } from '../auth/keys.js'
 import { createHost } from '../host.js'
+import { HostConfigError } from '../host-config.js'
 import { createLogger } from '../observe/log.js'
 import { FunctionsDirError } from '../registry/registry.js'
 import { ListenError, serve } from '../server.js'
 import { intOption, parse, UsageError, withUsage } from './args.js'
+import { configOverrides, CONFIG_FLAGS, CONFIG_USAGE } from './config-flags.js'
 import { routeTable } from './routes-table.js'
 
 const USAGE =
   'usage: fnhost serve [dir] [--port N] [--host H] [--workers N] [--no-watch] [--quiet]\n' +
   '  dir defaults to ./functions, --port to $PORT or 8080, --host to 127.0.0.1,\n' +
-  '  --workers to the number of cores; --quiet drops the per-request log line'
+  '  --workers to the number of cores; --quiet drops the per-request log line\n' +
+  CONFIG_USAGE
 
 export function run(argv: string[]): Promise<number> {
   return withUsage(USAGE, async () => {
@@ -23,6 +27,7 @@ export function run(argv: string[]): Promise<number> {
         'no-watch': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
+        ...CONFIG_FLAGS,
       },
     })
     if (values.help) {
@@ -45,8 +50,13 @@ export function run(argv: string[]): Promise<number> {
         logger,
         accessLog: !values.quiet,
         pool: { workers },
+        config: configOverrides(values, process.env),
       })
     } catch (e) {
+      if (e instanceof HostConfigError || e instanceof KeyConfigError) {
+        process.stderr.write(`fnhost: ${e.message}\n`)
+        return 1
+      }
       if (e instanceof FunctionsDirError) {
         process.stderr.write(
           `fnhost: ${e.message}\n  create it, or pass the folder: fnhost serve <dir>\n`,

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import { closedGate, type Gate } from '../auth/gate.js'
 import { FnhostError } from '../errors.js'
 import type { GuestResponse, HttpInvocation } from '../invocation.js'
 import { invocationLog, type Logger } from '../observe/log.js'
@@ -17,13 +18,15 @@ export interface DispatchContext {
   requestId: string
   clientAddress?: string
   logger: Logger
+  /** Who may call what: private functions, the Open Runtimes challenge (default: fail closed). */
+  gate?: Gate
   /** Set once the request is matched, for the access log. */
   onMatch?: (fn: string) => void
 }
 
 /**
  * The one path from a request to a function, for `fnhost serve` and `fnhost invoke` alike: match,
- * method filter, private check, body limit, then the function under its deadline.
+ * the gate (token or challenge), method filter, body limit, then the function under its deadline.
  */
 export async function dispatch(
   registry: Registry,
@@ -31,6 +34,7 @@ export async function dispatch(
   ctx: DispatchContext,
 ): Promise<GuestResponse> {
   const url = new URL(req.url)
+  const gate = ctx.gate ?? closedGate
   let match
   try {
     match = registry.match(url.pathname)
@@ -42,15 +46,9 @@ export async function dispatch(
   const slot = match.target
   const spec = slot.spec
   ctx.onMatch?.(spec?.name ?? slot.name)
+  const admission = await gate.admit(req, url, spec)
   let body: Uint8Array | null = null
   if (spec) {
-    // Fail closed: a function marked private is never served without the JWT check that guards it.
-    if (spec.config.private)
-      throw new FnhostError(
-        'UNAUTHORIZED',
-        `${match.pattern} is a private function and this host has no JWT verification configured`,
-        { headers: { 'www-authenticate': 'Bearer' } },
-      )
     const allowed = allowedMethods(spec.config.methods)
     if (!allowed.includes(req.method)) {
       throw new FnhostError(
@@ -62,7 +60,7 @@ export async function dispatch(
     if (req.method !== 'GET' && req.method !== 'HEAD')
       body = await readBody(req, spec.config.maxBodyBytes)
   }
-  const inv: HttpInvocation = {
+  const request: HttpInvocation = {
     type: 'http',
     method: req.method,
     url: url.origin + match.path + url.search,
@@ -76,26 +74,25 @@ export async function dispatch(
     requestId: ctx.requestId,
   }
   const traceparent = req.headers.get('traceparent')
-  if (traceparent !== null) inv.traceparent = traceparent
+  if (traceparent !== null) request.traceparent = traceparent
+  const { inv, timeoutS } = gate.shape(request, admission)
   const fn = spec?.name ?? slot.name
   const log = invocationLog(ctx.logger, { fn, requestId: ctx.requestId })
+  const timeoutMs = Math.min(spec?.config.timeoutMs ?? 0, (timeoutS ?? Infinity) * 1000)
   return slot.run(registry.loader, (f) =>
-    f.invoke(inv, {
-      deadline: Date.now() + (spec?.config.timeoutMs ?? 0),
-      signal: req.signal,
-      log,
-    }),
+    f.invoke(inv, { deadline: Date.now() + timeoutMs, signal: req.signal, log }),
   )
 }
 
 /** Hono's handler for every path that is not a host endpoint. */
-export function dispatcher(registry: Registry, logger: Logger) {
+export function dispatcher(registry: Registry, logger: Logger, gate: Gate = closedGate) {
   return async (c: Context): Promise<Response> => {
     const requestId = c.get('requestId') as string
     const res = await dispatch(registry, c.req.raw, {
       requestId,
       clientAddress: clientAddress(c),
       logger,
+      gate,
       onMatch: (fn) => c.set('fn', fn),
     })
     return toWebResponse(res, requestId)

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar'
 import { stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
+import type { LimitDefaults } from '../config.js'
 import type { Logger } from '../observe/log.js'
 import {
   FUNCTION_EXTENSIONS,
@@ -25,6 +26,8 @@ export interface RegistryOptions {
   files?: string[]
   /** Pick up added, changed and deleted files without a restart. */
   watch: boolean
+  /** Limits a function gets unless its config sets them (fnhost.json `limits`). */
+  defaults?: LimitDefaults
 }
 
 /** Files read and checked at once while the registry starts. */
@@ -56,8 +59,17 @@ export class Registry implements AsyncDisposable {
     this.dir = resolve(options.dir)
   }
 
+  /** Limits a function gets unless its config sets them. */
+  get defaults(): LimitDefaults {
+    return this.options.defaults ?? {}
+  }
+
   get loader(): FunctionLoader {
     return this.options.loader
+  }
+
+  get inspector(): FunctionInspector {
+    return this.options.inspector
   }
 
   async start(): Promise<void> {
@@ -89,6 +101,32 @@ export class Registry implements AsyncDisposable {
   /** The function serving a raw request path (PathError for a path trick), if any. */
   match(rawPath: string): PathMatch<Slot> | undefined {
     return matchRequestPath(this.router, rawPath)
+  }
+
+  /**
+   * Runs `write` (the management API's file changes) in the update queue, then re-reads `files`
+   * and swaps the table: no watcher event is applied in between, so a function and its sidecar
+   * change together, and the returned promise resolves once the new version is served.
+   */
+  apply<T>(files: string[], write: () => Promise<T>): Promise<T> {
+    const run = this.updates.then(async () => {
+      if (this.disposed) throw new Error('the registry is shutting down')
+      const result = await write()
+      let changed = false
+      for (const file of files) changed = (await this.rescan(file, true)) || changed
+      if (changed) this.rebuild()
+      return result
+    })
+    this.updates = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    return run
+  }
+
+  /** The function read from `file`, failed or not. */
+  slotOf(file: string): Slot | undefined {
+    return this.slots.get(file)
   }
 
   private async startWatching(): Promise<void> {
@@ -158,7 +196,7 @@ export class Registry implements AsyncDisposable {
       if (log) this.options.logger.info(`removed ${old.routes.join(', ')}`, { fn: old.name })
       return true
     }
-    const outcome = await scanFile(this.dir, file, this.options.inspector)
+    const outcome = await scanFile(this.dir, file, this.options.inspector, this.options.defaults)
     const slot = 'spec' in outcome ? Slot.fromSpec(outcome.spec) : Slot.fromFailure(outcome.failure)
     if (old && old.version === slot.version) return false
     this.slots.set(file, slot)

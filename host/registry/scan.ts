@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
-import { extname, relative, sep } from 'node:path'
-import { resolveConfig } from '../config.js'
+import { extname, join, relative, sep } from 'node:path'
+import { resolveConfig, type LimitDefaults } from '../config.js'
+import { HOST_CONFIG_FILE } from '../host-config.js'
 import { routeFromPath, sidecarOf } from '../routing/names.js'
 import { isReservedRoute, RESERVED_SEGMENT } from '../routing/request-path.js'
 import type { FunctionInspector } from '../sandbox/types.js'
@@ -24,24 +25,22 @@ function toPosix(p: string): string {
   return sep === '/' ? p : p.split(sep).join('/')
 }
 
-async function readSidecar(file: string): Promise<unknown> {
+/** The sidecar's text, or undefined when there is none (`fnhost.json` is never one). */
+async function readSidecar(dir: string, file: string): Promise<string | undefined> {
   const path = sidecarOf(file)
-  let text: string
+  if (path === join(dir, HOST_CONFIG_FILE)) return undefined
   try {
-    text = await readFile(path, 'utf8')
+    return await readFile(path, 'utf8')
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw e
   }
-  try {
-    return JSON.parse(text)
-  } catch (e) {
-    throw new Error(`${relativeName(path)}: not valid JSON (${(e as Error).message})`, { cause: e })
-  }
 }
 
-function relativeName(path: string): string {
-  return path.split(sep).slice(-2).join('/')
+/** A function's name: its path below the folder without extension, '/'-separated. */
+export function functionName(dir: string, file: string): string {
+  const rel = toPosix(relative(dir, file))
+  return rel.slice(0, rel.length - extname(rel).length)
 }
 
 /** Reads one function file (and its sidecar) into a spec, or the reason it cannot be served. */
@@ -49,24 +48,59 @@ export async function scanFile(
   dir: string,
   file: string,
   inspector: FunctionInspector,
+  defaults: LimitDefaults = {},
+): Promise<ScanOutcome> {
+  let sidecar: string | undefined
+  let source: Uint8Array | { unreadable: string }
+  try {
+    sidecar = await readSidecar(dir, file)
+    const { size } = await stat(file)
+    source =
+      size > MAX_FUNCTION_BYTES
+        ? {
+            unreadable: `${toPosix(relative(dir, file))} is ${size} bytes; the limit is ${MAX_FUNCTION_BYTES}`,
+          }
+        : new Uint8Array(await readFile(file))
+  } catch (e) {
+    source = { unreadable: (e as Error).message }
+  }
+  return checkSource(dir, file, source, sidecar, inspector, defaults)
+}
+
+/**
+ * The checks of a scan on bytes not (yet) in place: the management API validates an upload with
+ * these before it writes anything. `sidecar` is the sidecar's text, undefined when there is none.
+ */
+export async function checkSource(
+  dir: string,
+  file: string,
+  source: Uint8Array | { unreadable: string },
+  sidecar: string | undefined,
+  inspector: FunctionInspector,
+  defaults: LimitDefaults = {},
 ): Promise<ScanOutcome> {
   const rel = toPosix(relative(dir, file))
-  const name = rel.slice(0, rel.length - extname(rel).length)
+  const name = functionName(dir, file)
   // A function that fails still claims its routes: the sidecar's once it has been read.
   let routes = [routeFromPath(rel)]
   const fail = (reason: string): ScanOutcome => ({ failure: { name, file, routes, reason } })
   try {
-    const sidecar = await readSidecar(file)
-    const fromSidecar = sidecar === undefined ? undefined : resolveConfig(sidecar, `${name}.json`)
+    let raw: unknown
+    if (sidecar !== undefined) {
+      try {
+        raw = JSON.parse(sidecar)
+      } catch (e) {
+        throw new Error(`${name}.json: not valid JSON (${(e as Error).message})`, { cause: e })
+      }
+    }
+    const fromSidecar = raw === undefined ? undefined : resolveConfig(raw, `${name}.json`, defaults)
     if (fromSidecar?.route) routes = fromSidecar.route
-    const { size } = await stat(file)
-    if (size > MAX_FUNCTION_BYTES)
-      return fail(`${rel} is ${size} bytes; the limit is ${MAX_FUNCTION_BYTES}`)
-    const bytes = new Uint8Array(await readFile(file))
+    if (!(source instanceof Uint8Array)) return fail(source.unreadable)
+    const bytes = source
     const inspected = await inspector(file, bytes)
     if (fromSidecar && inspected.config !== undefined)
       return fail(`${rel} declares its config both in the source and in ${name}.json; keep one`)
-    const { route, ...config } = fromSidecar ?? resolveConfig(inspected.config, rel)
+    const { route, ...config } = fromSidecar ?? resolveConfig(inspected.config, rel, defaults)
     if (route) routes = route
     const reserved = routes.find(isReservedRoute)
     if (reserved) {

@@ -13,7 +13,10 @@ import {
  * local service in development, the bench's upstream).
  */
 export interface EgressOptions {
-  /** IP addresses guests may reach although they are not public ('127.0.0.1', '::1'). */
+  /**
+   * Addresses guests may reach although they are not public: an IP ('127.0.0.1', '::1') for any
+   * port, or one port of it ('127.0.0.1:8081', '[::1]:8081').
+   */
   allow?: string[]
   /** Names answered without DNS: name -> IP address (local test names). */
   hosts?: Record<string, string>
@@ -31,10 +34,13 @@ export interface ResolvedEgress {
 
 export function resolveEgress(options: EgressOptions = {}): ResolvedEgress {
   const outbound: Partial<OutboundOptions> = {}
-  const allowed = new Set((options.allow ?? []).map(canonicalIp))
+  const allowed = new Set((options.allow ?? []).map(canonicalEntry))
   if (allowed.size > 0) {
-    const policy: AddressPolicy = (address, family) =>
-      allowed.has(canonicalIp(address)) ? undefined : checkPublic(address, family)
+    const policy: AddressPolicy = (address, family, port) => {
+      const ip = canonicalIp(address)
+      if (allowed.has(ip) || allowed.has(`${ip}:${port}`)) return undefined
+      return checkPublic(address, family, port)
+    }
     outbound.policy = policy
   }
   const hosts = options.hosts
@@ -51,6 +57,15 @@ export function resolveEgress(options: EgressOptions = {}): ResolvedEgress {
   if (options.maxRedirects !== undefined) outbound.maxRedirects = options.maxRedirects
   if (options.maxResponseBytes !== undefined) outbound.maxResponseBytes = options.maxResponseBytes
   return { outbound, maxSubrequests: options.maxSubrequests ?? OUTBOUND_DEFAULTS.maxSubrequests }
+}
+
+/** 'ip' or 'ip:port' ('[v6]:port'), with the IP in its canonical spelling. */
+function canonicalEntry(entry: string): string {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry)
+  if (v6) return canonicalIp(v6[1] as string) + (v6[2] ? `:${v6[2]}` : '')
+  const v4 = /^([^:]+):(\d+)$/.exec(entry)
+  if (v4) return `${canonicalIp(v4[1] as string)}:${v4[2]}`
+  return canonicalIp(entry)
 }
 
 function canonicalIp(address: string): string {

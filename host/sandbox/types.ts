@@ -8,6 +8,10 @@ export interface InvokeOptions {
   /** Aborted when the caller goes away (client disconnect, host shutdown). */
   signal: AbortSignal
   log: InvocationLog
+  /** A private function's caller: the verified claims of its token. */
+  auth?: { claims: Record<string, unknown> }
+  /** Laid over the function's own env for this call only (Open Runtimes executor mode). */
+  env?: Record<string, string>
 }
 
 export interface LoadedFunction extends AsyncDisposable {

@@ -152,8 +152,10 @@ describe.each(transports)('the app via %s', (transport) => {
     const { call } = await start()
     const res = await call('/secret')
     expect(res.status).toBe(401)
-    expect(res.headers.get('www-authenticate')).toBe('Bearer')
-    expectError(await json(res), 401, 'UNAUTHORIZED')
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/)
+    const body = await json(res)
+    expectError(body, 401, 'UNAUTHORIZED')
+    expect(body.message).toMatch(/no JWT key configured/)
   })
 
   it('answers GET /_fnhost/health', async () => {

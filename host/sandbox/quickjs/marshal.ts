@@ -22,6 +22,8 @@ export interface InvokeMeta {
   deadline: number
   /** Verified token claims of a private function's caller. */
   auth?: { claims: Record<string, unknown> }
+  /** Laid over the function's env for this call (Open Runtimes executor). */
+  env?: Record<string, string>
   /** A scheduled invocation: what `scheduled(event)` receives; the HTTP fields are its fallback POST. */
   scheduled?: { cron: string; scheduledTime: number; payload: unknown }
   /** Event and open-runtimes styles: the body as a string (base64 when `base64`). */
@@ -93,6 +95,7 @@ export function requestPayload(
     deadline,
   }
   if (inv.auth) meta.auth = inv.auth
+  if (inv.env) meta.env = inv.env
   if (invocation.type === 'scheduled') {
     const { cron, scheduledTime, payload } = invocation
     meta.scheduled = { cron, scheduledTime, payload }

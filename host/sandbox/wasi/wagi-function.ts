@@ -56,7 +56,8 @@ export class WagiFunction implements LoadedFunction {
     this.assertLive()
     const inv = invocation.type === 'http' ? invocation : scheduledAsHttp(invocation)
     const body = inv.body ?? EMPTY
-    const input: CgiInput = { inv, url: new URL(inv.url), body, env: this.spec.config.env }
+    const env = inv.env ? { ...this.spec.config.env, ...inv.env } : this.spec.config.env
+    const input: CgiInput = { inv, url: new URL(inv.url), body, env }
     const memory = this.pool.take()
     const run = new WasiRun({
       args: [this.spec.name],
