@@ -3,6 +3,12 @@ import { requestId } from 'hono/request-id'
 import { errorResponse, FnhostError, toFnhostError } from './errors.js'
 import { dispatcher } from './http/dispatch.js'
 import { createLogger, type Logger } from './observe/log.js'
+import { HostMetrics } from './observe/metrics.js'
+import { LogStore } from './observe/log-store.js'
+import { observeRequests } from './observe/middleware.js'
+import { observeRoutes } from './observe/routes.js'
+import type { AppObserve } from './observe/setup.js'
+import { triggerRoutes } from './triggers/routes.js'
 import type { Registry } from './registry/registry.js'
 
 export interface AppOptions {
@@ -10,9 +16,11 @@ export interface AppOptions {
   logger?: Logger
   /** One log line per request (method, path, status, time). */
   accessLog?: boolean
+  /** Metrics, recent logs and triggers (createHost builds them); default: metrics and logs only. */
+  observe?: AppObserve
 }
 
-type Env = { Variables: { requestId: string; fn: string } }
+type Env = { Variables: { requestId: string; fn: string; traceparent: string } }
 
 export function createApp(options: AppOptions): Hono<Env> {
   const { registry } = options
@@ -22,17 +30,8 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   app.use(requestId({ headerName: 'x-request-id', limitLength: 128 }))
 
-  if (options.accessLog) {
-    app.use(async (c, next) => {
-      const start = performance.now()
-      await next()
-      const ms = (performance.now() - start).toFixed(1)
-      logger.info(`${c.req.method} ${c.req.path} ${c.res.status} ${ms}ms`, {
-        fn: c.get('fn'),
-        requestId: c.get('requestId'),
-      })
-    })
-  }
+  const observe = options.observe ?? { metrics: new HostMetrics(), logs: new LogStore() }
+  app.use(observeRequests({ logger, metrics: observe.metrics, accessLog: !!options.accessLog }))
 
   app.get('/_fnhost/health', (c) =>
     c.json({
@@ -41,6 +40,8 @@ export function createApp(options: AppOptions): Hono<Env> {
       uptimeS: Math.round((Date.now() - startedAt) / 1000),
     }),
   )
+  app.route('/_fnhost', observeRoutes({ registry, ...observe }))
+  if (observe.triggers) app.route('/_fnhost/v1', triggerRoutes(observe.triggers, observe.adminKey))
   app.all('/_fnhost/*', (c) => {
     throw new FnhostError('FUNCTION_NOT_FOUND', `no host endpoint at ${c.req.path}`)
   })

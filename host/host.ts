@@ -1,11 +1,12 @@
 import { createApp } from './app.js'
-import { createLogger, type Logger } from './observe/log.js'
+import type { Logger } from './observe/log.js'
+import { Observation, type ObserveSetupOptions } from './observe/setup.js'
 import { createPool, type WorkerPool } from './pool/index.js'
 import { Registry } from './registry/registry.js'
 import { loadInProcess } from './sandbox/index.js'
 import type { FunctionLoader } from './sandbox/types.js'
 
-export interface HostOptions {
+export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
   dir: string
   watch?: boolean
   logger?: Logger
@@ -27,13 +28,14 @@ export interface Host extends AsyncDisposable {
 
 /** A functions folder, scanned and (optionally) watched, behind the Hono app. */
 export async function createHost(options: HostOptions): Promise<Host> {
-  const logger = options.logger ?? createLogger()
+  const observation = new Observation(options)
+  const logger = observation.logger
   const workers = options.workers ?? 0
   let pool: WorkerPool | undefined
   if (!options.loader && workers > 0) pool = createPool({ workers, logger })
   const registry = new Registry({
     dir: options.dir,
-    loader: options.loader ?? pool?.load ?? loadInProcess,
+    loader: observation.loader(options.loader ?? pool?.load ?? loadInProcess),
     logger,
     watch: options.watch ?? true,
   })
@@ -43,12 +45,14 @@ export async function createHost(options: HostOptions): Promise<Host> {
     await pool?.[Symbol.asyncDispose]()
     throw e
   }
-  const app = createApp({ registry, logger, accessLog: options.accessLog })
+  const observe = observation.start(registry, pool)
+  const app = createApp({ registry, logger, accessLog: options.accessLog, observe })
   return {
     registry,
     app,
     fetch: (req) => app.fetch(req),
     async [Symbol.asyncDispose]() {
+      observation[Symbol.dispose]()
       await registry[Symbol.asyncDispose]()
       await pool?.[Symbol.asyncDispose]()
     },

@@ -25,6 +25,9 @@ export function dispatcher(registry: Registry, logger: Logger) {
     if (!match) throw new FnhostError('FUNCTION_NOT_FOUND', `no function serves ${url.pathname}`)
     const slot = match.target
     const spec = slot.spec
+    const fn = spec?.name ?? slot.name
+    // Set at once, so a refused or failed request is still counted and logged under its function.
+    c.set('fn', fn)
     let guestRequest = c.req.raw
     if (spec) {
       // Fail closed: a function marked private is never served without the JWT check that guards it.
@@ -49,7 +52,6 @@ export function dispatcher(registry: Registry, logger: Logger) {
         guestRequest = new Request(url, { method: c.req.method, headers: c.req.raw.headers, body })
       }
     }
-    const fn = spec?.name ?? slot.name
     const log = invocationLog(logger, { fn, requestId })
     const res = await slot.run(registry.loader, (f) =>
       f.invoke(guestRequest, {
@@ -60,7 +62,6 @@ export function dispatcher(registry: Registry, logger: Logger) {
         log,
       }),
     )
-    c.set('fn', fn)
     return withRequestId(res, requestId)
   }
 }

@@ -1,4 +1,5 @@
 import type { InvocationLog, LogLevel } from '../sandbox/types.js'
+import { escapeLogText } from './escape.js'
 
 export interface LogFields {
   fn?: string
@@ -16,17 +17,21 @@ export interface Logger {
 
 export type LogLine = { level: string; message: string; fields: LogFields; time: Date }
 
-function format(line: LogLine): string {
+/** Fields an access line already shows in its message; the pretty form does not repeat them. */
+const SHOWN_IN_MESSAGE = new Set(['method', 'path', 'status', 'durationMs'])
+
+/** One line for a human: every part escaped, so no field can break the line or forge another. */
+export function formatPretty(line: LogLine): string {
   const tags = Object.entries(line.fields)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${v}`)
+    .filter(([k, v]) => v !== undefined && !SHOWN_IN_MESSAGE.has(k))
+    .map(([k, v]) => `${escapeLogText(k)}=${escapeLogText(String(v))}`)
     .join(' ')
-  return `${line.time.toISOString()} ${line.level.toUpperCase().padEnd(5)} ${tags ? `[${tags}] ` : ''}${line.message}`
+  return `${line.time.toISOString()} ${line.level.toUpperCase().padEnd(5)} ${tags ? `[${tags}] ` : ''}${escapeLogText(line.message)}`
 }
 
 /** A line logger; `sink` defaults to stderr so stdout stays free for command output. */
 export function createLogger(
-  sink: (line: LogLine) => void = (l) => process.stderr.write(format(l) + '\n'),
+  sink: (line: LogLine) => void = (l) => process.stderr.write(formatPretty(l) + '\n'),
 ): Logger {
   const emit = (level: string, message: string, fields: LogFields = {}) =>
     sink({ level, message, fields, time: new Date() })

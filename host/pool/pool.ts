@@ -1,4 +1,5 @@
 import { FnhostError } from '../errors.js'
+import { addFetchCounts, emptyFetchCounts } from '../observe/fetch-counts.js'
 import { INVOCATION_LOG_CAP } from '../observe/log.js'
 import type { FunctionLoader, InvokeOptions, LoadedFunction } from '../sandbox/types.js'
 import type { PoolStats, WorkerPool } from './api.js'
@@ -35,6 +36,8 @@ class Pool implements WorkerPool {
   private readonly sweeper: NodeJS.Timeout
   private nextId = 1
   private disposed = false
+  private loads = 0
+  private readonly fetches = emptyFetchCounts()
 
   constructor(private readonly options: ResolvedPoolOptions) {
     const config: WorkerConfig = {
@@ -81,7 +84,19 @@ class Pool implements WorkerPool {
       kills: this.watchdog.kills,
       evictions: this.sandboxes.evictions,
       rejected: this.admission.rejected,
+      loads: this.loads,
+      memoryMbByFunction: this.memoryByName(),
+      fetches: { ...this.fetches },
     }
+  }
+
+  private memoryByName(): Record<string, number> {
+    const byName: Record<string, number> = {}
+    for (const [id, mb] of this.sandboxes.memoryByFunction()) {
+      const name = this.functions.get(id)?.name
+      if (name !== undefined) byName[name] = (byName[name] ?? 0) + mb
+    }
+    return byName
   }
 
   private assertOpen(): void {
@@ -140,6 +155,7 @@ class Pool implements WorkerPool {
       this.loadDeadline(fn.spec) + this.options.graceMs,
     )
     this.track(task)
+    this.loads++
     worker.post({ type: 'load', task: task.id, fn: fn.id, spec: fn.spec })
     return task
   }
@@ -240,6 +256,7 @@ class Pool implements WorkerPool {
   }
 
   private onMessage(worker: PoolWorker, msg: FromWorker): void {
+    if (msg.type === 'fetches') return addFetchCounts(this.fetches, msg.counts)
     if (!('task' in msg)) return
     const task = this.tasks.get(msg.task)
     if (task?.worker === worker && task.handle(msg)) this.end(task)
