@@ -16,6 +16,14 @@ const commands: Record<string, Command> = {
     load: () => import('./build.js'),
   },
   new: { summary: 'write a starter handler', load: () => import('./new.js') },
+  trigger: {
+    summary: "run a function's scheduled handler now on a running host",
+    load: () => import('./trigger.js'),
+  },
+  logs: {
+    summary: "print (and follow) a function's recent logs from a running host",
+    load: () => import('./logs.js'),
+  },
 }
 
 function usage(): string {

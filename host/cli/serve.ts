@@ -1,16 +1,25 @@
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { createHost } from '../host.js'
-import { createLogger } from '../observe/log.js'
+import {
+  createOutputLogger,
+  defaultLogFormat,
+  LOG_FORMATS,
+  type LogFormat,
+} from '../observe/log-output.js'
 import { FunctionsDirError } from '../registry/registry.js'
 import { ListenError, serve } from '../server.js'
-import { intOption, parse, withUsage } from './args.js'
+import { intOption, parse, UsageError, withUsage } from './args.js'
 import { routeTable } from './routes-table.js'
 
 const USAGE =
   'usage: fnhost serve [dir] [--port N] [--host H] [--workers N] [--no-watch] [--quiet]\n' +
+  '                    [--log-format pretty|json] [--no-cron] [--metrics-auth]\n' +
   '  dir defaults to ./functions, --port to $PORT or 8080, --host to 127.0.0.1,\n' +
-  '  --workers to the number of cores; --quiet drops the per-request log line'
+  '  --workers to the number of cores; --quiet drops the per-request log line;\n' +
+  '  --log-format defaults to pretty on a terminal, json otherwise; --no-cron leaves schedules\n' +
+  '  to an external scheduler (the trigger endpoint); --metrics-auth puts /_fnhost/metrics\n' +
+  '  behind FNHOST_ADMIN_KEY'
 
 export function run(argv: string[]): Promise<number> {
   return withUsage(USAGE, async () => {
@@ -22,6 +31,9 @@ export function run(argv: string[]): Promise<number> {
         workers: { type: 'string', short: 'w' },
         'no-watch': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
+        'log-format': { type: 'string' },
+        'no-cron': { type: 'boolean' },
+        'metrics-auth': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -33,7 +45,13 @@ export function run(argv: string[]): Promise<number> {
     const dir = resolve(positionals[0] ?? './functions')
     const port = intOption(values.port ?? process.env.PORT, '--port', 8080)
     const workers = intOption(values.workers, '--workers', availableParallelism())
-    const logger = createLogger()
+    const format = values['log-format'] ?? defaultLogFormat()
+    if (!LOG_FORMATS.includes(format as LogFormat))
+      throw new UsageError(`--log-format is pretty or json, got '${format}'`)
+    const adminKey = process.env.FNHOST_ADMIN_KEY || undefined
+    if (values['metrics-auth'] && !adminKey)
+      throw new UsageError('--metrics-auth needs FNHOST_ADMIN_KEY to be set')
+    const logger = createOutputLogger(format as LogFormat)
 
     let host
     try {
@@ -43,6 +61,9 @@ export function run(argv: string[]): Promise<number> {
         logger,
         accessLog: !values.quiet,
         workers,
+        adminKey,
+        metricsNeedKey: values['metrics-auth'],
+        cron: !values['no-cron'],
       })
     } catch (e) {
       if (e instanceof FunctionsDirError) {
