@@ -1,7 +1,7 @@
 import { createApp } from './app.js'
 import type { Logger } from './observe/log.js'
-import { Observation, type ObserveSetupOptions } from './observe/setup.js'
-import { createPool, type WorkerPool } from './pool/index.js'
+import { Observation, type AppObserve, type ObserveSetupOptions } from './observe/setup.js'
+import { createPool, type PoolOptions, type WorkerPool } from './pool/index.js'
 import { Registry } from './registry/registry.js'
 import { loadInProcess } from './sandbox/index.js'
 import type { FunctionLoader } from './sandbox/types.js'
@@ -18,12 +18,16 @@ export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
    * tests) runs them on this thread, where a wasm loop or a long native built-in cannot be stopped.
    */
   workers?: number
+  /** Admission bounds and other pool settings, when `workers` > 0. */
+  pool?: Omit<PoolOptions, 'workers' | 'logger'>
 }
 
 export interface Host extends AsyncDisposable {
   readonly registry: Registry
   readonly app: ReturnType<typeof createApp>
   readonly fetch: (req: Request) => Response | Promise<Response>
+  /** Metrics, recent logs and triggers. */
+  readonly observe: AppObserve
 }
 
 /** A functions folder, scanned and (optionally) watched, behind the Hono app. */
@@ -32,7 +36,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
   const logger = observation.logger
   const workers = options.workers ?? 0
   let pool: WorkerPool | undefined
-  if (!options.loader && workers > 0) pool = createPool({ workers, logger })
+  if (!options.loader && workers > 0) pool = createPool({ ...options.pool, workers, logger })
   const registry = new Registry({
     dir: options.dir,
     loader: observation.loader(options.loader ?? pool?.load ?? loadInProcess),
@@ -50,6 +54,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
   return {
     registry,
     app,
+    observe,
     fetch: (req) => app.fetch(req),
     async [Symbol.asyncDispose]() {
       observation[Symbol.dispose]()

@@ -26,17 +26,19 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler<Obse
     const start = performance.now()
     const traceparent = traceparentFor(c.req.header('traceparent'))
     c.set('traceparent', traceparent)
-    metrics.inFlight.inc()
+    const path = rawPath(c.req.url)
+    // Host endpoints (a scrape among them) are not invocations: they are logged, not counted.
+    const counted = !path.startsWith(HOST_PREFIX)
+    if (counted) metrics.inFlight.inc()
     try {
       await next()
     } finally {
-      metrics.inFlight.dec()
+      if (counted) metrics.inFlight.dec()
     }
     const ms = performance.now() - start
     const status = c.res.status
-    const path = rawPath(c.req.url)
     const fn = c.get('fn') as string | undefined
-    if (!path.startsWith(HOST_PREFIX)) {
+    if (counted) {
       const error = c.error ? toFnhostError(c.error).code : NO_ERROR
       metrics.request(fn ?? NO_FUNCTION, status, error, ms / 1000)
     }
