@@ -25,7 +25,8 @@ export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
 export interface Host extends AsyncDisposable {
   readonly registry: Registry
   readonly app: ReturnType<typeof createApp>
-  readonly fetch: (req: Request) => Response | Promise<Response>
+  /** `env`: the server's bindings (@hono/node-server passes the socket's request and response). */
+  readonly fetch: (req: Request, env?: unknown) => Response | Promise<Response>
   /** Metrics, recent logs and triggers. */
   readonly observe: AppObserve
 }
@@ -55,7 +56,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     registry,
     app,
     observe,
-    fetch: (req) => app.fetch(req),
+    fetch: (req, env) => app.fetch(req, env),
     async [Symbol.asyncDispose]() {
       observation[Symbol.dispose]()
       await registry[Symbol.asyncDispose]()

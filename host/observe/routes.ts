@@ -69,14 +69,16 @@ function follow(
   bufferBytes = FOLLOW_BUFFER_BYTES,
 ): Response {
   return streamSSE(c, async (stream) => {
+    let stop = () => {}
     const follower = new Follower(bufferBytes, () => {
+      stop()
       // On a real socket, close it now: a client that does not read would otherwise keep the
       // stream's pending write (and its socket buffer) alive until it goes away by itself.
       const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing
       outgoing?.destroy()
       stream.abort()
     })
-    const stop = logs.follow(fn, (line) => follower.push(line))
+    stop = logs.follow(fn, (line) => follower.push(line))
     stream.onAbort(() => follower.close())
     try {
       await stream.writeSSE({ event: 'ready', data: JSON.stringify({ function: fn ?? null }) })
