@@ -108,11 +108,18 @@ export class Triggers implements Disposable {
     }
     for (const [name, schedule] of wanted) {
       if (this.jobs.has(name)) continue
+      // croner passes the time it fired, a few ms after the tick: the event carries the tick itself.
+      let due: Date | null = null
       const cron = new Cron(
         schedule.cron,
         { timezone: schedule.timezone, unref: true },
-        (self: Cron) => this.tick(name, schedule, self.currentRun()?.getTime() ?? Date.now()),
+        (self: Cron) => {
+          const scheduledTime = due?.getTime() ?? Date.now()
+          due = self.nextRun()
+          this.tick(name, schedule, scheduledTime)
+        },
       )
+      due = cron.nextRun()
       this.jobs.set(name, { schedule, cron })
     }
   }
