@@ -14,7 +14,7 @@ import { routeTable } from './routes-table.js'
 
 const USAGE =
   'usage: fnhost serve [dir] [--port N] [--host H] [--workers N] [--no-watch] [--quiet]\n' +
-  '                    [--log-format pretty|json] [--no-cron] [--metrics-auth]\n' +
+  '                    [--log-format pretty|json] [--no-cron] [--metrics-auth] [--no-metrics]\n' +
   '  dir defaults to ./functions, --port to $PORT or 8080, --host to 127.0.0.1,\n' +
   '  --workers to the number of cores; --quiet drops the per-request log line;\n' +
   '  --log-format defaults to pretty on a terminal, json otherwise; --no-cron leaves schedules\n' +
@@ -34,6 +34,7 @@ export function run(argv: string[]): Promise<number> {
         'log-format': { type: 'string' },
         'no-cron': { type: 'boolean' },
         'metrics-auth': { type: 'boolean' },
+        'no-metrics': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -63,6 +64,7 @@ export function run(argv: string[]): Promise<number> {
         workers,
         adminKey,
         metricsNeedKey: values['metrics-auth'],
+        metrics: !values['no-metrics'],
         cron: !values['no-cron'],
       })
     } catch (e) {

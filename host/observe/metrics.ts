@@ -34,7 +34,8 @@ export class HostMetrics {
   private readonly cronSkipped: Counter<'function'>
   private sources: MetricSources = {}
 
-  constructor() {
+  /** `enabled` false: nothing is counted and /_fnhost/metrics does not exist (`--no-metrics`). */
+  constructor(readonly enabled = true) {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry, prefix: 'fnhost_' })
     this.requests = new Counter({
@@ -83,6 +84,7 @@ export class HostMetrics {
   }
 
   request(fn: string, status: number, error: string, seconds: number): void {
+    if (!this.enabled) return
     this.requests.inc({ function: fn, status: String(status), error })
     this.latency.observe({ function: fn }, seconds)
   }

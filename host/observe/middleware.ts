@@ -28,7 +28,7 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler<Obse
     c.set('traceparent', traceparent)
     const path = rawPath(c.req.url)
     // Host endpoints (a scrape among them) are not invocations: they are logged, not counted.
-    const counted = !path.startsWith(HOST_PREFIX)
+    const counted = metrics.enabled && !path.startsWith(HOST_PREFIX)
     if (counted) metrics.inFlight.inc()
     try {
       await next()

@@ -30,8 +30,9 @@ export function observeRoutes(options: ObserveRoutesOptions): Hono {
     const { text, contentType } = await metrics.scrape()
     return c.body(text, 200, { 'content-type': contentType })
   }
-  if (options.metricsNeedKey) app.get('/metrics', admin, scrape)
-  else app.get('/metrics', scrape)
+  // Without metrics there is no route: the host's catch-all answers 404.
+  if (metrics.enabled && options.metricsNeedKey) app.get('/metrics', admin, scrape)
+  else if (metrics.enabled) app.get('/metrics', scrape)
 
   app.get('/v1/functions/:name{.+}/logs', admin, (c) => {
     const name = known(registry, c.req.param('name'))

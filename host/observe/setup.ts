@@ -14,6 +14,8 @@ export interface ObserveSetupOptions {
   adminKey?: string
   /** Guard /_fnhost/metrics with the admin key too. */
   metricsNeedKey?: boolean
+  /** Count requests and serve /_fnhost/metrics (default true; `--no-metrics` turns it off). */
+  metrics?: boolean
   /** Fire cron schedules (default true; `--no-cron` turns it off, manual triggers still work). */
   cron?: boolean
   /** How a scheduled invocation runs; default: the Request-based bridge in triggers/legacy-run. */
@@ -35,11 +37,12 @@ export interface AppObserve {
  */
 export class Observation implements Disposable {
   readonly logs = new LogStore()
-  readonly metrics = new HostMetrics()
+  readonly metrics: HostMetrics
   readonly logger: Logger
   triggers?: Triggers
 
   constructor(private readonly options: ObserveSetupOptions = {}) {
+    this.metrics = new HostMetrics(options.metrics ?? true)
     this.logger = teeLogger(options.logger ?? createLogger(), this.logs)
   }
 
