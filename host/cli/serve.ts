@@ -99,6 +99,8 @@ export function run(argv: string[]): Promise<number> {
       }
       process.on('SIGINT', stop).on('SIGTERM', stop)
     })
+    // Log followers would hold their streams open until the drain timeout: end them first.
+    host.observe.logs.endFollowers()
     await server.close()
     await host[Symbol.asyncDispose]()
     return 0

@@ -42,7 +42,7 @@ type Listener = (line: StoredLine) => void
  */
 export class LogStore {
   private readonly rings = new Map<string, Ring>()
-  private readonly listeners = new Set<{ fn?: string; listener: Listener }>()
+  private readonly listeners = new Set<{ fn?: string; listener: Listener; end: () => void }>()
 
   constructor(private readonly capacity = RING_LINES) {}
 
@@ -62,11 +62,22 @@ export class LogStore {
     return this.rings.get(fn)?.toArray() ?? []
   }
 
-  /** Every new line (or only one function's); returns the unsubscribe call. */
-  follow(fn: string | undefined, listener: Listener): () => void {
-    const entry = { fn, listener }
+  /**
+   * Every new line (or only one function's) until unsubscribed; `end` is called when the store
+   * ends all followers (the host shuts down). Returns the unsubscribe call.
+   */
+  follow(fn: string | undefined, listener: Listener, end: () => void = () => {}): () => void {
+    const entry = { fn, listener, end }
     this.listeners.add(entry)
     return () => this.listeners.delete(entry)
+  }
+
+  /** Ends every follower, so open streams finish and a graceful shutdown need not wait for them. */
+  endFollowers(): void {
+    for (const entry of [...this.listeners]) {
+      this.listeners.delete(entry)
+      entry.end()
+    }
   }
 
   get followers(): number {

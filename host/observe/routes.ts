@@ -79,7 +79,11 @@ function follow(
       outgoing?.destroy()
       stream.abort()
     })
-    stop = logs.follow(fn, (line) => follower.push(line))
+    stop = logs.follow(
+      fn,
+      (line) => follower.push(line),
+      () => follower.close(),
+    )
     stream.onAbort(() => follower.close())
     try {
       await stream.writeSSE({ event: 'ready', data: JSON.stringify({ function: fn ?? null }) })

@@ -84,6 +84,7 @@ export class Observation implements Disposable {
   }
 
   [Symbol.dispose](): void {
+    this.logs.endFollowers()
     this.triggers?.[Symbol.dispose]()
   }
 }

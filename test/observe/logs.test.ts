@@ -171,6 +171,13 @@ describe('logs', () => {
     expect(received - Date.parse(data.time)).toBeLessThanOrEqual(FOLLOW_DELIVERY_MS)
     ctrl.abort()
     await eventually(async () => h.observe.logs.followers === 0, scaled(2000))
+
+    // At shutdown the host ends its followers' streams, so draining connections does not wait on them.
+    const second = await fetch(`${server.url}/_fnhost/v1/logs?follow=1`, { headers: AUTH })
+    const text = second.text()
+    await eventually(async () => h.observe.logs.followers === 1, scaled(2000))
+    h.observe.logs.endFollowers()
+    expect(await text).toMatch(/^event: ready\n/)
   })
 
   it('drops a client that never reads, without the host holding its lines', async () => {
