@@ -6,7 +6,7 @@ import {
   Registry as PromRegistry,
 } from 'prom-client'
 import type { PoolStats } from '../pool/api.js'
-import type { FetchCounts } from './fetch-counts.js'
+import type { GuestCounts } from './guest-counts.js'
 
 /** The label value of a request no function served (unknown path, bad path): never the raw path. */
 export const NO_FUNCTION = '(none)'
@@ -16,7 +16,7 @@ export const NO_ERROR = 'none'
 /** Where the gauges and totals owned by other parts come from, read at each scrape. */
 export interface MetricSources {
   pool?: () => PoolStats
-  fetches?: () => FetchCounts
+  guest?: () => GuestCounts
 }
 
 /**
@@ -75,7 +75,7 @@ export class HostMetrics {
       registers,
     })
     this.poolMetrics(registers)
-    this.fetchMetrics(registers)
+    this.guestMetrics(registers)
   }
 
   /** Connects the parts whose own counters are read at scrape time. */
@@ -163,19 +163,31 @@ export class HostMetrics {
     })
   }
 
-  private fetchMetrics(registers: PromRegistry[]): void {
-    const read = () => this.sources.fetches?.()
+  private guestMetrics(registers: PromRegistry[]): void {
+    const read = () => this.sources.guest?.()
     new Counter({
       name: 'fnhost_guest_fetches_total',
-      help: 'Outbound fetches of guests, by outcome (ok, denied by policy, failed)',
+      help: 'Outbound fetches of guests, by outcome (ok, denied by policy or limit, failed)',
       labelNames: ['outcome'],
       registers,
       collect() {
         const counts = read()
         if (!counts) return
         this.reset()
-        for (const outcome of ['ok', 'denied', 'failed'] as const)
-          this.inc({ outcome }, counts[outcome])
+        this.inc({ outcome: 'ok' }, counts.fetchOk)
+        this.inc({ outcome: 'denied' }, counts.fetchDenied)
+        this.inc({ outcome: 'failed' }, counts.fetchFailed)
+      },
+    })
+    new Counter({
+      name: 'fnhost_sandbox_rebuilds_total',
+      help: 'Shared sandboxes dropped after a fault (deadline, memory, stack) and rebuilt',
+      registers,
+      collect() {
+        const counts = read()
+        if (!counts) return
+        this.reset()
+        this.inc(counts.sandboxRebuilds)
       },
     })
   }

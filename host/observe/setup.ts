@@ -3,7 +3,7 @@ import type { Registry } from '../registry/registry.js'
 import type { FunctionLoader } from '../sandbox/types.js'
 import { legacyRunner } from '../triggers/legacy-run.js'
 import { Triggers, type RunScheduled } from '../triggers/scheduler.js'
-import { addFetchCounts, threadFetchCounts } from './fetch-counts.js'
+import { addGuestCounts, threadGuestCounts } from './guest-counts.js'
 import { createLogger, type Logger } from './log.js'
 import { LogStore, teeLogger } from './log-store.js'
 import { HostMetrics } from './metrics.js'
@@ -57,9 +57,9 @@ export class Observation implements Disposable {
   start(registry: Registry, pool: WorkerPool | undefined): AppObserve {
     this.metrics.connect({
       pool: pool && (() => pool.stats()),
-      fetches: () => {
-        const counts = threadFetchCounts()
-        if (pool) addFetchCounts(counts, pool.stats().fetches)
+      guest: () => {
+        const counts = threadGuestCounts()
+        if (pool) addGuestCounts(counts, pool.stats().guest)
         return counts
       },
     })

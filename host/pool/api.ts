@@ -1,4 +1,4 @@
-import type { FetchCounts } from '../observe/fetch-counts.js'
+import type { GuestCounts } from '../observe/guest-counts.js'
 import type { FunctionLoader } from '../sandbox/types.js'
 
 export interface PoolStats {
@@ -28,8 +28,8 @@ export interface PoolStats {
   loads: number
   /** Memory reserved by each function's sandbox copies (their caps), by function name. */
   memoryMbByFunction: Record<string, number>
-  /** Guests' outbound fetches in all workers, by outcome. */
-  fetches: FetchCounts
+  /** Guests' outbound fetches and sandbox rebuilds in all workers. */
+  guest: GuestCounts
 }
 
 /** Guest execution off the main thread: `load` is the FunctionLoader the registry uses. */

@@ -1,5 +1,5 @@
 import { FnhostError } from '../errors.js'
-import { addFetchCounts, emptyFetchCounts } from '../observe/fetch-counts.js'
+import { addGuestCounts, emptyGuestCounts } from '../observe/guest-counts.js'
 import { INVOCATION_LOG_CAP } from '../observe/log.js'
 import type { FunctionLoader, InvokeOptions, LoadedFunction } from '../sandbox/types.js'
 import type { PoolStats, WorkerPool } from './api.js'
@@ -37,7 +37,7 @@ class Pool implements WorkerPool {
   private nextId = 1
   private disposed = false
   private loads = 0
-  private readonly fetches = emptyFetchCounts()
+  private readonly guest = emptyGuestCounts()
 
   constructor(private readonly options: ResolvedPoolOptions) {
     const config: WorkerConfig = {
@@ -86,7 +86,7 @@ class Pool implements WorkerPool {
       rejected: this.admission.rejected,
       loads: this.loads,
       memoryMbByFunction: this.memoryByName(),
-      fetches: { ...this.fetches },
+      guest: { ...this.guest },
     }
   }
 
@@ -256,7 +256,7 @@ class Pool implements WorkerPool {
   }
 
   private onMessage(worker: PoolWorker, msg: FromWorker): void {
-    if (msg.type === 'fetches') return addFetchCounts(this.fetches, msg.counts)
+    if (msg.type === 'counts') return addGuestCounts(this.guest, msg.counts)
     if (!('task' in msg)) return
     const task = this.tasks.get(msg.task)
     if (task?.worker === worker && task.handle(msg)) this.end(task)

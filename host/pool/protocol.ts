@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js'
-import type { FetchCounts } from '../observe/fetch-counts.js'
+import type { GuestCounts } from '../observe/guest-counts.js'
 import type { LogLevel } from '../sandbox/types.js'
 import type { FunctionSpec } from '../types.js'
 
@@ -65,5 +65,5 @@ export type FromWorker =
   | { type: 'chunk'; task: number; data: ArrayBuffer }
   | { type: 'end'; task: number }
   | { type: 'failed'; task: number; error: WireError }
-  /** Guest fetches finished since the last such message, for the main thread's metrics. */
-  | { type: 'fetches'; counts: FetchCounts }
+  /** Guest fetches and sandbox rebuilds since the last such message, for the main thread's metrics. */
+  | { type: 'counts'; counts: GuestCounts }

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { FnhostError, isFnhostError } from '../errors.js'
-import { takeFetchCounts } from '../observe/fetch-counts.js'
+import { takeGuestCounts } from '../observe/guest-counts.js'
 import type { FunctionLoader, InvocationLog, LoadedFunction } from '../sandbox/types.js'
 import type { FunctionSpec } from '../types.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
@@ -148,20 +148,20 @@ async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void>
       params: msg.params,
       log: forwardLog(msg.task),
     })
-    sendFetchCounts()
+    sendGuestCounts()
     await sendResponse(msg.task, res, ctrl.signal)
   } catch (e) {
-    sendFetchCounts()
+    sendGuestCounts()
     post({ type: 'failed', task: msg.task, error: errorToWire(e) })
   } finally {
     untrack(msg.task)
   }
 }
 
-/** Sends the fetches counted here before the answer, so a scrape after the answer sees them. */
-function sendFetchCounts(): void {
-  const counts = takeFetchCounts()
-  if (counts) post({ type: 'fetches', counts })
+/** Sends what was counted here before the answer, so a scrape after the answer sees it. */
+function sendGuestCounts(): void {
+  const counts = takeGuestCounts()
+  if (counts) post({ type: 'counts', counts })
 }
 
 port.on('message', (msg: ToWorker) => {

@@ -3,7 +3,7 @@ import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import { BlockList, isIP, type LookupFunction } from 'node:net'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
-import { recordFetch } from '../observe/fetch-counts.js'
+import { countGuest } from '../observe/guest-counts.js'
 
 /** How a guest's fetch() reaches the network: the host decides, the guest only asks. */
 export type HostFetch = (req: Request, signal: AbortSignal) => Promise<Response>
@@ -281,11 +281,11 @@ export function createOutboundFetch(options: Partial<OutboundOptions> = {}): Hos
 function counted(answer: Promise<Response>): Promise<Response> {
   return answer.then(
     (res) => {
-      recordFetch('ok')
+      countGuest('fetchOk')
       return res
     },
     (e: unknown) => {
-      recordFetch(e instanceof OutboundDenied ? 'denied' : 'failed')
+      countGuest(e instanceof OutboundDenied ? 'fetchDenied' : 'fetchFailed')
       throw e
     },
   )

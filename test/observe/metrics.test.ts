@@ -108,6 +108,12 @@ export default { async fetch() { await new Promise((r) => setTimeout(r, ${SLOW_M
       expect(total.reduce((n, s) => n + Number(s.value), 0)).toBe(9)
       expect(value(m, 'fnhost_guest_fetches_total', { outcome: 'denied' })).toBe(1)
       expect(value(m, 'fnhost_guest_fetches_total', { outcome: 'ok' })).toBe(0)
+      expect(value(m, 'fnhost_sandbox_rebuilds_total')).toBe(0)
+      // The loop's sandbox faulted at its deadline: the next call runs on a rebuilt one.
+      expect((await get('/loop')).status).toBe(504)
+      const rebuilt = await scrape(host)
+      expect(value(rebuilt, 'fnhost_sandbox_rebuilds_total')).toBe(1)
+      expect(value(rebuilt, 'fnhost_requests_total', { function: 'loop', status: '504' })).toBe(2)
       expect(await histogramCount(host, 'ok')).toBe(3)
       expect(await histogramCount(host, 'slow')).toBe(3)
       expect(value(m, 'fnhost_admission_rejections_total')).toBe(1)
