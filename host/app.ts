@@ -5,6 +5,12 @@ import type { Gate } from './auth/gate.js'
 import { errorResponse, FnhostError, toFnhostError } from './errors.js'
 import { dispatcher } from './http/dispatch.js'
 import { createLogger, type Logger } from './observe/log.js'
+import { HostMetrics } from './observe/metrics.js'
+import { LogStore } from './observe/log-store.js'
+import { observeRequests } from './observe/middleware.js'
+import { observeRoutes } from './observe/routes.js'
+import type { AppObserve } from './observe/setup.js'
+import { triggerRoutes } from './triggers/routes.js'
 import type { Registry } from './registry/registry.js'
 
 export interface AppOptions {
@@ -16,9 +22,11 @@ export interface AppOptions {
   gate?: Gate
   /** The management API under /_fnhost/v1 (off, answering 404 with a hint, without a key). */
   admin?: Omit<AdminOptions, 'registry' | 'logger'>
+  /** Metrics, recent logs and triggers (createHost builds them); default: metrics and logs only. */
+  observe?: AppObserve
 }
 
-type Env = { Variables: { requestId: string; fn: string } }
+type Env = { Variables: { requestId: string; fn: string; traceparent: string } }
 
 /** What the access log records for a request whose client closed the connection first. */
 const CLIENT_CLOSED = 499
@@ -31,17 +39,8 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   app.use(requestId({ headerName: 'x-request-id', limitLength: 128 }))
 
-  if (options.accessLog) {
-    app.use(async (c, next) => {
-      const start = performance.now()
-      await next()
-      const ms = (performance.now() - start).toFixed(1)
-      logger.info(`${c.req.method} ${c.req.path} ${c.res.status} ${ms}ms`, {
-        fn: c.get('fn'),
-        requestId: c.get('requestId'),
-      })
-    })
-  }
+  const observe = options.observe ?? { metrics: new HostMetrics(), logs: new LogStore() }
+  app.use(observeRequests({ logger, metrics: observe.metrics, accessLog: !!options.accessLog }))
 
   app.get('/_fnhost/health', (c) =>
     c.json({
@@ -50,6 +49,8 @@ export function createApp(options: AppOptions): Hono<Env> {
       uptimeS: Math.round((Date.now() - startedAt) / 1000),
     }),
   )
+  app.route('/_fnhost', observeRoutes({ registry, ...observe }))
+  if (observe.triggers) app.route('/_fnhost/v1', triggerRoutes(observe.triggers, observe.adminKey))
   app.route('/_fnhost/v1', adminApi({ ...options.admin, registry, logger }))
   app.all('/_fnhost/*', (c) => {
     throw new FnhostError('FUNCTION_NOT_FOUND', `no host endpoint at ${c.req.path}`)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { scheduleSchema } from './triggers/schedule.js'
 
 export const HTTP_METHODS = [
   'GET',
@@ -20,7 +21,7 @@ export const functionConfigSchema = z.strictObject({
   route: z.union([routePattern, z.array(routePattern).min(1)]).optional(),
   methods: z.array(z.enum(HTTP_METHODS)).min(1).optional(),
   private: z.boolean().optional(),
-  schedule: z.string().min(1).optional(),
+  schedule: scheduleSchema.optional(),
   timeoutMs: z.number().int().min(1).max(900_000).optional(),
   memoryMb: z.number().int().min(1).max(4096).optional(),
   maxBodyBytes: z.number().int().min(0).max(1_073_741_824).optional(),

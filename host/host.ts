@@ -3,11 +3,12 @@ import { createApp } from './app.js'
 import { createGate } from './auth/gate.js'
 import { signKeyFrom } from './auth/keys.js'
 import { mergeHostConfig, readHostConfig, type HostConfig } from './host-config.js'
-import { createLogger, type Logger } from './observe/log.js'
+import type { Logger } from './observe/log.js'
+import { Observation, type AppObserve, type ObserveSetupOptions } from './observe/setup.js'
 import { createPool, type PoolOptions, type WorkerPool } from './pool/index.js'
 import { Registry } from './registry/registry.js'
 
-export interface HostOptions {
+export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
   dir: string
   watch?: boolean
   logger?: Logger
@@ -32,13 +33,19 @@ export interface Host extends AsyncDisposable {
   /** fnhost.json with the overrides applied. */
   readonly config: HostConfig
   readonly app: ReturnType<typeof createApp>
+  /** `env`: the server's bindings (@hono/node-server passes the socket's request and response). */
   readonly fetch: (req: Request, env?: unknown) => Response | Promise<Response>
+  /** Metrics, recent logs and triggers. */
+  readonly observe: AppObserve
 }
 
 /** A functions folder, scanned and (optionally) watched, behind the Hono app. */
 export async function createHost(options: HostOptions): Promise<Host> {
-  const logger = options.logger ?? createLogger()
   const config = mergeHostConfig(await readHostConfig(options.dir), options.config ?? {})
+  // One admin key guards the management API, the logs, the triggers and (optionally) metrics.
+  const adminKey = config.admin?.key ?? options.adminKey
+  const observation = new Observation({ ...options, adminKey })
+  const logger = observation.logger
   const gate = await createGate(config, options.dir)
   const signKey = await signKeyFrom(config.auth, options.dir)
   const egress = config.fetch?.allowPrivate ? { allow: config.fetch.allowPrivate } : undefined
@@ -52,7 +59,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
   const pool = options.sharedPool ?? (owned as WorkerPool)
   const registry = new Registry({
     dir: options.dir,
-    loader: pool.load,
+    loader: observation.loader(pool.load),
     inspector: pool.inspect,
     logger,
     watch: options.files ? false : (options.watch ?? true),
@@ -63,16 +70,19 @@ export async function createHost(options: HostOptions): Promise<Host> {
     await recoverChanges(registry.dir, logger)
     await registry.start()
   } catch (e) {
+    observation[Symbol.dispose]()
     await owned?.[Symbol.asyncDispose]()
     throw e
   }
+  const observe = observation.start(registry, pool)
   const app = createApp({
     registry,
     logger,
     accessLog: options.accessLog,
     gate,
+    observe,
     admin: {
-      key: config.admin?.key,
+      key: adminKey,
       limits: config.admin?.maxUploadBytes,
       signKey,
       auth: config.auth,
@@ -83,8 +93,10 @@ export async function createHost(options: HostOptions): Promise<Host> {
     pool,
     config,
     app,
+    observe,
     fetch: (req, env) => app.fetch(req, env),
     async [Symbol.asyncDispose]() {
+      observation[Symbol.dispose]()
       await registry[Symbol.asyncDispose]()
       await owned?.[Symbol.asyncDispose]()
     },

@@ -11,6 +11,7 @@ export interface FunctionInfo {
   driver?: string
   methods?: string[]
   private?: boolean
+  /** The cron expression (with its time zone, when one is set). */
   schedule?: string
   /** SHA-256 of the file (hex): what `If-Match` compares. */
   version: string
@@ -50,7 +51,12 @@ export async function describe(slot: Slot): Promise<FunctionInfo> {
     info.driver = spec.kind
     info.methods = spec.config.methods
     info.private = spec.config.private
-    if (spec.config.schedule !== undefined) info.schedule = spec.config.schedule
+    const schedule = spec.config.schedule
+    if (schedule !== undefined)
+      info.schedule =
+        typeof schedule === 'string'
+          ? schedule
+          : `${schedule.cron}${schedule.timezone ? ` (${schedule.timezone})` : ''}`
   } else info.reason = slot.failure
   return info
 }

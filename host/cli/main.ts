@@ -26,6 +26,14 @@ const commands: Record<string, Command> = {
   },
   ls: { summary: 'list the functions of a running host', load: () => import('./ls.js') },
   rm: { summary: 'remove a function from a running host', load: () => import('./rm.js') },
+  trigger: {
+    summary: "run a function's scheduled handler now on a running host",
+    load: () => import('./trigger.js'),
+  },
+  logs: {
+    summary: "print (and follow) a function's recent logs from a running host",
+    load: () => import('./logs.js'),
+  },
 }
 
 function usage(): string {

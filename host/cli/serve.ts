@@ -3,7 +3,12 @@ import { resolve } from 'node:path'
 import { KeyConfigError } from '../auth/keys.js'
 import { createHost } from '../host.js'
 import { HostConfigError } from '../host-config.js'
-import { createLogger } from '../observe/log.js'
+import {
+  createOutputLogger,
+  defaultLogFormat,
+  LOG_FORMATS,
+  type LogFormat,
+} from '../observe/log-output.js'
 import { FunctionsDirError } from '../registry/registry.js'
 import { ListenError, serve } from '../server.js'
 import { intOption, parse, UsageError, withUsage } from './args.js'
@@ -12,8 +17,12 @@ import { routeTable } from './routes-table.js'
 
 const USAGE =
   'usage: fnhost serve [dir] [--port N] [--host H] [--workers N] [--no-watch] [--quiet]\n' +
+  '                    [--log-format pretty|json] [--no-cron] [--metrics-auth] [--no-metrics]\n' +
   '  dir defaults to ./functions, --port to $PORT or 8080, --host to 127.0.0.1,\n' +
-  '  --workers to the number of cores; --quiet drops the per-request log line\n' +
+  '  --workers to the number of cores; --quiet drops the per-request log line;\n' +
+  '  --log-format defaults to pretty on a terminal, json otherwise; --no-cron leaves schedules\n' +
+  '  to an external scheduler (the trigger endpoint); --metrics-auth puts /_fnhost/metrics\n' +
+  '  behind FNHOST_ADMIN_KEY\n' +
   CONFIG_USAGE
 
 export function run(argv: string[]): Promise<number> {
@@ -26,6 +35,10 @@ export function run(argv: string[]): Promise<number> {
         workers: { type: 'string', short: 'w' },
         'no-watch': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
+        'log-format': { type: 'string' },
+        'no-cron': { type: 'boolean' },
+        'metrics-auth': { type: 'boolean' },
+        'no-metrics': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         ...CONFIG_FLAGS,
       },
@@ -40,7 +53,13 @@ export function run(argv: string[]): Promise<number> {
     const workers = intOption(values.workers, '--workers', availableParallelism())
     if (workers < 1)
       throw new UsageError('--workers takes at least 1: every function runs in a worker thread')
-    const logger = createLogger()
+    const format = values['log-format'] ?? defaultLogFormat()
+    if (!LOG_FORMATS.includes(format as LogFormat))
+      throw new UsageError(`--log-format is pretty or json, got '${format}'`)
+    const adminKey = process.env.FNHOST_ADMIN_KEY || undefined
+    if (values['metrics-auth'] && !adminKey)
+      throw new UsageError('--metrics-auth needs FNHOST_ADMIN_KEY to be set')
+    const logger = createOutputLogger(format as LogFormat)
 
     let host
     try {
@@ -51,6 +70,10 @@ export function run(argv: string[]): Promise<number> {
         accessLog: !values.quiet,
         pool: { workers },
         config: configOverrides(values, process.env),
+        adminKey,
+        metricsNeedKey: values['metrics-auth'],
+        metrics: !values['no-metrics'],
+        cron: !values['no-cron'],
       })
     } catch (e) {
       if (e instanceof HostConfigError || e instanceof KeyConfigError) {
@@ -88,6 +111,8 @@ export function run(argv: string[]): Promise<number> {
       }
       process.on('SIGINT', stop).on('SIGTERM', stop)
     })
+    // Log followers would hold their streams open until the drain timeout: end them first.
+    host.observe.logs.endFollowers()
     await server.close()
     await host[Symbol.asyncDispose]()
     return 0

@@ -20,6 +20,8 @@ export interface DispatchContext {
   logger: Logger
   /** Who may call what: private functions, the Open Runtimes challenge (default: fail closed). */
   gate?: Gate
+  /** W3C trace context for the guest (validated or started by the observe middleware). */
+  traceparent?: string
   /** Set once the request is matched, for the access log. */
   onMatch?: (fn: string) => void
 }
@@ -73,8 +75,14 @@ export async function dispatch(
     clientAddress: ctx.clientAddress,
     requestId: ctx.requestId,
   }
-  const traceparent = req.headers.get('traceparent')
-  if (traceparent !== null) request.traceparent = traceparent
+  const traceparent = ctx.traceparent ?? req.headers.get('traceparent') ?? undefined
+  if (traceparent !== undefined) {
+    request.traceparent = traceparent
+    request.headers = [
+      ...request.headers.filter(([n]) => n !== 'traceparent'),
+      ['traceparent', traceparent],
+    ]
+  }
   const { inv, timeoutS } = gate.shape(request, admission)
   const fn = spec?.name ?? slot.name
   const log = invocationLog(ctx.logger, { fn, requestId: ctx.requestId })
@@ -93,6 +101,7 @@ export function dispatcher(registry: Registry, logger: Logger, gate: Gate = clos
       clientAddress: clientAddress(c),
       logger,
       gate,
+      traceparent: c.get('traceparent') as string | undefined,
       onMatch: (fn) => c.set('fn', fn),
     })
     return toWebResponse(res, requestId)

@@ -5,6 +5,7 @@ import {
   type LogCap,
   type LogLevel,
 } from './invocation-log.js'
+import { escapeLogText } from './escape.js'
 
 export interface LogFields {
   fn?: string
@@ -22,31 +23,21 @@ export interface Logger {
 
 export type LogLine = { level: string; message: string; fields: LogFields; time: Date }
 
-/**
- * Control characters (newlines, ANSI escapes, NUL...) shown as escapes, so nothing a client or a
- * guest sends can forge a line or drive the terminal.
- */
-export function escapeControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    if (c === '\n') return '\\n'
-    if (c === '\r') return '\\r'
-    if (c === '\t') return '\\t'
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
-  })
-}
+/** Fields an access line already shows in its message; the pretty form does not repeat them. */
+const SHOWN_IN_MESSAGE = new Set(['method', 'path', 'status', 'durationMs'])
 
-export function formatLine(line: LogLine): string {
+/** One line for a human: every part escaped, so no field can break the line or forge another. */
+export function formatPretty(line: LogLine): string {
   const tags = Object.entries(line.fields)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${escapeControl(String(v))}`)
+    .filter(([k, v]) => v !== undefined && !SHOWN_IN_MESSAGE.has(k))
+    .map(([k, v]) => `${escapeLogText(k)}=${escapeLogText(String(v))}`)
     .join(' ')
-  return `${line.time.toISOString()} ${line.level.toUpperCase().padEnd(5)} ${tags ? `[${tags}] ` : ''}${escapeControl(line.message)}`
+  return `${line.time.toISOString()} ${line.level.toUpperCase().padEnd(5)} ${tags ? `[${tags}] ` : ''}${escapeLogText(line.message)}`
 }
 
 /** A line logger; `sink` defaults to stderr so stdout stays free for command output. */
 export function createLogger(
-  sink: (line: LogLine) => void = (l) => process.stderr.write(formatLine(l) + '\n'),
+  sink: (line: LogLine) => void = (l) => process.stderr.write(formatPretty(l) + '\n'),
 ): Logger {
   const emit = (level: string, message: string, fields: LogFields = {}) =>
     sink({ level, message, fields, time: new Date() })

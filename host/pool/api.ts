@@ -1,3 +1,4 @@
+import type { GuestCounts } from '../observe/guest-counts.js'
 import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
 
 export interface PoolStats {
@@ -23,6 +24,12 @@ export interface PoolStats {
   evictions: number
   /** Invocations answered OVERLOADED by admission control. */
   rejected: number
+  /** Sandbox copies loaded into workers (first loads, loads on more workers, reloads after eviction). */
+  loads: number
+  /** Memory reserved by each function's sandbox copies (their caps), by function name. */
+  memoryMbByFunction: Record<string, number>
+  /** Guests' outbound fetches and sandbox rebuilds in all workers. */
+  guest: GuestCounts
 }
 
 /** Guest execution off the main thread: the registry loads and inspects functions through it. */

@@ -1,5 +1,6 @@
 import { FnhostError } from '../errors.js'
 import type { GuestResponse, Invocation } from '../invocation.js'
+import { addGuestCounts, emptyGuestCounts } from '../observe/guest-counts.js'
 import { INVOCATION_LOG_CAP } from '../observe/invocation-log.js'
 import type {
   FunctionInspector,
@@ -44,6 +45,8 @@ class Pool implements WorkerPool {
   private readonly sweeper: NodeJS.Timeout
   private nextId = 1
   private disposed = false
+  private loads = 0
+  private readonly guest = emptyGuestCounts()
 
   constructor(private readonly options: ResolvedPoolOptions) {
     const config: WorkerConfig = {
@@ -91,7 +94,19 @@ class Pool implements WorkerPool {
       kills: this.watchdog.kills,
       evictions: this.sandboxes.evictions,
       rejected: this.admission.rejected,
+      loads: this.loads,
+      memoryMbByFunction: this.memoryByName(),
+      guest: { ...this.guest },
     }
+  }
+
+  private memoryByName(): Record<string, number> {
+    const byName: Record<string, number> = {}
+    for (const [id, mb] of this.sandboxes.memoryByFunction()) {
+      const name = this.functions.get(id)?.name
+      if (name !== undefined) byName[name] = (byName[name] ?? 0) + mb
+    }
+    return byName
   }
 
   private assertOpen(): void {
@@ -147,6 +162,7 @@ class Pool implements WorkerPool {
     const hardDeadline = Date.now() + limit + this.options.graceMs
     const task = new LoadTask(this.nextId++, worker, copy, hardDeadline, limit)
     this.track(task)
+    this.loads++
     worker.post({ type: 'load', task: task.id, fn: fn.id, spec: fn.spec })
     return task
   }
@@ -253,6 +269,7 @@ class Pool implements WorkerPool {
   }
 
   private onMessage(worker: PoolWorker, msg: FromWorker): void {
+    if (msg.type === 'counts') return addGuestCounts(this.guest, msg.counts)
     if (!('task' in msg)) return
     const task = this.tasks.get(msg.task)
     if (task?.worker === worker && task.handle(msg)) this.end(task)

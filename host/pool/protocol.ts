@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors.js'
 import type { HeaderList, Invocation } from '../invocation.js'
+import type { GuestCounts } from '../observe/guest-counts.js'
 import type { LogCap, LogLevel } from '../observe/invocation-log.js'
 import type { DriverOptions } from '../sandbox/index.js'
 import type { FunctionSpec, SandboxKind } from '../types.js'
@@ -56,3 +57,5 @@ export type FromWorker =
   | { type: 'chunk'; task: number; data: ArrayBuffer }
   | { type: 'end'; task: number }
   | { type: 'failed'; task: number; error: WireError }
+  /** Guest fetches and sandbox rebuilds since the last such message, for the main thread's metrics. */
+  | { type: 'counts'; counts: GuestCounts }

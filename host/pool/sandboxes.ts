@@ -56,6 +56,15 @@ export class SandboxTable {
     this.usedMb -= copy.memoryMb
   }
 
+  /** Memory caps reserved per function id, over all workers. */
+  memoryByFunction(): Map<number, number> {
+    const byFn = new Map<number, number>()
+    for (const inWorker of this.copies.values())
+      for (const copy of inWorker.values())
+        byFn.set(copy.fn, (byFn.get(copy.fn) ?? 0) + copy.memoryMb)
+    return byFn
+  }
+
   /** Drops a copy from its worker. */
   drop(copy: SandboxCopy): void {
     this.remove(copy)

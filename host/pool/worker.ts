@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { FnhostError, isFnhostError } from '../errors.js'
 import type { GuestResponse, HttpInvocation } from '../invocation.js'
+import { takeGuestCounts } from '../observe/guest-counts.js'
 import { CappedLog, discardLog, type LogLevel } from '../observe/invocation-log.js'
 import { createDrivers } from '../sandbox/index.js'
 import type { LoadedFunction } from '../sandbox/types.js'
@@ -169,13 +170,21 @@ async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void>
     post({ type: 'started', task: msg.task })
     const res = await fn.invoke(msg.inv, { deadline: msg.deadline, signal: ctrl.signal, log })
     log.flush()
+    sendGuestCounts()
     await sendResponse(msg.task, res)
   } catch (e) {
     log.flush()
+    sendGuestCounts()
     post({ type: 'failed', task: msg.task, error: errorToWire(e) })
   } finally {
     untrack(msg.task)
   }
+}
+
+/** Sends what was counted here before the answer, so a scrape after the answer sees it. */
+function sendGuestCounts(): void {
+  const counts = takeGuestCounts()
+  if (counts) post({ type: 'counts', counts })
 }
 
 port.on('message', (msg: ToWorker) => {

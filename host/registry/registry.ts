@@ -54,6 +54,7 @@ export class Registry implements AsyncDisposable {
   private readonly retiring = new Set<Promise<void>>()
   private disposed = false
   private readonly rechecks = new Map<string, NodeJS.Timeout>()
+  private readonly listeners = new Set<() => void>()
 
   constructor(private readonly options: RegistryOptions) {
     this.dir = resolve(options.dir)
@@ -122,6 +123,12 @@ export class Registry implements AsyncDisposable {
       () => undefined,
     )
     return run
+  }
+
+  /** Called after every swap of the route table (the scheduler re-plans, log rings follow). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   /** The function read from `file`, failed or not. */
@@ -248,6 +255,7 @@ export class Registry implements AsyncDisposable {
       ])
     }
     this.router = new Router(table)
+    for (const listener of this.listeners) listener()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -3,6 +3,7 @@ import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import { BlockList, isIP, type LookupFunction } from 'node:net'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
+import { countGuest } from '../observe/guest-counts.js'
 
 /** How a guest's fetch() reaches the network: the host decides, the guest only asks. */
 export type HostFetch = (req: Request, signal: AbortSignal) => Promise<Response>
@@ -274,7 +275,21 @@ export function createOutboundFetch(options: Partial<OutboundOptions> = {}): Hos
     maxResponseBytes: OUTBOUND_DEFAULTS.maxResponseBytes,
     ...options,
   }
-  return (req, signal) => outbound(req, signal, full)
+  return (req, signal) => counted(outbound(req, signal, full))
+}
+
+/** Counts a fetch's outcome for the host's metrics. */
+function counted(answer: Promise<Response>): Promise<Response> {
+  return answer.then(
+    (res) => {
+      countGuest('fetchOk')
+      return res
+    },
+    (e: unknown) => {
+      countGuest(e instanceof OutboundDenied ? 'fetchDenied' : 'fetchFailed')
+      throw e
+    },
+  )
 }
 
 /** Counts one invocation's subrequests; the one past `max` is refused. */
@@ -285,8 +300,10 @@ export function limitSubrequests(
   let count = 0
   return (req, signal) => {
     if (++count > max)
-      return Promise.reject(
-        new OutboundDenied(`fetch denied: at most ${max} subrequests are allowed per invocation`),
+      return counted(
+        Promise.reject(
+          new OutboundDenied(`fetch denied: at most ${max} subrequests are allowed per invocation`),
+        ),
       )
     return fetch(req, signal)
   }

@@ -1,7 +1,7 @@
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHost, type Host } from '../../host/host.js'
-import { createLogger, formatLine, type LogLine } from '../../host/observe/log.js'
+import { createLogger, formatPretty, type LogLine } from '../../host/observe/log.js'
 import { serve, type RunningServer, type ServerLimits } from '../../host/server.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { scaled } from '../helpers/time.js'
@@ -145,7 +145,7 @@ describe('hostile clients and guests at the HTTP layer', () => {
       `GET /hello%0aFORGED%0d%0a200 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`,
     )
     await fetch(url + '/noisy')
-    const text = logs.map(formatLine).join('\n')
+    const text = logs.map(formatPretty).join('\n')
     for (const line of text.split('\n')) expect(line).toMatch(/^\d{4}-\d\d-\d\dT/)
     expect(text).not.toContain('\u001b')
     expect(text).toContain('line\\nFORGED 200 \\u001b[31mred')

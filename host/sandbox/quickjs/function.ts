@@ -1,4 +1,5 @@
 import type { GuestResponse, Invocation } from '../../invocation.js'
+import { countGuest } from '../../observe/guest-counts.js'
 import type { FunctionSpec } from '../../types.js'
 import type { InvokeOptions, LoadedFunction } from '../types.js'
 import { Sandbox, type SandboxOptions } from './sandbox.js'
@@ -46,6 +47,8 @@ export class QuickjsFunction implements LoadedFunction {
 
   /** The shared sandbox, rebuilt when the last one faulted; concurrent callers share a rebuild. */
   async #sharedSandbox(): Promise<Sandbox> {
+    // The first shared sandbox comes from load(): any later one replaces a faulted one.
+    if (!this.#shared) countGuest('sandboxRebuilds')
     const pending = (this.#shared ??= Sandbox.load(this.spec, this.options))
     let sandbox: Sandbox
     try {

@@ -1,0 +1,124 @@
+import type { Logger, LogLine } from './log.js'
+
+/** One log line as the management API returns and streams it. */
+export interface StoredLine {
+  time: string
+  level: string
+  message: string
+  function?: string
+  requestId?: string
+  [field: string]: string | number | undefined
+}
+
+export const RING_LINES = 1000
+/** A stored message is cut here: 1,000 lines per function must stay a bounded amount of memory. */
+export const STORED_MESSAGE_CHARS = 8192
+
+/** The last `capacity` lines of one function, oldest first. */
+class Ring {
+  private readonly items: StoredLine[] = []
+  private next = 0
+
+  constructor(private readonly capacity: number) {}
+
+  push(line: StoredLine): void {
+    if (this.items.length < this.capacity) this.items.push(line)
+    else this.items[this.next] = line
+    this.next = (this.next + 1) % this.capacity
+  }
+
+  toArray(): StoredLine[] {
+    if (this.items.length < this.capacity) return [...this.items]
+    return [...this.items.slice(this.next), ...this.items.slice(0, this.next)]
+  }
+}
+
+type Listener = (line: StoredLine) => void
+
+/**
+ * Recent log lines in memory: per function, the last 1,000 (host lines about it and its guest's
+ * console output), and live followers. Listeners are called synchronously and must not block:
+ * a follower buffers and drops itself when it falls behind.
+ */
+export class LogStore {
+  private readonly rings = new Map<string, Ring>()
+  private readonly listeners = new Set<{ fn?: string; listener: Listener; end: () => void }>()
+
+  constructor(private readonly capacity = RING_LINES) {}
+
+  add(line: LogLine): void {
+    const stored = toStored(line)
+    const fn = stored.function
+    if (fn !== undefined) {
+      let ring = this.rings.get(fn)
+      if (!ring) this.rings.set(fn, (ring = new Ring(this.capacity)))
+      ring.push(stored)
+    }
+    for (const l of this.listeners) if (l.fn === undefined || l.fn === fn) l.listener(stored)
+  }
+
+  /** The function's recent lines, oldest first. */
+  lines(fn: string): StoredLine[] {
+    return this.rings.get(fn)?.toArray() ?? []
+  }
+
+  /**
+   * Every new line (or only one function's) until unsubscribed; `end` is called when the store
+   * ends all followers (the host shuts down). Returns the unsubscribe call.
+   */
+  follow(fn: string | undefined, listener: Listener, end: () => void = () => {}): () => void {
+    const entry = { fn, listener, end }
+    this.listeners.add(entry)
+    return () => this.listeners.delete(entry)
+  }
+
+  /** Ends every follower, so open streams finish and a graceful shutdown need not wait for them. */
+  endFollowers(): void {
+    for (const entry of [...this.listeners]) {
+      this.listeners.delete(entry)
+      entry.end()
+    }
+  }
+
+  get followers(): number {
+    return this.listeners.size
+  }
+
+  /** Drops the lines of functions no longer deployed, so memory follows the registry. */
+  retain(names: Set<string>): void {
+    for (const name of this.rings.keys()) if (!names.has(name)) this.rings.delete(name)
+  }
+}
+
+function toStored(line: LogLine): StoredLine {
+  const { fn, ...rest } = line.fields
+  const message =
+    line.message.length > STORED_MESSAGE_CHARS
+      ? line.message.slice(0, STORED_MESSAGE_CHARS) + '…'
+      : line.message
+  return { time: line.time.toISOString(), level: line.level, message, function: fn, ...rest }
+}
+
+/** A logger that also records every line in `store`. */
+export function teeLogger(logger: Logger, store: LogStore): Logger {
+  const record = (level: string, message: string, fields: LogLine['fields'] = {}) =>
+    store.add({ level, message, fields, time: new Date() })
+  return {
+    info(m, f) {
+      logger.info(m, f)
+      record('info', m, f)
+    },
+    warn(m, f) {
+      logger.warn(m, f)
+      record('warn', m, f)
+    },
+    error(m, f) {
+      logger.error(m, f)
+      record('error', m, f)
+    },
+    guest(level, m, f) {
+      logger.guest(level, m, f)
+      record(level === 'log' ? 'info' : level, m, { ...f, src: 'guest' })
+    },
+  }
+}

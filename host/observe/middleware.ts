@@ -1,0 +1,64 @@
+import type { MiddlewareHandler } from 'hono'
+import { toFnhostError } from '../errors.js'
+import type { Logger } from './log.js'
+import { NO_ERROR, NO_FUNCTION, type HostMetrics } from './metrics.js'
+import { traceparentFor } from './trace.js'
+
+export interface ObserveOptions {
+  logger: Logger
+  metrics: HostMetrics
+  /** One log line per request. */
+  accessLog: boolean
+}
+
+type ObserveEnv = { Variables: { requestId: string; fn: string; traceparent: string } }
+
+const HOST_PREFIX = '/_fnhost/'
+
+/**
+ * Per request: its trace context (the incoming `traceparent` when valid, else a new one), the
+ * request metrics and the access line. The function label is what dispatch set from the registry
+ * (`fn`), never the path, so unknown paths add no series.
+ */
+export function observeRequests(options: ObserveOptions): MiddlewareHandler<ObserveEnv> {
+  const { logger, metrics, accessLog } = options
+  return async (c, next) => {
+    const start = performance.now()
+    const traceparent = traceparentFor(c.req.header('traceparent'))
+    c.set('traceparent', traceparent)
+    const path = rawPath(c.req.url)
+    // Host endpoints (a scrape among them) are not invocations: they are logged, not counted.
+    const counted = metrics.enabled && !path.startsWith(HOST_PREFIX)
+    if (counted) metrics.inFlight.inc()
+    try {
+      await next()
+    } finally {
+      if (counted) metrics.inFlight.dec()
+    }
+    const ms = performance.now() - start
+    const status = c.res.status
+    const fn = c.get('fn') as string | undefined
+    if (counted) {
+      const error = c.error ? toFnhostError(c.error).code : NO_ERROR
+      metrics.request(fn ?? NO_FUNCTION, status, error, ms / 1000)
+    }
+    if (accessLog)
+      logger.info(`${c.req.method} ${path} ${status} ${ms.toFixed(1)}ms`, {
+        fn,
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path,
+        status,
+        durationMs: Math.round(ms * 10) / 10,
+        traceparent,
+      })
+  }
+}
+
+/** The path as it came (still percent-encoded), without the query. */
+function rawPath(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  if (start < 0) return '/'
+  const end = url.indexOf('?', start)
+  return end < 0 ? url.slice(start) : url.slice(start, end)
+}
