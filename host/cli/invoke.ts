@@ -6,10 +6,13 @@ import { pathSegments, Router } from '../registry/routes.js'
 import { scanFile } from '../registry/scan.js'
 import { createPool } from '../pool/index.js'
 import { parse, UsageError, withUsage } from './args.js'
+import { boardOption, loadOnBoard } from './invoke-board.js'
 
 const USAGE =
   "usage: fnhost invoke <file> [-X METHOD] [-d DATA|@file] [-H 'name: value'] [--path /p] [-i]\n" +
+  '                     [--board mps2-an505|mps2-an385|native]\n' +
   '  runs the function once without a server and prints its response body\n' +
+  '  (--board: an fnmicro module on that microcontroller target, QEMU for the boards)\n' +
   '  (-i: status line and headers first); exit 0 ok, 1 the function failed, 2 usage'
 
 async function requestBody(
@@ -38,6 +41,7 @@ export function run(argv: string[]): Promise<number> {
         header: { type: 'string', short: 'H', multiple: true },
         path: { type: 'string' },
         include: { type: 'boolean', short: 'i' },
+        board: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -48,6 +52,7 @@ export function run(argv: string[]): Promise<number> {
     const [target] = positionals
     if (target === undefined || positionals.length > 1)
       throw new UsageError('invoke takes one function file')
+    const board = boardOption(values.board)
     const headers = headerPairs(values.header ?? [])
     if (values.path !== undefined && !values.path.startsWith('/'))
       throw new UsageError(`--path must start with /, got '${values.path}'`)
@@ -77,7 +82,7 @@ export function run(argv: string[]): Promise<number> {
     // One worker, so the watchdog stops a function that never yields (a wasm loop, a huge sort).
     await using pool = createPool({ workers: 1, warmSpare: false, warmup: [], logger })
     try {
-      await using fn = await pool.load(spec)
+      await using fn = board ? await loadOnBoard(spec, board) : await pool.load(spec)
       res = await fn.invoke(req, {
         deadline: Date.now() + spec.config.timeoutMs,
         signal: AbortSignal.timeout(spec.config.timeoutMs + 1000),
