@@ -24,6 +24,24 @@ export class LinkError extends Error {
 const MAX_PAYLOAD = 65536
 const STDERR_KEEP = 2048
 
+/**
+ * Runs the device under a guard shell holding a pipe (fd 3) from this process: when the pipe
+ * closes, because the link failed or because this process or its worker thread ended in any
+ * way, the guard kills the device. QEMU would otherwise outlive us: it does not exit at the end
+ * of its input.
+ */
+const GUARD = [
+  'exec 4<&0',
+  '"$@" <&4 3<&- 4<&- &',
+  'device=$!',
+  '(read _ <&3; kill -9 $device 2>/dev/null) 4<&- &',
+  'guard=$!',
+  'wait $device',
+  'status=$?',
+  'kill $guard 2>/dev/null',
+  'exit $status',
+].join('\n')
+
 interface Pending {
   resolve(o: Outcome): void
   reject(e: Error): void
@@ -37,6 +55,7 @@ interface Pending {
  */
 export class DeviceLink implements AsyncDisposable {
   private readonly child: ChildProcessByStdio<Writable, Readable, Readable>
+  private readonly lifeline: Writable
   private readonly reader = new FrameReader(MAX_PAYLOAD)
   private readonly hello: Promise<Hello>
   private helloWaiter?: { resolve(h: Hello): void; reject(e: Error): void }
@@ -46,7 +65,12 @@ export class DeviceLink implements AsyncDisposable {
   private dead?: LinkError
 
   constructor(command: string, args: string[]) {
-    this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn('/bin/sh', ['-c', GUARD, 'fnhost-device', command, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    })
+    this.child = child as unknown as ChildProcessByStdio<Writable, Readable, Readable>
+    this.lifeline = child.stdio[3] as Writable
+    this.lifeline.on('error', () => {})
     this.hello = new Promise<Hello>((resolve, reject) => {
       this.helloWaiter = { resolve, reject }
     })
@@ -145,7 +169,7 @@ export class DeviceLink implements AsyncDisposable {
     this.helloWaiter?.reject(e)
     this.pending?.reject(e)
     this.pending = undefined
-    this.child.kill('SIGKILL')
+    this.lifeline.destroy()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
