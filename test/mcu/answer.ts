@@ -18,8 +18,15 @@ export const REQUEST_ID = 'corpus-request'
  * Runs one request and returns its answer; failures become the host's error response for a
  * fixed request id, so two targets' answers compare byte for byte (the body as base64).
  */
-export async function answer(fn: LoadedFunction, req: Request, deadlineMs = 60_000): Promise<Answer> {
-  const { opts, lines } = invokeOptions({ requestId: REQUEST_ID, deadline: Date.now() + deadlineMs })
+export async function answer(
+  fn: LoadedFunction,
+  req: Request,
+  deadlineMs = 60_000,
+): Promise<Answer> {
+  const { opts, lines } = invokeOptions({
+    requestId: REQUEST_ID,
+    deadline: Date.now() + deadlineMs,
+  })
   let res: Response
   let guestStack: string | undefined
   try {
@@ -32,5 +39,11 @@ export async function answer(fn: LoadedFunction, req: Request, deadlineMs = 60_0
   const headers: [string, string][] = []
   res.headers.forEach((v, k) => headers.push([k, v]))
   const body = Buffer.from(await res.arrayBuffer()).toString('base64')
-  return { status: res.status, headers, body, logs: lines.map((l) => `${l.level} ${l.message}`), guestStack }
+  return {
+    status: res.status,
+    headers,
+    body,
+    logs: lines.map((l) => `${l.level} ${l.message}`),
+    guestStack,
+  }
 }

@@ -53,7 +53,14 @@ describe.runIf(mcuToolchain)('fnhost build --board', () => {
       expect(built.stdout).toMatch(/64\.0 KiB linear memory/)
 
       const node = await capture(invoke, [HELLO, '--path', '/h?name=M%33', '-i'])
-      const device = await capture(invoke, [HELLO, '--board', 'mps2-an385', '--path', '/h?name=M%33', '-i'])
+      const device = await capture(invoke, [
+        HELLO,
+        '--board',
+        'mps2-an385',
+        '--path',
+        '/h?name=M%33',
+        '-i',
+      ])
       expect(node.code).toBe(0)
       expect(device).toEqual(node)
       // capture() records the body chunk (bytes) as String(Uint8Array): its byte values.

@@ -53,7 +53,12 @@ describe.runIf(mcuToolchain)('the same fnmicro .wasm on every target', () => {
 
   it('has at least 25 requests, past the request buffer and back', () => {
     expect(CORPUS.length).toBeGreaterThanOrEqual(25)
-    const statuses = new Set(results.get('fixtures/micro-sdk')?.get('node')?.map((a) => a.status))
+    const statuses = new Set(
+      results
+        .get('fixtures/micro-sdk')
+        ?.get('node')
+        ?.map((a) => a.status),
+    )
     expect(statuses).toEqual(new Set([200, 413]))
   })
 
@@ -66,10 +71,9 @@ describe.runIf(mcuToolchain)('the same fnmicro .wasm on every target', () => {
         expect(got).toBeDefined()
         expect(expected).toBeDefined()
         CORPUS.forEach((entry, i) => {
-          const { guestStack: _stack, ...want } = expected?.[i] as Answer
-          const { guestStack: none, ...have } = got?.[i] as Answer
-          expect(none, entry.label).toBeUndefined()
-          expect(have, `${name} on ${board}: ${entry.label}`).toEqual(want)
+          // The in-process driver's trap also carries V8's wasm frames; a device has none.
+          const want = { ...(expected?.[i] as Answer), guestStack: undefined }
+          expect(got?.[i], `${name} on ${board}: ${entry.label}`).toEqual(want)
         })
       })
 
@@ -85,6 +89,7 @@ describe.runIf(mcuToolchain)('the same fnmicro .wasm on every target', () => {
         }),
       ).toString('base64'),
     )
+    expect(results.get('fixtures/micro-trap')?.get('node')?.[0]?.guestStack).toMatch(/wasm/)
     expect(first('fixtures/micro-fail')?.logs).toEqual(['info giving up'])
     expect(first('fixtures/micro-fail')?.status).toBe(500)
     expect(first('fixtures/micro-overflow')?.status).toBe(500)

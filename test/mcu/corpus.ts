@@ -24,13 +24,18 @@ function request(path: string, init: RequestInit = {}): () => Request {
 /** A POST whose encoded request is exactly `total` bytes: method, path, headers, then body. */
 function sized(total: number): () => Request {
   const headers = { 'content-type': 'application/octet-stream' }
-  const probe = new Request(BASE + '/fn/sized', { method: 'POST', headers, body: new Uint8Array(0) })
+  const probe = new Request(BASE + '/fn/sized', {
+    method: 'POST',
+    headers,
+    body: new Uint8Array(0),
+  })
   const overhead = encodeMicroRequest(probe, new URL(probe.url), new Uint8Array(0)).bytes.byteLength
   return request('/fn/sized', { method: 'POST', headers, body: bytes(total - overhead, 7) })
 }
 
 const manyHeaders: Record<string, string> = {}
-for (let i = 0; i < 60; i++) manyHeaders[`x-h${String(i).padStart(2, '0')}`] = `value ${i} ${'v'.repeat(i)}`
+for (let i = 0; i < 60; i++)
+  manyHeaders[`x-h${String(i).padStart(2, '0')}`] = `value ${i} ${'v'.repeat(i)}`
 
 /**
  * The requests every fnmicro module answers on every target, byte for byte: escaped queries, many
@@ -60,14 +65,23 @@ export const CORPUS: CorpusEntry[] = [
       body: JSON.stringify({ q: 'a "quoted" \\ value\n', n: [1, 2, 3] }),
     }),
   },
-  { label: 'PATCH with control bytes', make: request('/fn', { method: 'PATCH', body: 'a\tb\r\nc\u0001' }) },
+  {
+    label: 'PATCH with control bytes',
+    make: request('/fn', { method: 'PATCH', body: 'a\tb\r\nc\u0001' }),
+  },
   { label: 'DELETE', make: request('/fn/42', { method: 'DELETE' }) },
   { label: 'OPTIONS', make: request('/fn', { method: 'OPTIONS' }) },
   {
     label: 'non-UTF-8 body',
-    make: request('/fn', { method: 'POST', body: new Uint8Array([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28]) }),
+    make: request('/fn', {
+      method: 'POST',
+      body: new Uint8Array([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28]),
+    }),
   },
-  { label: 'all byte values', make: request('/fn', { method: 'POST', body: bytes(256, 0).map((_, i) => i) }) },
+  {
+    label: 'all byte values',
+    make: request('/fn', { method: 'POST', body: bytes(256, 0).map((_, i) => i) }),
+  },
   { label: '1 KiB body', make: request('/fn', { method: 'POST', body: bytes(1024, 1) }) },
   { label: '8 KiB body', make: request('/fn', { method: 'POST', body: bytes(8192, 2) }) },
   { label: 'one under the request buffer', make: sized(REQ_CAP - 1) },

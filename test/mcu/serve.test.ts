@@ -21,8 +21,14 @@ describe.runIf(mcuToolchain)('fnhost serve with a device in the loop', () => {
     async () => {
       const config = JSON.stringify({ board: 'mps2-an505', timeoutMs: DEVICE_TIMEOUT_MS })
       dir = await functionsDir({ 'spin.json': config, 'hello.json': '{"board":"mps2-an505"}' })
-      await copyFile(join(packageRoot, 'wasm/fixtures/micro-loop.wasm'), join(dir.path, 'spin.wasm'))
-      await copyFile(join(packageRoot, 'wasm/examples/micro-hello.wasm'), join(dir.path, 'hello.wasm'))
+      await copyFile(
+        join(packageRoot, 'wasm/fixtures/micro-loop.wasm'),
+        join(dir.path, 'spin.wasm'),
+      )
+      await copyFile(
+        join(packageRoot, 'wasm/examples/micro-hello.wasm'),
+        join(dir.path, 'hello.wasm'),
+      )
       const child = spawnCli(['serve', dir.path, '--port', '0', '--quiet', '--workers', '1'])
       const result = collect(child)
       try {

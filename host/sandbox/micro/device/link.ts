@@ -1,10 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream'
-import {
-  encodeRequestFrame,
-  FrameReader,
-  type DeviceFrame,
-} from './frames.js'
+import { encodeRequestFrame, FrameReader, type DeviceFrame } from './frames.js'
 
 type Hello = Extract<DeviceFrame, { tag: 'hello' }>
 export type Outcome = Extract<DeviceFrame, { tag: 'result' | 'trap' | 'error' }>
