@@ -88,7 +88,7 @@ export function firmwareName(board: BoardName): string {
 
 /**
  * Translates an fnmicro module with wasm2c and compiles it with the device runtime for `board`
- * into `dir`: fnm_module.c/.h, wasm-rt.h and the firmware. Refuses a module outside the fnmicro
+ * into `dir`: fnm_module.c/.h, wasm-rt.h, compile.sh (the compiler command) and the firmware. Refuses a module outside the fnmicro
  * profile (WasmFormatError) and names missing Debian packages (ToolchainMissingError).
  */
 export async function buildFirmware(
@@ -112,7 +112,11 @@ export async function buildFirmware(
   await copyFile(tools.wasmRtHeader, join(dir, 'wasm-rt.h'))
   const table = tableElements(await readFile(join(dir, 'fnm_module.c'), 'utf8'))
   const file = join(dir, firmwareName(board))
-  await tool(tools.cc, compilerArgs(board, dir, logImport, table), `compiling for ${board}`)
+  const args = compilerArgs(board, dir, logImport, table)
+  // The exact command, so a port to another board starts from what built this one.
+  const quoted = [tools.cc, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')
+  await writeFile(join(dir, 'compile.sh'), `#!/bin/sh\n${quoted}\n`)
+  await tool(tools.cc, args, `compiling for ${board}`)
   const sizes = parseSizes(await tool(tools.size, ['-A', file], 'size'))
   return { board, file, sizes }
 }
