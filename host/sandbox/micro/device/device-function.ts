@@ -54,8 +54,17 @@ export class DeviceFunction implements LoadedFunction {
     return this.run(encodeMicroRequest(req, new URL(req.url), body), opts)
   }
 
-  /** Runs one encoded request on the device. */
+  /** Runs one encoded request on the device; once more on a new device if the old one was gone. */
   async run(request: MicroRequest, opts: InvokeOptions): Promise<Response> {
+    try {
+      return await this.attempt(request, opts)
+    } catch (e) {
+      if (!(e instanceof LinkError) || e.reason !== 'gone') throw e
+      return this.attempt(request, opts)
+    }
+  }
+
+  private async attempt(request: MicroRequest, opts: InvokeOptions): Promise<Response> {
     const name = this.spec.name
     try {
       const link = this.currentLink()
@@ -79,8 +88,8 @@ export class DeviceFunction implements LoadedFunction {
       if (Date.now() > opts.deadline) throw this.cpuLimit()
       return deviceResponse(name, hello.respCap, outcome)
     } catch (e) {
-      if (!(e instanceof LinkError)) throw e
-      if (e.reason === 'timeout') throw this.cpuLimit()
+      if (!(e instanceof LinkError) || e.reason === 'gone') throw e
+      if (e.reason === 'timeout' || e.reason === 'late') throw this.cpuLimit()
       throw new FnhostError('GUEST_ERROR', `function ${name}: the device stopped: ${e.message}`, {
         cause: e,
       })

@@ -5,11 +5,16 @@ import { encodeRequestFrame, FrameReader, type DeviceFrame } from './frames.js'
 type Hello = Extract<DeviceFrame, { tag: 'hello' }>
 export type Outcome = Extract<DeviceFrame, { tag: 'result' | 'trap' | 'error' }>
 
-/** Why a link failed: the device did not answer in time, or its process ended or spoke garbage. */
+/**
+ * Why a request failed on a link: the device did not answer in time and was killed ('timeout'),
+ * the deadline passed while an earlier request held the device ('late'), the link had already
+ * failed before this request's turn ('gone': nothing was sent), or the device process ended or
+ * spoke garbage ('crashed').
+ */
 export class LinkError extends Error {
   override readonly name = 'LinkError'
   constructor(
-    readonly reason: 'timeout' | 'crashed',
+    readonly reason: 'timeout' | 'late' | 'gone' | 'crashed',
     message: string,
   ) {
     super(message)
@@ -106,7 +111,9 @@ export class DeviceLink implements AsyncDisposable {
     onLog: (bytes: Uint8Array) => void,
   ): Promise<Outcome> {
     const turn = this.queue.then(() => {
-      if (this.dead) throw this.dead
+      if (this.dead) throw new LinkError('gone', this.dead.message)
+      if (Date.now() >= deadline)
+        throw new LinkError('late', 'the deadline passed while the device served another request')
       const outcome = new Promise<Outcome>((resolve, reject) => {
         this.pending = { resolve, reject, onLog }
       })
