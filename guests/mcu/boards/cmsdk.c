@@ -92,8 +92,8 @@ uint64_t board_ticks(void) {
     wraps = systick_wraps;
     value = SYST_CVR;
   } while (wraps != systick_wraps);
-  /* SysTick counts down; a pending wrap not yet taken is caught by the retry above only after it
-   * is taken, which is fine at this resolution. */
+  /* SysTick counts down. Its wrap interrupt preempts this loop at once, so a wrap between the two
+   * reads changes systick_wraps and the loop reads again. */
   return (uint64_t)wraps * (SYST_RELOAD + 1u) + (SYST_RELOAD - value);
 }
 
