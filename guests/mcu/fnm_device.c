@@ -134,6 +134,8 @@ static void serve_one(void) {
   volatile int trap = setjmp(trap_target);
   if (trap == 0) {
     fnm_rt_set_trap_target(&trap_target);
+    /* A trap out of fnmicro.log skips wasm_rt_trap, which would have reset the depth. */
+    wasm_rt_call_stack_depth = 0;
     int32_t result = (int32_t)Z_fnmZ_fnm_handle(&instance, len[0], len[1], len[2], len[3]);
     uint32_t ticks = (uint32_t)(board_ticks() - start);
     board_write("FNRS", 4);
