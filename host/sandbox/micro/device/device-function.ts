@@ -13,7 +13,7 @@ import { deviceResponse } from './outcome.js'
 const EMPTY = new Uint8Array(0)
 const utf8 = new TextDecoder()
 
-/** What one device request cost, for the bench: ticks of the board's clock inside fnm_handle. */
+/** What one device request cost, for the bench: board clock ticks on the fresh instance and fnm_handle. */
 export interface DeviceCost {
   ticks: number
   tickHz: number
