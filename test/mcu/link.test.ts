@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { microDriver } from '../../host/sandbox/micro/driver.js'
 import { DeviceFunction } from '../../host/sandbox/micro/device/device-function.js'
+import type { LoadedFunction } from '../../host/sandbox/types.js'
 import {
   encodeRequestFrame,
   FrameReader,
@@ -83,6 +85,26 @@ describe.runIf(mcuToolchain)('a device link', () => {
       const next = await queued
       expect(next.status).toBe(200)
       expect(Buffer.from(next.body, 'base64').toString()).toBe('awake\n')
+    },
+    TEST_MS,
+  )
+
+  it(
+    'keeps one instance across requests with isolation "shared", as the Node driver does',
+    async () => {
+      const spec = wasmSpec(wasm('fixtures/micro-sdk'), { isolation: 'shared' }, 'micro-sdk')
+      const calls = async (fn: LoadedFunction) => {
+        const seen: (string | undefined)[] = []
+        for (let i = 0; i < 3; i++) {
+          const a = await answer(fn, new Request('http://localhost/fn'))
+          seen.push(a.headers.find(([k]) => k === 'x-calls')?.[1])
+        }
+        return seen
+      }
+      await using node = await microDriver.load(spec)
+      expect(await calls(node)).toEqual(['1', '2', '3'])
+      await using device = await DeviceFunction.load(spec, 'mps2-an385')
+      expect(await calls(device)).toEqual(['1', '2', '3'])
     },
     TEST_MS,
   )
