@@ -6,6 +6,7 @@ import { PUBLISHED } from './published.js'
 import type { ColdStartResult } from './scenarios/cold-start.js'
 import type { DensityResult } from './scenarios/density.js'
 import type { LimitsResult } from './scenarios/limits.js'
+import { formatMcu, type McuResult } from './scenarios/mcu.js'
 import type { OverheadResult } from './scenarios/overhead.js'
 import type { ThroughputResult } from './scenarios/throughput.js'
 import type { Settings } from './settings.js'
@@ -20,6 +21,7 @@ export interface Report {
   density?: DensityResult
   overhead?: OverheadResult
   limits?: LimitsResult
+  mcu?: McuResult
   goals: GoalStatus[]
   /** Scenarios that could not run, with why; their goals stay unjudged. */
   failed: { name: string; reason: string }[]
@@ -144,6 +146,7 @@ export function formatReport(r: Report): string {
   if (r.density) parts.push(densitySection(r.density))
   if (r.overhead) parts.push(overheadSection(r.overhead))
   if (r.limits) parts.push(limitsSection(r.limits))
+  if (r.mcu) parts.push(formatMcu(r.mcu))
   parts.push(goalsSection(r.goals))
   if (r.failed.length)
     parts.push(['Failed', ...r.failed.map((f) => `  ${f.name}: ${f.reason}`)].join('\n'))

@@ -12,7 +12,7 @@ const commands: Record<string, Command> = {
     load: () => import('./invoke.js'),
   },
   build: {
-    summary: 'compile the C handlers in a folder to .wasm',
+    summary: 'compile the C handlers in a folder to .wasm (--board: an fnmicro .wasm for a device)',
     load: () => import('./build.js'),
   },
   new: { summary: 'write a starter handler', load: () => import('./new.js') },

@@ -61,7 +61,7 @@ function loadError(spec: FunctionSpec, e: unknown): FnhostError {
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   track(msg.task)
   post({ type: 'started', task: msg.task })
-  const loading = (async () => drivers.get(msg.spec.kind).load(msg.spec))().catch((e: unknown) => {
+  const loading = drivers.load(msg.spec).catch((e: unknown) => {
     throw loadError(msg.spec, e)
   })
   sandboxes.set(msg.fn, loading)

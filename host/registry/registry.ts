@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar'
 import { stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
-import type { LimitDefaults } from '../config.js'
+import type { LimitDefaults, ResolvedConfig } from '../config.js'
 import type { Logger } from '../observe/log.js'
 import {
   FUNCTION_EXTENSIONS,
@@ -28,6 +28,8 @@ export interface RegistryOptions {
   watch: boolean
   /** Limits a function gets unless its config sets them (fnhost.json `limits`). */
   defaults?: LimitDefaults
+  /** Config every function gets over its own (`fnhost invoke --board`). */
+  overrides?: Partial<ResolvedConfig>
 }
 
 /** Files read and checked at once while the registry starts. */
@@ -204,6 +206,9 @@ export class Registry implements AsyncDisposable {
       return true
     }
     const outcome = await scanFile(this.dir, file, this.options.inspector, this.options.defaults)
+    const overrides = this.options.overrides
+    if (overrides && 'spec' in outcome)
+      outcome.spec.config = { ...outcome.spec.config, ...overrides }
     const slot = 'spec' in outcome ? Slot.fromSpec(outcome.spec) : Slot.fromFailure(outcome.failure)
     if (old && old.version === slot.version) return false
     this.slots.set(file, slot)
