@@ -39,10 +39,11 @@ export interface PoolOptions {
   logger?: Logger
 }
 
+/** The sandbox drivers, imported statically by the worker (so a bundled worker holds them). */
+export const BUILTIN_LOADER = new URL('fnhost:sandbox')
+
 export type ResolvedPoolOptions = Required<Omit<PoolOptions, 'logger'>> &
   Pick<PoolOptions, 'logger'>
-
-const sourceExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
 
 /** A trivial JS function: warms QuickJS, the driver nearly every host runs. */
 function jsWarmup(): FunctionSpec {
@@ -70,7 +71,7 @@ export function poolDefaults(): ResolvedPoolOptions {
     loadTimeoutMs: 10_000,
     workerHeapMb: 1024,
     retryAfterS: 1,
-    loaderModule: new URL(`../sandbox/index${sourceExt}`, import.meta.url),
+    loaderModule: BUILTIN_LOADER,
     warmup: [jsWarmup()],
   }
 }

@@ -10,7 +10,11 @@ import { errorToWire, headToWire, ownedBuffer, requestFromWire } from './wire.js
 if (!parentPort) throw new Error('host/pool/worker runs only as a worker thread')
 const port = parentPort
 const config = workerData as WorkerConfig
-const { loadInProcess } = (await import(config.loaderModule)) as { loadInProcess: FunctionLoader }
+const { loadInProcess } = (
+  config.loaderModule === 'fnhost:sandbox'
+    ? await import('../sandbox/index.js')
+    : await import(config.loaderModule)
+) as { loadInProcess: FunctionLoader }
 
 const sandboxes = new Map<number, Promise<LoadedFunction>>()
 /** Running tasks; invocations carry the controller that aborts them. */
