@@ -14,6 +14,8 @@ export interface ServeOptions {
   fetch: (req: Request) => Response | Promise<Response>
   port: number
   host: string
+  /** Overrides SERVER_LIMITS.drainTimeoutMs (`--grace-ms`). */
+  drainTimeoutMs?: number
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -60,7 +62,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections(), SERVER_LIMITS.drainTimeoutMs)
+      const grace = options.drainTimeoutMs ?? SERVER_LIMITS.drainTimeoutMs
+      const force = setTimeout(() => server.closeAllConnections(), grace)
       // Keep-alive connections turn idle as their last response goes out; close them as they do.
       const sweep = setInterval(() => server.closeIdleConnections(), 50)
       server.close(() => {

@@ -14,6 +14,10 @@ const commands: Record<string, Command> = {
     load: () => import('./build.js'),
   },
   new: { summary: 'write a starter handler', load: () => import('./new.js') },
+  selftest: {
+    summary: 'serve built-in functions of every kind and check their answers',
+    load: () => import('./selftest.js'),
+  },
 }
 
 function usage(): string {

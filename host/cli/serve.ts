@@ -1,16 +1,18 @@
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { createHost } from '../host.js'
-import { createLogger } from '../observe/log.js'
+import { createLogger, formatLine } from '../observe/log.js'
 import { FunctionsDirError } from '../registry/registry.js'
-import { ListenError, serve } from '../server.js'
+import { ReadinessGate } from '../http/readiness.js'
+import { ListenError, serve, SERVER_LIMITS } from '../server.js'
 import { intOption, parse, withUsage } from './args.js'
 import { routeTable } from './routes-table.js'
 
 const USAGE =
-  'usage: fnhost serve [dir] [--port N] [--host H] [--workers N] [--no-watch] [--quiet]\n' +
-  '  dir defaults to ./functions, --port to $PORT or 8080, --host to 127.0.0.1,\n' +
-  '  --workers to the number of cores; --quiet drops the per-request log line'
+  'usage: fnhost serve [dir] [--port N] [--host H] [--workers N] [--grace-ms N] [--no-watch] [--quiet]\n' +
+  '  dir defaults to ./functions, --port to $PORT or 8080, --host to $HOST or 127.0.0.1,\n' +
+  '  --workers to the number of cores, --grace-ms (how long SIGTERM waits for in-flight\n' +
+  '  requests) to $FNHOST_GRACE_MS or 30000; --quiet drops the per-request log line'
 
 export function run(argv: string[]): Promise<number> {
   return withUsage(USAGE, async () => {
@@ -20,6 +22,7 @@ export function run(argv: string[]): Promise<number> {
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         workers: { type: 'string', short: 'w' },
+        'grace-ms': { type: 'string' },
         'no-watch': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
@@ -33,8 +36,31 @@ export function run(argv: string[]): Promise<number> {
     const dir = resolve(positionals[0] ?? './functions')
     const port = intOption(values.port ?? process.env.PORT, '--port', 8080)
     const workers = intOption(values.workers, '--workers', availableParallelism())
-    const logger = createLogger()
+    const graceMs = intOption(
+      values['grace-ms'] ?? process.env.FNHOST_GRACE_MS,
+      '--grace-ms',
+      SERVER_LIMITS.drainTimeoutMs,
+    )
+    // Logs go to stdout, where container platforms collect them; fatal errors stay on stderr.
+    const logger = createLogger((l) => process.stdout.write(formatLine(l) + '\n'))
 
+    // Listen before the first scan so a platform's probes get an answer (503 until it has loaded).
+    const gate = new ReadinessGate()
+    let server
+    try {
+      server = await serve({
+        fetch: gate.fetch,
+        port,
+        host: values.host ?? (process.env.HOST || '127.0.0.1'),
+        drainTimeoutMs: graceMs,
+      })
+    } catch (e) {
+      if (e instanceof ListenError) {
+        process.stderr.write(`fnhost: ${e.message}\n`)
+        return 1
+      }
+      throw e
+    }
     let host
     try {
       host = await createHost({
@@ -45,6 +71,7 @@ export function run(argv: string[]): Promise<number> {
         workers,
       })
     } catch (e) {
+      await server.close()
       if (e instanceof FunctionsDirError) {
         process.stderr.write(
           `fnhost: ${e.message}\n  create it, or pass the folder: fnhost serve <dir>\n`,
@@ -53,17 +80,7 @@ export function run(argv: string[]): Promise<number> {
       }
       throw e
     }
-    let server
-    try {
-      server = await serve({ fetch: host.fetch, port, host: values.host ?? '127.0.0.1' })
-    } catch (e) {
-      await host[Symbol.asyncDispose]()
-      if (e instanceof ListenError) {
-        process.stderr.write(`fnhost: ${e.message}\n`)
-        return 1
-      }
-      throw e
-    }
+    gate.open(host.fetch)
     process.stdout.write(
       `fnhost serving ${dir}\n${routeTable(host.registry)}\n\nlistening on ${server.url}\n`,
     )
@@ -71,7 +88,8 @@ export function run(argv: string[]): Promise<number> {
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
         process.off('SIGINT', stop).off('SIGTERM', stop)
-        logger.info(`${signal}: finishing in-flight requests`)
+        logger.info(`${signal}: finishing in-flight requests (up to ${graceMs} ms)`)
+        gate.drain()
         done()
       }
       process.on('SIGINT', stop).on('SIGTERM', stop)

@@ -16,7 +16,7 @@ export interface Logger {
 
 export type LogLine = { level: string; message: string; fields: LogFields; time: Date }
 
-function format(line: LogLine): string {
+export function formatLine(line: LogLine): string {
   const tags = Object.entries(line.fields)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${v}`)
@@ -26,7 +26,7 @@ function format(line: LogLine): string {
 
 /** A line logger; `sink` defaults to stderr so stdout stays free for command output. */
 export function createLogger(
-  sink: (line: LogLine) => void = (l) => process.stderr.write(format(l) + '\n'),
+  sink: (line: LogLine) => void = (l) => process.stderr.write(formatLine(l) + '\n'),
 ): Logger {
   const emit = (level: string, message: string, fields: LogFields = {}) =>
     sink({ level, message, fields, time: new Date() })
