@@ -44,6 +44,7 @@ export function run(argv: string[]): Promise<number> {
     // Logs go to stdout, where container platforms collect them; fatal errors stay on stderr.
     const logger = createLogger((l) => process.stdout.write(formatLine(l) + '\n'))
 
+    const stopped = firstSignal()
     // Listen before the first scan so a platform's probes get an answer (503 until it has loaded).
     const gate = new ReadinessGate()
     let server
@@ -85,17 +86,21 @@ export function run(argv: string[]): Promise<number> {
       `fnhost serving ${dir}\n${routeTable(host.registry)}\n\nlistening on ${server.url}\n`,
     )
 
-    await new Promise<void>((done) => {
-      const stop = (signal: string) => {
-        process.off('SIGINT', stop).off('SIGTERM', stop)
-        logger.info(`${signal}: finishing in-flight requests (up to ${graceMs} ms)`)
-        gate.drain()
-        done()
-      }
-      process.on('SIGINT', stop).on('SIGTERM', stop)
-    })
+    const signal = await stopped
+    logger.info(`${signal}: finishing in-flight requests (up to ${graceMs} ms)`)
+    gate.drain()
     await server.close()
     await host[Symbol.asyncDispose]()
     return 0
+  })
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM. Installed before anything starts, and left installed
+ * while draining: a signal meeting no listener would kill the process (Node's default action).
+ */
+function firstSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.on('SIGINT', resolve).on('SIGTERM', resolve)
   })
 }
