@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import type { ParseArgsConfig } from 'node:util'
 import { resolve } from 'node:path'
 import { createHost } from '../host.js'
 import { createLogger, formatLine } from '../observe/log.js'
@@ -14,19 +15,22 @@ const USAGE =
   '  --workers to the number of cores, --grace-ms (how long SIGTERM waits for in-flight\n' +
   '  requests) to $FNHOST_GRACE_MS or 30000; --quiet drops the per-request log line'
 
+/** The flags of `fnhost serve` (deploy/knative manifests are checked against them). */
+export const SERVE_OPTIONS = {
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  workers: { type: 'string', short: 'w' },
+  'grace-ms': { type: 'string' },
+  'no-watch': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options']
+
 export function run(argv: string[]): Promise<number> {
   return withUsage(USAGE, async () => {
     const { values, positionals } = parse(argv, {
       allowPositionals: true,
-      options: {
-        port: { type: 'string', short: 'p' },
-        host: { type: 'string' },
-        workers: { type: 'string', short: 'w' },
-        'grace-ms': { type: 'string' },
-        'no-watch': { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: SERVE_OPTIONS,
     })
     if (values.help) {
       process.stdout.write(USAGE + '\n')
