@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import type { GoalStatus } from './goals.js'
 import { machineLine, type Machine } from './machine.js'
 import { PUBLISHED } from './published.js'
+import { binarySection, type BinaryResult } from './scenarios/binary.js'
 import type { ColdStartResult } from './scenarios/cold-start.js'
 import type { DensityResult } from './scenarios/density.js'
 import type { LimitsResult } from './scenarios/limits.js'
@@ -20,6 +21,7 @@ export interface Report {
   density?: DensityResult
   overhead?: OverheadResult
   limits?: LimitsResult
+  binary?: BinaryResult
   goals: GoalStatus[]
   /** Scenarios that could not run, with why; their goals stay unjudged. */
   failed: { name: string; reason: string }[]
@@ -144,6 +146,7 @@ export function formatReport(r: Report): string {
   if (r.density) parts.push(densitySection(r.density))
   if (r.overhead) parts.push(overheadSection(r.overhead))
   if (r.limits) parts.push(limitsSection(r.limits))
+  if (r.binary) parts.push(binarySection(r.binary))
   parts.push(goalsSection(r.goals))
   if (r.failed.length)
     parts.push(['Failed', ...r.failed.map((f) => `  ${f.name}: ${f.reason}`)].join('\n'))
