@@ -1,3 +1,4 @@
+import { binaryGoal, type BinaryResult } from './scenarios/binary.js'
 import type { ColdStartResult } from './scenarios/cold-start.js'
 import type { DensityResult } from './scenarios/density.js'
 import type { LimitsResult } from './scenarios/limits.js'
@@ -8,6 +9,7 @@ export interface Measured {
   coldStart?: ColdStartResult
   density?: DensityResult
   limits?: LimitsResult
+  binary?: BinaryResult
 }
 
 export interface GoalStatus {
@@ -94,6 +96,7 @@ const GOALS: Goal[] = [
     value: (m) => m.limits?.hardKillOvershoot.p99Ms,
     met: (v) => v <= 100,
   },
+  binaryGoal,
 ]
 
 export function judgeGoals(m: Measured): GoalStatus[] {

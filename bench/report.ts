@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import type { GoalStatus } from './goals.js'
 import { machineLine, type Machine } from './machine.js'
 import { PUBLISHED } from './published.js'
+import { binarySection, type BinaryResult } from './scenarios/binary.js'
 import type { ColdStartResult } from './scenarios/cold-start.js'
 import type { DensityResult } from './scenarios/density.js'
 import type { LimitsResult } from './scenarios/limits.js'
@@ -22,6 +23,7 @@ export interface Report {
   overhead?: OverheadResult
   limits?: LimitsResult
   mcu?: McuResult
+  binary?: BinaryResult
   goals: GoalStatus[]
   /** Scenarios that could not run, with why; their goals stay unjudged. */
   failed: { name: string; reason: string }[]
@@ -147,6 +149,7 @@ export function formatReport(r: Report): string {
   if (r.overhead) parts.push(overheadSection(r.overhead))
   if (r.limits) parts.push(limitsSection(r.limits))
   if (r.mcu) parts.push(formatMcu(r.mcu))
+  if (r.binary) parts.push(binarySection(r.binary))
   parts.push(goalsSection(r.goals))
   if (r.failed.length)
     parts.push(['Failed', ...r.failed.map((f) => `  ${f.name}: ${f.reason}`)].join('\n'))

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { guestsDir } from '../../paths.js'
+import { readAssetText } from '../../assets.js'
 
 /** guests/js files compiled into every context, in dependency order; they share one scope. */
 const CORE = ['base', 'encoding', 'headers', 'body', 'timers', 'fetch', 'conventions', 'globals']
@@ -51,7 +49,7 @@ export interface PreludeInit {
 
 export const PRELUDE_FILENAME = 'fnhost:prelude'
 
-const read = (file: string) => readFileSync(join(guestsDir, 'js', `${file}.js`), 'utf8')
+const read = (file: string) => readAssetText(`guests/js/${file}.js`)
 
 let prelude: string | undefined
 const units = new Map<string, string>()

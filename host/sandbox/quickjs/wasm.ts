@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import releaseSync from '@jitl/quickjs-wasmfile-release-sync'
 import {
   newQuickJSWASMModuleFromVariant,
@@ -7,6 +5,7 @@ import {
   type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core'
+import { QUICKJS_WASM, readAsset } from '../../assets.js'
 import { FnhostError } from '../../errors.js'
 
 // The package's types describe its CommonJS build; loaded as ESM, the default export is the variant.
@@ -22,10 +21,7 @@ let compiled: Promise<WebAssembly.Module> | undefined
 
 /** The QuickJS engine, compiled once per thread and instantiated once per sandbox. */
 export function quickjsWasmModule(): Promise<WebAssembly.Module> {
-  compiled ??= (async () => {
-    const file = createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm')
-    return WebAssembly.compile(await readFile(file))
-  })()
+  compiled ??= WebAssembly.compile(readAsset(QUICKJS_WASM))
   return compiled
 }
 
