@@ -18,8 +18,20 @@ export function sidecarOf(file: string): string {
   return file.slice(0, file.length - extname(file).length) + '.json'
 }
 
-export async function listFunctionFiles(dir: string): Promise<string[]> {
+/**
+ * The function files under `dir`; symbolic links are not followed (`onLink` hears of those that
+ * would be functions or folders).
+ */
+export async function listFunctionFiles(
+  dir: string,
+  onLink: (path: string) => void = () => {},
+): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  for (const e of entries) {
+    const path = join(e.parentPath, e.name)
+    if (e.isSymbolicLink() && (isFunctionFile(relative(dir, path)) || !extname(e.name)))
+      onLink(path)
+  }
   return entries
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name))

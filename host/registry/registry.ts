@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'chokidar'
-import { stat } from 'node:fs/promises'
+import { lstat, stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
 import type { Logger } from '../observe/log.js'
 import type { FunctionLoader } from '../sandbox/types.js'
@@ -50,7 +50,7 @@ export class Registry implements AsyncDisposable {
   async start(): Promise<void> {
     const info = await stat(this.dir).catch(() => undefined)
     if (!info?.isDirectory()) throw new FunctionsDirError(`functions folder not found: ${this.dir}`)
-    const files = await listFunctionFiles(this.dir)
+    const files = await listFunctionFiles(this.dir, (path) => this.skipLink(path))
     for (const file of files) await this.rescan(file, false)
     this.rebuild()
     if (this.options.watch) await this.startWatching()
@@ -81,6 +81,8 @@ export class Registry implements AsyncDisposable {
   private async startWatching(): Promise<void> {
     const watcher = watch(this.dir, {
       ignoreInitial: true,
+      // The same rule as at startup: a link is never followed (it is reported and skipped).
+      followSymlinks: false,
       ignored: (path) => {
         const rel = relative(this.dir, path)
         return rel !== '' && rel.split(sep).some((p) => p.startsWith('.') || p === 'node_modules')
@@ -134,12 +136,19 @@ export class Registry implements AsyncDisposable {
     if (changed) this.rebuild()
   }
 
+  /** A symbolic link where a function file or folder would be: never followed, said once in the log. */
+  private skipLink(path: string): void {
+    const rel = relative(this.dir, path)
+    this.options.logger.warn(
+      `${rel} is a symbolic link; fnhost never follows links in the functions folder, so it is not served`,
+    )
+  }
+
   /** Re-reads one file; returns whether the served version changed. */
   private async rescan(file: string, log: boolean): Promise<boolean> {
-    const exists = await stat(file).then(
-      (s) => s.isFile(),
-      () => false,
-    )
+    const info = await lstat(file).catch(() => undefined)
+    if (info?.isSymbolicLink()) this.skipLink(file)
+    const exists = info?.isFile() ?? false
     const old = this.slots.get(file)
     if (!exists) {
       if (!old) return false
@@ -153,8 +162,8 @@ export class Registry implements AsyncDisposable {
     if (old && old.version === slot.version) return false
     this.slots.set(file, slot)
     if (old) this.retire(old)
-    if (slot.failure)
-      this.options.logger.error(`failed to load: ${slot.failure}`, { fn: slot.name })
+    if ('failure' in outcome)
+      this.options.logger.error(`failed to load: ${outcome.failure.detail}`, { fn: slot.name })
     else if (log)
       this.options.logger.info(`${old ? 'updated' : 'added'} ${slot.routes.join(', ')}`, {
         fn: slot.name,
@@ -196,7 +205,13 @@ export class Registry implements AsyncDisposable {
       this.options.logger.error(reason)
       table.push([
         route,
-        Slot.fromFailure({ name: only.name, file: only.file, routes: [route], reason }),
+        Slot.fromFailure({
+          name: only.name,
+          file: only.file,
+          routes: [route],
+          reason,
+          detail: reason,
+        }),
       ])
     }
     this.router = new Router(table)

@@ -22,6 +22,8 @@ export interface AdversarialOptions {
   /** Watch the folder for changes (the registry swaps functions). */
   watch?: boolean
   pool?: PoolOptions
+  /** Runs on the folder after its files are written and before the host scans it. */
+  prepare?: (dir: string) => Promise<void> | void
 }
 
 /**
@@ -33,6 +35,7 @@ export async function startAdversarial(
   options: AdversarialOptions = {},
 ): Promise<AdversarialHost> {
   const dir = await functionsDir({ 'hello.js': HELLO, ...files })
+  await options.prepare?.(dir.path)
   const poolLogs: LogLine[] = []
   const pool = createPool({
     workers: 1,
