@@ -11,7 +11,6 @@ import {
   expectServes,
   handler,
   hostPerTest,
-  type AdversarialHost,
   type AdversarialOptions,
 } from './host.js'
 import { MiB, peakGrowth } from './rss.js'
