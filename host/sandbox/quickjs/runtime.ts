@@ -13,6 +13,8 @@ export const MAX_STACK_BYTES = 256 * 1024
 export interface RuntimeLimits {
   memoryMb: number
   timeoutMs: number
+  /** The function version this runtime runs: only its own runtimes reuse its engine instance. */
+  owner?: string
 }
 
 /** Why a guest's `import` fails: there is nothing to import from. */
@@ -44,7 +46,7 @@ export class GuestRuntime {
   #faultListeners: (() => void)[] = []
 
   static async create(limits: RuntimeLimits): Promise<GuestRuntime> {
-    return new GuestRuntime(await acquireQuickJSInstance(limits.memoryMb), limits)
+    return new GuestRuntime(await acquireQuickJSInstance(limits.memoryMb, limits.owner), limits)
   }
 
   private constructor(
@@ -160,6 +162,6 @@ export class GuestRuntime {
         cause: e,
       })
     }
-    releaseQuickJSInstance(this.limits.memoryMb, this.instance)
+    releaseQuickJSInstance(this.limits.memoryMb, this.instance, this.limits.owner)
   }
 }

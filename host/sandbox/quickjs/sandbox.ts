@@ -44,7 +44,7 @@ export class Sandbox {
     const { memoryMb, timeoutMs } = spec.config
     let rt: GuestRuntime
     try {
-      rt = await GuestRuntime.create({ memoryMb, timeoutMs })
+      rt = await GuestRuntime.create({ memoryMb, timeoutMs, owner: `${spec.name}@${spec.version}` })
     } catch (e) {
       throw loadFailure(filename, e)
     }
