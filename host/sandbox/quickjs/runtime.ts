@@ -1,6 +1,6 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
 import { FnhostError } from '../../errors.js'
-import { cpuLimit, memoryLimit } from './errors.js'
+import { cpuLimit, memoryLimit, type EngineState } from './errors.js'
 import type { Invocation } from './invocation.js'
 import { acquireQuickJSInstance, releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
 
@@ -62,6 +62,11 @@ export class GuestRuntime {
     })
     this.runtime.setModuleLoader((name) => ({ error: importRefused(name) }))
     this.context = this.runtime.newContext()
+  }
+
+  /** What the engine says happened so far, for classifying a guest exception. */
+  get engine(): EngineState {
+    return { interrupted: this.#interrupted, memoryRefused: this.instance.growRefused }
   }
 
   get faulted(): boolean {

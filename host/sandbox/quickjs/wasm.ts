@@ -35,6 +35,11 @@ export interface QuickJSInstance {
   /** The memory cap in bytes: the instance cannot grow past it. */
   capBytes: number
   memoryMb: number
+  /**
+   * The engine asked its memory to grow past the cap (set by the memory itself, see watchGrowth):
+   * the engine's own word that it ran out of memory, which no guest value can forge.
+   */
+  growRefused: boolean
 }
 
 /**
@@ -47,10 +52,33 @@ async function newQuickJSInstance(
   memory = newMemory(memoryMb),
 ): Promise<QuickJSInstance> {
   const wasmModule = await quickjsWasmModule()
+  const state = { growRefused: false }
+  watchGrowth(memory, state)
   const module = await newQuickJSWASMModuleFromVariant(
     newVariant(RELEASE_SYNC, { wasmModule, wasmMemory: memory }),
   )
-  return { module, memory, capBytes: ((memoryMb * 1024 * 1024) / PAGE) * PAGE, memoryMb }
+  const capBytes = ((memoryMb * 1024 * 1024) / PAGE) * PAGE
+  return Object.assign(state, { module, memory, capBytes, memoryMb })
+}
+
+const grow = WebAssembly.Memory.prototype.grow
+
+/**
+ * The engine's allocator grows its memory with `memory.grow` (emscripten's resize_heap) and
+ * treats a RangeError as "no more memory": this own `grow` records that refusal on `state`.
+ */
+function watchGrowth(memory: WebAssembly.Memory, state: { growRefused: boolean }): void {
+  Object.defineProperty(memory, 'grow', {
+    configurable: true,
+    value(delta: number): number {
+      try {
+        return grow.call(memory, delta)
+      } catch (e) {
+        state.growRefused = true
+        throw e
+      }
+    },
+  })
 }
 
 function newMemory(memoryMb: number): WebAssembly.Memory {
