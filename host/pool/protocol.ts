@@ -59,8 +59,18 @@ export type FromWorker =
   | { type: 'started'; task: number }
   | { type: 'loaded'; task: number }
   | { type: 'log'; task: number; level: LogLevel; message: string }
-  /** `body`: the whole body, or 'stream' when chunks and an `end` follow. */
-  | { type: 'response'; task: number; head: WireResponseHead; body: ArrayBuffer | null | 'stream' }
+  /**
+   * `body`: the whole body, or 'stream' when chunks and an `end` follow. `after`: the guest goes
+   * on working (waitUntil) once its response is out; a `settled` ends the task.
+   */
+  | {
+      type: 'response'
+      task: number
+      head: WireResponseHead
+      body: ArrayBuffer | null | 'stream'
+      after?: boolean
+    }
   | { type: 'chunk'; task: number; data: ArrayBuffer }
-  | { type: 'end'; task: number }
+  | { type: 'end'; task: number; after?: boolean }
+  | { type: 'settled'; task: number }
   | { type: 'failed'; task: number; error: WireError }

@@ -78,7 +78,8 @@ export class InvocationTask implements Task {
   readonly response: Promise<Response>
   private resolve!: (res: Response) => void
   private reject!: (e: FnhostError) => void
-  private state: 'waiting' | 'streaming' | 'done' = 'waiting'
+  /** 'after': answered, and the guest's waitUntil work still runs under the task's deadline. */
+  private state: 'waiting' | 'streaming' | 'after' | 'done' = 'waiting'
   private stream?: ReadableStreamDefaultController<Uint8Array>
 
   constructor(
@@ -121,9 +122,9 @@ export class InvocationTask implements Task {
         return false
       case 'response':
         if (msg.body !== 'stream') {
-          this.state = 'done'
+          this.state = msg.after ? 'after' : 'done'
           this.resolve(responseFromWire(msg.head, msg.body))
-          return true
+          return !msg.after
         }
         this.state = 'streaming'
         this.resolve(responseFromWire(msg.head, this.openStream()))
@@ -132,8 +133,11 @@ export class InvocationTask implements Task {
         this.onStream((s) => s.enqueue(new Uint8Array(msg.data)))
         return false
       case 'end':
-        this.state = 'done'
+        this.state = msg.after ? 'after' : 'done'
         this.onStream((s) => s.close())
+        return !msg.after
+      case 'settled':
+        this.state = 'done'
         return true
       case 'failed':
         this.fail(errorFromWire(msg.error))

@@ -110,26 +110,31 @@ function sendChunk(task: number, chunk: Uint8Array): void {
   post({ type: 'chunk', task, data }, [data])
 }
 
-async function sendResponse(task: number, res: Response, signal: AbortSignal): Promise<void> {
+async function sendResponse(
+  task: number,
+  res: Response,
+  signal: AbortSignal,
+  after: boolean,
+): Promise<void> {
   const head = headToWire(res)
-  if (!res.body) return post({ type: 'response', task, head, body: null })
+  if (!res.body) return post({ type: 'response', task, head, body: null, after })
   const reader = res.body.getReader()
   signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined), {
     once: true,
   })
   const first = await reader.read()
-  if (first.done) return post({ type: 'response', task, head, body: new ArrayBuffer(0) })
+  if (first.done) return post({ type: 'response', task, head, body: new ArrayBuffer(0), after })
   const second = await reader.read()
   if (second.done) {
     const body = ownedBuffer(first.value)
-    return post({ type: 'response', task, head, body }, [body])
+    return post({ type: 'response', task, head, body, after }, [body])
   }
   post({ type: 'response', task, head, body: 'stream' })
   sendChunk(task, first.value)
   sendChunk(task, second.value)
   for (let next = await reader.read(); !next.done; next = await reader.read())
     sendChunk(task, next.value)
-  post({ type: 'end', task })
+  post({ type: 'end', task, after })
 }
 
 async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void> {
@@ -140,14 +145,21 @@ async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void>
     if (!loading) throw new Error(`function #${msg.fn} is not loaded in this worker`)
     const fn = await loading
     post({ type: 'started', task: msg.task })
+    // waitUntil work keeps the task running here and on the main thread (its deadline, its slot).
+    const after: Promise<void>[] = []
     const res = await fn.invoke(requestFromWire(msg.req), {
       deadline: msg.deadline,
       signal: ctrl.signal,
       requestId: msg.requestId,
       params: msg.params,
       log: forwardLog(msg.task),
+      waitUntil: (work) => void after.push(work),
     })
-    await sendResponse(msg.task, res, ctrl.signal)
+    await sendResponse(msg.task, res, ctrl.signal, after.length > 0)
+    if (after.length > 0) {
+      await Promise.allSettled(after)
+      post({ type: 'settled', task: msg.task })
+    }
   } catch (e) {
     post({ type: 'failed', task: msg.task, error: errorToWire(e) })
   } finally {

@@ -17,6 +17,11 @@ export interface InvokeOptions {
   /** Values of the matched route's `:params`. */
   params: Record<string, string>
   log: InvocationLog
+  /**
+   * Takes work the guest goes on doing after its response (ctx.waitUntil), settling when it ends;
+   * it runs under the same deadline, and the caller counts the invocation as running until then.
+   */
+  waitUntil?: (work: Promise<void>) => void
 }
 
 export interface LoadedFunction extends AsyncDisposable {

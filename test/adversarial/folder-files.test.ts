@@ -6,13 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MAX_SIDECAR_BYTES } from '../../host/registry/scan.js'
 import { eventually, functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { scaled } from '../helpers/time.js'
-import {
-  errorAnswer,
-  expectServes,
-  handler,
-  hostPerTest,
-  type AdversarialOptions,
-} from './host.js'
+import { errorAnswer, expectServes, handler, hostPerTest, type AdversarialOptions } from './host.js'
 import { MiB, peakGrowth } from './rss.js'
 
 /*

@@ -129,7 +129,11 @@ export class Sandbox {
         rt.release(promise)
       }
       const response = buildResponse(parts.meta, parts.body)
-      if (wait) void this.#finishLater(inv, wait)
+      if (wait) {
+        const after = this.#finishLater(inv, wait)
+        if (opts.waitUntil) opts.waitUntil(after)
+        else void after
+      }
       return response
     } catch (e) {
       if (wait) rt.release(wait)
