@@ -127,8 +127,10 @@ export class GuestRuntime {
         'InternalError: stack overflow (the function recursed too deeply)',
         { cause: e },
       )
-    const { memory, capBytes } = this.instance
-    if (memory.buffer.byteLength >= capBytes * 0.9) return memoryLimit(this.limits.memoryMb, e)
+    // The engine's memory was refused growth (a host call copying bytes in, say): its cap.
+    const { memory, capBytes, growRefused } = this.instance
+    if (growRefused || memory.buffer.byteLength >= capBytes * 0.9)
+      return memoryLimit(this.limits.memoryMb, e)
     return new FnhostError('INTERNAL_ERROR', "the function's sandbox failed and was reset", {
       cause: e,
     })

@@ -98,7 +98,11 @@ export class Sandbox {
       deadline: opts.deadline,
       log: opts.log,
       signal: opts.signal,
-      fetch: limitSubrequests(this.options.hostFetch, this.options.maxSubrequests),
+      fetch: limitSubrequests(
+        this.options.hostFetch,
+        this.options.maxSubrequests,
+        this.spec.config.memoryMb * 1024 * 1024,
+      ),
     })
     this.#loadLog?.flushInto(opts.log)
     this.#loadLog = undefined
