@@ -19,6 +19,13 @@ export interface RegistryOptions {
 /** Past chokidar's 50 ms change throttle. */
 const RECHECK_AFTER_MS = 75
 
+/**
+ * A rewrite that is not atomic (truncate, then write) shows half-written versions. While a good
+ * version serves, a changed version that fails to scan or load is reported only if it still
+ * fails this long after the change: the previous version serves meanwhile.
+ */
+export const SETTLE_MS = 1000
+
 export class FunctionsDirError extends Error {
   override readonly name = 'FunctionsDirError'
 }
@@ -38,6 +45,9 @@ export class Registry implements AsyncDisposable {
   private disposed = false
   private listeners = new Set<() => void>()
   private readonly rechecks = new Map<string, NodeJS.Timeout>()
+  /** New versions loading before they replace a good one, and failures waiting to settle. */
+  private readonly pending = new Map<string, Slot>()
+  private readonly settling = new Map<string, NodeJS.Timeout>()
 
   constructor(private readonly options: RegistryOptions) {
     this.dir = resolve(options.dir)
@@ -144,13 +154,17 @@ export class Registry implements AsyncDisposable {
     )
   }
 
-  /** Re-reads one file; returns whether the served version changed. */
-  private async rescan(file: string, log: boolean): Promise<boolean> {
+  /**
+   * Re-reads one file; returns whether the served version changed. A watched change to a function
+   * that serves well is swapped in only once the new version has loaded (or has settled, failing).
+   */
+  private async rescan(file: string, log: boolean, settled = false): Promise<boolean> {
     const info = await lstat(file).catch(() => undefined)
     if (info?.isSymbolicLink()) this.skipLink(file)
     const exists = info?.isFile() ?? false
     const old = this.slots.get(file)
     if (!exists) {
+      this.dropPending(file)
       if (!old) return false
       this.slots.delete(file)
       this.retire(old)
@@ -160,6 +174,18 @@ export class Registry implements AsyncDisposable {
     const outcome = await scanFile(this.dir, file)
     const slot = 'spec' in outcome ? Slot.fromSpec(outcome.spec) : Slot.fromFailure(outcome.failure)
     if (old && old.version === slot.version) return false
+    if (this.pending.get(file)?.version === slot.version) return false
+    this.dropPending(file)
+    if (log && !settled && old?.spec) {
+      if (slot.failure) this.settleLater(file)
+      else {
+        this.pending.set(file, slot)
+        void slot
+          .preload(this.loader)
+          .then((problem) => this.enqueue(async () => this.preloaded(file, slot, problem)))
+      }
+      return false
+    }
     this.slots.set(file, slot)
     if (old) this.retire(old)
     if ('failure' in outcome)
@@ -169,6 +195,41 @@ export class Registry implements AsyncDisposable {
         fn: slot.name,
       })
     return true
+  }
+
+  /** A new version finished loading ahead: it replaces the old one, or fails and settles. */
+  private preloaded(file: string, slot: Slot, problem: string | undefined): void {
+    if (this.disposed || this.pending.get(file) !== slot) return
+    this.pending.delete(file)
+    if (problem) {
+      this.retire(slot)
+      this.settleLater(file)
+      return
+    }
+    const old = this.slots.get(file)
+    this.slots.set(file, slot)
+    if (old) this.retire(old)
+    this.options.logger.info(`updated ${slot.routes.join(', ')}`, { fn: slot.name })
+    this.rebuild()
+  }
+
+  /** Reads the file again once it has had time to settle, and then serves what it holds. */
+  private settleLater(file: string): void {
+    clearTimeout(this.settling.get(file))
+    const timer = setTimeout(() => {
+      this.settling.delete(file)
+      this.enqueue(async () => {
+        if (!this.disposed && (await this.rescan(file, true, true))) this.rebuild()
+      })
+    }, SETTLE_MS)
+    this.settling.set(file, timer)
+  }
+
+  private dropPending(file: string): void {
+    const slot = this.pending.get(file)
+    if (!slot) return
+    this.pending.delete(file)
+    this.retire(slot)
   }
 
   private removeUnder(dirPath: string): void {
@@ -222,9 +283,10 @@ export class Registry implements AsyncDisposable {
     if (this.disposed) return
     this.disposed = true
     await this.watcher?.close()
-    for (const timer of this.rechecks.values()) clearTimeout(timer)
+    for (const timer of [...this.rechecks.values(), ...this.settling.values()]) clearTimeout(timer)
     await this.updates
-    for (const slot of this.slots.values()) this.retire(slot)
+    for (const slot of [...this.slots.values(), ...this.pending.values()]) this.retire(slot)
+    this.pending.clear()
     this.slots.clear()
     this.router = new Router([])
     await Promise.all(this.retiring)

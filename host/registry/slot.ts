@@ -97,6 +97,16 @@ export class Slot {
     }
   }
 
+  /** Loads ahead of serving; resolves to why the load failed, or undefined once it is ready. */
+  async preload(loader: FunctionLoader): Promise<string | undefined> {
+    try {
+      await this.run(loader, async () => undefined)
+      return undefined
+    } catch (e) {
+      return (e as Error).message
+    }
+  }
+
   /** The load failure as clients see it (no host paths), remembered with a backoff when it is the file's own. */
   private remember(e: unknown): FnhostError {
     const code = isFnhostError(e) ? e.code : 'FUNCTION_LOAD_FAILED'

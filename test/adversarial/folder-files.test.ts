@@ -96,6 +96,8 @@ describe('special files in the functions folder', () => {
     await h.write('later.js', handler('return new Response("later")'))
     await eventually(async () => (await h.call('/later')).status === 200, WATCH_MS)
     for (const path of ['/f', '/s']) {
+      // A good version serves until the change has settled (SETTLE_MS), then the failure shows.
+      await eventually(async () => (await h.call(path)).status === 500, WATCH_MS)
       const answer = await errorAnswer(h.call, path)
       expect(answer).toMatchObject({ status: 500, error: 'FUNCTION_LOAD_FAILED' })
       expect(answer.message).toMatch(/is not a regular file/)
