@@ -54,7 +54,7 @@ export function run(argv: string[]): Promise<number> {
     const file = resolve(target)
     const outcome = await scanFile(dirname(file), file)
     if ('failure' in outcome) {
-      process.stderr.write(`fnhost: ${target} failed to load: ${outcome.failure.reason}\n`)
+      process.stderr.write(`fnhost: ${target} failed to load: ${outcome.failure.detail}\n`)
       return 1
     }
     const { spec } = outcome
