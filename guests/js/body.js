@@ -129,7 +129,7 @@ class Response extends Body {
   #redirected = false
   constructor(body = null, init = {}) {
     const status = init.status === undefined ? 200 : Number(init.status)
-    if (!Number.isInteger(status) || status < 200 || status > 599)
+    if (!numberIsInteger(status) || status < 200 || status > 599)
       throw new RangeError(
         `The status provided (${init.status}) must be an integer in the range 200 to 599`,
       )

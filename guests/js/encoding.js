@@ -35,7 +35,7 @@ function utf8Decode(bytes, fatal = false) {
   for (let i = 0; i < bytes.length;) {
     const b = bytes[i]
     if (b < 0x80) {
-      out += String.fromCharCode(b)
+      out += stringFromCharCode(b)
       i++
       continue
     }
@@ -72,7 +72,7 @@ function utf8Decode(bytes, fatal = false) {
       i = need > 0 ? Math.max(i + 1, j - 1) : i + 1
       continue
     }
-    out += String.fromCodePoint(cp)
+    out += stringFromCodePoint(cp)
     i = j
   }
   return out

@@ -45,11 +45,11 @@ class Headers {
       throw typeError('Headers init must be an object or an iterable of pairs')
     if (typeof init[Symbol.iterator] === 'function') {
       for (const pair of init) {
-        const p = Array.from(pair)
+        const p = arrayFrom(pair)
         if (p.length !== 2) throw typeError('Header pairs must contain exactly two items')
         this.append(p[0], p[1])
       }
-    } else for (const k of Object.keys(init)) this.append(k, init[k])
+    } else for (const k of objectKeys(init)) this.append(k, init[k])
   }
   append(name, value) {
     headerLists.get(this).push([headerName(name), headerValue(value)])

@@ -13,7 +13,7 @@ function formEncode(s) {
       b === 0x2e ||
       b === 0x5f
     )
-      out += String.fromCharCode(b)
+      out += stringFromCharCode(b)
     else out += '%' + (b < 16 ? '0' : '') + b.toString(16).toUpperCase()
   }
   return out
@@ -60,13 +60,13 @@ class URLSearchParams {
     if (typeof init === 'object' && init !== null) {
       if (init instanceof URLSearchParams) list = paramsState.get(init).list.map(([k, v]) => [k, v])
       else if (typeof init[Symbol.iterator] === 'function')
-        list = Array.from(init, (pair) => {
-          const p = Array.from(pair)
+        list = arrayFrom(init, (pair) => {
+          const p = arrayFrom(pair)
           if (p.length !== 2)
             throw typeError('Each query pair must be an iterable [name, value] tuple')
           return [wellFormed(String(p[0])), wellFormed(String(p[1]))]
         })
-      else list = Object.keys(init).map((k) => [wellFormed(k), wellFormed(String(init[k]))])
+      else list = objectKeys(init).map((k) => [wellFormed(k), wellFormed(String(init[k]))])
     } else list = parseForm(String(init).replace(/^\?/, ''))
     paramsState.set(this, { list, url: null })
   }

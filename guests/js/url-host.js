@@ -32,7 +32,7 @@ function parseIPv4(host, input) {
   if (parts[parts.length - 1] === '' && parts.length > 1) parts.pop()
   if (parts.length > 4) throw failure(input)
   const nums = parts.map(parseIPv4Number)
-  if (nums.some((n) => Number.isNaN(n))) throw failure(input)
+  if (nums.some((n) => numberIsNaN(n))) throw failure(input)
   const last = nums.pop()
   if (nums.some((n) => n > 255) || last >= 256 ** (4 - nums.length)) throw failure(input)
   let ip = last
@@ -121,15 +121,15 @@ function serializeIPv6(pieces) {
 }
 
 function punycode(label) {
-  const cps = Array.from(label, (c) => c.codePointAt(0))
+  const cps = arrayFrom(label, (c) => c.codePointAt(0))
   let out = cps
     .filter((c) => c < 0x80)
-    .map((c) => String.fromCharCode(c))
+    .map((c) => stringFromCharCode(c))
     .join('')
   const basic = out.length
   let handled = basic
   if (basic) out += '-'
-  const digit = (d) => String.fromCharCode(d < 26 ? d + 97 : d + 22)
+  const digit = (d) => stringFromCharCode(d < 26 ? d + 97 : d + 22)
   const adapt = (delta, points, first) => {
     delta = first ? Math.floor(delta / 700) : delta >> 1
     delta += Math.floor(delta / points)

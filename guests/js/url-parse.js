@@ -11,15 +11,15 @@ const SPECIAL_PORTS = {
   'wss:': '443',
 }
 
-const isSpecial = (protocol) => Object.hasOwn(SPECIAL_PORTS, protocol)
+const isSpecial = (protocol) => objectHasOwn(SPECIAL_PORTS, protocol)
 
 const C0 = (c) => c < 0x20 || c > 0x7e
-const FRAGMENT_SET = (c) => C0(c) || ' "<>`'.includes(String.fromCharCode(c))
-const QUERY_SET = (c) => C0(c) || ' "#<>'.includes(String.fromCharCode(c))
+const FRAGMENT_SET = (c) => C0(c) || ' "<>`'.includes(stringFromCharCode(c))
+const QUERY_SET = (c) => C0(c) || ' "#<>'.includes(stringFromCharCode(c))
 const SPECIAL_QUERY_SET = (c) => QUERY_SET(c) || c === 0x27
 // Without '^', which the newest spec adds but Node (Ada) and browsers do not encode yet.
-const PATH_SET = (c) => QUERY_SET(c) || '?`{}'.includes(String.fromCharCode(c))
-const USERINFO_SET = (c) => PATH_SET(c) || '/:;=@[\\]^|'.includes(String.fromCharCode(c))
+const PATH_SET = (c) => QUERY_SET(c) || '?`{}'.includes(stringFromCharCode(c))
+const USERINFO_SET = (c) => PATH_SET(c) || '/:;=@[\\]^|'.includes(stringFromCharCode(c))
 
 function percentEncode(s, inSet) {
   let out = ''
@@ -42,9 +42,9 @@ function percentDecodeBytes(s) {
     if (
       b === 0x25 &&
       i + 2 < bytes.length &&
-      /^[0-9a-fA-F]{2}$/.test(String.fromCharCode(bytes[i + 1], bytes[i + 2]))
+      /^[0-9a-fA-F]{2}$/.test(stringFromCharCode(bytes[i + 1], bytes[i + 2]))
     ) {
-      out.push(parseInt(String.fromCharCode(bytes[i + 1], bytes[i + 2]), 16))
+      out.push(parseInt(stringFromCharCode(bytes[i + 1], bytes[i + 2]), 16))
       i += 2
     } else out.push(b)
   }
@@ -148,7 +148,7 @@ function parseURL(input, base) {
       throw failure(whole)
     }
     if ((special ? /^[/\\]{2}/ : /^\/\//).test(rest)) return parseAfterScheme(url, rest, whole)
-    Object.assign(url, {
+    objectAssign(url, {
       username: base.username,
       password: base.password,
       hostname: base.hostname,

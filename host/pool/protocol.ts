@@ -46,16 +46,22 @@ export type FromWorker =
   | { type: 'inspected'; task: number; kind: SandboxKind; config?: unknown }
   /** Guest output, batched: every line the task logged since the last batch. */
   | { type: 'logs'; task: number; lines: [LogLevel, string][]; full: boolean }
-  /** `body`: the whole body, or 'stream' when chunks and an `end` follow. */
+  /**
+   * `body`: the whole body, or 'stream' when chunks and an `end` follow. `after`: the guest goes
+   * on working (waitUntil) once its response is out; a `settled` ends the task.
+   */
   | {
       type: 'response'
       task: number
       status: number
       headers: HeaderList
       body: ArrayBuffer | null | 'stream'
+      after?: boolean
     }
   | { type: 'chunk'; task: number; data: ArrayBuffer }
-  | { type: 'end'; task: number }
+  | { type: 'end'; task: number; after?: boolean }
+  /** The waitUntil work of a task whose response went out `after` has ended. */
+  | { type: 'settled'; task: number }
   | { type: 'failed'; task: number; error: WireError }
   /** Guest fetches and sandbox rebuilds since the last such message, for the main thread's metrics. */
   | { type: 'counts'; counts: GuestCounts }

@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'chokidar'
-import { stat } from 'node:fs/promises'
+import { lstat, stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
 import type { LimitDefaults, ResolvedConfig } from '../config.js'
 import type { Logger } from '../observe/log.js'
@@ -38,6 +38,13 @@ const START_SCANS_IN_FLIGHT = 8
 /** Past chokidar's 50 ms change throttle. */
 const RECHECK_AFTER_MS = 75
 
+/**
+ * A rewrite that is not atomic (truncate, then write) shows half-written versions. While a good
+ * version serves, a changed version that fails to scan or load is reported only if it still
+ * fails this long after the change: the previous version serves meanwhile.
+ */
+export const SETTLE_MS = 1000
+
 export class FunctionsDirError extends Error {
   override readonly name = 'FunctionsDirError'
 }
@@ -57,6 +64,9 @@ export class Registry implements AsyncDisposable {
   private disposed = false
   private readonly rechecks = new Map<string, NodeJS.Timeout>()
   private readonly listeners = new Set<() => void>()
+  /** New versions loading before they replace a good one, and failures waiting to settle. */
+  private readonly pending = new Map<string, Slot>()
+  private readonly settling = new Map<string, NodeJS.Timeout>()
 
   constructor(private readonly options: RegistryOptions) {
     this.dir = resolve(options.dir)
@@ -78,7 +88,8 @@ export class Registry implements AsyncDisposable {
   async start(): Promise<void> {
     const info = await stat(this.dir).catch(() => undefined)
     if (!info?.isDirectory()) throw new FunctionsDirError(`functions folder not found: ${this.dir}`)
-    const files = this.options.files ?? (await listFunctionFiles(this.dir))
+    const files =
+      this.options.files ?? (await listFunctionFiles(this.dir, (path) => this.skipLink(path)))
     // Several files in flight at once, so reading and checking them (in a worker) overlap.
     const queue = [...files]
     const scanNext = async (): Promise<void> => {
@@ -141,6 +152,8 @@ export class Registry implements AsyncDisposable {
   private async startWatching(): Promise<void> {
     const watcher = watch(this.dir, {
       ignoreInitial: true,
+      // The same rule as at startup: a link is never followed (it is reported and skipped).
+      followSymlinks: false,
       ignored: (path) => underIgnoredName(relative(this.dir, path)),
     })
     const onPath = (path: string) => {
@@ -191,14 +204,25 @@ export class Registry implements AsyncDisposable {
     if (changed) this.rebuild()
   }
 
-  /** Re-reads one file; returns whether the served version changed. */
-  private async rescan(file: string, log: boolean): Promise<boolean> {
-    const exists = await stat(file).then(
-      (s) => s.isFile(),
-      () => false,
+  /** A symbolic link where a function file or folder would be: never followed, said once in the log. */
+  private skipLink(path: string): void {
+    const rel = relative(this.dir, path)
+    this.options.logger.warn(
+      `${rel} is a symbolic link; fnhost never follows links in the functions folder, so it is not served`,
     )
+  }
+
+  /**
+   * Re-reads one file; returns whether the served version changed. A watched change to a function
+   * that serves well is swapped in only once the new version has loaded (or has settled, failing).
+   */
+  private async rescan(file: string, log: boolean, settled = false): Promise<boolean> {
+    const info = await lstat(file).catch(() => undefined)
+    if (info?.isSymbolicLink()) this.skipLink(file)
+    const exists = info?.isFile() ?? false
     const old = this.slots.get(file)
     if (!exists) {
+      this.dropPending(file)
       if (!old) return false
       this.slots.delete(file)
       this.retire(old)
@@ -211,15 +235,62 @@ export class Registry implements AsyncDisposable {
       outcome.spec.config = { ...outcome.spec.config, ...overrides }
     const slot = 'spec' in outcome ? Slot.fromSpec(outcome.spec) : Slot.fromFailure(outcome.failure)
     if (old && old.version === slot.version) return false
+    if (this.pending.get(file)?.version === slot.version) return false
+    this.dropPending(file)
+    if (log && !settled && old?.spec) {
+      if (slot.failure) this.settleLater(file)
+      else {
+        this.pending.set(file, slot)
+        void slot
+          .preload(this.loader)
+          .then((problem) => this.enqueue(async () => this.preloaded(file, slot, problem)))
+      }
+      return false
+    }
     this.slots.set(file, slot)
     if (old) this.retire(old)
-    if (slot.failure)
-      this.options.logger.error(`failed to load: ${slot.failure}`, { fn: slot.name })
+    if ('failure' in outcome)
+      this.options.logger.error(`failed to load: ${outcome.failure.detail}`, { fn: slot.name })
     else if (log)
       this.options.logger.info(`${old ? 'updated' : 'added'} ${slot.routes.join(', ')}`, {
         fn: slot.name,
       })
     return true
+  }
+
+  /** A new version finished loading ahead: it replaces the old one, or fails and settles. */
+  private preloaded(file: string, slot: Slot, problem: string | undefined): void {
+    if (this.disposed || this.pending.get(file) !== slot) return
+    this.pending.delete(file)
+    if (problem) {
+      this.retire(slot)
+      this.settleLater(file)
+      return
+    }
+    const old = this.slots.get(file)
+    this.slots.set(file, slot)
+    if (old) this.retire(old)
+    this.options.logger.info(`updated ${slot.routes.join(', ')}`, { fn: slot.name })
+    this.rebuild()
+  }
+
+  /** Reads the file again once it has had time to settle, and then serves what it holds. */
+  private settleLater(file: string): void {
+    clearTimeout(this.settling.get(file))
+    const timer = setTimeout(() => {
+      this.settling.delete(file)
+      this.enqueue(async () => {
+        if (!this.disposed && (await this.rescan(file, true, true))) this.rebuild()
+      })
+    }, SETTLE_MS)
+    this.settling.set(file, timer)
+  }
+
+  private dropPending(file: string): void {
+    const slot = this.pending.get(file)
+    if (!slot) return
+    this.pending.delete(file)
+    this.retire(slot)
   }
 
   private removeUnder(dirPath: string): void {
@@ -256,7 +327,13 @@ export class Registry implements AsyncDisposable {
       this.options.logger.error(reason)
       table.push([
         route,
-        Slot.fromFailure({ name: only.name, file: only.file, routes: [route], reason }),
+        Slot.fromFailure({
+          name: only.name,
+          file: only.file,
+          routes: [route],
+          reason,
+          detail: reason,
+        }),
       ])
     }
     this.router = new Router(table)
@@ -267,9 +344,10 @@ export class Registry implements AsyncDisposable {
     if (this.disposed) return
     this.disposed = true
     await this.watcher?.close()
-    for (const timer of this.rechecks.values()) clearTimeout(timer)
+    for (const timer of [...this.rechecks.values(), ...this.settling.values()]) clearTimeout(timer)
     await this.updates
-    for (const slot of this.slots.values()) this.retire(slot)
+    for (const slot of [...this.slots.values(), ...this.pending.values()]) this.retire(slot)
+    this.pending.clear()
     this.slots.clear()
     this.router = new Router([])
     await Promise.all(this.retiring)

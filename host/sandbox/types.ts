@@ -8,10 +8,11 @@ export interface InvokeOptions {
   /** Aborted when the caller goes away (client disconnect, host shutdown). */
   signal: AbortSignal
   log: InvocationLog
-  /** A private function's caller: the verified claims of its token. */
-  auth?: { claims: Record<string, unknown> }
-  /** Laid over the function's own env for this call only (Open Runtimes executor mode). */
-  env?: Record<string, string>
+  /**
+   * Takes work the guest goes on doing after its response (ctx.waitUntil), settling when it ends;
+   * it runs under the same deadline, and the caller counts the invocation as running until then.
+   */
+  waitUntil?: (work: Promise<void>) => void
 }
 
 export interface LoadedFunction extends AsyncDisposable {

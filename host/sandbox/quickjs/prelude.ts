@@ -62,6 +62,7 @@ export function preludeSource(): string {
   prelude ??= [
     '(function (host, initJSON) {',
     "'use strict'",
+    read('intrinsics'),
     'const init = JSON.parse(initJSON)',
     ...CORE.map(read),
     'return internals',

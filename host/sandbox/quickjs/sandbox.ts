@@ -45,7 +45,7 @@ export class Sandbox {
     const { memoryMb, timeoutMs } = spec.config
     let rt: GuestRuntime
     try {
-      rt = await GuestRuntime.create({ memoryMb, timeoutMs })
+      rt = await GuestRuntime.create({ memoryMb, timeoutMs, owner: `${spec.name}@${spec.version}` })
     } catch (e) {
       throw loadFailure(filename, e)
     }
@@ -99,7 +99,11 @@ export class Sandbox {
       deadline: opts.deadline,
       log: opts.log,
       signal: opts.signal,
-      fetch: limitSubrequests(this.options.hostFetch, this.options.maxSubrequests),
+      fetch: limitSubrequests(
+        this.options.hostFetch,
+        this.options.maxSubrequests,
+        this.spec.config.memoryMb * 1024 * 1024,
+      ),
     })
     this.#loadLog?.flushInto(opts.log)
     this.#loadLog = undefined
@@ -130,7 +134,11 @@ export class Sandbox {
         rt.release(promise)
       }
       const response = buildResponse(parts.meta, parts.body)
-      if (wait) void this.#finishLater(inv, wait)
+      if (wait) {
+        const after = this.#finishLater(inv, wait)
+        if (opts.waitUntil) opts.waitUntil(after)
+        else void after
+      }
       return response
     } catch (e) {
       if (wait) rt.release(wait)
