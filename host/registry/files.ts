@@ -6,10 +6,16 @@ function ignoredName(name: string): boolean {
   return name.startsWith('_') || name.startsWith('.') || name === 'node_modules'
 }
 
-/** Which files in a functions folder are functions (CONTRACTS.md, 'The functions folder'). */
+/** Files beside functions that never route: type declarations, tests, source maps. */
+const NOT_A_FUNCTION = /\.d\.[mc]?ts$|\.test\.[^/\\]+$|\.map$/
+
+/**
+ * Which files in a functions folder are functions (CONTRACTS.md, 'The functions folder'). JSON
+ * (sidecars, fnhost.json, package.json) and lock files never have a function's extension.
+ */
 export function isFunctionFile(relPath: string): boolean {
   const parts = relPath.split(/[\\/]/)
-  if (parts.some(ignoredName)) return false
+  if (parts.some(ignoredName) || NOT_A_FUNCTION.test(relPath)) return false
   return (FUNCTION_EXTENSIONS as readonly string[]).includes(extname(relPath))
 }
 

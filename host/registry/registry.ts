@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar'
 import { stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
+import { BUNDLED_EXTENSIONS, forgetBundle } from '../bundle/index.js'
 import type { Logger } from '../observe/log.js'
 import type { FunctionLoader } from '../sandbox/types.js'
 import { FUNCTION_EXTENSIONS, Router, type RouteMatch } from './routes.js'
@@ -18,6 +19,9 @@ export interface RegistryOptions {
 
 /** Past chokidar's 50 ms change throttle. */
 const RECHECK_AFTER_MS = 75
+
+const isBundled = (file: string) =>
+  (BUNDLED_EXTENSIONS as readonly string[]).includes(extname(file))
 
 export class FunctionsDirError extends Error {
   override readonly name = 'FunctionsDirError'
@@ -38,6 +42,8 @@ export class Registry implements AsyncDisposable {
   private disposed = false
   private listeners = new Set<() => void>()
   private readonly rechecks = new Map<string, NodeJS.Timeout>()
+  /** The files each bundled function was last built from: a change to one reloads the function. */
+  private readonly inputs = new Map<string, string[]>()
 
   constructor(private readonly options: RegistryOptions) {
     this.dir = resolve(options.dir)
@@ -131,7 +137,23 @@ export class Registry implements AsyncDisposable {
     } else if (isFunctionFile(rel)) {
       changed = await this.rescan(path, true)
     }
+    for (const fn of this.dependents(path, isFunctionFile(rel)))
+      changed = (await this.rescan(fn, true)) || changed
     if (changed) this.rebuild()
+  }
+
+  /**
+   * Functions built from `path` besides itself. A function that failed to load is retried on any
+   * change to a file that is not a function: its error may lie in a module it was about to import.
+   */
+  private dependents(path: string, isFunction: boolean): string[] {
+    const out: string[] = []
+    for (const [fn, slot] of this.slots) {
+      if (fn === path) continue
+      const inputs = this.inputs.get(fn)
+      if (inputs?.includes(path) || (slot.failure && !isFunction && inputs)) out.push(fn)
+    }
+    return out
   }
 
   /** Re-reads one file; returns whether the served version changed. */
@@ -144,11 +166,17 @@ export class Registry implements AsyncDisposable {
     if (!exists) {
       if (!old) return false
       this.slots.delete(file)
+      this.inputs.delete(file)
+      forgetBundle(file)
       this.retire(old)
       if (log) this.options.logger.info(`removed ${old.routes.join(', ')}`, { fn: old.name })
       return true
     }
     const outcome = await scanFile(this.dir, file)
+    // A failed bundle keeps the inputs of its last good build, so fixing one of them reloads it.
+    if (outcome.inputs) this.inputs.set(file, outcome.inputs)
+    else if ('failure' in outcome && !this.inputs.has(file) && isBundled(file))
+      this.inputs.set(file, [file])
     const slot = 'spec' in outcome ? Slot.fromSpec(outcome.spec) : Slot.fromFailure(outcome.failure)
     if (old && old.version === slot.version) return false
     this.slots.set(file, slot)
@@ -167,6 +195,8 @@ export class Registry implements AsyncDisposable {
     for (const [file, slot] of this.slots) {
       if (file.startsWith(dirPath + sep)) {
         this.slots.delete(file)
+        this.inputs.delete(file)
+        forgetBundle(file)
         this.retire(slot)
         changed = true
       }

@@ -1,6 +1,6 @@
 import { posix } from 'node:path'
 
-export const FUNCTION_EXTENSIONS = ['.js', '.mjs', '.cjs', '.wasm'] as const
+export const FUNCTION_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.wasm'] as const
 
 /** 'api/users.js' -> '/api/users', 'index.js' -> '/', 'users/[id].js' -> '/users/:id'. */
 export function routeFromPath(relPath: string): string {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { extname, relative, sep } from 'node:path'
+import { bundleSource } from '../bundle/index.js'
 import { resolveConfig } from '../config.js'
 import { detectDriver } from '../sandbox/index.js'
 import type { FunctionSpec } from '../types.js'
@@ -15,7 +16,10 @@ export interface LoadFailure {
   reason: string
 }
 
-export type ScanOutcome = { spec: FunctionSpec } | { failure: LoadFailure }
+/** `inputs`: the files a bundled function was built from (absolute), for the watcher. */
+export type ScanOutcome = ({ spec: FunctionSpec } | { failure: LoadFailure }) & {
+  inputs?: string[]
+}
 
 /** Largest function file read; bigger ones fail to load without being read whole. */
 export const MAX_FUNCTION_BYTES = 64 * 1024 * 1024
@@ -50,7 +54,11 @@ export async function scanFile(dir: string, file: string): Promise<ScanOutcome> 
   const name = rel.slice(0, rel.length - extname(rel).length)
   // A function that fails still claims its routes: the sidecar's once it has been read.
   let routes = [routeFromPath(rel)]
-  const fail = (reason: string): ScanOutcome => ({ failure: { name, file, routes, reason } })
+  let inputs: string[] | undefined
+  const fail = (reason: string): ScanOutcome => ({
+    failure: { name, file, routes, reason },
+    inputs,
+  })
   try {
     const sidecar = await readSidecar(file)
     const fromSidecar = sidecar === undefined ? undefined : resolveConfig(sidecar, `${name}.json`)
@@ -58,19 +66,33 @@ export async function scanFile(dir: string, file: string): Promise<ScanOutcome> 
     const { size } = await stat(file)
     if (size > MAX_FUNCTION_BYTES)
       return fail(`${rel} is ${size} bytes; the limit is ${MAX_FUNCTION_BYTES}`)
-    const bytes = new Uint8Array(await readFile(file))
-    const driver = detectDriver(file, bytes)
-    const inspected = await driver.inspect(file, bytes)
+    const read = new Uint8Array(await readFile(file))
+    const driver = detectDriver(file, read)
+    const bundle = await bundleSource(dir, file, read)
+    inputs = bundle?.inputs
+    const bytes = bundle?.code ?? read
+    const hints = bundle && { format: bundle.format, configSource: bundle.entry }
+    const inspected = await driver.inspect(file, bytes, hints)
     if (fromSidecar && inspected.config !== undefined)
       return fail(`${rel} declares its config both in the source and in ${name}.json; keep one`)
     const { route, ...config } = fromSidecar ?? resolveConfig(inspected.config, rel)
     if (route) routes = route
     const version = createHash('sha256')
       .update(bytes)
-      .update(JSON.stringify({ routes, config }))
+      .update(JSON.stringify({ routes, config, map: bundle?.map }))
       .digest('hex')
       .slice(0, 16)
-    return { spec: { name, file, kind: driver.kind, routes, config, source: bytes, version } }
+    const spec: FunctionSpec = {
+      name,
+      file,
+      kind: driver.kind,
+      routes,
+      config,
+      source: bytes,
+      version,
+    }
+    if (bundle) Object.assign(spec, { format: bundle.format, sourceMap: bundle.map })
+    return { spec, inputs }
   } catch (e) {
     return fail((e as Error).message)
   }

@@ -7,6 +7,7 @@ import { loadFailure, loadModule, startPrelude, type PreludeHandles } from './bo
 import { EventLoop } from './event-loop.js'
 import { arrayBufferOf } from './hostcalls.js'
 import { Invocation, LoadLog, noFetch } from './invocation.js'
+import { mappedError, mappedLog, stackMapperOf } from './mapped.js'
 import { buildResponse, requestPayload, type Style } from './marshal.js'
 import { GuestRuntime } from './runtime.js'
 import { guestFilename } from './source.js'
@@ -29,6 +30,7 @@ export class Sandbox {
   #prelude: PreludeHandles | undefined
   #loadLog: LoadLog | undefined = new LoadLog()
   #disposed = false
+  readonly #mapper
 
   private constructor(
     spec: FunctionSpec,
@@ -37,6 +39,7 @@ export class Sandbox {
   ) {
     this.spec = spec
     this.#loop = new EventLoop(rt)
+    this.#mapper = stackMapperOf(spec)
   }
 
   static async load(spec: FunctionSpec, options: SandboxOptions): Promise<Sandbox> {
@@ -56,7 +59,7 @@ export class Sandbox {
       // A half-booted runtime may still hold values: mark it poisoned so it is dropped whole.
       rt.poison(new FnhostError('FUNCTION_LOAD_FAILED', 'load failed'), undefined)
       sandbox.dispose()
-      throw loadFailure(filename, e)
+      throw loadFailure(filename, mappedError(e, stackMapperOf(spec)))
     }
   }
 
@@ -89,6 +92,15 @@ export class Sandbox {
 
   /** Runs one request through the handler; rejects with an FnhostError. */
   async invoke(req: Request, opts: InvokeOptions): Promise<Response> {
+    try {
+      const mapped = this.#mapper ? { ...opts, log: mappedLog(opts.log, this.#mapper) } : opts
+      return await this.#invoke(req, mapped)
+    } catch (e) {
+      throw mappedError(e, this.#mapper)
+    }
+  }
+
+  async #invoke(req: Request, opts: InvokeOptions): Promise<Response> {
     if (this.#disposed) throw new Error('this QuickJS sandbox was disposed')
     const { rt } = this
     const ctx = rt.context
