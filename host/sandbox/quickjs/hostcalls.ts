@@ -9,6 +9,7 @@ import type { FetchBridge } from './fetch-bridge.js'
 import { unitSource } from './prelude.js'
 import type { GuestRuntime } from './runtime.js'
 import type { TimerTable } from './timers.js'
+import { parseForGuest, setForGuest } from './url-host.js'
 
 export interface HostCallTargets {
   rt: GuestRuntime
@@ -100,6 +101,14 @@ export function newHostObject(t: HostCallTargets): QuickJSHandle {
       })
       return newGuestString(ctx, decoder.decode(bytes(b)))
     },
+    urlParse: (input, base) => {
+      const b = ctx.typeof(base) === 'undefined' ? undefined : readGuestString(ctx, base)
+      return ctx.newString(parseForGuest(readGuestString(ctx, input), b))
+    },
+    urlSet: (href, name, value) =>
+      ctx.newString(
+        setForGuest(readGuestString(ctx, href), ctx.getString(name), readGuestString(ctx, value)),
+      ),
     btoa: (s) => ctx.newString(Buffer.from(readGuestString(ctx, s), 'latin1').toString('base64')),
     atob: (s) => newGuestString(ctx, Buffer.from(ctx.getString(s), 'base64').toString('latin1')),
     setTimer: (callback, ms, repeat) =>

@@ -22,7 +22,7 @@ const UNITS: Record<string, { files: string[]; exports: string[] }> = {
     ],
   },
   url: {
-    files: ['url-parse', 'url-host', 'url', 'search-params'],
+    files: ['url', 'search-params'],
     exports: ['URL', 'URLSearchParams'],
   },
   streams: {
