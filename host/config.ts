@@ -16,7 +16,11 @@ export const functionConfigSchema = z.strictObject({
   memoryMb: z.number().int().min(1).max(4096).optional(),
   maxBodyBytes: z.number().int().min(0).max(1_073_741_824).optional(),
   env: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are identifiers'), z.string())
+    .record(
+      // Any name a process environment can hold ('test-env' included): WASI passes NAME=value.
+      z.string().regex(/^[^=\0]+$/, "env names are non-empty and hold no '=' or NUL"),
+      z.string(),
+    )
     .optional(),
   isolation: z.enum(['shared', 'request']).optional(),
   handler: z
