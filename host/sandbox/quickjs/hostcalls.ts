@@ -5,6 +5,7 @@ import type {
   VmFunctionImplementation,
 } from 'quickjs-emscripten-core'
 import type { LogLevel } from '../types.js'
+import { decodeLegacy, encodingName } from './encodings.js'
 import type { FetchBridge } from './fetch-bridge.js'
 import { unitSource } from './prelude.js'
 import type { GuestRuntime } from './runtime.js'
@@ -101,6 +102,9 @@ export function newHostObject(t: HostCallTargets): QuickJSHandle {
       })
       return newGuestString(ctx, decoder.decode(bytes(b)))
     },
+    encodingName: (label) => ctx.newString(encodingName(readGuestString(ctx, label))),
+    decode: (name, b, fatal) =>
+      newGuestString(ctx, decodeLegacy(ctx.getString(name), bytes(b), ctx.getNumber(fatal) === 1)),
     urlParse: (input, base) => {
       const b = ctx.typeof(base) === 'undefined' ? undefined : readGuestString(ctx, base)
       return ctx.newString(parseForGuest(readGuestString(ctx, input), b))
