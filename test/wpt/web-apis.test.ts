@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { packageRoot } from '../../host/paths.js'
 import { NOT_OFFERED, runEncoding } from '../fixtures/wpt/_cases/encoding.js'
+import { runFiles } from '../fixtures/wpt/_cases/files.js'
 import { runHeaders } from '../fixtures/wpt/_cases/headers.js'
 import { startHost, type TestHost } from '../helpers/host.js'
 
@@ -30,4 +31,55 @@ describe("the guest's TextDecoder/TextEncoder and Headers agree with Node's on W
 
   for (const group of Object.keys(node.headers))
     it(`headers: ${group}`, () => expect(guest.headers[group]).toEqual(node.headers[group]))
+})
+
+describe("the guest's Blob, File, FormData and compression streams agree with Node's", () => {
+  let t: TestHost
+  let guest: Record<string, unknown>
+  let node: Record<string, unknown>
+  beforeAll(async () => {
+    t = await startHost('app.request', { dir: join(packageRoot, 'test/fixtures/wpt') })
+    const res = await t.call('/files')
+    expect(res.status).toBe(200)
+    guest = (await res.json()) as typeof guest
+    node = asJson(await runFiles())
+  })
+  afterAll(async () => t?.[Symbol.asyncDispose]())
+
+  // WPT's decompression-corrupt-input expects a TypeError; Node rejects with a plain Error.
+  it('decompressBad', () => expect(guest.decompressBad).toEqual({ error: 'TypeError' }))
+
+  it('answers every case', () => {
+    expect(Object.keys(guest)).toEqual(Object.keys(node))
+    expect(node.compression).toMatchObject({ gzip: [true, expect.any(String)] })
+  })
+
+  for (const group of [
+    'blob',
+    'blobTypes',
+    'slices',
+    'blobBad',
+    'blobStream',
+    'blobUnicode',
+    'file',
+    'fileBad',
+    'form',
+    'formAfterDelete',
+    'formBad',
+    'multipartType',
+    'multipartRoundTrip',
+    'multipartUploadBytes',
+    'multipartHandMade',
+    'multipartBad',
+    'urlencoded',
+    'requestForm',
+    'notAForm',
+    'blobBody',
+    'responseBlob',
+    'compression',
+    'decompressKnown',
+    'compressionBadFormat',
+    'compressionViaResponse',
+  ])
+    it(group, () => expect(guest[group]).toEqual(node[group]))
 })

@@ -11,6 +11,7 @@ import { unitSource } from './prelude.js'
 import type { GuestRuntime } from './runtime.js'
 import type { TimerTable } from './timers.js'
 import { parseForGuest, setForGuest } from './url-host.js'
+import { zlibForGuest } from './zlib-host.js'
 
 export interface HostCallTargets {
   rt: GuestRuntime
@@ -112,6 +113,17 @@ export function newHostObject(t: HostCallTargets): QuickJSHandle {
     urlSet: (href, name, value) =>
       ctx.newString(
         setForGuest(readGuestString(ctx, href), ctx.getString(name), readGuestString(ctx, value)),
+      ),
+    latin1Decode: (b) => newGuestString(ctx, Buffer.from(bytes(b)).toString('latin1')),
+    latin1Encode: (s) => buffer(Buffer.from(readGuestString(ctx, s), 'latin1')),
+    zlib: (kind, format, data) =>
+      buffer(
+        zlibForGuest(
+          ctx.getString(kind),
+          ctx.getString(format),
+          bytes(data),
+          rt.limits.memoryMb * 1024 * 1024,
+        ),
       ),
     btoa: (s) => ctx.newString(Buffer.from(readGuestString(ctx, s), 'latin1').toString('base64')),
     atob: (s) => newGuestString(ctx, Buffer.from(ctx.getString(s), 'base64').toString('latin1')),

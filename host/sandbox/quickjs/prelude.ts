@@ -38,6 +38,9 @@ const UNITS: Record<string, { files: string[]; exports: string[] }> = {
   console: { files: ['console'], exports: ['console', 'inspect'] },
   clone: { files: ['clone'], exports: ['structuredClone'] },
   crypto: { files: ['crypto'], exports: ['crypto'] },
+  blob: { files: ['blob'], exports: ['Blob', 'File', 'bytesOfBlob'] },
+  form: { files: ['form-data'], exports: ['FormData', 'encodeMultipart', 'parseFormBody'] },
+  compression: { files: ['compression'], exports: ['CompressionStream', 'DecompressionStream'] },
 }
 
 /** What the prelude learns about its function, passed as JSON. */
