@@ -188,7 +188,10 @@ export async function inspectSource(
     throw failed(`${name} is not UTF-8 text`)
   }
   const kind = hints.format ?? moduleKind(file, source)
-  await checkSyntax(source, kind, name)
+  // esbuild parsed a bundled source and wrote it at a syntax level QuickJS runs (and reported
+  // the author's errors with their own file:line:column): compiling it again here would only
+  // double the time a new function takes to be served.
+  if (hints.format === undefined) await checkSyntax(source, kind, name)
   const literal = findConfigLiteral(hints.configSource ?? source, kind, name)
   return literal === undefined ? {} : { config: await evaluateLiteral(literal, name) }
 }
