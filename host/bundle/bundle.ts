@@ -104,8 +104,10 @@ export async function bundleFile(dir: string, file: string, source: string): Pro
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'))
   const map = result.outputFiles.find((f) => f.path.endsWith('.map'))
   if (!js || !map) throw new BundleError('bundling produced no output')
-  const entry = TS.has(extname(file))
-    ? (await transform(source, { loader: 'ts', sourcefile: relative(dir, file) })).code
-    : source
+  // Only the config lookup reads the entry as JavaScript: skip stripping types when it has none.
+  const entry =
+    TS.has(extname(file)) && /\bconfig\b/.test(source)
+      ? (await transform(source, { loader: 'ts', sourcefile: relative(dir, file) })).code
+      : source
   return { code: js.contents, map: map.text, format, entry, inputs }
 }

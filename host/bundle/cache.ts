@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
-import { BUNDLE_OPTIONS_VERSION, bundleFile, type Bundle } from './bundle.js'
+import { BUNDLE_OPTIONS_VERSION, type Bundle } from './bundle.js'
+import { bundleOffThread } from './thread.js'
 
 interface Entry {
   key: string
@@ -46,7 +47,7 @@ export async function bundleCached(dir: string, file: string, source: string): P
     if (key === last.key) return last.bundle
   }
   const startMs = Date.now()
-  const bundle = await bundleFile(dir, file, source)
+  const bundle = await bundleOffThread(dir, file, source)
   const key = await keyOf(dir, file, source, bundle.inputs)
   if (key && !(await changedSince(bundle.inputs, startMs))) cache.set(file, { key, bundle })
   else cache.delete(file)

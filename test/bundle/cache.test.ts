@@ -1,7 +1,7 @@
 import { buildSync } from 'esbuild'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { bundleFile } from '../../host/bundle/bundle.js'
+import { bundleOffThread } from '../../host/bundle/thread.js'
 import { bundleSource } from '../../host/bundle/index.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { scaled } from '../helpers/time.js'
@@ -61,7 +61,7 @@ describe('bundle cache and the event loop', () => {
     expect(third!.inputs.sort()).toEqual([file, join(dir.path, '_v.ts')].sort())
   })
 
-  it('builds without stalling the event loop (esbuild works in its own process)', async () => {
+  it('builds without stalling the event loop (on the bundling thread, esbuild in its own process)', async () => {
     const source = bigModule(40_000)
     dir = await functionsDir({
       'big.ts': source + '\nexport default () => new Response(String(f3(2)))\n',
@@ -70,7 +70,7 @@ describe('bundle cache and the event loop', () => {
     const sync = await longestStall(() =>
       buildSync({ entryPoints: [file], bundle: true, write: false, format: 'esm' }),
     )
-    const async = await longestStall(() => bundleFile(dir.path, file, source))
+    const async = await longestStall(() => bundleOffThread(dir.path, file, source))
     // The synchronous build of the same input shows what a stall would look like.
     expect(sync).toBeGreaterThan(MAX_STALL_MS)
     expect(async).toBeLessThan(MAX_STALL_MS)
