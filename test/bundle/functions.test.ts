@@ -56,10 +56,10 @@ describe.each(transports)('bundled functions (%s)', (transport) => {
     await t?.[Symbol.asyncDispose]()
     await dir?.[Symbol.asyncDispose]()
   })
-  const start = async () => {
+  const start = async (workers = 0) => {
     const files = Object.entries(project).map(([rel, text]) => [`functions/${rel}`, text])
     dir = await functionsDir({ ...Object.fromEntries(files), 'outside.json': '{"secret":1}' })
-    t = await startHost(transport, { dir: join(dir.path, 'functions') })
+    t = await startHost(transport, { dir: join(dir.path, 'functions'), workers })
   }
   const json = async (path: string) => {
     const res = await t.call(path)
@@ -116,5 +116,11 @@ describe.each(transports)('bundled functions (%s)', (transport) => {
     expect((await t.call('/api?log=1')).status).toBe(200)
     const logged = t.logs.find((l) => l.message.includes('logged at line 14'))
     expect(logged?.message).toMatch(/api\.ts:13:\d+/)
+  })
+
+  it('runs the bundle and maps its stack in the worker pool too', async () => {
+    await start(1)
+    expect(await json('/api')).toEqual({ status: 200, body: { msg: 'HELLO ADA!', count: 3 } })
+    expect((await json('/api?boom=1')).body.stack).toMatch(/at fetch \(api\.ts:12:\d+\)/)
   })
 })
