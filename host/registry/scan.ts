@@ -70,6 +70,10 @@ export async function scanFile(dir: string, file: string): Promise<ScanOutcome> 
     const driver = detectDriver(file, read)
     const bundle = await bundleSource(dir, file, read)
     inputs = bundle?.inputs
+    if (bundle && bundle.code.byteLength > MAX_FUNCTION_BYTES)
+      return fail(
+        `${rel} bundles to ${bundle.code.byteLength} bytes; the limit is ${MAX_FUNCTION_BYTES}`,
+      )
     const bytes = bundle?.code ?? read
     const hints = bundle && { format: bundle.format, configSource: bundle.entry }
     const inspected = await driver.inspect(file, bytes, hints)
