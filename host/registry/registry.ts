@@ -20,6 +20,9 @@ export interface RegistryOptions {
 /** Past chokidar's 50 ms change throttle. */
 const RECHECK_AFTER_MS = 75
 
+/** Files scanned at once at start-up. */
+const STARTUP_SCANS = 8
+
 const isBundled = (file: string) =>
   (BUNDLED_EXTENSIONS as readonly string[]).includes(extname(file))
 
@@ -57,7 +60,12 @@ export class Registry implements AsyncDisposable {
     const info = await stat(this.dir).catch(() => undefined)
     if (!info?.isDirectory()) throw new FunctionsDirError(`functions folder not found: ${this.dir}`)
     const files = await listFunctionFiles(this.dir)
-    for (const file of files) await this.rescan(file, false)
+    // Scans wait mostly on the bundler (its own thread and process): several at once.
+    let next = 0
+    const scanner = async () => {
+      while (next < files.length) await this.rescan(files[next++] as string, false)
+    }
+    await Promise.all(Array.from({ length: STARTUP_SCANS }, scanner))
     this.rebuild()
     if (this.options.watch) await this.startWatching()
   }
