@@ -83,6 +83,10 @@ function coldStartSection(c: ColdStartResult): string {
         summaryRow('first request of a just-listed function', c.firstRequest),
         summaryRow('warm request (median of 10 each)', c.warmRequest),
         summaryRow('process start -> first 200', c.processStartToFirst200),
+        summaryRow(
+          `new .ts file, ${fixed(c.bundledBytes / 1024, 0)} KB bundled (hono + a package) -> first 200`,
+          c.bundledNewFileToFirst200,
+        ),
       ],
     ),
     `first-request penalty (median first - median warm): ${fixed(c.firstRequestPenaltyMs, 2)} ms`,

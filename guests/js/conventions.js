@@ -284,7 +284,7 @@ const CALLERS = { fetch: callFetch, event: callEvent, 'open-runtimes': callOpenR
 
 function requireStub(name) {
   const e = new Error(
-    `require('${name}') is not available: an fnhost function is a single file, so bundle its dependencies into it (for example with esbuild --bundle)`,
+    `require('${name}') is not available: fnhost bundles the imports and require() calls it can resolve when it loads a function, and this one was left out (a computed name, or a module the bundler could not find)`,
   )
   throw Object.assign(e, { code: 'MODULE_NOT_FOUND' })
 }

@@ -27,6 +27,13 @@ declare const host: {
   fetchAbort(id: number): void
   unit(name: string): string
   uncaught(name: string, message: string, stack: string): void
+  encodingName(label: HostString): string
+  decode(name: string, bytes: GuestBytes, fatal: number): HostString
+  urlParse(input: HostString, base?: HostString): string
+  urlSet(href: HostString, name: string, value: HostString): string
+  latin1Decode(bytes: GuestBytes): HostString
+  latin1Encode(s: HostString): GuestBytes
+  zlib(kind: string, format: string, data: GuestBytes): GuestBytes
 }
 
 declare const init: {

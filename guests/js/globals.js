@@ -30,6 +30,11 @@ const LAZY_GLOBALS = {
   console: 'console',
   structuredClone: 'clone',
   crypto: 'crypto',
+  Blob: 'blob',
+  File: 'blob',
+  FormData: 'form',
+  CompressionStream: 'compression',
+  DecompressionStream: 'compression',
 }
 for (const [name, unitName] of objectEntries(LAZY_GLOBALS)) defineLazyGlobal(name, unitName)
 defineGlobal('self', globalThis)

@@ -1,5 +1,22 @@
 const paramsState = new WeakMap()
 
+function percentDecodeBytes(s) {
+  const bytes = utf8Encode(s)
+  const out = []
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]
+    if (
+      b === 0x25 &&
+      i + 2 < bytes.length &&
+      /^[0-9a-fA-F]{2}$/.test(String.fromCharCode(bytes[i + 1], bytes[i + 2]))
+    ) {
+      out.push(parseInt(String.fromCharCode(bytes[i + 1], bytes[i + 2]), 16))
+      i += 2
+    } else out.push(b)
+  }
+  return new Uint8Array(out)
+}
+
 function formEncode(s) {
   let out = ''
   for (const b of utf8Encode(s)) {

@@ -115,6 +115,22 @@ class ReadableStream {
     const branch = () => new ReadableStream({ start: (c) => branches.push(c), pull })
     return [branch(), branch()]
   }
+  /** Pipes into a transform's writable side ({ writable, readable }) and returns its readable. */
+  pipeThrough(transform) {
+    this.pipeTo(transform.writable).catch(() => {})
+    return transform.readable
+  }
+  async pipeTo(destination) {
+    const writer = destination.getWriter()
+    try {
+      for await (const chunk of this) await writer.write(chunk)
+    } catch (e) {
+      await writer.abort(e)
+      throw e
+    }
+    await writer.close()
+    writer.releaseLock()
+  }
   async *values() {
     const reader = this.getReader()
     try {

@@ -3,6 +3,7 @@ import type { HeaderList, Invocation } from '../invocation.js'
 import type { GuestCounts } from '../observe/guest-counts.js'
 import type { LogCap, LogLevel } from '../observe/invocation-log.js'
 import type { DriverOptions } from '../sandbox/index.js'
+import type { InspectHints } from '../sandbox/types.js'
 import type { FunctionSpec, SandboxKind } from '../types.js'
 
 /** Everything that crosses between the main thread and a worker is plain, cloneable data. */
@@ -29,7 +30,7 @@ export type ToWorker =
   | { type: 'load'; task: number; fn: number; spec: FunctionSpec }
   | { type: 'invoke'; task: number; fn: number; inv: Invocation; deadline: number }
   /** Scan-time checks of a file (syntax, module validation, embedded config). */
-  | { type: 'inspect'; task: number; file: string; bytes: Uint8Array }
+  | { type: 'inspect'; task: number; file: string; bytes: Uint8Array; hints?: InspectHints }
   | { type: 'abort'; task: number }
   | { type: 'unload'; fn: number }
 

@@ -81,7 +81,7 @@ async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<voi
   post({ type: 'started', task: msg.task })
   try {
     const driver = drivers.detect(msg.file, msg.bytes)
-    const { config } = await driver.inspect(msg.file, msg.bytes)
+    const { config } = await driver.inspect(msg.file, msg.bytes, msg.hints)
     post({ type: 'inspected', task: msg.task, kind: driver.kind, config })
   } catch (e) {
     const error = isFnhostError(e) ? e : new FnhostError('FUNCTION_LOAD_FAILED', describe(e))

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar'
 import { lstat, stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
+import { BUNDLED_EXTENSIONS, forgetBundle } from '../bundle/index.js'
 import type { LimitDefaults, ResolvedConfig } from '../config.js'
 import type { Logger } from '../observe/log.js'
 import {
@@ -35,6 +36,9 @@ export interface RegistryOptions {
 /** Files read and checked at once while the registry starts. */
 const START_SCANS_IN_FLIGHT = 8
 
+const isBundled = (file: string) =>
+  (BUNDLED_EXTENSIONS as readonly string[]).includes(extname(file))
+
 /** Past chokidar's 50 ms change throttle. */
 const RECHECK_AFTER_MS = 75
 
@@ -64,6 +68,8 @@ export class Registry implements AsyncDisposable {
   private disposed = false
   private readonly rechecks = new Map<string, NodeJS.Timeout>()
   private readonly listeners = new Set<() => void>()
+  /** The files each bundled function was last built from: a change to one reloads the function. */
+  private readonly inputs = new Map<string, string[]>()
   /** New versions loading before they replace a good one, and failures waiting to settle. */
   private readonly pending = new Map<string, Slot>()
   private readonly settling = new Map<string, NodeJS.Timeout>()
@@ -201,7 +207,23 @@ export class Registry implements AsyncDisposable {
     } else if (isFunctionFile(rel)) {
       changed = await this.rescan(path, true)
     }
+    for (const fn of this.dependents(path, isFunctionFile(rel)))
+      changed = (await this.rescan(fn, true)) || changed
     if (changed) this.rebuild()
+  }
+
+  /**
+   * Functions built from `path` besides itself. A function that failed to load is retried on any
+   * change to a file that is not a function: its error may lie in a module it was about to import.
+   */
+  private dependents(path: string, isFunction: boolean): string[] {
+    const out: string[] = []
+    for (const [fn, slot] of this.slots) {
+      if (fn === path) continue
+      const inputs = this.inputs.get(fn)
+      if (inputs?.includes(path) || (slot.failure && !isFunction && inputs)) out.push(fn)
+    }
+    return out
   }
 
   /** A symbolic link where a function file or folder would be: never followed, said once in the log. */
@@ -225,11 +247,17 @@ export class Registry implements AsyncDisposable {
       this.dropPending(file)
       if (!old) return false
       this.slots.delete(file)
+      this.inputs.delete(file)
+      forgetBundle(file)
       this.retire(old)
       if (log) this.options.logger.info(`removed ${old.routes.join(', ')}`, { fn: old.name })
       return true
     }
     const outcome = await scanFile(this.dir, file, this.options.inspector, this.options.defaults)
+    // A failed bundle keeps the inputs of its last good build, so fixing one of them reloads it.
+    if (outcome.inputs) this.inputs.set(file, outcome.inputs)
+    else if ('failure' in outcome && !this.inputs.has(file) && isBundled(file))
+      this.inputs.set(file, [file])
     const overrides = this.options.overrides
     if (overrides && 'spec' in outcome)
       outcome.spec.config = { ...outcome.spec.config, ...overrides }
@@ -298,6 +326,8 @@ export class Registry implements AsyncDisposable {
     for (const [file, slot] of this.slots) {
       if (file.startsWith(dirPath + sep)) {
         this.slots.delete(file)
+        this.inputs.delete(file)
+        forgetBundle(file)
         this.retire(slot)
         changed = true
       }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { extname, join, relative, sep } from 'node:path'
+import { bundleSource } from '../bundle/index.js'
 import { resolveConfig, type LimitDefaults } from '../config.js'
 import { HOST_CONFIG_FILE } from '../host-config.js'
 import { routeFromPath, sidecarOf } from '../routing/names.js'
@@ -21,7 +22,10 @@ export interface LoadFailure {
   detail: string
 }
 
-export type ScanOutcome = { spec: FunctionSpec } | { failure: LoadFailure }
+/** `inputs`: the files a bundled function was built from (absolute), for the watcher. */
+export type ScanOutcome = ({ spec: FunctionSpec } | { failure: LoadFailure }) & {
+  inputs?: string[]
+}
 
 /** Largest function file read; bigger ones fail to load without being read whole. */
 export const MAX_FUNCTION_BYTES = 64 * 1024 * 1024
@@ -108,16 +112,25 @@ export async function checkSource(
   const name = functionName(dir, file)
   // A function that fails still claims its routes: the sidecar's once it has been read.
   let routes = [routeFromPath(rel)]
+  let inputs: string[] | undefined
   const fail = (detail: string, reason = clientReason(detail, dir)): ScanOutcome => ({
     failure: { name, file, routes, reason, detail },
+    inputs,
   })
   try {
     const raw = sidecar === undefined ? undefined : parseSidecar(sidecar, `${name}.json`)
     const fromSidecar = raw === undefined ? undefined : resolveConfig(raw, `${name}.json`, defaults)
     if (fromSidecar?.route) routes = fromSidecar.route
     if (!(source instanceof Uint8Array)) throw source.unreadable
-    const bytes = source
-    const inspected = await inspector(file, bytes)
+    const bundle = await bundleSource(dir, file, source)
+    inputs = bundle?.inputs
+    if (bundle && bundle.code.byteLength > MAX_FUNCTION_BYTES)
+      return fail(
+        `${rel} bundles to ${bundle.code.byteLength} bytes; the limit is ${MAX_FUNCTION_BYTES}`,
+      )
+    const bytes = bundle?.code ?? source
+    const hints = bundle && { format: bundle.format, configSource: bundle.entry }
+    const inspected = await inspector(file, bytes, hints)
     if (fromSidecar && inspected.config !== undefined)
       return fail(`${rel} declares its config both in the source and in ${name}.json; keep one`)
     const { route, ...config } = fromSidecar ?? resolveConfig(inspected.config, rel, defaults)
@@ -133,10 +146,20 @@ export async function checkSource(
     }
     const version = createHash('sha256')
       .update(bytes)
-      .update(JSON.stringify({ routes, config }))
+      .update(JSON.stringify({ routes, config, map: bundle?.map }))
       .digest('hex')
       .slice(0, 16)
-    return { spec: { name, file, kind: inspected.kind, routes, config, source: bytes, version } }
+    const spec: FunctionSpec = {
+      name,
+      file,
+      kind: inspected.kind,
+      routes,
+      config,
+      source: bytes,
+      version,
+    }
+    if (bundle) Object.assign(spec, { format: bundle.format, sourceMap: bundle.map })
+    return { spec, inputs }
   } catch (e) {
     if (e instanceof DetailedError) return fail(e.message, e.reason)
     return fail((e as Error).message)

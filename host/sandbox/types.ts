@@ -26,12 +26,19 @@ export interface InspectResult {
   config?: unknown
 }
 
+/** What the bundler learned about a JS source: how to evaluate it and where its config is. */
+export interface InspectHints {
+  format?: 'esm' | 'cjs'
+  /** The entry file as JavaScript, searched for `export const config` (the bundle renames it). */
+  configSource?: string
+}
+
 export interface SandboxDriver {
   readonly kind: SandboxKind
   /** Whether this driver runs the file; looks at the bytes, not only the name. Cheap: no guest code runs. */
   detect(file: string, bytes: Uint8Array): boolean
   /** Checks at scan time (syntax, wasm validation, ABI profile) plus embedded config. Throws on a bad file. */
-  inspect(file: string, bytes: Uint8Array): Promise<InspectResult>
+  inspect(file: string, bytes: Uint8Array, hints?: InspectHints): Promise<InspectResult>
   load(spec: FunctionSpec): Promise<LoadedFunction>
   /** A trivial function of this kind, loaded and called once so a fresh worker compiles the engine before traffic. */
   warmup?(): FunctionSpec
@@ -44,4 +51,5 @@ export type FunctionLoader = (spec: FunctionSpec) => Promise<LoadedFunction>
 export type FunctionInspector = (
   file: string,
   bytes: Uint8Array,
+  hints?: InspectHints,
 ) => Promise<InspectResult & { kind: SandboxKind }>

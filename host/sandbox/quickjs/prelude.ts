@@ -20,7 +20,7 @@ const UNITS: Record<string, { files: string[]; exports: string[] }> = {
     ],
   },
   url: {
-    files: ['url-parse', 'url-host', 'url', 'search-params'],
+    files: ['url', 'search-params'],
     exports: ['URL', 'URLSearchParams'],
   },
   streams: {
@@ -36,6 +36,9 @@ const UNITS: Record<string, { files: string[]; exports: string[] }> = {
   console: { files: ['console'], exports: ['console', 'inspect'] },
   clone: { files: ['clone'], exports: ['structuredClone'] },
   crypto: { files: ['crypto'], exports: ['crypto'] },
+  blob: { files: ['blob'], exports: ['Blob', 'File', 'bytesOfBlob'] },
+  form: { files: ['form-data'], exports: ['FormData', 'encodeMultipart', 'parseFormBody'] },
+  compression: { files: ['compression'], exports: ['CompressionStream', 'DecompressionStream'] },
 }
 
 /** What the prelude learns about its function, passed as JSON. */

@@ -20,7 +20,7 @@ export interface RuntimeLimits {
 /** Why a guest's `import` fails: there is nothing to import from. */
 export function importRefused(name: string): Error {
   return new Error(
-    `cannot import '${name}': an fnhost function is a single file, so bundle its dependencies into it (for example with esbuild --bundle)`,
+    `cannot import '${name}': fnhost bundles a function's imports when it loads it, and this one was left out (a computed name, or a module the bundler could not find)`,
   )
 }
 

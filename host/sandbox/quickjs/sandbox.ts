@@ -8,6 +8,7 @@ import { EventLoop } from './event-loop.js'
 import { arrayBufferOf } from './hostcalls.js'
 import type { GuestResponse, Invocation as HostInvocation } from '../../invocation.js'
 import { Invocation, LoadLog, noFetch } from './invocation.js'
+import { mappedError, mappedLog, stackMapperOf } from './mapped.js'
 import { buildResponse, requestPayload, type Style } from './marshal.js'
 import { GuestRuntime } from './runtime.js'
 import { guestFilename } from './source.js'
@@ -30,6 +31,7 @@ export class Sandbox {
   #prelude: PreludeHandles | undefined
   #loadLog: LoadLog | undefined = new LoadLog()
   #disposed = false
+  readonly #mapper
 
   private constructor(
     spec: FunctionSpec,
@@ -38,6 +40,7 @@ export class Sandbox {
   ) {
     this.spec = spec
     this.#loop = new EventLoop(rt)
+    this.#mapper = stackMapperOf(spec)
   }
 
   static async load(spec: FunctionSpec, options: SandboxOptions): Promise<Sandbox> {
@@ -57,7 +60,7 @@ export class Sandbox {
       // A half-booted runtime may still hold values: mark it poisoned so it is dropped whole.
       rt.poison(new FnhostError('FUNCTION_LOAD_FAILED', 'load failed'), undefined)
       sandbox.dispose()
-      throw loadFailure(filename, e)
+      throw loadFailure(filename, mappedError(e, stackMapperOf(spec)))
     }
   }
 
@@ -90,6 +93,15 @@ export class Sandbox {
 
   /** Runs one request through the handler; rejects with an FnhostError. */
   async invoke(invocation: HostInvocation, opts: InvokeOptions): Promise<GuestResponse> {
+    try {
+      const mapped = this.#mapper ? { ...opts, log: mappedLog(opts.log, this.#mapper) } : opts
+      return await this.#invoke(invocation, mapped)
+    } catch (e) {
+      throw mappedError(e, this.#mapper)
+    }
+  }
+
+  async #invoke(invocation: HostInvocation, opts: InvokeOptions): Promise<GuestResponse> {
     if (this.#disposed) throw new Error('this QuickJS sandbox was disposed')
     const { rt } = this
     const ctx = rt.context

@@ -196,7 +196,8 @@ function readSection(info: ModuleInfo, r: Reader, id: number): void {
       for (let n = r.count(); n > 0; n--) info.types.push(funcType(r))
       break
     case SECTION.import:
-      for (let n = sizedCount(r, MAX_IMPORTS, 'imports'); n > 0; n--) info.imports.push(importEntry(r, info.resources))
+      for (let n = sizedCount(r, MAX_IMPORTS, 'imports'); n > 0; n--)
+        info.imports.push(importEntry(r, info.resources))
       break
     case SECTION.function:
       for (let n = sizedCount(r, MAX_FUNCTIONS, 'functions'); n > 0; n--)
