@@ -133,7 +133,8 @@ export class Registry implements AsyncDisposable {
       if (this.disposed) throw new Error('the registry is shutting down')
       const result = await write()
       let changed = false
-      for (const file of files) changed = (await this.rescan(file, true)) || changed
+      // Checked before it was written: swapped in at once, without the settle window of a watched change.
+      for (const file of files) changed = (await this.rescan(file, true, true)) || changed
       if (changed) this.rebuild()
       return result
     })
