@@ -32,6 +32,9 @@ let root: string | undefined
 /** The package root, found from this file whether it runs from host/ (tsx, vitest) or dist/host/. */
 export function packageRootDir(): string {
   if (root) return root
+  // The binary has no package folder: paths below this one name nothing, and the files the host
+  // needs come from readAsset instead.
+  if (inBinary) return (root = dirname(process.execPath))
   let dir = dirname(fileURLToPath(import.meta.url))
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir)
