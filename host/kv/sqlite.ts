@@ -42,6 +42,13 @@ interface ListParams {
   limit: number
 }
 
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
+}
+
 type Row = { value: Buffer; expires: number | null }
 
 /**
@@ -53,12 +60,13 @@ type Row = { value: Buffer; expires: number | null }
 export function openSqlite(options: SqliteOptions): KvSyncBackend {
   const { limits } = options
   mkdirSync(options.dir, { recursive: true, mode: 0o700 })
-  const db = new Database(join(options.dir, SQLITE_FILE), {
-    timeout: options.busyTimeoutMs ?? 10_000,
-  })
+  const busyTimeoutMs = options.busyTimeoutMs ?? 30_000
+  // SQLite's busy handler covers opening (WAL switch, schema); writes retry in guard() below.
+  const db = new Database(join(options.dir, SQLITE_FILE), { timeout: busyTimeoutMs })
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   db.exec(SCHEMA)
+  db.pragma('busy_timeout = 0')
 
   const q = {
     get: db.prepare<[string, Buffer, number], Row>(
@@ -157,10 +165,17 @@ export function openSqlite(options: SqliteOptions): KvSyncBackend {
   let closed = false
   const guard = <T>(fn: () => T): T => {
     if (closed) throw new KvError('KV_UNAVAILABLE', 'the key-value store was closed')
-    try {
-      return fn()
-    } catch (e) {
-      throw unavailable(e)
+    const until = Date.now() + busyTimeoutMs
+    for (;;) {
+      try {
+        return fn()
+      } catch (e) {
+        if (!isBusy(e) || Date.now() >= until) throw unavailable(e)
+        // SQLite's own busy handler backs off to 100 ms sleeps, and a waiter that always wakes
+        // to a held lock starves (measured: past 10 s with four writers on a loaded machine).
+        // Short random sleeps give every writer its turn.
+        Atomics.wait(sleeper, 0, 0, 0.2 + Math.random() * 2)
+      }
     }
   }
 
