@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { openKvStore } from '../../host/kv/backends.js'
 import { KV_LIMIT_DEFAULTS } from '../../host/kv/limits.js'
 import type { KvSettings } from '../../host/kv/options.js'
-import { SQLITE_FILE } from '../../host/kv/sqlite.js'
+import { namespaceFile } from '../../host/kv/sqlite.js'
 import { collect } from '../helpers/cli.js'
 import { scaled } from '../helpers/time.js'
 import { startRedis, type RedisServer } from './redis-server.js'
@@ -66,63 +66,76 @@ describe('kv durability', () => {
     expect(await again.namespace('fn:a').increment('n', 1)).toBe(8)
   })
 
-  it('a SIGKILL during a burst of writes loses no acknowledged write and corrupts nothing', async () => {
-    const settings = sqlite()
-    const child = runChild('burst.ts', [JSON.stringify(settings)])
-    const acked: string[] = []
-    let buffered = ''
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the burst did not start')), CHILD_TIMEOUT_MS)
-      child.stderr.on('data', (d) => process.stderr.write(d))
-      child.stdout.on('data', (d) => {
-        buffered += d
-        const lines = buffered.split('\n')
-        buffered = lines.pop()!
-        acked.push(...lines)
-        if (acked.length >= ACKS_BEFORE_KILL && child.exitCode === null) {
-          child.kill('SIGKILL')
-          clearTimeout(timer)
-          resolve()
-        }
+  it(
+    'a SIGKILL during a burst of writes loses no acknowledged write and corrupts nothing',
+    async () => {
+      const settings = sqlite()
+      const child = runChild('burst.ts', [JSON.stringify(settings)])
+      const acked: string[] = []
+      let buffered = ''
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error('the burst did not start')),
+          CHILD_TIMEOUT_MS,
+        )
+        child.stderr.on('data', (d) => process.stderr.write(d))
+        child.stdout.on('data', (d) => {
+          buffered += d
+          const lines = buffered.split('\n')
+          buffered = lines.pop()!
+          acked.push(...lines)
+          if (acked.length >= ACKS_BEFORE_KILL && child.exitCode === null) {
+            child.kill('SIGKILL')
+            clearTimeout(timer)
+            resolve()
+          }
+        })
       })
-    })
-    await new Promise((r) => child.once('exit', r))
-    // Lines that reached us after the kill was sent are acknowledged too.
-    const lines = buffered.split('\n').filter((l) => l.startsWith('k'))
-    acked.push(...lines.filter((l) => /^k\d+$/.test(l)))
-    const db = new Database(join((settings as { dir: string }).dir, SQLITE_FILE))
-    expect(db.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }])
-    db.close()
-    const store = openKvStore(settings)
-    stores.push(store)
-    const ns = store.namespace('fn:burst')
-    for (const key of acked) {
-      const i = Number(key.slice(1))
-      const value = await ns.get(key)
-      expect(value && new TextDecoder().decode(value), key).toBe(`value-${i}-`.repeat(1 + (i % 50)))
-    }
-    // Usage bookkeeping was written in the same transactions: it matches the rows exactly.
-    const [usage] = await store.namespaces()
-    const listed = (await ns.list()).keys.length
-    expect(usage?.keys).toBe(listed)
-    expect(listed).toBeGreaterThanOrEqual(acked.length)
-  })
+      await new Promise((r) => child.once('exit', r))
+      // Lines that reached us after the kill was sent are acknowledged too.
+      const lines = buffered.split('\n').filter((l) => l.startsWith('k'))
+      acked.push(...lines.filter((l) => /^k\d+$/.test(l)))
+      const db = new Database(join((settings as { dir: string }).dir, namespaceFile('fn:burst')))
+      expect(db.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }])
+      db.close()
+      const store = openKvStore(settings)
+      stores.push(store)
+      const ns = store.namespace('fn:burst')
+      for (const key of acked) {
+        const i = Number(key.slice(1))
+        const value = await ns.get(key)
+        expect(value && new TextDecoder().decode(value), key).toBe(
+          `value-${i}-`.repeat(1 + (i % 50)),
+        )
+      }
+      // Usage bookkeeping was written in the same transactions: it matches the rows exactly.
+      const [usage] = await store.namespaces()
+      const listed = (await ns.list()).keys.length
+      expect(usage?.keys).toBe(listed)
+      expect(listed).toBeGreaterThanOrEqual(acked.length)
+    },
+    CHILD_TIMEOUT_MS,
+  )
 
   for (const [backend, settingsFor] of [
     ['sqlite', sqlite],
     ['redis', redisSettings],
   ] as const)
-    it(`two processes with two threads each increment one key to exactly 10,000 (${backend})`, async () => {
-      const settings = settingsFor()
-      const results = await Promise.all(
-        [0, 1].map(() =>
-          collect(runChild('increment.ts', [JSON.stringify(settings), '2', '2500'])),
-        ),
-      )
-      for (const r of results) expect(r.stdout + r.stderr).toContain('done 5000')
-      const store = openKvStore(settings)
-      stores.push(store)
-      const value = await store.namespace('shared:counter').get('hits')
-      expect(new TextDecoder().decode(value!)).toBe('10000')
-    })
+    it(
+      `two processes with two threads each increment one key to exactly 10,000 (${backend})`,
+      async () => {
+        const settings = settingsFor()
+        const results = await Promise.all(
+          [0, 1].map(() =>
+            collect(runChild('increment.ts', [JSON.stringify(settings), '2', '2500'])),
+          ),
+        )
+        for (const r of results) expect(r.stdout + r.stderr).toContain('done 5000')
+        const store = openKvStore(settings)
+        stores.push(store)
+        const value = await store.namespace('shared:counter').get('hits')
+        expect(new TextDecoder().decode(value!)).toBe('10000')
+      },
+      CHILD_TIMEOUT_MS,
+    )
 })
