@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { SHARED_NAME } from './kv/names.js'
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
 
@@ -25,6 +26,10 @@ export const functionConfigSchema = z.strictObject({
     .optional(),
   style: z.enum(['fetch', 'event', 'open-runtimes']).optional(),
   concurrency: z.number().int().min(1).max(10_000).optional(),
+  kv: z
+    .array(z.string().regex(SHARED_NAME, 'a shared KV namespace is a lower-case identifier'))
+    .max(32)
+    .optional(),
 })
 
 export type FunctionConfig = z.infer<typeof functionConfigSchema>

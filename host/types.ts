@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from './config.js'
+import type { KvSettings } from './kv/options.js'
 
 export type SandboxKind = 'quickjs' | 'wasi' | 'micro'
 
@@ -16,4 +17,6 @@ export interface FunctionSpec {
   source: Uint8Array
   /** Content hash of source + config: equal versions need no reload. */
   version: string
+  /** The host's key-value store, when it has one: each thread opens its own connection to it. */
+  kv?: KvSettings
 }

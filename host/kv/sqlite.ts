@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdirSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { KvError, unavailable } from './errors.js'
 import { NamespaceFile } from './sqlite-file.js'
@@ -42,7 +42,6 @@ export function namespaceFile(ns: string): string {
 export function openSqlite(options: SqliteOptions): KvSyncBackend {
   const { limits, dir } = options
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
   const open = new Map<string, NamespaceFile>()
   let closed = false
 
@@ -51,6 +50,8 @@ export function openSqlite(options: SqliteOptions): KvSyncBackend {
     if (f) {
       open.delete(ns)
     } else {
+      // Created on the first namespace used: a host whose functions never use KV gets no folder.
+      mkdirSync(dir, { recursive: true, mode: 0o700 })
       f = new NamespaceFile(join(dir, namespaceFile(ns)), ns, limits, busyTimeoutMs)
       if (open.size >= MAX_OPEN) {
         const [oldest, db] = open.entries().next().value as [string, NamespaceFile]
@@ -99,6 +100,7 @@ export function openSqlite(options: SqliteOptions): KvSyncBackend {
     increment: async (ns, key, by) => sync.increment(ns, key, by),
     async namespaces() {
       const out = []
+      if (!existsSync(dir)) return []
       for (const name of readdirSync(dir)
         .filter((n) => n.endsWith(SQLITE_EXT))
         .sort()) {

@@ -1,21 +1,8 @@
+import type { FunctionSpec } from '../types.js'
+import { threadKvStore } from './backends.js'
 import { KvError } from './errors.js'
+import { kvBindings, SHARED_NAME } from './names.js'
 import type { KvNamespace, KvStore } from './store.js'
-
-/** Shared namespace names: lower-case identifiers, so `KV_<NAME>` bindings never collide. */
-export const SHARED_NAME = /^[a-z][a-z0-9_]{0,62}$/
-
-export const ownNamespace = (functionName: string) => `fn:${functionName}`
-export const sharedNamespace = (name: string) => `shared:${name}`
-
-/** Binding name -> namespace: `KV` is the function's own, `KV_<NAME>` each granted shared one. */
-export function kvBindings(
-  functionName: string,
-  granted: readonly string[] = [],
-): Record<string, string> {
-  const out: Record<string, string> = { KV: ownNamespace(functionName) }
-  for (const name of granted) out[`KV_${name.toUpperCase()}`] = sharedNamespace(name)
-  return out
-}
 
 function denied(name: string): KvError {
   return new KvError(
@@ -33,7 +20,7 @@ export class KvGrants {
   #open = new Map<string, KvNamespace>()
 
   constructor(
-    private readonly store: KvStore,
+    private readonly store: () => KvStore,
     functionName: string,
     granted: readonly string[] = [],
   ) {
@@ -45,7 +32,7 @@ export class KvGrants {
     const ns = Object.hasOwn(this.bindings, binding) ? this.bindings[binding] : undefined
     if (ns === undefined) throw denied(binding)
     let open = this.#open.get(ns)
-    if (!open) this.#open.set(ns, (open = this.store.namespace(ns)))
+    if (!open) this.#open.set(ns, (open = this.store().namespace(ns)))
     return open
   }
 
@@ -54,4 +41,12 @@ export class KvGrants {
     if (name !== '' && !SHARED_NAME.test(name)) throw denied(name)
     return this.binding(name === '' ? 'KV' : `KV_${name.toUpperCase()}`)
   }
+}
+
+/** The grants of a function whose host has a store (`spec.kv`), on this thread's connection. */
+export function kvGrantsFor(spec: FunctionSpec): KvGrants | undefined {
+  if (!spec.kv) return undefined
+  const settings = spec.kv
+  // Opened on the first call, so a host whose functions never use KV creates no data folder.
+  return new KvGrants(() => threadKvStore(settings), spec.name, spec.config.kv)
 }
