@@ -6,11 +6,15 @@ import { FunctionsDirError } from '../registry/registry.js'
 import { ListenError, serve } from '../server.js'
 import { intOption, parse, withUsage } from './args.js'
 import { routeTable } from './routes-table.js'
+import { kvFlags } from './kv-flags.js'
 
 const USAGE =
   'usage: fnhost serve [dir] [--port N] [--host H] [--workers N] [--no-watch] [--quiet]\n' +
+  '                    [--data DIR] [--kv-redis URL]\n' +
   '  dir defaults to ./functions, --port to $PORT or 8080, --host to 127.0.0.1,\n' +
-  '  --workers to the number of cores; --quiet drops the per-request log line'
+  '  --workers to the number of cores; --quiet drops the per-request log line;\n' +
+  '  --data: the key-value store folder (default .fnhost-data beside dir);\n' +
+  '  --kv-redis: keep the key-value store in this Redis instead (redis://host:port)'
 
 export function run(argv: string[]): Promise<number> {
   return withUsage(USAGE, async () => {
@@ -22,6 +26,8 @@ export function run(argv: string[]): Promise<number> {
         workers: { type: 'string', short: 'w' },
         'no-watch': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
+        data: { type: 'string' },
+        'kv-redis': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -43,6 +49,8 @@ export function run(argv: string[]): Promise<number> {
         logger,
         accessLog: !values.quiet,
         workers,
+        dataDir: values.data === undefined ? undefined : resolve(values.data),
+        kv: kvFlags(values['kv-redis']),
       })
     } catch (e) {
       if (e instanceof FunctionsDirError) {

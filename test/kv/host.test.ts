@@ -1,0 +1,113 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHost } from '../../host/host.js'
+import { collect, listeningUrl, spawnCli } from '../helpers/cli.js'
+import { scaled } from '../helpers/time.js'
+import { startRedis, type RedisServer } from './redis-server.js'
+
+const BURST_TIMEOUT_MS = scaled(180_000)
+const COUNTER = `export default {
+  async fetch(request, env) {
+    return new Response(String(await env.KV.increment('hits')))
+  },
+}
+`
+const READER = `export default {
+  async fetch(request, env) {
+    if (request.method === 'PUT') await env.KV.put('note', await request.text())
+    return new Response(await env.KV.get('note'))
+  },
+}
+`
+
+let root: string
+let redis: RedisServer
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'fnhost-kv-host-'))
+  redis = await startRedis()
+})
+afterAll(async () => {
+  rmSync(root, { recursive: true, force: true })
+  await redis?.[Symbol.asyncDispose]()
+})
+
+function folder(name: string, files: Record<string, string>): string {
+  const dir = join(root, name, 'functions')
+  mkdirSync(dir, { recursive: true })
+  for (const [file, source] of Object.entries(files)) writeFileSync(join(dir, file), source)
+  return dir
+}
+
+/** `total` GETs spread over the URLs, `perUrl` at a time on each; returns the bodies. */
+async function hammer(urls: string[], total: number, perUrl: number): Promise<string[]> {
+  const bodies: string[] = []
+  let left = total
+  const loop = async (url: string) => {
+    while (left > 0) {
+      left--
+      for (;;) {
+        const res = await fetch(url)
+        const body = await res.text()
+        // OVERLOADED is answered before the function runs (a worker still starting on a loaded
+        // machine): the request did nothing, so sending it again is what a client should do.
+        if (res.status === 503) continue
+        if (res.status !== 200) throw new Error(`${res.status}: ${body}`)
+        bodies.push(body)
+        break
+      }
+    }
+  }
+  await Promise.all(urls.flatMap((u) => Array.from({ length: perUrl }, () => loop(u))))
+  return bodies
+}
+
+describe('KV through the host', () => {
+  it('values written by a function survive a host restart', async () => {
+    const dir = folder('restart', { 'note.js': READER, 'counter.js': COUNTER })
+    const dataDir = join(root, 'restart', 'data')
+    {
+      await using host = await createHost({ dir, watch: false, dataDir })
+      const res = await host.app.request('/note', { method: 'PUT', body: 'remember me' })
+      expect(await res.text()).toBe('remember me')
+      expect(await (await host.app.request('/counter')).text()).toBe('1')
+    }
+    await using host = await createHost({ dir, watch: false, dataDir })
+    expect(await (await host.app.request('/note')).text()).toBe('remember me')
+    expect(await (await host.app.request('/counter')).text()).toBe('2')
+  })
+
+  for (const backend of ['sqlite', 'redis'])
+    it(
+      `two host processes with two workers each count 10,000 requests exactly (${backend})`,
+      async () => {
+        const dir = folder(`burst-${backend}`, { 'counter.js': COUNTER })
+        const flags =
+          backend === 'redis'
+            ? ['--kv-redis', redis.url]
+            : ['--data', join(root, `burst-${backend}`, 'data')]
+        const hosts = [0, 1].map(() =>
+          spawnCli(['serve', dir, '--port', '0', '--workers', '2', '--quiet', ...flags]),
+        )
+        try {
+          const urls = await Promise.all(hosts.map((h) => listeningUrl(h, scaled(30_000))))
+          const bodies = await hammer(
+            urls.map((u) => `${u}/counter`),
+            10_000,
+            8,
+          )
+          const values = bodies.map(Number).sort((a, b) => a - b)
+          // Every increment answered a distinct value, and together they are exactly 1..10,000.
+          expect(values[0]).toBe(1)
+          expect(values[values.length - 1]).toBe(10_000)
+          expect(new Set(values).size).toBe(10_000)
+          expect(await (await fetch(`${urls[0]}/counter`)).text()).toBe('10001')
+        } finally {
+          for (const h of hosts) h.kill('SIGTERM')
+          await Promise.all(hosts.map((h) => collect(h)))
+        }
+      },
+      BURST_TIMEOUT_MS,
+    )
+})
