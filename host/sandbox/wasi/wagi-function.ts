@@ -10,6 +10,8 @@ import { EMSCRIPTEN_GROWTH } from './check.js'
 import { cgiEnv, requestJson, ScriptPaths, type CgiInput } from './cgi-request.js'
 import { parseContextResponse } from './context-response.js'
 import { WasiExit } from './errno.js'
+import { kvGrantsFor } from '../../kv/grants.js'
+import { KV_MODULE, kvImports } from './kv-imports.js'
 import { preview1Imports, WASI_MODULE } from './preview1.js'
 import { WasiRun } from './run.js'
 import { STDOUT_CAP_BYTES } from './stdio.js'
@@ -42,12 +44,15 @@ export class WagiFunction implements LoadedFunction {
   ) {
     this.pool = new MemoryPool({ initialPages: plan.initialPages, maximumPages: plan.maximumPages })
     this.paths = new ScriptPaths(spec.routes)
-    const wasi = preview1Imports(() => {
-      if (!this.current) throw new Error('WASI call outside a run')
-      return this.current
-    })
+    const wasi = preview1Imports(() => this.live())
+    const kv = kvImports(
+      () => this.live().memory,
+      kvGrantsFor(spec),
+      (message) => this.live().log.write('warn', message),
+    )
     this.imports = {
       [WASI_MODULE]: wasi,
+      [KV_MODULE]: kv,
       [EMSCRIPTEN_GROWTH.module]: { [EMSCRIPTEN_GROWTH.name]: () => {} },
     }
     this.memoryNamespace = this.imports[plan.module] ??= {}
@@ -120,6 +125,11 @@ export class WagiFunction implements LoadedFunction {
     const fileResponse = run.context.get('response.json')
     if (fileResponse) return parseContextResponse(fileResponse.contents)
     return parseCgiResponse(run.stdout.bytes(), 'stdout')
+  }
+
+  private live(): WasiRun {
+    if (!this.current) throw new Error('WASI call outside a run')
+    return this.current
   }
 
   private assertLive(): void {
