@@ -28,7 +28,10 @@ afterEach(async () => {
   for (const fn of loaded.splice(0)) await fn[Symbol.asyncDispose]()
 })
 
-type Call = (query: string, body?: string | Uint8Array<ArrayBuffer>) => Promise<{ status: number; text: string }>
+type Call = (
+  query: string,
+  body?: string | Uint8Array<ArrayBuffer>,
+) => Promise<{ status: number; text: string }>
 
 async function cFunction(kv: KvSettings, name: string, config = {}): Promise<Call> {
   const fn = await wasiDriver.load({ ...wasmSpec(wasm('fixtures/kv'), config, name), kv })

@@ -37,7 +37,9 @@ export function checkWagiModule(info: ModuleInfo): void {
             : undefined
     if (expected === undefined) problems.push(`imports ${label}, which fnhost does not provide`)
     else if (expected !== actual)
-      problems.push(`imports ${label} as (${actual}); fnhost defines (${expected})`)
+      problems.push(
+        `imports ${label} as (${actual}); ${imp.module === KV_MODULE ? 'fnhost' : 'WASI'} defines (${expected})`,
+      )
   }
   const start = findExport(info, '_start')
   if (start?.kind !== 'func')
