@@ -16,6 +16,10 @@ const commands: Record<string, Command> = {
     load: () => import('./build.js'),
   },
   new: { summary: 'write a starter handler', load: () => import('./new.js') },
+  kv: {
+    summary: "list, read and write a running host's key-value store",
+    load: () => import('./kv.js'),
+  },
 }
 
 function usage(): string {
