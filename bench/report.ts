@@ -1,3 +1,4 @@
+import { kvSection, type KvBenchResult } from './scenarios/kv.js'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { GoalStatus } from './goals.js'
@@ -20,6 +21,7 @@ export interface Report {
   density?: DensityResult
   overhead?: OverheadResult
   limits?: LimitsResult
+  kv?: KvBenchResult
   goals: GoalStatus[]
   /** Scenarios that could not run, with why; their goals stay unjudged. */
   failed: { name: string; reason: string }[]
@@ -143,6 +145,7 @@ export function formatReport(r: Report): string {
   if (r.coldStart) parts.push(coldStartSection(r.coldStart))
   if (r.density) parts.push(densitySection(r.density))
   if (r.overhead) parts.push(overheadSection(r.overhead))
+  if (r.kv) parts.push(kvSection(r.kv))
   if (r.limits) parts.push(limitsSection(r.limits))
   parts.push(goalsSection(r.goals))
   if (r.failed.length)

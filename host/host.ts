@@ -1,5 +1,5 @@
 import { createApp } from './app.js'
-import { openKvStore } from './kv/backends.js'
+import { closeThreadKvStores, openKvStore } from './kv/backends.js'
 import { dataDir, resolveKvSettings, type KvOptions } from './kv/options.js'
 import type { KvStore } from './kv/store.js'
 import { createLogger, type Logger } from './observe/log.js'
@@ -69,6 +69,8 @@ export async function createHost(options: HostOptions): Promise<Host> {
       await registry[Symbol.asyncDispose]()
       await pool?.[Symbol.asyncDispose]()
       await kvStore?.[Symbol.asyncDispose]()
+      // Functions loaded on this thread (no worker pool) opened their own connections.
+      if (workers === 0) await closeThreadKvStores()
     },
   }
 }

@@ -29,3 +29,14 @@ export function threadKvStore(settings: KvSettings): KvStore {
   if (!store) perThread.set(id, (store = openKvStore(settings)))
   return store
 }
+
+/**
+ * Closes this thread's stores: a thread that ends on its own (the main thread of `fnhost serve`
+ * or a bench) calls it, since an open Redis connection would keep it alive. Worker threads need
+ * not: their connections end with them.
+ */
+export async function closeThreadKvStores(): Promise<void> {
+  const stores = [...perThread.values()]
+  perThread.clear()
+  for (const s of stores) await s[Symbol.asyncDispose]()
+}

@@ -17,7 +17,6 @@ function denied(name: string): KvError {
  */
 export class KvGrants {
   readonly bindings: Record<string, string>
-  #open = new Map<string, KvNamespace>()
 
   constructor(
     private readonly store: () => KvStore,
@@ -31,9 +30,8 @@ export class KvGrants {
   binding(binding: string): KvNamespace {
     const ns = Object.hasOwn(this.bindings, binding) ? this.bindings[binding] : undefined
     if (ns === undefined) throw denied(binding)
-    let open = this.#open.get(ns)
-    if (!open) this.#open.set(ns, (open = this.store().namespace(ns)))
-    return open
+    // Not cached: the thread's store may have been closed and reopened since (closeThreadKvStores).
+    return this.store().namespace(ns)
   }
 
   /** By shared name ('' is the function's own namespace): the C SDK's form. */
