@@ -52,22 +52,41 @@ export class KvNamespace {
     const backend = this.backend as Partial<KvSyncBackend>
     if (!backend.sync) return undefined
     const { sync } = backend
-    const { name, limits } = this
+    const { name } = this
     return {
-      get: (key: string) => sync.get(name, checkKey(key, limits)),
+      ...this.checked({
+        get: (key) => sync.get(name, key),
+        put: (key, value, options) => sync.put(name, key, value, options),
+        delete: (key) => sync.delete(name, key),
+        increment: (key, by) => sync.increment(name, key, by),
+      }),
+      list: (options?: KvListOptions) => sync.list(name, options),
+    }
+  }
+
+  /** Synchronous calls of this namespace, their arguments checked against the limits first. */
+  checked(raw: RawSyncCalls) {
+    const { limits } = this
+    return {
+      get: (key: string) => raw.get(checkKey(key, limits)),
       put: (key: string, value: KvValue, options?: KvPutOptions) =>
-        sync.put(
-          name,
+        raw.put(
           checkKey(key, limits),
           checkValue(valueBytes(value), limits),
           checkPutOptions(options),
         ),
-      delete: (key: string) => sync.delete(name, checkKey(key, limits)),
-      list: (options?: KvListOptions) => sync.list(name, options),
-      increment: (key: string, by = 1) =>
-        sync.increment(name, checkKey(key, limits), checkIncrement(by)),
+      delete: (key: string) => raw.delete(checkKey(key, limits)),
+      increment: (key: string, by = 1) => raw.increment(checkKey(key, limits), checkIncrement(by)),
     }
   }
+}
+
+/** One namespace's synchronous calls, unchecked (a sync backend, or the blocking bridge). */
+export interface RawSyncCalls {
+  get(key: string): Uint8Array | null
+  put(key: string, value: Uint8Array, options: KvPutOptions): void
+  delete(key: string): boolean
+  increment(key: string, by: number): number
 }
 
 /** A backend plus its limits: hands out checked namespaces. */

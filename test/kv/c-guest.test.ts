@@ -117,14 +117,31 @@ describe('C guests: fnhost_kv through fnh_kv_*', () => {
       await redis?.[Symbol.asyncDispose]()
     })
 
-    it('fails with FNH_KV_UNAVAILABLE and says why in the log', async () => {
-      const kv: KvSettings = { backend: 'redis', url: redis.url, limits: KV_LIMIT_DEFAULTS }
-      const fn = await wasiDriver.load({ ...wasmSpec(wasm('fixtures/kv'), {}, 'r'), kv })
-      loaded.push(fn)
-      const { opts, lines } = invokeOptions()
-      const res = await fn.invoke(new Request('http://localhost/r?op=get&key=k'), opts)
-      expect(await res.text()).toMatch(/^-8: /)
-      expect(lines.map((l) => l.message).join('\n')).toContain('C guests need the SQLite')
+    it('a C guest reads what a JS guest wrote, through the blocking bridge', async () => {
+      const kv: KvSettings = {
+        backend: 'redis',
+        url: redis.url,
+        keyPrefix: `c${n++}:`,
+        limits: KV_LIMIT_DEFAULTS,
+      }
+      const js = await jsFunction(
+        kv,
+        'writer',
+        `await env.KV_NOTES.put('greeting', 'hi from JS'); return String(await env.KV_NOTES.get('count'))`,
+        { kv: ['notes'] },
+      )
+      const c = await cFunction(kv, 'reader', { kv: ['notes'] })
+      expect(await js()).toBe('null')
+      expect(await c('op=get&ns=notes&key=greeting')).toEqual({ status: 200, text: 'hi from JS' })
+      expect((await c('op=incr&ns=notes&key=count&by=5')).text).toBe('5')
+      expect(await js()).toBe('5')
+      expect((await c('op=put&key=own', 'mine')).text).toBe('ok')
+      expect((await c('op=get&key=own')).text).toBe('mine')
+      expect((await c('op=delete&key=own')).text).toBe('1')
+      expect((await c('op=get&key=own')).text).toMatch(/^-1: /)
+      expect((await c('op=incr&ns=notes&key=greeting')).text).toMatch(/^-6: /)
+      expect((await c(`op=put&key=${'k'.repeat(1025)}`, 'v')).text).toMatch(/^-3: /)
+      expect((await c('op=get&ns=other&key=k')).text).toMatch(/^-7: /)
     })
   })
 })

@@ -1,4 +1,5 @@
 import { KvError, type KvErrorCode } from '../../kv/errors.js'
+import type { BlockingKv } from '../../kv/blocking.js'
 import type { KvGrants } from '../../kv/grants.js'
 import type { GuestMemory } from './guest-memory.js'
 
@@ -30,13 +31,13 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
  * `fnhost_kv` for one WAGI function: strings are (pointer, length) pairs in guest memory, every
  * call answers synchronously with a status (>= 0 success, FNH_KV_* < 0 failure) and never traps
  * on a bad argument. The namespace is '' (the function's own) or a shared name it was granted.
- * Only a backend that answers on this thread (SQLite) serves C guests; with Redis each call fails
- * with KV_UNAVAILABLE and a log line saying so.
+ * SQLite answers on this thread; an asynchronous backend (Redis) answers through the blocking
+ * bridge (host/kv/blocking.ts), the guest thread waiting in Atomics.wait.
  */
 export function kvImports(
   memory: () => GuestMemory,
   grants: KvGrants | undefined,
-  warn: (message: string) => void,
+  blocking: (() => BlockingKv) | undefined,
 ): WebAssembly.ModuleImports {
   const text = (ptr: number, len: number) => {
     try {
@@ -48,12 +49,7 @@ export function kvImports(
   const sync = (nsPtr: number, nsLen: number) => {
     if (!grants) throw new KvError('KV_UNAVAILABLE', 'this host has no key-value store')
     const ns = grants.named(text(nsPtr, nsLen))
-    const s = ns.sync
-    if (!s) {
-      warn('fnhost_kv: C guests need the SQLite key-value backend; this host runs Redis')
-      throw new KvError('KV_UNAVAILABLE', 'C guests need the SQLite key-value backend')
-    }
-    return s
+    return ns.sync ?? ns.checked(blocking!().namespace(ns.name))
   }
   const status = (fn: () => number): number => {
     try {

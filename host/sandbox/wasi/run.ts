@@ -43,8 +43,6 @@ export class WasiRun {
   stdinPos = 0
   readonly stdout = new OutputBuffer()
   readonly stderr: StderrLog
-  /** The invocation's log, for host notices (stderr goes through `stderr`). */
-  readonly log: InvocationLog
   readonly context: ContextDir
   readonly memory: GuestMemory
   readonly startNs = process.hrtime.bigint()
@@ -60,7 +58,6 @@ export class WasiRun {
     this.env = new StringList(init.env)
     this.stdin = init.stdin
     this.stderr = new StderrLog(init.log)
-    this.log = init.log
     this.context = new ContextDir(init.contextFiles)
     this.memory = new GuestMemory(init.memory)
   }

@@ -10,6 +10,7 @@ import { EMSCRIPTEN_GROWTH } from './check.js'
 import { cgiEnv, requestJson, ScriptPaths, type CgiInput } from './cgi-request.js'
 import { parseContextResponse } from './context-response.js'
 import { WasiExit } from './errno.js'
+import { threadBlockingKv } from '../../kv/blocking.js'
 import { kvGrantsFor } from '../../kv/grants.js'
 import { KV_MODULE, kvImports } from './kv-imports.js'
 import { preview1Imports, WASI_MODULE } from './preview1.js'
@@ -45,10 +46,11 @@ export class WagiFunction implements LoadedFunction {
     this.pool = new MemoryPool({ initialPages: plan.initialPages, maximumPages: plan.maximumPages })
     this.paths = new ScriptPaths(spec.routes)
     const wasi = preview1Imports(() => this.live())
+    const settings = spec.kv
     const kv = kvImports(
       () => this.live().memory,
       kvGrantsFor(spec),
-      (message) => this.live().log.write('warn', message),
+      settings && (() => threadBlockingKv(settings)),
     )
     this.imports = {
       [WASI_MODULE]: wasi,
