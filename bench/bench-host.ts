@@ -2,15 +2,14 @@ import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { createHost } from '../host/host.js'
 import { createLogger } from '../host/observe/log.js'
-import { createPool } from '../host/pool/index.js'
 import { serve } from '../host/server.js'
 
 /**
  * `fnhost serve <dir> --quiet`, built from the same parts (registry, app, worker pool with one
  * worker per core, server), with the two pool settings the CLI has no switch for:
  *
- * --allow-loopback      workers load functions through loopback-loader, whose fetch policy lets a
- *                       guest reach the bench's upstream on 127.0.0.1 (js-fetch);
+ * --allow-loopback      the drivers' egress policy lets a guest reach the bench's upstream on
+ *                       127.0.0.1 (js-fetch);
  * --sandbox-budget-mb   the sum of memory caps the pool keeps loaded before it evicts (density:
  *                       the default, half the machine's memory, holds only 94 functions of 128 MiB).
  */
@@ -20,25 +19,24 @@ const { values, positionals } = parseArgs({
 })
 const dir = positionals[0]
 if (!dir) throw new Error('usage: bench-host <dir> [--allow-loopback] [--sandbox-budget-mb N]')
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
 const logger = createLogger()
 const budget = values['sandbox-budget-mb']
-const pool = createPool({
-  workers: availableParallelism(),
-  loaderModule: values['allow-loopback']
-    ? new URL(`./loopback-loader${ext}`, import.meta.url)
-    : undefined,
-  maxSandboxMemoryMb: budget === undefined ? undefined : Number(budget),
+const host = await createHost({
+  dir,
   logger,
+  accessLog: false,
+  pool: {
+    workers: availableParallelism(),
+    drivers: values['allow-loopback'] ? { egress: { allow: ['127.0.0.1'] } } : {},
+    maxSandboxMemoryMb: budget === undefined ? undefined : Number(budget),
+  },
 })
-const host = await createHost({ dir, logger, accessLog: false, loader: pool.load })
 const server = await serve({ fetch: host.fetch, port: 0, host: '127.0.0.1' })
 process.stdout.write(`listening on ${server.url}\n`)
 process.on('SIGTERM', () => {
   void (async () => {
     await server.close()
     await host[Symbol.asyncDispose]()
-    await pool[Symbol.asyncDispose]()
     process.exit(0)
   })()
 })

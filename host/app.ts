@@ -1,5 +1,7 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
+import { adminApi, type AdminOptions } from './admin/api.js'
+import type { Gate } from './auth/gate.js'
 import { errorResponse, FnhostError, toFnhostError } from './errors.js'
 import { dispatcher } from './http/dispatch.js'
 import { createLogger, type Logger } from './observe/log.js'
@@ -10,9 +12,16 @@ export interface AppOptions {
   logger?: Logger
   /** One log line per request (method, path, status, time). */
   accessLog?: boolean
+  /** Who may call which function (JWTs, the Open Runtimes key); default: private ones fail closed. */
+  gate?: Gate
+  /** The management API under /_fnhost/v1 (off, answering 404 with a hint, without a key). */
+  admin?: Omit<AdminOptions, 'registry' | 'logger'>
 }
 
 type Env = { Variables: { requestId: string; fn: string } }
+
+/** What the access log records for a request whose client closed the connection first. */
+const CLIENT_CLOSED = 499
 
 export function createApp(options: AppOptions): Hono<Env> {
   const { registry } = options
@@ -41,16 +50,25 @@ export function createApp(options: AppOptions): Hono<Env> {
       uptimeS: Math.round((Date.now() - startedAt) / 1000),
     }),
   )
+  app.route('/_fnhost/v1', adminApi({ ...options.admin, registry, logger }))
   app.all('/_fnhost/*', (c) => {
     throw new FnhostError('FUNCTION_NOT_FOUND', `no host endpoint at ${c.req.path}`)
   })
-  app.all('*', dispatcher(registry, logger))
+  app.all('*', dispatcher(registry, logger, options.gate))
 
   app.onError((e, c) => {
-    const err = toFnhostError(e)
     const id = c.get('requestId') ?? crypto.randomUUID()
+    // The client went away: nobody reads an answer, and the host did nothing wrong.
+    if (c.req.raw.signal.aborted) {
+      logger.info(`${c.req.method} ${c.req.path} aborted by the client`, {
+        fn: c.get('fn'),
+        requestId: id,
+      })
+      return new Response(null, { status: CLIENT_CLOSED })
+    }
+    const err = toFnhostError(e)
     if (err.code === 'INTERNAL_ERROR')
-      logger.error(`internal error: ${describe(e)}`, { requestId: id })
+      logger.error(`internal error: ${describe(e)}`, { fn: c.get('fn'), requestId: id })
     return errorResponse(err, id)
   })
   return app

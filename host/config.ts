@@ -1,7 +1,16 @@
 import { z } from 'zod'
 import { SHARED_NAME } from './kv/names.js'
 
-export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
+export const HTTP_METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+  'TRACE',
+] as const
 
 const routePattern = z
   .string()
@@ -17,7 +26,10 @@ export const functionConfigSchema = z.strictObject({
   memoryMb: z.number().int().min(1).max(4096).optional(),
   maxBodyBytes: z.number().int().min(0).max(1_073_741_824).optional(),
   env: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are identifiers'), z.string())
+    .record(
+      z.string().regex(/^[^=\0]+$/, "an env name is a non-empty string without '=' or NUL"),
+      z.string(),
+    )
     .optional(),
   isolation: z.enum(['shared', 'request']).optional(),
   handler: z
@@ -55,8 +67,17 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError'
 }
 
+/** Host-wide defaults for a function's limits (`limits` in fnhost.json). */
+export type LimitDefaults = Partial<
+  Pick<ResolvedConfig, 'timeoutMs' | 'memoryMb' | 'maxBodyBytes' | 'concurrency'>
+>
+
 /** Validates raw config (from any source) and fills defaults; throws ConfigError with every problem. */
-export function resolveConfig(raw: unknown, source: string): ResolvedConfig & { route?: string[] } {
+export function resolveConfig(
+  raw: unknown,
+  source: string,
+  defaults: LimitDefaults = {},
+): ResolvedConfig & { route?: string[] } {
   const parsed = functionConfigSchema.safeParse(raw ?? {})
   if (!parsed.success) {
     const problems = parsed.error.issues
@@ -65,7 +86,7 @@ export function resolveConfig(raw: unknown, source: string): ResolvedConfig & { 
     throw new ConfigError(`invalid config in ${source}: ${problems}`)
   }
   const { route, ...rest } = parsed.data
-  const resolved = { ...CONFIG_DEFAULTS, ...rest }
+  const resolved = { ...CONFIG_DEFAULTS, ...defaults, ...rest }
   return route === undefined
     ? resolved
     : { ...resolved, route: Array.isArray(route) ? route : [route] }

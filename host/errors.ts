@@ -5,7 +5,13 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   FUNCTION_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
+  CONFLICT: 409,
+  PRECONDITION_FAILED: 412,
   BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INVALID_FUNCTION: 422,
+  HEADERS_TOO_LARGE: 431,
   FUNCTION_LOAD_FAILED: 500,
   GUEST_ERROR: 500,
   MEMORY_LIMIT: 500,
@@ -78,4 +84,24 @@ export function errorResponse(err: FnhostError, requestId: string): Response {
   const headers: Record<string, string> = { ...err.headers, 'x-request-id': requestId }
   if (err.retryAfterS !== undefined) headers['retry-after'] = String(err.retryAfterS)
   return Response.json(errorBody(err, requestId), { status: err.status, headers })
+}
+
+/** One message shape per limit: what happened, the limit by its config key, what to do. */
+export function cpuLimitError(timeoutMs: number): FnhostError {
+  return new FnhostError(
+    'CPU_LIMIT',
+    `the function ran past its time limit of ${timeoutMs} ms and was stopped; make it faster or raise timeoutMs in its config`,
+  )
+}
+
+export function memoryLimitError(memoryMb: number, cause?: unknown): FnhostError {
+  return new FnhostError(
+    'MEMORY_LIMIT',
+    `the function ran out of memory (its cap is ${memoryMb} MiB); use less or raise memoryMb in its config`,
+    { cause },
+  )
+}
+
+export function badResponseError(message: string): FnhostError {
+  return new FnhostError('GUEST_BAD_RESPONSE', message)
 }

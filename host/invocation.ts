@@ -33,6 +33,8 @@ export interface HttpInvocation {
   traceparent?: string
   /** Verified claims of the caller's token, for private functions. */
   auth?: { claims: Record<string, unknown> }
+  /** Variables laid over the function's env for this call only (an Open Runtimes executor's). */
+  env?: Record<string, string>
 }
 
 export interface ScheduledInvocation {
@@ -104,4 +106,17 @@ function fillRoute(route: string): string {
     .map((s) => encodeURIComponent(s.startsWith(':') ? s.slice(1) : s))
     .join('/')
   return '/' + path
+}
+
+/**
+ * Headers as a Fetch `Headers` object lists them: names sorted, repeats joined with ', ' — the
+ * form CGI variables, `/context/request.json` and the fnmicro request have always carried.
+ */
+export function joinedHeaders(headers: HeaderList): [string, string][] {
+  const out = new Map<string, string>()
+  for (const [name, value] of headers) {
+    const prev = out.get(name)
+    out.set(name, prev === undefined ? value : `${prev}, ${value}`)
+  }
+  return [...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }

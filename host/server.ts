@@ -1,5 +1,8 @@
 import { createAdaptorServer } from '@hono/node-server'
-import type { Server } from 'node:http'
+import { STATUS_CODES, type Server } from 'node:http'
+import { randomUUID } from 'node:crypto'
+import type { Duplex } from 'node:stream'
+import { errorBody, FnhostError, type ErrorCode } from './errors.js'
 import type { AddressInfo } from 'node:net'
 
 export const SERVER_LIMITS = {
@@ -8,12 +11,20 @@ export const SERVER_LIMITS = {
   maxHeaderSize: 16 * 1024,
   /** How long a shutdown waits for in-flight requests before closing their connections. */
   drainTimeoutMs: 30_000,
+  /**
+   * How often Node checks the two timeouts above; its default (30 s) let a slow client hold a
+   * connection for up to 50 s against a 20 s limit.
+   */
+  timeoutCheckMs: 1_000,
 }
 
+export type ServerLimits = typeof SERVER_LIMITS
+
 export interface ServeOptions {
-  fetch: (req: Request) => Response | Promise<Response>
+  fetch: (req: Request, env?: unknown) => Response | Promise<Response>
   port: number
   host: string
+  limits?: Partial<ServerLimits>
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -29,14 +40,17 @@ export class ListenError extends Error {
 
 /** Starts @hono/node-server with Node's timeouts set; Node's http types stay in this file. */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const limits = { ...SERVER_LIMITS, ...options.limits }
   const server = createAdaptorServer({
     fetch: options.fetch,
     serverOptions: {
-      headersTimeout: SERVER_LIMITS.headersTimeoutMs,
-      requestTimeout: SERVER_LIMITS.requestTimeoutMs,
-      maxHeaderSize: SERVER_LIMITS.maxHeaderSize,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      maxHeaderSize: limits.maxHeaderSize,
+      connectionsCheckingInterval: limits.timeoutCheckMs,
     },
   }) as Server
+  server.on('clientError', answerClientError)
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       const where = `${options.host}:${options.port}`
@@ -60,7 +74,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections(), SERVER_LIMITS.drainTimeoutMs)
+      const force = setTimeout(() => server.closeAllConnections(), limits.drainTimeoutMs)
       // Keep-alive connections turn idle as their last response goes out; close them as they do.
       const sweep = setInterval(() => server.closeIdleConnections(), 50)
       server.close(() => {
@@ -70,4 +84,35 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       })
     }))
   return { url: `http://${host}:${port}`, port, close, [Symbol.asyncDispose]: close }
+}
+
+/** What Node's parser refused, as the host's error schema (Node's default is a bare status line). */
+const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
+  HPE_HEADER_OVERFLOW: [
+    'HEADERS_TOO_LARGE',
+    'the request headers are larger than this host accepts',
+  ],
+  ERR_HTTP_REQUEST_TIMEOUT: ['REQUEST_TIMEOUT', 'the request did not arrive in time'],
+}
+
+function answerClientError(e: NodeJS.ErrnoException, socket: Duplex): void {
+  if (e.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const [code, message] = CLIENT_ERRORS[e.code ?? ''] ?? [
+    'BAD_REQUEST',
+    'the request is not valid HTTP/1.1',
+  ]
+  const requestId = randomUUID()
+  const err = new FnhostError(code, message)
+  const body = JSON.stringify(errorBody(err, requestId))
+  socket.end(
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\n` +
+      'content-type: application/json\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-request-id: ${requestId}\r\n` +
+      'connection: close\r\n\r\n' +
+      body,
+  )
 }

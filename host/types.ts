@@ -1,7 +1,8 @@
 import type { ResolvedConfig } from './config.js'
 import type { KvSettings } from './kv/options.js'
 
-export type SandboxKind = 'quickjs' | 'wasi' | 'micro'
+/** The name of the sandbox driver that runs a function (host/sandbox knows them all). */
+export type SandboxKind = string
 
 /** One function as the registry found it: everything a sandbox needs to load it, as plain data. */
 export interface FunctionSpec {

@@ -5,6 +5,7 @@ import { KV_LIMIT_DEFAULTS } from '../../host/kv/limits.js'
 import type { KvSettings } from '../../host/kv/options.js'
 import type { KvNamespace } from '../../host/kv/store.js'
 import { createQuickjsDriver } from '../../host/sandbox/quickjs/driver.js'
+import type { HttpInvocation } from '../../host/invocation.js'
 import type { LoadedFunction } from '../../host/sandbox/types.js'
 import type { FunctionSpec } from '../../host/types.js'
 import { CONFIG_DEFAULTS } from '../../host/config.js'
@@ -31,6 +32,19 @@ export interface KvBenchResult {
 }
 
 const VALUE = 'v'.repeat(100)
+
+const INVOCATION: HttpInvocation = {
+  type: 'http',
+  method: 'GET',
+  url: 'http://127.0.0.1/kv',
+  path: '/kv',
+  query: '',
+  route: '/kv',
+  params: {},
+  headers: [],
+  body: null,
+  requestId: 'bench',
+}
 /** SQLite writes wait for an fsync each (synchronous FULL): fewer of them keep the run short. */
 const MAX_WRITES = 2000
 
@@ -60,14 +74,13 @@ function spec(name: string, source: string, kv: KvSettings): FunctionSpec {
 }
 
 async function guestCall(fn: LoadedFunction): Promise<string> {
-  const res = await fn.invoke(new Request('http://127.0.0.1/kv'), {
+  const res = await fn.invoke(INVOCATION, {
     deadline: Date.now() + 10_000,
     signal: new AbortController().signal,
-    requestId: 'bench',
-    params: {},
     log: { write: () => {}, full: false },
   })
-  return res.text()
+  const body = res.body
+  return new TextDecoder().decode(body instanceof Uint8Array ? body : new Uint8Array())
 }
 
 async function measureBackend(backend: string, kv: KvSettings, calls: number): Promise<KvBenchRow> {

@@ -1,8 +1,11 @@
 import { join } from 'node:path'
 import { HELLO, WrongAnswerError } from '../answer.js'
 import { scanFile } from '../../host/registry/scan.js'
-import { drivers } from '../../host/sandbox/index.js'
-import type { InvokeOptions } from '../../host/sandbox/types.js'
+import type { HttpInvocation } from '../../host/invocation.js'
+import { discardLog } from '../../host/observe/invocation-log.js'
+import { toWebResponse } from '../../host/response.js'
+import { createDrivers } from '../../host/sandbox/index.js'
+import type { FunctionInspector, InvokeOptions } from '../../host/sandbox/types.js'
 import {
   benchFunction,
   EXAMPLE_WASM,
@@ -64,13 +67,20 @@ type Call = () => Promise<Response>
 const url = 'http://127.0.0.1/bench'
 
 function invokeOptions(): InvokeOptions {
-  return {
-    deadline: Date.now() + 10_000,
-    signal: new AbortController().signal,
-    requestId: 'bench',
-    params: {},
-    log: { write: () => {}, full: false },
-  }
+  return { deadline: Date.now() + 10_000, signal: new AbortController().signal, log: discardLog }
+}
+
+const INVOCATION: HttpInvocation = {
+  type: 'http',
+  method: 'GET',
+  url,
+  path: '/bench',
+  query: '',
+  route: '/bench',
+  params: {},
+  headers: [],
+  body: null,
+  requestId: 'bench',
 }
 
 async function expectBody(name: string, call: Call, expected: string): Promise<void> {
@@ -107,6 +117,16 @@ async function time(
 const plain = async (_req: Request) => new Response(HELLO)
 const floorCall: Call = () => plain(new Request(url))
 
+/**
+ * The drivers on this thread: this scenario measures a sandbox's own cost per call, without the
+ * pool's hop (the throughput scenarios measure the whole path).
+ */
+const drivers = await createDrivers()
+const inspector: FunctionInspector = async (file, bytes) => {
+  const driver = drivers.detect(file, bytes)
+  return { kind: driver.kind, ...(await driver.inspect(file, bytes)) }
+}
+
 /** Loads each case's function with its driver on this thread, checks its answer, then runs `body`. */
 async function withEachDriver(
   ws: Workspace,
@@ -115,10 +135,11 @@ async function withEachDriver(
   const dir = await ws.folder('overhead', {})
   for (const c of CASES) {
     await writeFiles(dir, { [c.file]: await c.source() })
-    const outcome = await scanFile(dir, join(dir, c.file))
+    const outcome = await scanFile(dir, join(dir, c.file), inspector)
     if ('failure' in outcome) throw new WrongAnswerError(`${c.name}: ${outcome.failure.reason}`)
-    const fn = await drivers[outcome.spec.kind].load(outcome.spec)
-    const call: Call = () => fn.invoke(new Request(url), invokeOptions())
+    const fn = await drivers.get(outcome.spec.kind).load(outcome.spec)
+    const call: Call = async () =>
+      toWebResponse(await fn.invoke(INVOCATION, invokeOptions()), 'bench')
     try {
       await expectBody(c.name, call, c.body)
       await body(c.name, call)

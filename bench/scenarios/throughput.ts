@@ -16,13 +16,11 @@ export const THROUGHPUT_NAMES = [
   'baseline',
   'baseline-node-http',
   'js-trivial',
-  'js-trivial-no-pool',
   'js-request-isolation',
   'js-hono',
   'js-fetch',
   'wagi-c',
   'fnmicro',
-  'fnmicro-no-pool',
   'emscripten',
 ] as const
 
@@ -63,7 +61,6 @@ function fnhost(
   path: string,
   files: () => Promise<Files>,
   expected: Expected = hello,
-  workers?: number,
 ): ThroughputScenario {
   return {
     name,
@@ -71,23 +68,16 @@ function fnhost(
     expected,
     async start(ws) {
       const dir = await ws.folder(name, await files())
-      return target(await startFnhost(dir, { workers }), path)
+      return target(await startFnhost(dir), path)
     },
   }
 }
 
-/**
- * A built C example; its body differs from the baseline's by a few bytes, which no figure shows.
- * `workers: 0` serves it without the pool, to show in the same run what the pool costs.
- */
-function example(
-  name: ExampleName,
-  what: string,
-  options: { as?: ThroughputName; workers?: number } = {},
-): ThroughputScenario {
+/** A built C example; its body differs from the baseline's by a few bytes, which no figure shows. */
+function example(name: ExampleName, what: string): ThroughputScenario {
   const expected = { status: 200, body: EXAMPLE_WASM[name].body }
   const files = async () => ({ [`${name}.wasm`]: await exampleWasm(name) })
-  return fnhost(options.as ?? name, what, `/${name}`, files, expected, options.workers)
+  return fnhost(name, what, `/${name}`, files, expected)
 }
 
 const jsTrivial = async () => ({ 'js-trivial.js': await benchFunction('js-trivial.js') })
@@ -110,14 +100,6 @@ export const throughputScenarios: Record<ThroughputName, ThroughputScenario> = {
     'JS fetch handler, shared isolation',
     '/js-trivial',
     jsTrivial,
-  ),
-  'js-trivial-no-pool': fnhost(
-    'js-trivial-no-pool',
-    'js-trivial with --workers 0 (on the main thread, no pool)',
-    '/js-trivial',
-    jsTrivial,
-    hello,
-    0,
   ),
   'js-request-isolation': fnhost(
     'js-request-isolation',
@@ -152,10 +134,6 @@ export const throughputScenarios: Record<ThroughputName, ThroughputScenario> = {
   },
   'wagi-c': example('wagi-c', 'WAGI C handler, fresh instance per request'),
   fnmicro: example('fnmicro', 'fnmicro C handler'),
-  'fnmicro-no-pool': example('fnmicro', 'fnmicro with --workers 0 (on the main thread, no pool)', {
-    as: 'fnmicro-no-pool',
-    workers: 0,
-  }),
   emscripten: example('emscripten', 'emscripten-built C handler (WASI)'),
 }
 

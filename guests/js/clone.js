@@ -28,8 +28,10 @@ function structuredClone(value, options) {
     else if (v instanceof RegExp) out = new RegExp(v.source, v.flags)
     else if (v instanceof ArrayBuffer) out = v.slice(0)
     else if (v instanceof DataView) out = new DataView(clone(v.buffer), v.byteOffset, v.byteLength)
-    else if (ArrayBuffer.isView(v)) out = new v.constructor(clone(v.buffer), v.byteOffset, v.length)
-    else if (v instanceof Error) {
+    else if (ArrayBuffer.isView(v)) {
+      const view = /** @type {any} */ (v)
+      out = new view.constructor(clone(view.buffer), view.byteOffset, view.length)
+    } else if (v instanceof Error) {
       const Ctor = ERROR_TYPES[v.name] ?? Error
       out = new Ctor(v.message)
       memory.set(v, out)

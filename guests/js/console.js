@@ -67,9 +67,10 @@ function inspect(value, depth = INSPECT_DEPTH, seen = [], nested = false) {
     return formatItems(items, '[', ']', name === 'Array' ? '' : name + ' ')
   }
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    const items = Array.from(value.slice(0, MAX_ITEMS), (v) => inspect(v))
-    if (value.length > MAX_ITEMS) items.push(`... ${value.length - MAX_ITEMS} more items`)
-    return formatItems(items, '[', ']', `${name}(${value.length}) `)
+    const typed = /** @type {Uint8Array} */ (value)
+    const items = Array.from(typed.slice(0, MAX_ITEMS), (v) => inspect(v))
+    if (typed.length > MAX_ITEMS) items.push(`... ${typed.length - MAX_ITEMS} more items`)
+    return formatItems(items, '[', ']', `${name}(${typed.length}) `)
   }
   if (value instanceof ArrayBuffer) return `ArrayBuffer { byteLength: ${value.byteLength} }`
   if (value instanceof Map) {

@@ -31,8 +31,14 @@ function findHandler(ns, isCjs, style, handlerName) {
       : undefined
   const candidates = {
     fetch: () => {
-      if (def !== null && typeof def === 'object' && typeof def.fetch === 'function')
-        return { style: 'fetch', call: (req, ctx) => def.fetch(req, env, ctx) }
+      if (def !== null && typeof def === 'object' && typeof def.fetch === 'function') {
+        const scheduled =
+          typeof def.scheduled === 'function'
+            ? (event, ctx) => def.scheduled(event, env, ctx)
+            : undefined
+        const call = (req, ctx, callEnv) => def.fetch(req, callEnv, ctx)
+        return { style: 'fetch', call, scheduled }
+      }
       const fn = typeof def === 'function' ? def : style === 'fetch' && cjsFunction ? ns : undefined
       return fn && { style: 'fetch', call: (req, ctx) => fn(req, ctx) }
     },
@@ -102,6 +108,16 @@ async function responseParts(res, wait) {
   return answer(meta, body, wait)
 }
 
+/** The function's env, with an executor's per-call env laid over it (frozen like `env`). */
+function envFor(m) {
+  return m.env ? Object.freeze({ ...init.env, ...m.env }) : env
+}
+
+/** A private function's caller: `{ claims }` from the verified token, or undefined. */
+function authOf(m) {
+  return m.auth ? { claims: m.auth.claims } : undefined
+}
+
 function headerObject(pairs) {
   const out = {}
   for (const [k, v] of pairs) out[k] = Object.hasOwn(out, k) ? out[k] + ', ' + v : v
@@ -163,9 +179,7 @@ function eventAnswer(result) {
   )
 }
 
-async function callFetch(m, body) {
-  const request = incomingRequest(m.method, m.url, m.headers, body ? new Uint8Array(body) : null)
-  const waits = []
+function fetchContext(m, waits) {
   const ctx = {
     waitUntil: (p) =>
       void waits.push(
@@ -175,7 +189,28 @@ async function callFetch(m, body) {
     props: {},
     params: m.params,
   }
-  const res = await handler.call(request, ctx)
+  if (m.auth) ctx.auth = authOf(m)
+  return ctx
+}
+
+/** A cron tick for `scheduled(event, env, ctx)`: its answer is an empty 200 once it settles. */
+async function callScheduled(m) {
+  const waits = []
+  const { cron, scheduledTime, payload } = m.scheduled
+  const event = { type: 'scheduled', cron, scheduledTime, payload, noRetry: () => {} }
+  await handler.scheduled(event, fetchContext(m, waits))
+  return answer(
+    { status: 200, statusText: '', headers: [] },
+    undefined,
+    waits.length ? Promise.all(waits) : undefined,
+  )
+}
+
+async function callFetch(m, body) {
+  if (m.scheduled && handler.scheduled) return callScheduled(m)
+  const request = incomingRequest(m.method, m.url, m.headers, body ? new Uint8Array(body) : null)
+  const waits = []
+  const res = await handler.call(request, fetchContext(m, waits), envFor(m))
   if (!(res instanceof Response))
     return bad(`the fetch handler must return a Response; it returned ${describeValue(res)}`)
   return responseParts(res, waits.length ? Promise.all(waits) : undefined)
@@ -200,8 +235,14 @@ async function callEvent(m) {
       path: m.path,
       stage: '$default',
       requestId: m.requestId,
+      authorizer: authOf(m),
     },
     resource: 'http',
+  }
+  if (m.scheduled) {
+    event.type = 'cron'
+    event.schedule = m.scheduled.cron
+    event.scheduledTime = m.scheduled.scheduledTime
   }
   const context = {
     functionName: init.functionName,
@@ -222,10 +263,11 @@ async function callOpenRuntimes(m) {
   const req = {
     payload: m.body,
     headers: headerObject(m.headers),
-    env: process.env,
+    env: m.env ? { ...process.env, ...m.env } : process.env,
     method: m.method,
     path: m.path,
     query: m.queryParams,
+    auth: m.auth?.claims,
   }
   const res = {
     send: (text, status = 200, headers = {}) =>
@@ -245,8 +287,7 @@ function requireStub(name) {
   const e = new Error(
     `require('${name}') is not available: an fnhost function is a single file, so bundle its dependencies into it (for example with esbuild --bundle)`,
   )
-  e.code = 'MODULE_NOT_FOUND'
-  throw e
+  throw Object.assign(e, { code: 'MODULE_NOT_FOUND' })
 }
 
 const internals = {

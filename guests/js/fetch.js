@@ -24,7 +24,7 @@ async function fetch(input, init) {
     const onAbort = () => {
       if (settled) return
       settled = true
-      host.fetchAbort(id)
+      host.fetchAbort(/** @type {number} */ (id))
       reject(signal.reason)
     }
     const id = host.fetch(meta, body, (error, responseMeta, responseBody) => {

@@ -54,6 +54,7 @@ function replaceSearchParams(params, query) {
 }
 
 class URLSearchParams {
+  /** @param {any} [init] */
   constructor(init = '') {
     let list
     if (typeof init === 'object' && init !== null) {

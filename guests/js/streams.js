@@ -107,7 +107,10 @@ class ReadableStream {
     const pull = () =>
       (pulling ??= reader.read().then(({ value, done }) => {
         pulling = null
-        for (const c of branches) done ? c.close() : c.enqueue(value)
+        for (const c of branches) {
+          if (done) c.close()
+          else c.enqueue(value)
+        }
       }))
     const branch = () => new ReadableStream({ start: (c) => branches.push(c), pull })
     return [branch(), branch()]

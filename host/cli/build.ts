@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
         if (b.ok) {
           const kib = ((b.bytes ?? 0) / 1024).toFixed(1)
           process.stdout.write(
-            `built ${name(b.output)} (${b.abi === 'micro' ? 'fnmicro' : 'WAGI'}, ${kib} KiB)\n`,
+            `built ${name(b.output)} (${b.abi === 'fnmicro' ? 'fnmicro' : 'WAGI'}, ${kib} KiB)\n`,
           )
           if (b.diagnostics) process.stderr.write(b.diagnostics)
         } else process.stderr.write(`failed ${name(b.source)}:\n${b.diagnostics}\n`)

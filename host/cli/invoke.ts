@@ -1,15 +1,19 @@
 import { readFile } from 'node:fs/promises'
+import { STATUS_CODES } from 'node:http'
 import { dirname, resolve } from 'node:path'
-import { FnhostError, errorResponse, toFnhostError } from '../errors.js'
-import { createLogger, invocationLog } from '../observe/log.js'
-import { pathSegments, Router } from '../registry/routes.js'
-import { scanFile } from '../registry/scan.js'
-import { createPool } from '../pool/index.js'
+import { errorResponse, toFnhostError } from '../errors.js'
+import { createHost } from '../host.js'
+import { dispatch } from '../http/dispatch.js'
+import { createLogger } from '../observe/log.js'
+import { toWebResponse } from '../response.js'
 import { parse, UsageError, withUsage } from './args.js'
+
+/** Past the function's own deadline, how long invoke waits for the pool's answer. */
+const INVOKE_GRACE_MS = 2_000
 
 const USAGE =
   "usage: fnhost invoke <file> [-X METHOD] [-d DATA|@file] [-H 'name: value'] [--path /p] [-i]\n" +
-  '  runs the function once without a server and prints its response body\n' +
+  '  runs the function once, through the same checks as serve, and prints its response body\n' +
   '  (-i: status line and headers first); exit 0 ok, 1 the function failed, 2 usage'
 
 async function requestBody(
@@ -52,45 +56,39 @@ export function run(argv: string[]): Promise<number> {
     if (values.path !== undefined && !values.path.startsWith('/'))
       throw new UsageError(`--path must start with /, got '${values.path}'`)
     const file = resolve(target)
-    const outcome = await scanFile(dirname(file), file)
-    if ('failure' in outcome) {
-      process.stderr.write(`fnhost: ${target} failed to load: ${outcome.failure.reason}\n`)
-      return 1
-    }
-    const { spec } = outcome
-    const path = values.path ?? spec.routes[0] ?? '/'
     const body = await requestBody(values.data)
     const method = values.request ?? (body === undefined ? 'GET' : 'POST')
     const requestId = crypto.randomUUID()
+    const logger = createLogger()
+    // One worker, so the watchdog stops a function that never yields (a wasm loop, a huge sort).
+    await using host = await createHost({
+      dir: dirname(file),
+      files: [file],
+      logger,
+      pool: { workers: 1, warmSpare: false, warmup: false },
+    })
+    const slot = host.registry.list()[0]
+    if (!slot) {
+      process.stderr.write(`fnhost: ${target} is not a function file\n`)
+      return 2
+    }
+    const path = values.path ?? slot.routes[0] ?? '/'
     const req = new Request(new URL(path, 'http://localhost'), {
       method,
       headers,
       body: method === 'GET' || method === 'HEAD' ? undefined : body,
+      signal: AbortSignal.timeout((slot.spec?.config.timeoutMs ?? 0) + INVOKE_GRACE_MS),
     })
-    const router = new Router(spec.routes.map((r): [string, true] => [r, true]))
-    const params = router.match(pathSegments(new URL(req.url).pathname))?.params ?? {}
-    const logger = createLogger()
-    const log = invocationLog(logger, { fn: spec.name, requestId })
-
     let res: Response
     let failed = false
-    // One worker, so the watchdog stops a function that never yields (a wasm loop, a huge sort).
-    await using pool = createPool({ workers: 1, warmSpare: false, warmup: [], logger })
     try {
-      await using fn = await pool.load(spec)
-      res = await fn.invoke(req, {
-        deadline: Date.now() + spec.config.timeoutMs,
-        signal: AbortSignal.timeout(spec.config.timeoutMs + 1000),
-        requestId,
-        params,
-        log,
-      })
+      res = toWebResponse(await dispatch(host.registry, req, { requestId, logger }), requestId)
     } catch (e) {
       failed = true
-      res = errorResponse(e instanceof FnhostError ? e : toFnhostError(e), requestId)
+      res = errorResponse(toFnhostError(e), requestId)
     }
     if (values.include) {
-      const head = [`HTTP ${res.status} ${res.statusText}`.trimEnd()]
+      const head = [`HTTP ${res.status} ${STATUS_CODES[res.status] ?? ''}`.trimEnd()]
       res.headers.forEach((v, k) => head.push(`${k}: ${v}`))
       process.stdout.write(head.join('\n') + '\n\n')
     }

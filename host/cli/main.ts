@@ -16,6 +16,16 @@ const commands: Record<string, Command> = {
     load: () => import('./build.js'),
   },
   new: { summary: 'write a starter handler', load: () => import('./new.js') },
+  token: {
+    summary: 'print a JWT that may invoke a private function',
+    load: () => import('./token.js'),
+  },
+  deploy: {
+    summary: 'upload a function to a running host (management API)',
+    load: () => import('./deploy.js'),
+  },
+  ls: { summary: 'list the functions of a running host', load: () => import('./ls.js') },
+  rm: { summary: 'remove a function from a running host', load: () => import('./rm.js') },
   kv: {
     summary: "list, read and write a running host's key-value store",
     load: () => import('./kv.js'),

@@ -1,10 +1,14 @@
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
+import { KeyConfigError } from '../auth/keys.js'
 import { createHost } from '../host.js'
+import { HostConfigError } from '../host-config.js'
 import { createLogger } from '../observe/log.js'
 import { FunctionsDirError } from '../registry/registry.js'
 import { ListenError, serve } from '../server.js'
-import { intOption, parse, withUsage } from './args.js'
+import { intOption, parse, UsageError, withUsage } from './args.js'
+import { configOverrides, CONFIG_FLAGS, CONFIG_USAGE } from './config-flags.js'
+import { mergeHostConfig } from '../host-config.js'
 import { routeTable } from './routes-table.js'
 import { kvFlags } from './kv-flags.js'
 
@@ -14,7 +18,8 @@ const USAGE =
   '  dir defaults to ./functions, --port to $PORT or 8080, --host to 127.0.0.1,\n' +
   '  --workers to the number of cores; --quiet drops the per-request log line;\n' +
   '  --data: the key-value store folder (default .fnhost-data beside dir);\n' +
-  '  --kv-redis: keep the key-value store in this Redis instead (redis://host:port)'
+  '  --kv-redis: keep the key-value store in this Redis instead (redis://host:port)\n' +
+  CONFIG_USAGE
 
 export function run(argv: string[]): Promise<number> {
   return withUsage(USAGE, async () => {
@@ -29,6 +34,7 @@ export function run(argv: string[]): Promise<number> {
         data: { type: 'string' },
         'kv-redis': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        ...CONFIG_FLAGS,
       },
     })
     if (values.help) {
@@ -39,6 +45,8 @@ export function run(argv: string[]): Promise<number> {
     const dir = resolve(positionals[0] ?? './functions')
     const port = intOption(values.port ?? process.env.PORT, '--port', 8080)
     const workers = intOption(values.workers, '--workers', availableParallelism())
+    if (workers < 1)
+      throw new UsageError('--workers takes at least 1: every function runs in a worker thread')
     const logger = createLogger()
 
     let host
@@ -48,11 +56,18 @@ export function run(argv: string[]): Promise<number> {
         watch: !values['no-watch'],
         logger,
         accessLog: !values.quiet,
-        workers,
+        pool: { workers },
         dataDir: values.data === undefined ? undefined : resolve(values.data),
-        kv: kvFlags(values['kv-redis']),
+        config: mergeHostConfig(
+          configOverrides(values, process.env),
+          kvFlags(values['kv-redis']) ?? {},
+        ),
       })
     } catch (e) {
+      if (e instanceof HostConfigError || e instanceof KeyConfigError) {
+        process.stderr.write(`fnhost: ${e.message}\n`)
+        return 1
+      }
       if (e instanceof FunctionsDirError) {
         process.stderr.write(
           `fnhost: ${e.message}\n  create it, or pass the folder: fnhost serve <dir>\n`,

@@ -1,90 +1,100 @@
 import type { Context } from 'hono'
+import { closedGate, type Gate } from '../auth/gate.js'
 import { FnhostError } from '../errors.js'
+import type { GuestResponse, HttpInvocation } from '../invocation.js'
 import { invocationLog, type Logger } from '../observe/log.js'
 import type { Registry } from '../registry/registry.js'
-import { PathError, pathSegments } from '../registry/routes.js'
+import { toWebResponse } from '../response.js'
+import { PathError } from '../routing/segments.js'
 import { readBody } from './body.js'
+import { clientAddress } from './client.js'
 
 function allowedMethods(methods: string[]): string[] {
   return methods.includes('GET') && !methods.includes('HEAD') ? [...methods, 'HEAD'] : methods
 }
 
-/** Routes one request to its function: match, method filter, body limit, invoke under the deadline. */
-export function dispatcher(registry: Registry, logger: Logger) {
-  return async (c: Context): Promise<Response> => {
-    const requestId = c.get('requestId') as string
-    const url = new URL(c.req.url)
-    let segments: string[]
-    try {
-      segments = pathSegments(url.pathname)
-    } catch (e) {
-      if (e instanceof PathError) throw new FnhostError('BAD_REQUEST', e.message)
-      throw e
-    }
-    const match = registry.match(segments)
-    if (!match) throw new FnhostError('FUNCTION_NOT_FOUND', `no function serves ${url.pathname}`)
-    const slot = match.target
-    const spec = slot.spec
-    let guestRequest = c.req.raw
-    if (spec) {
-      // Fail closed: a function marked private is never served without the JWT check that guards it.
-      if (spec.config.private)
-        throw new FnhostError(
-          'UNAUTHORIZED',
-          `${match.pattern} is a private function and this host has no JWT verification configured`,
-          { headers: { 'www-authenticate': 'Bearer' } },
-        )
-      const allowed = allowedMethods(spec.config.methods)
-      if (!allowed.includes(c.req.method)) {
-        throw new FnhostError(
-          'METHOD_NOT_ALLOWED',
-          `${c.req.method} is not allowed on ${match.pattern}; allowed: ${allowed.join(', ')}`,
-          { headers: { allow: allowed.join(', ') } },
-        )
-      }
-      // A request without a body goes through as it came: building a second Request (and touching
-      // the body stream) is the main thread's largest cost per request on the hot path.
-      if (mayHaveBody(c)) {
-        const body = await readBody(c.req.raw, spec.config.maxBodyBytes)
-        guestRequest = new Request(url, { method: c.req.method, headers: c.req.raw.headers, body })
-      }
-    }
-    const fn = spec?.name ?? slot.name
-    const log = invocationLog(logger, { fn, requestId })
-    const res = await slot.run(registry.loader, (f) =>
-      f.invoke(guestRequest, {
-        deadline: Date.now() + (spec?.config.timeoutMs ?? 0),
-        signal: c.req.raw.signal,
-        requestId,
-        params: match.params,
-        log,
-      }),
-    )
-    c.set('fn', fn)
-    return withRequestId(res, requestId)
-  }
+/** What dispatch needs of the request beyond the Web Request itself. */
+export interface DispatchContext {
+  requestId: string
+  clientAddress?: string
+  logger: Logger
+  /** Who may call what: private functions, the Open Runtimes challenge (default: fail closed). */
+  gate?: Gate
+  /** Set once the request is matched, for the access log. */
+  onMatch?: (fn: string) => void
 }
 
 /**
- * Whether the request can carry a body: GET/HEAD never do; from the wire the headers say so; a
- * Request built in-process (app.request, embedding) may have a body and no length header at all.
+ * The one path from a request to a function, for `fnhost serve` and `fnhost invoke` alike: match,
+ * the gate (token or challenge), method filter, body limit, then the function under its deadline.
  */
-function mayHaveBody(c: Context): boolean {
-  if (c.req.method === 'GET' || c.req.method === 'HEAD') return false
-  if (c.req.header('transfer-encoding') !== undefined) return true
-  const length = c.req.header('content-length')
-  if (length !== undefined) return length !== '0'
-  return c.req.raw.body !== null
+export async function dispatch(
+  registry: Registry,
+  req: Request,
+  ctx: DispatchContext,
+): Promise<GuestResponse> {
+  const url = new URL(req.url)
+  const gate = ctx.gate ?? closedGate
+  let match
+  try {
+    match = registry.match(url.pathname)
+  } catch (e) {
+    if (e instanceof PathError) throw new FnhostError('BAD_REQUEST', e.message)
+    throw e
+  }
+  if (!match) throw new FnhostError('FUNCTION_NOT_FOUND', `no function serves ${url.pathname}`)
+  const slot = match.target
+  const spec = slot.spec
+  ctx.onMatch?.(spec?.name ?? slot.name)
+  const admission = await gate.admit(req, url, spec)
+  let body: Uint8Array | null = null
+  if (spec) {
+    const allowed = allowedMethods(spec.config.methods)
+    if (!allowed.includes(req.method)) {
+      throw new FnhostError(
+        'METHOD_NOT_ALLOWED',
+        `${req.method} is not allowed on ${match.pattern}; allowed: ${allowed.join(', ')}`,
+        { headers: { allow: allowed.join(', ') } },
+      )
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      body = await readBody(req, spec.config.maxBodyBytes)
+  }
+  const request: HttpInvocation = {
+    type: 'http',
+    method: req.method,
+    url: url.origin + match.path + url.search,
+    path: match.path,
+    query: url.search.slice(1),
+    route: match.pattern,
+    params: match.params,
+    headers: [...req.headers],
+    body,
+    clientAddress: ctx.clientAddress,
+    requestId: ctx.requestId,
+  }
+  const traceparent = req.headers.get('traceparent')
+  if (traceparent !== null) request.traceparent = traceparent
+  const { inv, timeoutS } = gate.shape(request, admission)
+  const fn = spec?.name ?? slot.name
+  const log = invocationLog(ctx.logger, { fn, requestId: ctx.requestId })
+  const timeoutMs = Math.min(spec?.config.timeoutMs ?? 0, (timeoutS ?? Infinity) * 1000)
+  return slot.run(registry.loader, (f) =>
+    f.invoke(inv, { deadline: Date.now() + timeoutMs, signal: req.signal, log }),
+  )
 }
 
-/** Guest responses may carry immutable headers (e.g. a proxied fetch response): copy when needed. */
-function withRequestId(res: Response, requestId: string): Response {
-  try {
-    res.headers.set('x-request-id', requestId)
-    return res
-  } catch {
-    const copy = new Response(res.body, res)
-    copy.headers.set('x-request-id', requestId)
-    return copy
+/** Hono's handler for every path that is not a host endpoint. */
+export function dispatcher(registry: Registry, logger: Logger, gate: Gate = closedGate) {
+  return async (c: Context): Promise<Response> => {
+    const requestId = c.get('requestId') as string
+    const res = await dispatch(registry, c.req.raw, {
+      requestId,
+      clientAddress: clientAddress(c),
+      logger,
+      gate,
+      onMatch: (fn) => c.set('fn', fn),
+    })
+    return toWebResponse(res, requestId)
   }
 }

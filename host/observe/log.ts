@@ -1,4 +1,10 @@
-import type { InvocationLog, LogLevel } from '../sandbox/types.js'
+import {
+  CappedLog,
+  INVOCATION_LOG_CAP,
+  type InvocationLog,
+  type LogCap,
+  type LogLevel,
+} from './invocation-log.js'
 
 export interface LogFields {
   fn?: string
@@ -16,17 +22,31 @@ export interface Logger {
 
 export type LogLine = { level: string; message: string; fields: LogFields; time: Date }
 
-function format(line: LogLine): string {
+/**
+ * Control characters (newlines, ANSI escapes, NUL...) shown as escapes, so nothing a client or a
+ * guest sends can forge a line or drive the terminal.
+ */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (c === '\n') return '\\n'
+    if (c === '\r') return '\\r'
+    if (c === '\t') return '\\t'
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  })
+}
+
+export function formatLine(line: LogLine): string {
   const tags = Object.entries(line.fields)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${k}=${escapeControl(String(v))}`)
     .join(' ')
-  return `${line.time.toISOString()} ${line.level.toUpperCase().padEnd(5)} ${tags ? `[${tags}] ` : ''}${line.message}`
+  return `${line.time.toISOString()} ${line.level.toUpperCase().padEnd(5)} ${tags ? `[${tags}] ` : ''}${escapeControl(line.message)}`
 }
 
 /** A line logger; `sink` defaults to stderr so stdout stays free for command output. */
 export function createLogger(
-  sink: (line: LogLine) => void = (l) => process.stderr.write(format(l) + '\n'),
+  sink: (line: LogLine) => void = (l) => process.stderr.write(formatLine(l) + '\n'),
 ): Logger {
   const emit = (level: string, message: string, fields: LogFields = {}) =>
     sink({ level, message, fields, time: new Date() })
@@ -40,32 +60,19 @@ export function createLogger(
 
 export const silentLogger: Logger = createLogger(() => {})
 
-export const INVOCATION_LOG_CAP = 128 * 1024
-
-/** A guest's log for one invocation, capped in bytes; one notice marks where output was dropped. */
+/** A guest's log for one invocation, capped; one notice marks where output was dropped. */
 export function invocationLog(
   logger: Logger,
   fields: LogFields,
-  capBytes = INVOCATION_LOG_CAP,
+  cap: LogCap = INVOCATION_LOG_CAP,
 ): InvocationLog {
-  let used = 0
-  let full = false
-  return {
-    get full() {
-      return full
-    },
-    write(level, message) {
-      if (full) return
-      const size = Buffer.byteLength(message)
-      if (used + size > capBytes) {
-        full = true
-        const room = Math.max(0, capBytes - used)
-        if (room > 0) logger.guest(level, message.slice(0, room), fields)
-        logger.warn(`guest log cap of ${capBytes} bytes reached; further output dropped`, fields)
-        return
-      }
-      used += size
-      logger.guest(level, message, fields)
-    },
-  }
+  return new CappedLog(
+    (level, message) => logger.guest(level, message, fields),
+    (cap) =>
+      logger.warn(
+        `guest log cap reached (${cap.bytes} bytes or ${cap.lines} lines per invocation); further output dropped`,
+        fields,
+      ),
+    cap,
+  )
 }

@@ -1,4 +1,4 @@
-import type { FunctionLoader } from '../sandbox/types.js'
+import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
 
 export interface PoolStats {
   /** Workers serving (ready), and those starting. */
@@ -25,8 +25,9 @@ export interface PoolStats {
   rejected: number
 }
 
-/** Guest execution off the main thread: `load` is the FunctionLoader the registry uses. */
+/** Guest execution off the main thread: the registry loads and inspects functions through it. */
 export interface WorkerPool extends AsyncDisposable {
   readonly load: FunctionLoader
+  readonly inspect: FunctionInspector
   stats(): PoolStats
 }

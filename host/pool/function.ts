@@ -1,3 +1,4 @@
+import type { GuestResponse, Invocation } from '../invocation.js'
 import type { InvokeOptions, LoadedFunction } from '../sandbox/types.js'
 import type { FunctionSpec } from '../types.js'
 import type { Admittee } from './admission.js'
@@ -15,7 +16,7 @@ export interface FunctionState extends Admittee {
 export class PooledFunction implements LoadedFunction {
   constructor(
     private readonly fn: FunctionState,
-    readonly invoke: (req: Request, opts: InvokeOptions) => Promise<Response>,
+    readonly invoke: (inv: Invocation, opts: InvokeOptions) => Promise<GuestResponse>,
     private readonly dispose: () => Promise<void>,
   ) {}
 

@@ -1,7 +1,6 @@
 import { availableParallelism, totalmem } from 'node:os'
-import { CONFIG_DEFAULTS } from '../config.js'
 import type { Logger } from '../observe/log.js'
-import type { FunctionSpec } from '../types.js'
+import type { DriverOptions } from '../sandbox/index.js'
 
 export interface PoolOptions {
   /** Worker threads serving invocations (`--workers`); default: the number of cores. */
@@ -26,36 +25,20 @@ export interface PoolOptions {
   workerHeapMb?: number
   /** Retry-After (seconds) sent with OVERLOADED. */
   retryAfterS?: number
+  /** How every worker builds its sandbox drivers (egress policy, extra driver modules). */
+  drivers?: DriverOptions
   /**
-   * Module the workers load functions with: it must export `loadInProcess` (a FunctionLoader).
-   * Tests point it at their own drivers; default: the sandbox drivers.
+   * Each new worker loads and calls every driver's warm-up function before it takes traffic, so
+   * the first real request on a fresh worker (a respawn) does not pay for compiling an engine.
    */
-  loaderModule?: URL
-  /**
-   * Functions each new worker loads and calls once before it takes traffic, so the first real
-   * request on a fresh worker (a respawn) does not pay for compiling the sandbox runtime.
-   */
-  warmup?: FunctionSpec[]
+  warmup?: boolean
+  /** Time one scan-time check (syntax, module validation, config) may take in a worker. */
+  inspectTimeoutMs?: number
   logger?: Logger
 }
 
 export type ResolvedPoolOptions = Required<Omit<PoolOptions, 'logger'>> &
   Pick<PoolOptions, 'logger'>
-
-const sourceExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
-
-/** A trivial JS function: warms QuickJS, the driver nearly every host runs. */
-function jsWarmup(): FunctionSpec {
-  return {
-    name: '_fnhost/warmup',
-    file: '/_fnhost/warmup.js',
-    kind: 'quickjs',
-    routes: [],
-    config: { ...CONFIG_DEFAULTS },
-    source: new TextEncoder().encode(`export default { fetch: () => new Response('') }`),
-    version: 'warmup',
-  }
-}
 
 export function poolDefaults(): ResolvedPoolOptions {
   return {
@@ -70,8 +53,9 @@ export function poolDefaults(): ResolvedPoolOptions {
     loadTimeoutMs: 10_000,
     workerHeapMb: 1024,
     retryAfterS: 1,
-    loaderModule: new URL(`../sandbox/index${sourceExt}`, import.meta.url),
-    warmup: [jsWarmup()],
+    drivers: {},
+    warmup: true,
+    inspectTimeoutMs: 5_000,
   }
 }
 

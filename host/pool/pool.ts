@@ -1,6 +1,12 @@
 import { FnhostError } from '../errors.js'
-import { INVOCATION_LOG_CAP } from '../observe/log.js'
-import type { FunctionLoader, InvokeOptions, LoadedFunction } from '../sandbox/types.js'
+import type { GuestResponse, Invocation } from '../invocation.js'
+import { INVOCATION_LOG_CAP } from '../observe/invocation-log.js'
+import type {
+  FunctionInspector,
+  FunctionLoader,
+  InvokeOptions,
+  LoadedFunction,
+} from '../sandbox/types.js'
 import type { PoolStats, WorkerPool } from './api.js'
 import type { FunctionSpec } from '../types.js'
 import { Admission } from './admission.js'
@@ -8,9 +14,10 @@ import { PooledFunction, type FunctionState } from './function.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
 import type { FromWorker, WorkerConfig } from './protocol.js'
 import { SandboxTable, type SandboxCopy } from './sandboxes.js'
+import { Scanner } from './scanner.js'
 import { InvocationTask, LoadTask, type Task } from './tasks.js'
 import { Watchdog } from './watchdog.js'
-import { requestToWire } from './wire.js'
+import { retryable } from './wire.js'
 import { PoolWorker } from './worker-handle.js'
 import { WORKER_START_WAIT_MS, WorkerSet } from './workers.js'
 
@@ -26,23 +33,26 @@ export function createPool(options: PoolOptions = {}): WorkerPool {
 
 class Pool implements WorkerPool {
   readonly load: FunctionLoader = (spec) => this.loadFunction(spec)
+  readonly inspect: FunctionInspector = (file, bytes) => this.scanner.inspect(file, bytes)
   private readonly functions = new Map<number, FunctionState>()
   private readonly tasks = new Map<number, Task>()
   private readonly admission: Admission
   private readonly sandboxes: SandboxTable
   private readonly workers: WorkerSet
   private readonly watchdog: Watchdog
+  private readonly scanner: Scanner
   private readonly sweeper: NodeJS.Timeout
   private nextId = 1
   private disposed = false
 
   constructor(private readonly options: ResolvedPoolOptions) {
     const config: WorkerConfig = {
-      loaderModule: options.loaderModule.href,
+      drivers: options.drivers,
       warmup: options.warmup,
       heartbeatMs: Watchdog.heartbeatMs,
-      logCapBytes: INVOCATION_LOG_CAP,
+      logCap: INVOCATION_LOG_CAP,
     }
+    this.scanner = new Scanner(options, config)
     this.admission = new Admission(options, () => this.workers.hasReady())
     this.sandboxes = new SandboxTable(options.maxSandboxMemoryMb, (copy) =>
       copy.worker.post({ type: 'unload', fn: copy.fn }),
@@ -50,7 +60,7 @@ class Pool implements WorkerPool {
     this.watchdog = new Watchdog(
       {
         abandon: (task, e) => {
-          task.worker.post({ type: 'abort', task: task.id })
+          if (task.kind === 'invoke') task.worker.post({ type: 'abort', task: task.id })
           this.end(task, e)
         },
         kill: (worker) => void worker.kill(Watchdog.killReason),
@@ -117,13 +127,13 @@ class Pool implements WorkerPool {
     }
     return new PooledFunction(
       fn,
-      (req, opts) => this.invoke(fn, req, opts),
+      (inv, opts) => this.invoke(fn, inv, opts),
       () => this.unloadFunction(fn),
     )
   }
 
-  private loadDeadline(spec: FunctionSpec): number {
-    return Date.now() + Math.max(spec.config.timeoutMs, this.options.loadTimeoutMs)
+  private loadLimitMs(spec: FunctionSpec): number {
+    return Math.max(spec.config.timeoutMs, this.options.loadTimeoutMs)
   }
 
   private memoryFull(): FnhostError {
@@ -133,23 +143,24 @@ class Pool implements WorkerPool {
   }
 
   private startLoad(fn: FunctionState, worker: PoolWorker, copy: SandboxCopy): LoadTask {
-    const task = new LoadTask(
-      this.nextId++,
-      worker,
-      copy,
-      this.loadDeadline(fn.spec) + this.options.graceMs,
-    )
+    const limit = this.loadLimitMs(fn.spec)
+    const hardDeadline = Date.now() + limit + this.options.graceMs
+    const task = new LoadTask(this.nextId++, worker, copy, hardDeadline, limit)
     this.track(task)
     worker.post({ type: 'load', task: task.id, fn: fn.id, spec: fn.spec })
     return task
   }
 
-  private async invoke(fn: FunctionState, req: Request, opts: InvokeOptions): Promise<Response> {
+  private async invoke(
+    fn: FunctionState,
+    inv: Invocation,
+    opts: InvokeOptions,
+  ): Promise<GuestResponse> {
     if (fn.disposed) throw new Error(`function ${fn.name} is disposed`)
     this.assertOpen()
-    const { wire, retryable } = await requestToWire(req)
     const cancel = () => task.worker.post({ type: 'abort', task: task.id })
-    const task = new InvocationTask(this.nextId++, fn.id, wire, retryable, opts, cancel)
+    const limit = fn.spec.config.timeoutMs
+    const task = new InvocationTask(this.nextId++, fn.id, inv, retryable(inv), opts, limit, cancel)
     await this.run(task)
     if (opts.signal.aborted) cancel()
     else opts.signal.addEventListener('abort', cancel, { once: true })
@@ -226,9 +237,11 @@ class Pool implements WorkerPool {
     this.tasks.delete(task.id)
     this.watchdog.disarm(task)
     this.workers.busy(task.worker, task.kind === 'invoke' ? -1 : 0)
-    task.copy.active--
-    task.copy.lastUsed = Date.now()
-    if (task instanceof LoadTask && task.failed) this.sandboxes.drop(task.copy)
+    if (task.copy) {
+      task.copy.active--
+      task.copy.lastUsed = Date.now()
+      if (task instanceof LoadTask && task.failed) this.sandboxes.drop(task.copy)
+    }
     return true
   }
 
@@ -298,6 +311,7 @@ class Pool implements WorkerPool {
     this.admission.refuseWaiting(shutdown)
     for (const task of [...this.tasks.values()]) this.end(task, shutdown)
     this.watchdog.dispose()
+    await this.scanner[Symbol.asyncDispose]()
     await this.workers.dispose()
   }
 }

@@ -1,21 +1,10 @@
 import type { ErrorCode } from '../errors.js'
-import type { LogLevel } from '../sandbox/types.js'
-import type { FunctionSpec } from '../types.js'
+import type { HeaderList, Invocation } from '../invocation.js'
+import type { LogCap, LogLevel } from '../observe/invocation-log.js'
+import type { DriverOptions } from '../sandbox/index.js'
+import type { FunctionSpec, SandboxKind } from '../types.js'
 
 /** Everything that crosses between the main thread and a worker is plain, cloneable data. */
-
-export interface WireRequest {
-  method: string
-  url: string
-  headers: [string, string][]
-  body: ArrayBuffer | null
-}
-
-export interface WireResponseHead {
-  status: number
-  statusText: string
-  headers: [string, string][]
-}
 
 export interface WireError {
   code: ErrorCode
@@ -28,23 +17,18 @@ export interface WireError {
 }
 
 export interface WorkerConfig {
-  loaderModule: string
-  warmup: FunctionSpec[]
+  drivers: DriverOptions
+  /** Call every driver's warm-up function before taking traffic. */
+  warmup: boolean
   heartbeatMs: number
-  logCapBytes: number
+  logCap: LogCap
 }
 
 export type ToWorker =
   | { type: 'load'; task: number; fn: number; spec: FunctionSpec }
-  | {
-      type: 'invoke'
-      task: number
-      fn: number
-      req: WireRequest
-      deadline: number
-      requestId: string
-      params: Record<string, string>
-    }
+  | { type: 'invoke'; task: number; fn: number; inv: Invocation; deadline: number }
+  /** Scan-time checks of a file (syntax, module validation, embedded config). */
+  | { type: 'inspect'; task: number; file: string; bytes: Uint8Array }
   | { type: 'abort'; task: number }
   | { type: 'unload'; fn: number }
 
@@ -58,9 +42,17 @@ export type FromWorker =
   /** The task left the worker's queue and is running now (after its sandbox is loaded). */
   | { type: 'started'; task: number }
   | { type: 'loaded'; task: number }
-  | { type: 'log'; task: number; level: LogLevel; message: string }
+  | { type: 'inspected'; task: number; kind: SandboxKind; config?: unknown }
+  /** Guest output, batched: every line the task logged since the last batch. */
+  | { type: 'logs'; task: number; lines: [LogLevel, string][]; full: boolean }
   /** `body`: the whole body, or 'stream' when chunks and an `end` follow. */
-  | { type: 'response'; task: number; head: WireResponseHead; body: ArrayBuffer | null | 'stream' }
+  | {
+      type: 'response'
+      task: number
+      status: number
+      headers: HeaderList
+      body: ArrayBuffer | null | 'stream'
+    }
   | { type: 'chunk'; task: number; data: ArrayBuffer }
   | { type: 'end'; task: number }
   | { type: 'failed'; task: number; error: WireError }

@@ -36,10 +36,6 @@ export class SandboxTable {
     return this.copies.get(worker)?.get(fn)
   }
 
-  holders(fn: number): PoolWorker[] {
-    return [...this.copies].filter(([, m]) => m.has(fn)).map(([w]) => w)
-  }
-
   /** A new copy (active, so not evictable until released), or undefined if the budget has no room. */
   add(worker: PoolWorker, fn: number, memoryMb: number): SandboxCopy | undefined {
     if (!this.makeRoom(memoryMb)) return undefined

@@ -1,20 +1,25 @@
 import type { FnhostError } from '../errors.js'
+import type { GuestResponse, Invocation } from '../invocation.js'
 import type { InvokeOptions } from '../sandbox/types.js'
-import type { FromWorker, ToWorker, WireRequest } from './protocol.js'
+import type { SandboxKind } from '../types.js'
+import type { FromWorker, ToWorker } from './protocol.js'
 import type { SandboxCopy } from './sandboxes.js'
-import { errorFromWire, responseFromWire } from './wire.js'
+import { errorFromWire } from './wire.js'
 import type { PoolWorker } from './worker-handle.js'
 
 /** Work sent to one worker, as the main thread tracks it until the worker answers or dies. */
 export interface Task {
   readonly id: number
-  readonly kind: 'load' | 'invoke'
+  readonly kind: 'load' | 'invoke' | 'inspect'
   worker: PoolWorker
-  copy: SandboxCopy
+  /** The sandbox copy the task uses (none for a scan-time check). */
+  copy?: SandboxCopy
   /** The worker reported it running (not merely queued behind other work). */
   started: boolean
   /** Epoch ms past which the watchdog acts. */
   hardDeadline: number
+  /** The time limit the task runs under, in ms, for the message when it overruns. */
+  readonly limitMs: number
   /** Takes one message for this task; true when the task is finished. */
   handle(msg: FromWorker): boolean
   /** Ends the task from the host side: watchdog, dead worker, shutdown. */
@@ -35,6 +40,7 @@ export class LoadTask implements Task {
     public worker: PoolWorker,
     public copy: SandboxCopy,
     public hardDeadline: number,
+    readonly limitMs: number,
   ) {
     this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve
@@ -75,8 +81,8 @@ export class InvocationTask implements Task {
   worker!: PoolWorker
   copy!: SandboxCopy
   hardDeadline = 0
-  readonly response: Promise<Response>
-  private resolve!: (res: Response) => void
+  readonly response: Promise<GuestResponse>
+  private resolve!: (res: GuestResponse) => void
   private reject!: (e: FnhostError) => void
   private state: 'waiting' | 'streaming' | 'done' = 'waiting'
   private stream?: ReadableStreamDefaultController<Uint8Array>
@@ -84,31 +90,32 @@ export class InvocationTask implements Task {
   constructor(
     readonly id: number,
     readonly fn: number,
-    readonly req: WireRequest,
+    readonly inv: Invocation,
     /** The body is copied, not moved, to the worker: the request can run again elsewhere. */
     readonly retryable: boolean,
     readonly opts: InvokeOptions,
+    readonly limitMs: number,
     /** Asks the worker to stop this invocation (client gone). */
     private readonly cancel: () => void,
   ) {
-    this.response = new Promise<Response>((resolve, reject) => {
+    this.response = new Promise<GuestResponse>((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject
     })
   }
 
   message(): { msg: ToWorker; transfer: ArrayBuffer[] } {
-    const { deadline, requestId, params } = this.opts
+    const { inv } = this
     const msg: ToWorker = {
       type: 'invoke',
       task: this.id,
       fn: this.fn,
-      req: this.req,
-      deadline,
-      requestId,
-      params,
+      inv,
+      deadline: this.opts.deadline,
     }
-    return { msg, transfer: this.retryable || !this.req.body ? [] : [this.req.body] }
+    const body = inv.type === 'http' ? inv.body : null
+    const movable = !this.retryable && body && body.buffer instanceof ArrayBuffer
+    return { msg, transfer: movable ? [body.buffer as ArrayBuffer] : [] }
   }
 
   handle(msg: FromWorker): boolean {
@@ -116,24 +123,29 @@ export class InvocationTask implements Task {
       case 'started':
         this.started = true
         return false
-      case 'log':
-        this.opts.log.write(msg.level, msg.message)
+      case 'logs':
+        for (const [level, message] of msg.lines) this.opts.log.write(level, message)
+        if (msg.full) this.opts.log.capped?.()
         return false
-      case 'response':
+      case 'response': {
+        const { status, headers } = msg
         if (msg.body !== 'stream') {
           this.state = 'done'
-          this.resolve(responseFromWire(msg.head, msg.body))
+          const body = msg.body === null ? null : new Uint8Array(msg.body)
+          this.resolve({ status, headers, body })
           return true
         }
         this.state = 'streaming'
-        this.resolve(responseFromWire(msg.head, this.openStream()))
+        this.resolve({ status, headers, body: this.openStream() })
         return false
+      }
       case 'chunk':
         this.onStream((s) => s.enqueue(new Uint8Array(msg.data)))
         return false
       case 'end':
         this.state = 'done'
         this.onStream((s) => s.close())
+        this.stream = undefined
         return true
       case 'failed':
         this.fail(errorFromWire(msg.error))
@@ -147,15 +159,12 @@ export class InvocationTask implements Task {
     if (this.state === 'waiting') this.reject(e)
     else if (this.state === 'streaming') this.onStream((s) => s.error(e))
     this.state = 'done'
+    this.stream = undefined
   }
 
-  /** A consumer that cancelled the body has closed the stream; what still arrives is dropped. */
+  /** Once the consumer cancelled the body (or it ended), what still arrives is dropped. */
   private onStream(act: (s: ReadableStreamDefaultController<Uint8Array>) => void): void {
-    try {
-      if (this.stream) act(this.stream)
-    } catch {
-      this.stream = undefined
-    }
+    if (this.stream) act(this.stream)
   }
 
   private openStream(): ReadableStream<Uint8Array> {
@@ -164,8 +173,46 @@ export class InvocationTask implements Task {
         this.stream = controller
       },
       cancel: () => {
+        this.stream = undefined
         if (this.state === 'streaming') this.cancel()
       },
     })
+  }
+}
+
+/** A scan-time check of one file in a worker: which driver runs it, and the config it declares. */
+export class InspectTask implements Task {
+  readonly kind = 'inspect'
+  started = false
+  readonly result: Promise<{ kind: SandboxKind; config?: unknown }>
+  private resolve!: (r: { kind: SandboxKind; config?: unknown }) => void
+  private reject!: (e: FnhostError) => void
+  private settled = false
+
+  constructor(
+    readonly id: number,
+    public worker: PoolWorker,
+    public hardDeadline: number,
+    readonly limitMs: number,
+  ) {
+    this.result = new Promise((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+  }
+
+  handle(msg: FromWorker): boolean {
+    if (msg.type === 'started') this.started = true
+    else if (msg.type === 'inspected') {
+      this.settled = true
+      this.resolve({ kind: msg.kind, config: msg.config })
+    } else if (msg.type === 'failed') this.fail(errorFromWire(msg.error))
+    return this.settled
+  }
+
+  fail(e: FnhostError): void {
+    if (this.settled) return
+    this.settled = true
+    this.reject(e)
   }
 }

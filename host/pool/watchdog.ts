@@ -1,4 +1,4 @@
-import { FnhostError } from '../errors.js'
+import { cpuLimitError, FnhostError } from '../errors.js'
 import type { Task } from './tasks.js'
 import type { PoolWorker } from './worker-handle.js'
 
@@ -49,12 +49,14 @@ export class Watchdog {
     if (task.kind === 'load')
       return new FnhostError(
         'FUNCTION_LOAD_FAILED',
-        'the function did not finish loading within its time limit (top-level code running too long?)',
+        `the function did not finish loading within ${task.limitMs} ms (top-level code running too long?)`,
       )
-    return new FnhostError(
-      'CPU_LIMIT',
-      'the function ran past its time limit (config.timeoutMs) and was stopped',
-    )
+    if (task.kind === 'inspect')
+      return new FnhostError(
+        'FUNCTION_LOAD_FAILED',
+        `checking the file did not finish within ${task.limitMs} ms (a config or source that takes too long to evaluate?)`,
+      )
+    return cpuLimitError(task.limitMs)
   }
 
   private expire(task: Task): void {

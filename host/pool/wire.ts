@@ -1,48 +1,13 @@
 import { FnhostError, isFnhostError } from '../errors.js'
-import type { WireError, WireRequest, WireResponseHead } from './protocol.js'
+import type { Invocation } from '../invocation.js'
+import type { WireError } from './protocol.js'
 
 /** Bodies up to this size are copied across threads, so a request can be retried on another worker. */
 export const RETRY_BODY_BYTES = 64 * 1024
 
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
-
-/** The request as plain data; `transfer` lists buffers moved (not copied) to the worker. */
-export async function requestToWire(
-  req: Request,
-): Promise<{ wire: WireRequest; transfer: ArrayBuffer[]; retryable: boolean }> {
-  const body = req.body ? await req.arrayBuffer() : null
-  const wire = { method: req.method, url: req.url, headers: [...req.headers], body }
-  if (body && body.byteLength > RETRY_BODY_BYTES)
-    return { wire, transfer: [body], retryable: false }
-  return { wire, transfer: [], retryable: true }
-}
-
-/**
- * Drivers take the abort signal from InvokeOptions; a Request of its own would cost another
- * AbortSignal per invocation (the dearest part of crossing here), so it has none.
- */
-export function requestFromWire(wire: WireRequest): Request {
-  const bodyless = wire.method === 'GET' || wire.method === 'HEAD'
-  return new Request(wire.url, {
-    method: wire.method,
-    headers: wire.headers,
-    body: bodyless ? null : wire.body,
-  })
-}
-
-export function headToWire(res: Response): WireResponseHead {
-  return { status: res.status, statusText: res.statusText, headers: [...res.headers] }
-}
-
-export function responseFromWire(
-  head: WireResponseHead,
-  body: ArrayBuffer | ReadableStream<Uint8Array> | null,
-): Response {
-  return new Response(NULL_BODY_STATUS.has(head.status) ? null : body, {
-    status: head.status,
-    statusText: head.statusText,
-    headers: head.headers,
-  })
+/** Whether an invocation's body is small enough to copy (and so to run again after a lost worker). */
+export function retryable(inv: Invocation): boolean {
+  return inv.type !== 'http' || inv.body === null || inv.body.byteLength <= RETRY_BODY_BYTES
 }
 
 /** A buffer that can be moved across threads: the chunk's own buffer when it owns all of it. */
@@ -77,6 +42,6 @@ export function errorFromWire(wire: WireError): FnhostError {
   })
 }
 
-function describe(e: unknown): string {
+export function describe(e: unknown): string {
   return e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e)
 }

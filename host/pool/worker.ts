@@ -1,16 +1,19 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { FnhostError, isFnhostError } from '../errors.js'
-import type { FunctionLoader, InvocationLog, LoadedFunction } from '../sandbox/types.js'
+import type { GuestResponse, HttpInvocation } from '../invocation.js'
+import { CappedLog, discardLog, type LogLevel } from '../observe/invocation-log.js'
+import { createDrivers } from '../sandbox/index.js'
+import type { LoadedFunction } from '../sandbox/types.js'
 import type { FunctionSpec } from '../types.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
-import { errorToWire, headToWire, ownedBuffer, requestFromWire } from './wire.js'
+import { errorToWire, ownedBuffer } from './wire.js'
 
-/* The worker side of the pool: loads functions with the sandbox drivers and runs invocations. */
+/* The worker side of the pool: builds the drivers from plain options, loads and runs functions. */
 
 if (!parentPort) throw new Error('host/pool/worker runs only as a worker thread')
 const port = parentPort
 const config = workerData as WorkerConfig
-const { loadInProcess } = (await import(config.loaderModule)) as { loadInProcess: FunctionLoader }
+const drivers = await createDrivers(config.drivers)
 
 const sandboxes = new Map<number, Promise<LoadedFunction>>()
 /** Running tasks; invocations carry the controller that aborts them. */
@@ -39,6 +42,10 @@ function untrack(task: number): void {
   }
 }
 
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
 function loadError(spec: FunctionSpec, e: unknown): FnhostError {
   if (isFnhostError(e)) return e
   return new FnhostError(
@@ -53,7 +60,7 @@ function loadError(spec: FunctionSpec, e: unknown): FnhostError {
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   track(msg.task)
   post({ type: 'started', task: msg.task })
-  const loading = loadInProcess(msg.spec).catch((e: unknown) => {
+  const loading = (async () => drivers.get(msg.spec.kind).load(msg.spec))().catch((e: unknown) => {
     throw loadError(msg.spec, e)
   })
   sandboxes.set(msg.fn, loading)
@@ -63,6 +70,21 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   } catch (e) {
     if (sandboxes.get(msg.fn) === loading) sandboxes.delete(msg.fn)
     post({ type: 'failed', task: msg.task, error: errorToWire(e) })
+  } finally {
+    untrack(msg.task)
+  }
+}
+
+async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<void> {
+  track(msg.task)
+  post({ type: 'started', task: msg.task })
+  try {
+    const driver = drivers.detect(msg.file, msg.bytes)
+    const { config } = await driver.inspect(msg.file, msg.bytes)
+    post({ type: 'inspected', task: msg.task, kind: driver.kind, config })
+  } catch (e) {
+    const error = isFnhostError(e) ? e : new FnhostError('FUNCTION_LOAD_FAILED', describe(e))
+    post({ type: 'failed', task: msg.task, error: errorToWire(error) })
   } finally {
     untrack(msg.task)
   }
@@ -80,29 +102,31 @@ async function unload(fn: number): Promise<void> {
   }
 }
 
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
-
-/** Forwards guest output under the same cap as the main thread's log, plus one byte so it notices. */
-function forwardLog(task: number): InvocationLog {
-  let used = 0
-  let full = false
-  return {
-    get full() {
-      return full
-    },
-    write(level, message) {
-      if (full) return
-      const size = Buffer.byteLength(message)
-      if (used + size > config.logCapBytes) {
-        full = true
-        message = message.slice(0, config.logCapBytes - used + 1)
-      }
-      used += size
-      post({ type: 'log', task, level, message })
-    },
+/**
+ * Guest output under the invocation's caps, sent in batches: one message per event-loop turn at
+ * most, however many lines the guest writes, so log volume never floods the port.
+ */
+function batchedLog(task: number): CappedLog & { flush(): void } {
+  let lines: [LogLevel, string][] = []
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    if (lines.length === 0) return
+    post({ type: 'logs', task, lines, full: log.full })
+    lines = []
   }
+  const log = new CappedLog(
+    (level, message) => {
+      lines.push([level, message])
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
+    },
+    undefined,
+    config.logCap,
+  )
+  return Object.assign(log, { flush })
 }
 
 function sendChunk(task: number, chunk: Uint8Array): void {
@@ -110,24 +134,26 @@ function sendChunk(task: number, chunk: Uint8Array): void {
   post({ type: 'chunk', task, data }, [data])
 }
 
-async function sendResponse(task: number, res: Response, signal: AbortSignal): Promise<void> {
-  const head = headToWire(res)
-  if (!res.body) return post({ type: 'response', task, head, body: null })
-  const reader = res.body.getReader()
-  signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined), {
-    once: true,
-  })
-  const first = await reader.read()
-  if (first.done) return post({ type: 'response', task, head, body: new ArrayBuffer(0) })
-  const second = await reader.read()
-  if (second.done) {
-    const body = ownedBuffer(first.value)
-    return post({ type: 'response', task, head, body }, [body])
+async function sendResponse(task: number, res: GuestResponse): Promise<void> {
+  const { status, headers, body } = res
+  if (body === null) return post({ type: 'response', task, status, headers, body: null })
+  if (body instanceof Uint8Array) {
+    const data = ownedBuffer(body)
+    return post({ type: 'response', task, status, headers, body: data }, [data])
   }
-  post({ type: 'response', task, head, body: 'stream' })
+  // A streamed body that turns out to be one chunk crosses whole, in the response message.
+  const chunks = body[Symbol.asyncIterator]()
+  const first = await chunks.next()
+  if (first.done) return post({ type: 'response', task, status, headers, body: new ArrayBuffer(0) })
+  const second = await chunks.next()
+  if (second.done) {
+    const data = ownedBuffer(first.value)
+    return post({ type: 'response', task, status, headers, body: data }, [data])
+  }
+  post({ type: 'response', task, status, headers, body: 'stream' })
   sendChunk(task, first.value)
   sendChunk(task, second.value)
-  for (let next = await reader.read(); !next.done; next = await reader.read())
+  for (let next = await chunks.next(); !next.done; next = await chunks.next())
     sendChunk(task, next.value)
   post({ type: 'end', task })
 }
@@ -135,20 +161,17 @@ async function sendResponse(task: number, res: Response, signal: AbortSignal): P
 async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void> {
   const ctrl = new AbortController()
   track(msg.task, ctrl)
+  const log = batchedLog(msg.task)
   try {
     const loading = sandboxes.get(msg.fn)
     if (!loading) throw new Error(`function #${msg.fn} is not loaded in this worker`)
     const fn = await loading
     post({ type: 'started', task: msg.task })
-    const res = await fn.invoke(requestFromWire(msg.req), {
-      deadline: msg.deadline,
-      signal: ctrl.signal,
-      requestId: msg.requestId,
-      params: msg.params,
-      log: forwardLog(msg.task),
-    })
-    await sendResponse(msg.task, res, ctrl.signal)
+    const res = await fn.invoke(msg.inv, { deadline: msg.deadline, signal: ctrl.signal, log })
+    log.flush()
+    await sendResponse(msg.task, res)
   } catch (e) {
+    log.flush()
     post({ type: 'failed', task: msg.task, error: errorToWire(e) })
   } finally {
     untrack(msg.task)
@@ -161,30 +184,52 @@ port.on('message', (msg: ToWorker) => {
       return void load(msg)
     case 'invoke':
       return void invoke(msg)
+    case 'inspect':
+      return void inspect(msg)
     case 'abort':
       return tasks.get(msg.task)?.abort(new Error('the request was aborted'))
     case 'unload':
       return void unload(msg.fn)
   }
 })
-/** Loads and calls each warm-up function once, so compiling the runtime happens before traffic. */
+
+const WARMUP_REQUEST: HttpInvocation = {
+  type: 'http',
+  method: 'GET',
+  url: 'http://warmup/',
+  path: '/',
+  query: '',
+  route: '/',
+  params: {},
+  headers: [],
+  body: null,
+  requestId: 'warmup',
+}
+
+/** Loads and calls each driver's warm-up function once, so engines compile before traffic. */
 async function warmUp(): Promise<string | undefined> {
+  if (!config.warmup) return undefined
   try {
-    for (const spec of config.warmup) {
-      await using fn = await loadInProcess(spec)
-      const res = await fn.invoke(new Request('http://warmup/'), {
+    for (const driver of drivers.drivers) {
+      const spec = driver.warmup?.()
+      if (!spec) continue
+      await using fn = await driver.load(spec)
+      const res = await fn.invoke(WARMUP_REQUEST, {
         deadline: Date.now() + spec.config.timeoutMs,
         signal: new AbortController().signal,
-        requestId: 'warmup',
-        params: {},
-        log: { full: true, write: () => undefined },
+        log: discardLog,
       })
-      await res.arrayBuffer()
+      if (res.body !== null && !(res.body instanceof Uint8Array)) await drain(res.body)
     }
     return undefined
   } catch (e) {
     return describe(e)
   }
+}
+
+async function drain(chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  const it = chunks[Symbol.asyncIterator]()
+  while (!(await it.next()).done);
 }
 
 post({ type: 'ready', warmupError: await warmUp() })

@@ -1,22 +1,6 @@
 import { readdir } from 'node:fs/promises'
-import { extname, join, relative } from 'node:path'
-import { FUNCTION_EXTENSIONS } from './routes.js'
-
-function ignoredName(name: string): boolean {
-  return name.startsWith('_') || name.startsWith('.') || name === 'node_modules'
-}
-
-/** Which files in a functions folder are functions (CONTRACTS.md, 'The functions folder'). */
-export function isFunctionFile(relPath: string): boolean {
-  const parts = relPath.split(/[\\/]/)
-  if (parts.some(ignoredName)) return false
-  return (FUNCTION_EXTENSIONS as readonly string[]).includes(extname(relPath))
-}
-
-/** The sidecar config of a function file: 'api/users.js' -> 'api/users.json'. */
-export function sidecarOf(file: string): string {
-  return file.slice(0, file.length - extname(file).length) + '.json'
-}
+import { join, relative } from 'node:path'
+import { isFunctionFile } from '../routing/names.js'
 
 export async function listFunctionFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true })

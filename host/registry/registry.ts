@@ -1,20 +1,37 @@
 import { watch, type FSWatcher } from 'chokidar'
 import { stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
+import type { LimitDefaults } from '../config.js'
 import type { Logger } from '../observe/log.js'
-import type { FunctionLoader } from '../sandbox/types.js'
-import { FUNCTION_EXTENSIONS, Router, type RouteMatch } from './routes.js'
-import { isFunctionFile, listFunctionFiles, sidecarOf } from './files.js'
+import {
+  FUNCTION_EXTENSIONS,
+  isFunctionFile,
+  sidecarOf,
+  underIgnoredName,
+} from '../routing/names.js'
+import { matchRequestPath, type PathMatch } from '../routing/request-path.js'
+import { Router } from '../routing/router.js'
+import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
+import { listFunctionFiles } from './files.js'
 import { scanFile } from './scan.js'
 import { Slot } from './slot.js'
 
 export interface RegistryOptions {
   dir: string
   loader: FunctionLoader
+  /** Scan-time checks of a file, run where guest bytes may be evaluated (a worker). */
+  inspector: FunctionInspector
   logger: Logger
+  /** Serve only these files of the folder (absolute paths), as `fnhost invoke` does; default: all. */
+  files?: string[]
   /** Pick up added, changed and deleted files without a restart. */
   watch: boolean
+  /** Limits a function gets unless its config sets them (fnhost.json `limits`). */
+  defaults?: LimitDefaults
 }
+
+/** Files read and checked at once while the registry starts. */
+const START_SCANS_IN_FLIGHT = 8
 
 /** Past chokidar's 50 ms change throttle. */
 const RECHECK_AFTER_MS = 75
@@ -36,22 +53,36 @@ export class Registry implements AsyncDisposable {
   private updates: Promise<void> = Promise.resolve()
   private readonly retiring = new Set<Promise<void>>()
   private disposed = false
-  private listeners = new Set<() => void>()
   private readonly rechecks = new Map<string, NodeJS.Timeout>()
 
   constructor(private readonly options: RegistryOptions) {
     this.dir = resolve(options.dir)
   }
 
+  /** Limits a function gets unless its config sets them. */
+  get defaults(): LimitDefaults {
+    return this.options.defaults ?? {}
+  }
+
   get loader(): FunctionLoader {
     return this.options.loader
+  }
+
+  get inspector(): FunctionInspector {
+    return this.options.inspector
   }
 
   async start(): Promise<void> {
     const info = await stat(this.dir).catch(() => undefined)
     if (!info?.isDirectory()) throw new FunctionsDirError(`functions folder not found: ${this.dir}`)
-    const files = await listFunctionFiles(this.dir)
-    for (const file of files) await this.rescan(file, false)
+    const files = this.options.files ?? (await listFunctionFiles(this.dir))
+    // Several files in flight at once, so reading and checking them (in a worker) overlap.
+    const queue = [...files]
+    const scanNext = async (): Promise<void> => {
+      for (let file = queue.shift(); file !== undefined; file = queue.shift())
+        await this.rescan(file, false)
+    }
+    await Promise.all(Array.from({ length: START_SCANS_IN_FLIGHT }, scanNext))
     this.rebuild()
     if (this.options.watch) await this.startWatching()
   }
@@ -61,30 +92,47 @@ export class Registry implements AsyncDisposable {
     return [...this.slots.values()].sort((a, b) => a.name.localeCompare(b.name))
   }
 
-  match(segments: string[]): RouteMatch<Slot> | undefined {
-    const router = this.router
-    if (segments[0] === 'r' && !router.hasTopSegment('r')) return router.match(segments.slice(1))
-    return router.match(segments)
+  /** A function by its name (its path below the folder, without extension). */
+  byName(name: string): Slot | undefined {
+    for (const slot of this.slots.values()) if (slot.name === name) return slot
+    return undefined
   }
 
-  /** Resolves when the changes seen so far are applied (tests and `fnhost serve` start-up use it). */
-  settled(): Promise<void> {
-    return this.updates
+  /** The function serving a raw request path (PathError for a path trick), if any. */
+  match(rawPath: string): PathMatch<Slot> | undefined {
+    return matchRequestPath(this.router, rawPath)
   }
 
-  /** Called after every swap of the route table. */
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+  /**
+   * Runs `write` (the management API's file changes) in the update queue, then re-reads `files`
+   * and swaps the table: no watcher event is applied in between, so a function and its sidecar
+   * change together, and the returned promise resolves once the new version is served.
+   */
+  apply<T>(files: string[], write: () => Promise<T>): Promise<T> {
+    const run = this.updates.then(async () => {
+      if (this.disposed) throw new Error('the registry is shutting down')
+      const result = await write()
+      let changed = false
+      for (const file of files) changed = (await this.rescan(file, true)) || changed
+      if (changed) this.rebuild()
+      return result
+    })
+    this.updates = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    return run
+  }
+
+  /** The function read from `file`, failed or not. */
+  slotOf(file: string): Slot | undefined {
+    return this.slots.get(file)
   }
 
   private async startWatching(): Promise<void> {
     const watcher = watch(this.dir, {
       ignoreInitial: true,
-      ignored: (path) => {
-        const rel = relative(this.dir, path)
-        return rel !== '' && rel.split(sep).some((p) => p.startsWith('.') || p === 'node_modules')
-      },
+      ignored: (path) => underIgnoredName(relative(this.dir, path)),
     })
     const onPath = (path: string) => {
       this.enqueue(() => this.onFileEvent(path))
@@ -148,7 +196,7 @@ export class Registry implements AsyncDisposable {
       if (log) this.options.logger.info(`removed ${old.routes.join(', ')}`, { fn: old.name })
       return true
     }
-    const outcome = await scanFile(this.dir, file)
+    const outcome = await scanFile(this.dir, file, this.options.inspector, this.options.defaults)
     const slot = 'spec' in outcome ? Slot.fromSpec(outcome.spec) : Slot.fromFailure(outcome.failure)
     if (old && old.version === slot.version) return false
     this.slots.set(file, slot)
@@ -200,7 +248,6 @@ export class Registry implements AsyncDisposable {
       ])
     }
     this.router = new Router(table)
-    for (const listener of this.listeners) listener()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,30 +1,69 @@
-import type { FunctionSpec, SandboxKind } from '../types.js'
+import type { SandboxKind } from '../types.js'
 import { microDriver } from './micro/driver.js'
-import { quickjsDriver } from './quickjs/driver.js'
-import type { LoadedFunction, SandboxDriver } from './types.js'
+import { resolveEgress, type EgressOptions } from './egress.js'
+import { createOutboundFetch } from './outbound.js'
+import { createQuickjsDriver } from './quickjs/driver.js'
+import type { SandboxDriver } from './types.js'
 import { wasiDriver } from './wasi/driver.js'
 
-/** The one place that knows every guest kind. Order matters: the first driver that detects a file runs it. */
-export const drivers: Record<SandboxKind, SandboxDriver> = {
-  micro: microDriver,
-  wasi: wasiDriver,
-  quickjs: quickjsDriver,
+/**
+ * How the drivers of one thread are built: plain, structured-cloneable data, so the pool hands the
+ * same options to every worker and tests and the bench configure drivers the way a host does.
+ */
+export interface DriverOptions {
+  /** Where guest fetch() may go (default: public addresses only). */
+  egress?: EgressOptions
+  /**
+   * Modules (file: URLs) whose `drivers` export (SandboxDriver[]) runs before the built-in ones:
+   * a driver of one's own, or a test's.
+   */
+  modules?: string[]
+}
+
+export interface DriverSet {
+  readonly drivers: readonly SandboxDriver[]
+  /** The driver of a kind; throws for a kind this set does not have. */
+  get(kind: SandboxKind): SandboxDriver
+  /** The first driver that claims the file; throws UnsupportedFileError when none does. */
+  detect(file: string, bytes: Uint8Array): SandboxDriver
 }
 
 export class UnsupportedFileError extends Error {
   override readonly name = 'UnsupportedFileError'
 }
 
-export function detectDriver(file: string, bytes: Uint8Array): SandboxDriver {
-  for (const driver of Object.values(drivers)) if (driver.detect(file, bytes)) return driver
-  if (file.endsWith('.wasm'))
-    throw new UnsupportedFileError(
-      'not a runnable wasm module: expected a WAGI command (wasm32-wasi, exports _start) or an fnmicro module (exports fnm_handle)',
-    )
-  throw new UnsupportedFileError(`no sandbox runs ${file}`)
+/** The one place that knows every guest kind. Order matters: the first driver that detects a file runs it. */
+export async function createDrivers(options: DriverOptions = {}): Promise<DriverSet> {
+  const extra: SandboxDriver[] = []
+  for (const url of options.modules ?? []) {
+    const mod = (await import(url)) as { drivers?: SandboxDriver[] }
+    if (!Array.isArray(mod.drivers)) throw new TypeError(`${url} exports no drivers array`)
+    extra.push(...mod.drivers)
+  }
+  const egress = resolveEgress(options.egress)
+  const quickjs = createQuickjsDriver({
+    hostFetch: createOutboundFetch(egress.outbound),
+    maxSubrequests: egress.maxSubrequests,
+  })
+  return driverSet([...extra, microDriver, wasiDriver, quickjs])
 }
 
-/** Loads a function on this thread; the worker pool calls this inside its workers. */
-export function loadInProcess(spec: FunctionSpec): Promise<LoadedFunction> {
-  return drivers[spec.kind].load(spec)
+function driverSet(drivers: SandboxDriver[]): DriverSet {
+  const byKind = new Map(drivers.map((d) => [d.kind, d]))
+  return {
+    drivers,
+    get(kind) {
+      const driver = byKind.get(kind)
+      if (!driver) throw new UnsupportedFileError(`no sandbox driver named ${kind}`)
+      return driver
+    },
+    detect(file, bytes) {
+      for (const driver of drivers) if (driver.detect(file, bytes)) return driver
+      if (file.endsWith('.wasm'))
+        throw new UnsupportedFileError(
+          'not a runnable wasm module: expected a WAGI command (wasm32-wasi, exports _start) or an fnmicro module (exports fnm_handle)',
+        )
+      throw new UnsupportedFileError(`no sandbox runs ${file.split('/').pop()}`)
+    },
+  }
 }

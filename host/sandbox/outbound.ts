@@ -31,7 +31,7 @@ export const OUTBOUND_DEFAULTS = {
 export class OutboundDenied extends TypeError {}
 
 /** Why an address may not be contacted (a phrase such as 'loopback'), or undefined if it may. */
-export type AddressPolicy = (address: string, family: 4 | 6) => string | undefined
+export type AddressPolicy = (address: string, family: 4 | 6, port?: number) => string | undefined
 
 const V4_RANGES: [string, number, string][] = [
   ['0.0.0.0', 8, 'this-network'],
@@ -100,7 +100,8 @@ export const checkPublic: AddressPolicy = (address, family) => {
 }
 
 function checkAddress(url: URL, address: string, family: number, policy: AddressPolicy): void {
-  const why = policy(address, family === 6 ? 6 : 4)
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
+  const why = policy(address, family === 6 ? 6 : 4, port)
   if (why)
     throw new OutboundDenied(
       `fetch to ${url.href} denied: ${address} is a ${why} address, and functions may only reach public addresses`,

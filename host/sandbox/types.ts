@@ -1,28 +1,23 @@
+import type { GuestResponse, Invocation } from '../invocation.js'
+import type { InvocationLog } from '../observe/invocation-log.js'
 import type { FunctionSpec, SandboxKind } from '../types.js'
-
-export type LogLevel = 'debug' | 'info' | 'log' | 'warn' | 'error'
-
-/** Where a guest's console/stderr goes for one invocation; the host applies the size cap. */
-export interface InvocationLog {
-  write(level: LogLevel, message: string): void
-  /** True once the per-invocation cap is reached: drivers may stop formatting output. */
-  readonly full: boolean
-}
 
 export interface InvokeOptions {
   /** Absolute deadline in epoch milliseconds (Date.now() scale, valid across threads). */
   deadline: number
+  /** Aborted when the caller goes away (client disconnect, host shutdown). */
   signal: AbortSignal
-  requestId: string
-  /** Values of the matched route's `:params`. */
-  params: Record<string, string>
   log: InvocationLog
+  /** A private function's caller: the verified claims of its token. */
+  auth?: { claims: Record<string, unknown> }
+  /** Laid over the function's own env for this call only (Open Runtimes executor mode). */
+  env?: Record<string, string>
 }
 
 export interface LoadedFunction extends AsyncDisposable {
   readonly spec: FunctionSpec
-  /** Resolves to the guest's response, or rejects with an FnhostError (GUEST_ERROR, CPU_LIMIT, ...). */
-  invoke(req: Request, opts: InvokeOptions): Promise<Response>
+  /** Resolves to the guest's answer, or rejects with an FnhostError (GUEST_ERROR, CPU_LIMIT, ...). */
+  invoke(inv: Invocation, opts: InvokeOptions): Promise<GuestResponse>
 }
 
 export interface InspectResult {
@@ -32,12 +27,20 @@ export interface InspectResult {
 
 export interface SandboxDriver {
   readonly kind: SandboxKind
-  /** Whether this driver runs the file; looks at the bytes, not only the name. */
+  /** Whether this driver runs the file; looks at the bytes, not only the name. Cheap: no guest code runs. */
   detect(file: string, bytes: Uint8Array): boolean
-  /** Cheap checks at scan time (syntax, wasm validation, ABI profile) plus embedded config. Throws on a bad file. */
+  /** Checks at scan time (syntax, wasm validation, ABI profile) plus embedded config. Throws on a bad file. */
   inspect(file: string, bytes: Uint8Array): Promise<InspectResult>
   load(spec: FunctionSpec): Promise<LoadedFunction>
+  /** A trivial function of this kind, loaded and called once so a fresh worker compiles the engine before traffic. */
+  warmup?(): FunctionSpec
 }
 
-/** How the registry gets a runnable function: in-process (`loadInProcess`) or through the worker pool. */
+/** How the registry gets a runnable function: through the worker pool. */
 export type FunctionLoader = (spec: FunctionSpec) => Promise<LoadedFunction>
+
+/** How the registry checks a file at scan time: in a worker, under a budget. */
+export type FunctionInspector = (
+  file: string,
+  bytes: Uint8Array,
+) => Promise<InspectResult & { kind: SandboxKind }>

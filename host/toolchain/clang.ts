@@ -11,10 +11,10 @@ export const APT_PACKAGES = 'clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32
 export const INSTALL_HINT = `install the C toolchain with: apt-get install ${APT_PACKAGES}`
 
 /** The two guest ABIs a C handler can target; fnmicro sources include fnmicro.h. */
-export type CAbi = 'wagi' | 'micro'
+export type CAbi = 'wagi' | 'fnmicro'
 
 export function abiOf(source: string): CAbi {
-  return /#\s*include\s*[<"]fnmicro\.h[>"]/.test(source) ? 'micro' : 'wagi'
+  return /#\s*include\s*[<"]fnmicro\.h[>"]/.test(source) ? 'fnmicro' : 'wagi'
 }
 
 function onPath(name: string): string | undefined {

@@ -1,8 +1,11 @@
 import { afterEach, expect } from 'vitest'
-import { createPool, type PoolOptions, type WorkerPool } from '../../host/pool/index.js'
+import type { PoolOptions, WorkerPool } from '../../host/pool/index.js'
+import type { DriverOptions } from '../../host/sandbox/index.js'
+import { PUBLIC_STANDIN, TEST_NAMES } from './names.js'
 import { createLogger, type LogLine } from '../../host/observe/log.js'
 import { eventually, functionsDir } from '../helpers/fsdir.js'
 import { startHost, type Call, type TestHost, type Transport } from '../helpers/host.js'
+import { scaled } from '../helpers/time.js'
 
 export const HELLO = `export default { fetch: () => new Response('hello') }`
 
@@ -24,33 +27,40 @@ export interface AdversarialOptions {
 }
 
 /**
- * A functions folder (plus hello.js) served by the real app over the worker pool, whose workers
- * run the real drivers with a test DNS (loader.ts).
+ * The real drivers with a test DNS: guest fetch() resolves names through TEST_NAMES only, and
+ * PUBLIC_STANDIN (a loopback address) passes for a public one; plus `*.crash.js` functions
+ * (crash-driver.ts) that end their worker, as a crash from outside would.
  */
+const ADVERSARIAL_DRIVERS: DriverOptions = {
+  egress: { hosts: TEST_NAMES, allow: [PUBLIC_STANDIN], timeoutMs: 5000 },
+  modules: [new URL('./crash-driver.ts', import.meta.url).href],
+}
+
+/** A functions folder (plus hello.js) served by the real app over the worker pool. */
 export async function startAdversarial(
   files: Record<string, string | Uint8Array>,
   options: AdversarialOptions = {},
 ): Promise<AdversarialHost> {
   const dir = await functionsDir({ 'hello.js': HELLO, ...files })
   const poolLogs: LogLine[] = []
-  const pool = createPool({
-    workers: 1,
-    logger: createLogger((l) => poolLogs.push(l)),
-    loaderModule: new URL('./loader.ts', import.meta.url),
-    ...options.pool,
-  })
   let host: TestHost
   try {
     host = await startHost(options.transport ?? 'app.request', {
       dir: dir.path,
-      loader: pool.load,
       watch: options.watch ?? false,
+      pool: {
+        workers: 1,
+        warmSpare: true,
+        logger: createLogger((l) => poolLogs.push(l)),
+        drivers: ADVERSARIAL_DRIVERS,
+        ...options.pool,
+      },
     })
   } catch (e) {
-    await pool[Symbol.asyncDispose]()
     await dir[Symbol.asyncDispose]()
     throw e
   }
+  const pool = host.host.pool
   return {
     pool,
     poolLogs,
@@ -60,7 +70,6 @@ export async function startAdversarial(
     write: dir.write,
     async [Symbol.asyncDispose]() {
       await host[Symbol.asyncDispose]()
-      await pool[Symbol.asyncDispose]()
       await dir[Symbol.asyncDispose]()
     },
   }
@@ -72,7 +81,7 @@ export async function expectServes(call: Call): Promise<void> {
   const res = await call('/hello')
   expect(await res.text()).toBe('hello')
   expect(res.status).toBe(200)
-  expect(Date.now() - t0).toBeLessThan(1000)
+  expect(Date.now() - t0).toBeLessThan(scaled(1000))
 }
 
 export interface ErrorAnswer {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { INVOCATION_LOG_CAP } from '../../host/observe/log.js'
+import { INVOCATION_LOG_CAP } from '../../host/observe/invocation-log.js'
 import { errorAnswer, expectServes, handler, hostPerTest } from './host.js'
 
 /** Sanity bound on how far the whole process (main thread and workers) may grow for one guest. */
@@ -77,7 +77,9 @@ describe('JS guests that exhaust memory or stack', () => {
     expect(result).toEqual({ status: 200, body: 'logged' })
     expect(growth).toBeLessThan(RSS_BOUND)
     const guest = h.host.logs.filter((l) => l.fields.src === 'guest' && l.fields.fn === 'log')
-    expect(guest.reduce((n, l) => n + l.message.length, 0)).toBeLessThanOrEqual(INVOCATION_LOG_CAP)
+    expect(guest.reduce((n, l) => n + l.message.length, 0)).toBeLessThanOrEqual(
+      INVOCATION_LOG_CAP.bytes,
+    )
     expect(h.host.logs.some((l) => l.level === 'warn' && /log cap/.test(l.message))).toBe(true)
     await expectServes(h.call)
   })

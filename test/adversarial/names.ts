@@ -6,6 +6,3 @@ export const TEST_NAMES: Record<string, string> = {
   'public.test': '127.0.0.2',
 }
 export const PUBLIC_STANDIN = '127.0.0.2'
-
-/** A message on this BroadcastChannel kills, from outside, every worker running a request. */
-export const KILL_CHANNEL = 'fnhost-test:kill-busy-workers'

@@ -6,10 +6,14 @@ import { createPool, type WorkerPool } from '../../host/pool/index.js'
 import { silentLogger } from '../../host/observe/log.js'
 import { functionsDir } from '../helpers/fsdir.js'
 import { startHost, transports } from '../helpers/host.js'
+import type { FnhostError } from '../../host/errors.js'
+import { invokeScheduled } from '../../host/triggers/invoke.js'
+import { responseOf } from '../helpers/invoke.js'
 import {
   checkResponse,
   conformanceCases,
   conformanceRequest,
+  describeRequest,
   type ConformanceCase,
 } from '../sandbox/conformance.js'
 
@@ -30,8 +34,22 @@ async function serveCase(
     'case.json': JSON.stringify(config),
   })
   try {
-    await using t = await startHost(transport, { dir: dir.path, loader: pool.load })
+    await using t = await startHost(transport, { dir: dir.path, sharedPool: pool })
     for (const expected of c.requests) {
+      if (expected.scheduled) {
+        const { cron, payload } = expected.scheduled
+        const tick = { cron, payload: payload ?? null, scheduledTime: Date.now() }
+        try {
+          const res = await invokeScheduled(t.host.registry, 'case', tick, silentLogger)
+          assert.equal(expected.error, undefined, `expected ${expected.error}, got ${res.status}`)
+          await checkResponse(expected, responseOf(res))
+        } catch (e) {
+          if (expected.error === undefined) throw e
+          assert.equal((e as FnhostError).code, expected.error, describeRequest(expected))
+        }
+        continue
+      }
+      if (!expected.request) throw new Error(`${c.name}: an entry without a request`)
       const req = conformanceRequest(expected.request)
       const res = await t.call(expected.request.path, {
         method: req.method,
@@ -44,7 +62,7 @@ async function serveCase(
         continue
       }
       const body = (await res.json()) as { error: string; code: number; message: string }
-      const where = `${expected.request.method ?? 'GET'} ${expected.request.path}`
+      const where = describeRequest(expected)
       assert.equal(body.error, expected.error, `${where}: error (${body.message})`)
       assert.equal(res.status, body.code, `${where}: status matches the body's code`)
       if (expected.status !== undefined)

@@ -25,6 +25,8 @@ export async function startHost(
   const host = await createHost({
     watch: false,
     ...options,
+    // One worker and no spare: tests start many hosts; those about workers set their own.
+    pool: { workers: 1, warmSpare: false, ...options.pool },
     logger: createLogger((l) => logs.push(l)),
   })
   let server: RunningServer | undefined

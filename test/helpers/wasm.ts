@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { resolveConfig, type FunctionConfig } from '../../host/config.js'
+import type { LogCap } from '../../host/observe/invocation-log.js'
 import { createLogger, invocationLog, type LogLine } from '../../host/observe/log.js'
 import { packageRoot } from '../../host/paths.js'
 import { microDriver } from '../../host/sandbox/micro/driver.js'
-import type { InvokeOptions, LoadedFunction, SandboxDriver } from '../../host/sandbox/types.js'
+import type { LoadedFunction, SandboxDriver } from '../../host/sandbox/types.js'
+import type { TestInvokeOptions } from './invoke.js'
 import { wasiDriver } from '../../host/sandbox/wasi/driver.js'
 import type { FunctionSpec } from '../../host/types.js'
 
@@ -52,12 +54,12 @@ export async function loadWasm(
 }
 
 export interface TestInvoke {
-  opts: InvokeOptions
+  opts: TestInvokeOptions
   lines: LogLine[]
 }
 
 /** Invoke options with a generous deadline and the guest log collected in `lines`. */
-export function invokeOptions(extra: Partial<InvokeOptions> = {}, logCap?: number): TestInvoke {
+export function invokeOptions(extra: Partial<TestInvokeOptions> = {}, logCap?: LogCap): TestInvoke {
   const lines: LogLine[] = []
   const requestId = 'req-' + Math.random().toString(36).slice(2, 10)
   const log = invocationLog(
@@ -65,7 +67,7 @@ export function invokeOptions(extra: Partial<InvokeOptions> = {}, logCap?: numbe
     { requestId },
     logCap,
   )
-  const opts: InvokeOptions = {
+  const opts: TestInvokeOptions = {
     deadline: Date.now() + 30_000,
     signal: new AbortController().signal,
     requestId,

@@ -7,6 +7,7 @@ import type { KvSettings } from '../../host/kv/options.js'
 import { createQuickjsDriver } from '../../host/sandbox/quickjs/driver.js'
 import type { LoadedFunction } from '../../host/sandbox/types.js'
 import { wasiDriver } from '../../host/sandbox/wasi/driver.js'
+import { invokeHttp } from '../helpers/invoke.js'
 import { specFor } from '../helpers/spec.js'
 import { invokeOptions, wasm, wasmSpec } from '../helpers/wasm.js'
 import { startRedis, type RedisServer } from './redis-server.js'
@@ -41,7 +42,7 @@ async function cFunction(kv: KvSettings, name: string, config = {}): Promise<Cal
       method: body === undefined ? 'GET' : 'POST',
       body,
     })
-    const res = await fn.invoke(req, invokeOptions().opts)
+    const res = await invokeHttp(fn, req, invokeOptions().opts)
     return { status: res.status, text: await res.text() }
   }
 }
@@ -54,7 +55,7 @@ async function jsFunction(kv: KvSettings, name: string, body: string, config = {
   })
   loaded.push(fn)
   return async () =>
-    (await fn.invoke(new Request('http://localhost/'), invokeOptions().opts)).text()
+    (await invokeHttp(fn, new Request('http://localhost/'), invokeOptions().opts)).text()
 }
 
 describe('C guests: fnhost_kv through fnh_kv_*', () => {

@@ -7,6 +7,7 @@ import { KV_LIMIT_DEFAULTS } from '../../host/kv/limits.js'
 import type { KvSettings } from '../../host/kv/options.js'
 import { createQuickjsDriver } from '../../host/sandbox/quickjs/driver.js'
 import type { LoadedFunction } from '../../host/sandbox/types.js'
+import { invokeHttp } from '../helpers/invoke.js'
 import { specFor } from '../helpers/spec.js'
 import { get, invokeOptions } from '../sandbox/quickjs/helpers.js'
 import { startRedis, type RedisServer } from './redis-server.js'
@@ -47,7 +48,7 @@ async function load(kv: KvSettings, name: string, body: string, config?: unknown
   const fn = await createQuickjsDriver().load(spec)
   loaded.push(fn)
   return async <T = unknown>() => {
-    const res = await fn.invoke(get(), invokeOptions())
+    const res = await invokeHttp(fn, get(), invokeOptions())
     return (await res.json()) as T
   }
 }
@@ -163,6 +164,6 @@ describe('JS guest env.KV without a store', () => {
       }),
     )
     loaded.push(fn)
-    expect(await (await fn.invoke(get(), invokeOptions())).json()).toEqual([])
+    expect(await (await invokeHttp(fn, get(), invokeOptions())).json()).toEqual([])
   })
 })

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createPool, type PoolOptions, type WorkerPool } from '../../host/pool/index.js'
 import type { LoadedFunction } from '../../host/sandbox/types.js'
 import { invokeOptions, jsPoolOptions, rejection, sleep, specOf } from './helpers.js'
+import { invokeHttp } from '../helpers/invoke.js'
+import { scaled } from '../helpers/time.js'
 
 const WAIT = `export default async (req) => {
   await new Promise((r) => setTimeout(r, Number(new URL(req.url).searchParams.get('ms') ?? 200)))
@@ -17,7 +19,8 @@ describe('admission control', () => {
   const start = (options: PoolOptions = {}) =>
     (pool = createPool({ workers: 1, ...jsPoolOptions, ...options }))
   const call = (fn: LoadedFunction, timeoutMs = 5000, signal?: AbortSignal) =>
-    fn.invoke(
+    invokeHttp(
+      fn,
       new Request('http://h/?ms=200'),
       invokeOptions(timeoutMs, signal ? { signal } : {}).opts,
     )
@@ -41,7 +44,7 @@ describe('admission control', () => {
     const results = await Promise.all(calls)
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 'OVERLOADED', 'OVERLOADED'])
     expect(results[4]).toMatchObject({ retryAfterS: 1 })
-    expect((results[4]?.at ?? Infinity) - t0).toBeLessThan(150)
+    expect((results[4]?.at ?? Infinity) - t0).toBeLessThan(scaled(150))
     expect(p.stats()).toMatchObject({ inFlight: 0, queued: 0, rejected: 2 })
   })
 
@@ -61,7 +64,7 @@ describe('admission control', () => {
     const first = [narrow, narrow, narrow].map((fn) => settle(call(fn)))
     const o = await settle(call(other))
     expect(o.status).toBe(200)
-    expect(o.at - t0).toBeLessThan(600)
+    expect(o.at - t0).toBeLessThan(scaled(600))
     expect((await Promise.all(first)).map((r) => r.status)).toEqual([200, 200, 200])
   })
 

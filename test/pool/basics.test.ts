@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createPool, type PoolOptions, type WorkerPool } from '../../host/pool/index.js'
 import { eventually } from '../helpers/fsdir.js'
 import { invokeOptions, jsPoolOptions, rejection, specOf } from './helpers.js'
+import { invokeHttp } from '../helpers/invoke.js'
 
 const ECHO = `export default async (req, opts) => {
   const body = await req.text()
@@ -34,7 +35,8 @@ describe('the worker pool', () => {
   it('runs a function in a worker: request, response, params and logs cross as data', async () => {
     const fn = await start().load(specOf('echo', ECHO))
     const { opts, lines } = invokeOptions(5000, { params: { id: '7' } })
-    const res = await fn.invoke(
+    const res = await invokeHttp(
+      fn,
       new Request('http://h/echo?x=1', { method: 'POST', body: 'hi', headers: { 'x-a': '1' } }),
       opts,
     )
@@ -54,18 +56,20 @@ describe('the worker pool', () => {
 
   it('moves large bodies both ways, and streams a response that comes in chunks', async () => {
     const fn = await start().load(specOf('bytes', BYTES))
-    const big = await fn.invoke(new Request('http://h/?n=3000000'), invokeOptions(5000).opts)
+    const big = await invokeHttp(fn, new Request('http://h/?n=3000000'), invokeOptions(5000).opts)
     const bytes = new Uint8Array(await big.arrayBuffer())
     expect(bytes.length).toBe(3_000_000)
     expect(bytes[1000]).toBe(1000 % 251)
-    const streamed = await fn.invoke(
+    const streamed = await invokeHttp(
+      fn,
       new Request('http://h/?n=1000000&chunks=10'),
       invokeOptions(5000).opts,
     )
     expect((await streamed.arrayBuffer()).byteLength).toBe(1_000_000)
     const echo = await pool!.load(specOf('echo', ECHO))
     const body = 'x'.repeat(200_000)
-    const res = await echo.invoke(
+    const res = await invokeHttp(
+      echo,
       new Request('http://h/', { method: 'PUT', body }),
       invokeOptions(5000).opts,
     )
@@ -80,7 +84,7 @@ describe('the worker pool', () => {
       ),
     )
     const { opts, lines } = invokeOptions(5000)
-    expect(await (await fn.invoke(new Request('http://h/'), opts)).text()).toBe('ok')
+    expect(await (await invokeHttp(fn, new Request('http://h/'), opts)).text()).toBe('ok')
     const guestBytes = lines
       .filter((l) => l.fields.src === 'guest')
       .reduce((n, l) => n + l.message.length, 0)
@@ -100,21 +104,21 @@ describe('the worker pool', () => {
     const probe = await p.load(specOf('probe', LOADED))
     const loaded = async () =>
       (await (
-        await probe.invoke(new Request('http://h/'), invokeOptions(5000).opts)
+        await invokeHttp(probe, new Request('http://h/'), invokeOptions(5000).opts)
       ).json()) as string[]
     expect((await loaded()).some((k) => k.startsWith('echo@'))).toBe(true)
     await fn[Symbol.asyncDispose]()
     expect((await loaded()).some((k) => k.startsWith('echo@'))).toBe(false)
-    await expect(fn.invoke(new Request('http://h/'), invokeOptions(5000).opts)).rejects.toThrow(
-      /disposed/,
-    )
+    await expect(
+      invokeHttp(fn, new Request('http://h/'), invokeOptions(5000).opts),
+    ).rejects.toThrow(/disposed/)
     expect(p.stats()).toMatchObject({ functions: 1, sandboxes: 1 })
   })
 
   it('answers OVERLOADED to what is in flight at dispose, then refuses use', async () => {
     const p = start()
     const fn = await p.load(specOf('slow', `export default () => new Promise(() => {})`))
-    const pending = rejection(fn.invoke(new Request('http://h/'), invokeOptions(5000).opts))
+    const pending = rejection(invokeHttp(fn, new Request('http://h/'), invokeOptions(5000).opts))
     await new Promise((r) => setTimeout(r, 50))
     await p[Symbol.asyncDispose]()
     expect((await pending).code).toBe('OVERLOADED')
@@ -133,7 +137,7 @@ describe('the worker pool', () => {
     )
     const all = await Promise.all(
       Array.from({ length: 8 }, () =>
-        fn.invoke(new Request('http://h/'), invokeOptions(5000).opts),
+        invokeHttp(fn, new Request('http://h/'), invokeOptions(5000).opts),
       ),
     )
     expect(all.map((r) => r.status)).toEqual(Array(8).fill(200))

@@ -1,13 +1,14 @@
 import type { FunctionConfig } from '../../host/config.js'
 import { createLogger, invocationLog, type LogLine } from '../../host/observe/log.js'
-import type { InvokeOptions } from '../../host/sandbox/types.js'
+import type { TestInvokeOptions } from '../helpers/invoke.js'
 import type { FunctionSpec, SandboxKind } from '../../host/types.js'
 import { specFor } from '../helpers/spec.js'
+import { PLAIN_JS } from './js-driver.js'
 
-/** Pool options for tests of the pool itself: plain JS functions (js-loader.ts), no warm-up. */
+/** Pool options for tests of the pool itself: plain JS functions (js-driver.ts), no warm-up. */
 export const jsPoolOptions = {
-  loaderModule: new URL('./js-loader.ts', import.meta.url),
-  warmup: [],
+  drivers: { modules: [new URL('./js-driver.ts', import.meta.url).href] },
+  warmup: false,
 }
 
 /** A spec for `source`, as the registry would build it. */
@@ -15,25 +16,28 @@ export function specOf(
   name: string,
   source: string,
   config: FunctionConfig = {},
-  kind: SandboxKind = 'quickjs',
+  kind: SandboxKind = PLAIN_JS,
 ): FunctionSpec {
   return specFor(`/fns/${name}.js`, { name, source, config, kind })
 }
 
 export interface TestInvoke {
-  opts: InvokeOptions
+  opts: TestInvokeOptions
   lines: LogLine[]
 }
 
 /** Invoke options with a deadline `timeoutMs` from now and a log collected in `lines`. */
-export function invokeOptions(timeoutMs: number, extra: Partial<InvokeOptions> = {}): TestInvoke {
+export function invokeOptions(
+  timeoutMs: number,
+  extra: Partial<TestInvokeOptions> = {},
+): TestInvoke {
   const lines: LogLine[] = []
   const requestId = crypto.randomUUID()
   const log = invocationLog(
     createLogger((l) => lines.push(l)),
     { requestId },
   )
-  const opts: InvokeOptions = {
+  const opts: TestInvokeOptions = {
     deadline: Date.now() + timeoutMs,
     signal: new AbortController().signal,
     requestId,

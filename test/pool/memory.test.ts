@@ -3,6 +3,7 @@ import { createPool, type PoolOptions, type WorkerPool } from '../../host/pool/i
 import type { LoadedFunction } from '../../host/sandbox/types.js'
 import { eventually } from '../helpers/fsdir.js'
 import { invokeOptions, jsPoolOptions, rejection, sleep, specOf } from './helpers.js'
+import { invokeHttp } from '../helpers/invoke.js'
 
 const OK = `export default () => new Response('ok')`
 const HANG = `export default () => new Promise(() => {})`
@@ -16,7 +17,7 @@ describe('sandbox memory and idle eviction', () => {
   const start = (options: PoolOptions = {}) =>
     (pool = createPool({ workers: 1, ...jsPoolOptions, ...options }))
   const call = async (fn: LoadedFunction, timeoutMs = 5000) =>
-    (await fn.invoke(new Request('http://h/'), invokeOptions(timeoutMs).opts)).text()
+    (await invokeHttp(fn, new Request('http://h/'), invokeOptions(timeoutMs).opts)).text()
 
   it('evicts the least recently used idle sandbox to make room, and reloads it when needed', async () => {
     const p = start({ maxSandboxMemoryMb: 256 })
@@ -37,7 +38,7 @@ describe('sandbox memory and idle eviction', () => {
       await p.load(specOf('b', HANG, { memoryMb: 128 })),
     ]
     const pending = busy.map((fn) =>
-      rejection(fn.invoke(new Request('http://h/'), invokeOptions(300).opts)),
+      rejection(invokeHttp(fn, new Request('http://h/'), invokeOptions(300).opts)),
     )
     await sleep(30)
     const e = await rejection(p.load(specOf('c', OK, { memoryMb: 128 })))

@@ -12,11 +12,15 @@ import { packageRoot } from '../../host/paths.js'
 import type { FunctionLoader, LoadedFunction } from '../../host/sandbox/types.js'
 import type { SandboxKind } from '../../host/types.js'
 import { specFor } from '../helpers/spec.js'
+import type { Invocation } from '../../host/invocation.js'
+import { invocationOf, responseOf } from '../helpers/invoke.js'
 
 export const CONFORMANCE_DIR = join(packageRoot, 'test/fixtures/conformance')
 
 export interface ConformanceRequest {
-  request: {
+  /** A cron tick instead of an HTTP request (the driver gets a scheduled invocation). */
+  scheduled?: { cron: string; payload?: unknown }
+  request?: {
     method?: string
     path: string
     headers?: Record<string, string>
@@ -79,7 +83,7 @@ export function conformanceCases(kinds: readonly SandboxKind[]): ConformanceCase
   return cases
 }
 
-export function conformanceRequest(r: ConformanceRequest['request']): Request {
+export function conformanceRequest(r: NonNullable<ConformanceRequest['request']>): Request {
   const body =
     r.bodyBase64 !== undefined ? Buffer.from(r.bodyBase64, 'base64') : (r.body ?? undefined)
   return new Request(`http://localhost${r.path}`, {
@@ -89,9 +93,37 @@ export function conformanceRequest(r: ConformanceRequest['request']): Request {
   })
 }
 
+export function describeRequest(expected: ConformanceRequest): string {
+  if (expected.scheduled) return `scheduled ${expected.scheduled.cron}`
+  return `${expected.request?.method ?? 'GET'} ${expected.request?.path}`
+}
+
+/** The invocation a conformance entry describes: a scheduled tick, or its HTTP request. */
+export async function conformanceInvocation(
+  expected: ConformanceRequest,
+  requestId: string,
+  routes: string[],
+): Promise<Invocation> {
+  if (expected.scheduled)
+    return {
+      type: 'scheduled',
+      cron: expected.scheduled.cron,
+      scheduledTime: Date.now(),
+      payload: expected.scheduled.payload ?? null,
+      route: routes[0] ?? '/',
+      requestId,
+    }
+  if (!expected.request) throw new Error('a conformance entry needs a request or a scheduled tick')
+  return invocationOf(conformanceRequest(expected.request), {
+    route: expected.route ?? '/fn',
+    params: expected.params ?? {},
+    requestId,
+  })
+}
+
 /** Checks a Response against an expectation (status, headers, then one of the body forms). */
 export async function checkResponse(expected: ConformanceRequest, res: Response): Promise<void> {
-  const where = `${expected.request.method ?? 'GET'} ${expected.request.path}`
+  const where = describeRequest(expected)
   if (expected.status !== undefined) assert.equal(res.status, expected.status, `${where}: status`)
   for (const [name, value] of Object.entries(expected.headers ?? {}))
     assert.equal(res.headers.get(name), value, `${where}: header ${name}`)
@@ -111,7 +143,7 @@ export async function checkResponse(expected: ConformanceRequest, res: Response)
 
 /** For an expected failure in-process: the error code, its status, and `bodyContains` in its message. */
 function checkError(expected: ConformanceRequest, e: unknown): void {
-  const where = `${expected.request.method ?? 'GET'} ${expected.request.path}`
+  const where = describeRequest(expected)
   assert.ok(isFnhostError(e), `${where}: expected ${expected.error}, got ${String(e)}`)
   assert.equal(e.code, expected.error, `${where}: error code (${e.message})`)
   if (expected.status !== undefined) assert.equal(e.status, expected.status, `${where}: status`)
@@ -132,13 +164,12 @@ export async function runConformanceCase(c: ConformanceCase, load: FunctionLoade
       const opts = {
         deadline: Date.now() + spec.config.timeoutMs,
         signal: new AbortController().signal,
-        requestId,
-        params: expected.params ?? {},
         log: invocationLog(silentLogger, { fn: c.name, requestId }),
       }
       let res: Response
       try {
-        res = await fn.invoke(conformanceRequest(expected.request), opts)
+        const inv = await conformanceInvocation(expected, requestId, routes)
+        res = responseOf(await fn.invoke(inv, opts))
       } catch (e) {
         if (expected.error === undefined) throw e
         checkError(expected, e)
@@ -154,21 +185,4 @@ export async function runConformanceCase(c: ConformanceCase, load: FunctionLoade
   } finally {
     await fn[Symbol.asyncDispose]()
   }
-}
-
-/** Runs every case of `kinds`; resolves to each case's outcome instead of stopping at the first. */
-export async function runConformance(
-  load: FunctionLoader,
-  kinds: readonly SandboxKind[],
-): Promise<{ name: string; error?: unknown }[]> {
-  const results: { name: string; error?: unknown }[] = []
-  for (const c of conformanceCases(kinds)) {
-    try {
-      await runConformanceCase(c, load)
-      results.push({ name: c.name })
-    } catch (error) {
-      results.push({ name: c.name, error })
-    }
-  }
-  return results
 }

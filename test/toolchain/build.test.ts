@@ -7,6 +7,7 @@ import { APT_PACKAGES, findClang } from '../../host/toolchain/clang.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { invokeOptions, loadWasm } from '../helpers/wasm.js'
 import { capture } from './cli.js'
+import { invokeHttp } from '../helpers/invoke.js'
 
 function hasClang(): boolean {
   try {
@@ -45,12 +46,16 @@ describe.runIf(toolchain)('fnhost build', () => {
     expect(out.stdout).toMatch(/built greet\.wasm \(WAGI, [\d.]+ KiB\)/)
     expect(out.stdout).not.toMatch(/helper|hidden/)
     await using greet = await loadWasm(new Uint8Array(readFileSync(join(dir.path, 'greet.wasm'))))
-    const res = await greet.invoke(new Request('http://h/greet?name=Ada'), invokeOptions().opts)
+    const res = await invokeHttp(
+      greet,
+      new Request('http://h/greet?name=Ada'),
+      invokeOptions().opts,
+    )
     expect(await res.json()).toEqual({ hello: 'Ada' })
     await using tiny = await loadWasm(new Uint8Array(readFileSync(join(dir.path, 'api/tiny.wasm'))))
     expect(tiny.spec.kind).toBe('micro')
     expect(
-      await (await tiny.invoke(new Request('http://h/tiny'), invokeOptions().opts)).text(),
+      await (await invokeHttp(tiny, new Request('http://h/tiny'), invokeOptions().opts)).text(),
     ).toBe('tiny')
   })
 

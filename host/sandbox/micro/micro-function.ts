@@ -1,6 +1,8 @@
-import { FnhostError } from '../../errors.js'
+import { cpuLimitError, FnhostError } from '../../errors.js'
+import { scheduledAsHttp, type GuestResponse, type Invocation } from '../../invocation.js'
+import type { InvocationLog } from '../../observe/invocation-log.js'
 import type { FunctionSpec } from '../../types.js'
-import type { InvocationLog, InvokeOptions, LoadedFunction } from '../types.js'
+import type { InvokeOptions, LoadedFunction } from '../types.js'
 import { parseCgiResponse } from '../wasm/cgi-response.js'
 import { guestFailure } from '../wasm/guest-failure.js'
 import type { MemoryPlan } from '../wasm/memory-plan.js'
@@ -9,7 +11,6 @@ import { instantiateMicro, MicroAbiError, type MicroInstance } from './instance.
 import { LOG_IMPORT } from './profile.js'
 import { encodeMicroRequest } from './request.js'
 
-const EMPTY = new Uint8Array(0)
 const utf8 = new TextDecoder()
 
 /**
@@ -48,11 +49,10 @@ export class MicroFunction implements LoadedFunction {
     return instantiateMicro(this.module, this.imports, memory)
   }
 
-  async invoke(req: Request, opts: InvokeOptions): Promise<Response> {
+  async invoke(invocation: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
     this.assertLive()
-    const body = req.body ? new Uint8Array(await req.arrayBuffer()) : EMPTY
-    this.assertLive()
-    const request = encodeMicroRequest(req, new URL(req.url), body)
+    const inv = invocation.type === 'http' ? invocation : scheduledAsHttp(invocation)
+    const request = encodeMicroRequest(inv)
     const instance = this.acquire()
     let trapped = false
     try {
@@ -78,11 +78,7 @@ export class MicroFunction implements LoadedFunction {
       } finally {
         this.current = undefined
       }
-      if (Date.now() > opts.deadline)
-        throw new FnhostError(
-          'CPU_LIMIT',
-          `function ${this.spec.name} ran past its time limit of ${this.spec.config.timeoutMs} ms`,
-        )
+      if (Date.now() > opts.deadline) throw cpuLimitError(this.spec.config.timeoutMs)
       if (length < 0)
         throw new FnhostError(
           'GUEST_ERROR',

@@ -1,4 +1,7 @@
+import { joinedHeaders, type HttpInvocation } from '../../invocation.js'
+
 const encoder = new TextEncoder()
+const EMPTY = new Uint8Array(0)
 
 /** The four parts `fnm_handle` receives, laid out back to back in the request buffer. */
 export interface MicroRequest {
@@ -10,11 +13,12 @@ export interface MicroRequest {
 }
 
 /** `[method][path?query][name: value\n ...][body]`, as CONTRACTS.md lays out the fnmicro request. */
-export function encodeMicroRequest(req: Request, url: URL, body: Uint8Array): MicroRequest {
-  const method = encoder.encode(req.method)
-  const path = encoder.encode(url.pathname + url.search)
+export function encodeMicroRequest(inv: HttpInvocation): MicroRequest {
+  const body = inv.body ?? EMPTY
+  const method = encoder.encode(inv.method)
+  const path = encoder.encode(inv.path + (inv.query ? '?' + inv.query : ''))
   let headerText = ''
-  for (const [name, value] of req.headers) headerText += `${name}: ${value}\n`
+  for (const [name, value] of joinedHeaders(inv.headers)) headerText += `${name}: ${value}\n`
   const headers = encoder.encode(headerText)
   const bytes = new Uint8Array(
     method.byteLength + path.byteLength + headers.byteLength + body.byteLength,

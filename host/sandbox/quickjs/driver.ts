@@ -1,3 +1,4 @@
+import { CONFIG_DEFAULTS } from '../../config.js'
 import { createOutboundFetch, OUTBOUND_DEFAULTS, type HostFetch } from '../outbound.js'
 import type { SandboxDriver } from '../types.js'
 import { QuickjsFunction } from './function.js'
@@ -22,6 +23,15 @@ export function createQuickjsDriver(options: QuickjsDriverOptions = {}): Sandbox
         hostFetch: (hostFetch ??= createOutboundFetch()),
         maxSubrequests: options.maxSubrequests ?? OUTBOUND_DEFAULTS.maxSubrequests,
       }),
+    warmup: () => ({
+      name: '_fnhost/warmup',
+      file: '/_fnhost/warmup.js',
+      kind: 'quickjs',
+      routes: [],
+      config: { ...CONFIG_DEFAULTS },
+      source: new TextEncoder().encode(`export default { fetch: () => new Response('') }`),
+      version: 'warmup',
+    }),
   }
 }
 

@@ -1,5 +1,5 @@
 import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten-core'
-import { FnhostError } from '../../errors.js'
+import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
 import { PRELUDE_FILENAME } from './prelude.js'
 
 /** An exception thrown inside the guest, read out as plain strings. */
@@ -40,21 +40,6 @@ const isInternal = (e: GuestException, message: string) =>
 export const isOutOfMemory = (e: GuestException) => isInternal(e, 'out of memory')
 const isInterrupted = (e: GuestException) => isInternal(e, 'interrupted')
 
-export function cpuLimit(timeoutMs: number): FnhostError {
-  return new FnhostError(
-    'CPU_LIMIT',
-    `the function did not finish in time (its timeoutMs is ${timeoutMs}); make it faster or raise timeoutMs in its config`,
-  )
-}
-
-export function memoryLimit(memoryMb: number, cause?: unknown): FnhostError {
-  return new FnhostError(
-    'MEMORY_LIMIT',
-    `the function ran out of memory (its limit is ${memoryMb} MB); raise memoryMb in its config if it needs more`,
-    { cause },
-  )
-}
-
 const MAX_FRAMES = 40
 
 /** The guest's frames, without the prelude's (fnhost internals) and capped for deep recursion. */
@@ -79,7 +64,7 @@ export function classifyException(
   e: GuestException,
   limits: { timeoutMs: number; memoryMb: number },
 ): FnhostError {
-  if (isOutOfMemory(e)) return memoryLimit(limits.memoryMb)
-  if (isInterrupted(e)) return cpuLimit(limits.timeoutMs)
+  if (isOutOfMemory(e)) return memoryLimitError(limits.memoryMb)
+  if (isInterrupted(e)) return cpuLimitError(limits.timeoutMs)
   return guestError(e)
 }

@@ -1,11 +1,9 @@
 import type { QuickJSHandle } from 'quickjs-emscripten-core'
-import { FnhostError } from '../../errors.js'
+import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
 import {
   classifyException,
-  cpuLimit,
   guestError,
   isOutOfMemory,
-  memoryLimit,
   readException,
   type GuestException,
 } from './errors.js'
@@ -49,10 +47,6 @@ export class EventLoop {
     rt.onFault(() => this.#wakeAll())
   }
 
-  get active(): number {
-    return this.#active.size
-  }
-
   begin(inv: Invocation): void {
     this.#active.add(inv)
   }
@@ -80,7 +74,7 @@ export class EventLoop {
   exception(inv: Invocation, handle: QuickJSHandle): GuestException {
     const e = this.rt.enter(inv, () => readException(this.rt.context, handle))
     this.rt.release(handle)
-    if (isOutOfMemory(e)) throw this.rt.poison(memoryLimit(this.rt.limits.memoryMb), inv)
+    if (isOutOfMemory(e)) throw this.rt.poison(memoryLimitError(this.rt.limits.memoryMb), inv)
     return e
   }
 
@@ -131,7 +125,7 @@ export class EventLoop {
         this.#runTimer(inv, timer, now)
         continue
       }
-      if (now >= inv.deadline) throw cpuLimit(rt.limits.timeoutMs)
+      if (now >= inv.deadline) throw cpuLimitError(rt.limits.timeoutMs)
       if (inv.signal.aborted) throw cancelled(inv.signal.reason)
       if (this.timers.size === 0 && this.fetches.size === 0 && this.kv.size === 0)
         throw new FnhostError(

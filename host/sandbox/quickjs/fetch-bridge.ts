@@ -114,8 +114,11 @@ export class FetchBridge {
         if (result.error) result.error.dispose()
         else result.value.dispose()
       })
-    } catch {
-      // A poisoned runtime already failed the owner; nothing more to deliver.
+    } catch (e) {
+      // A runtime poisoned by this call (out of memory, interrupted) has already failed the
+      // owner with that error; anything else is worth the owner's log.
+      if (!this.rt.faulted)
+        owner.log.write('error', `fetch result could not be delivered: ${(e as Error).message}`)
     } finally {
       this.rt.release(callback)
       this.onSettled(owner)

@@ -1,3 +1,4 @@
+import type { GuestResponse, Invocation } from '../../invocation.js'
 import type { FunctionSpec } from '../../types.js'
 import type { InvokeOptions, LoadedFunction } from '../types.js'
 import { Sandbox, type SandboxOptions } from './sandbox.js'
@@ -34,9 +35,9 @@ export class QuickjsFunction implements LoadedFunction {
     return new QuickjsFunction(spec, options, await Sandbox.load(spec, options))
   }
 
-  invoke(req: Request, opts: InvokeOptions): Promise<Response> {
+  invoke(inv: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
     if (this.#disposed) return Promise.reject(new Error(`function ${this.spec.name} was disposed`))
-    const run = this.#freshPerRequest ? this.#invokeFresh(req, opts) : this.#invokeShared(req, opts)
+    const run = this.#freshPerRequest ? this.#invokeFresh(inv, opts) : this.#invokeShared(inv, opts)
     this.#inflight.add(run)
     const forget = () => this.#inflight.delete(run)
     run.then(forget, forget)
@@ -59,20 +60,20 @@ export class QuickjsFunction implements LoadedFunction {
     return this.#sharedSandbox()
   }
 
-  async #invokeShared(req: Request, opts: InvokeOptions): Promise<Response> {
+  async #invokeShared(inv: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
     const sandbox = await this.#sharedSandbox()
     try {
-      return await sandbox.invoke(req, opts)
+      return await sandbox.invoke(inv, opts)
     } finally {
       if (sandbox.faulted) this.#retire(sandbox)
     }
   }
 
-  async #invokeFresh(req: Request, opts: InvokeOptions): Promise<Response> {
+  async #invokeFresh(inv: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
     const sandbox = this.#spare ?? (await Sandbox.load(this.spec, this.options))
     this.#spare = undefined
     try {
-      return await sandbox.invoke(req, opts)
+      return await sandbox.invoke(inv, opts)
     } finally {
       this.#retire(sandbox)
     }

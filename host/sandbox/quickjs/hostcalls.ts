@@ -4,7 +4,7 @@ import type {
   QuickJSHandle,
   VmFunctionImplementation,
 } from 'quickjs-emscripten-core'
-import type { LogLevel } from '../types.js'
+import type { LogLevel } from '../../observe/invocation-log.js'
 import type { FetchBridge } from './fetch-bridge.js'
 import type { KvBridge } from './kv-bridge.js'
 import { unitSource } from './prelude.js'

@@ -1,5 +1,5 @@
 import type { HostFetch } from '../outbound.js'
-import type { InvocationLog, LogLevel } from '../types.js'
+import { CappedLog, type InvocationLog, type LogLevel } from '../../observe/invocation-log.js'
 import { guestFrames, type GuestException } from './errors.js'
 
 export interface InvocationInit {
@@ -61,20 +61,18 @@ export class Invocation {
 /** Holds what a module logs while it loads, for the first request's log (capped). */
 export class LoadLog implements InvocationLog {
   #lines: [LogLevel, string][] = []
-  #size = 0
-  constructor(private readonly capBytes = 16 * 1024) {}
+  #capped = new CappedLog((level, message) => void this.#lines.push([level, message]), undefined, {
+    bytes: 16 * 1024,
+    lines: 200,
+  })
   get full(): boolean {
-    return this.#size >= this.capBytes
+    return this.#capped.full
   }
   write(level: LogLevel, message: string): void {
-    if (this.full) return
-    const line = message.slice(0, this.capBytes - this.#size)
-    this.#size += line.length
-    this.#lines.push([level, line])
+    this.#capped.write(level, message)
   }
   flushInto(log: InvocationLog): void {
     for (const [level, message] of this.#lines.splice(0)) log.write(level, message)
-    this.#size = 0
   }
 }
 

@@ -1,5 +1,11 @@
 import { FnhostError } from '../../errors.js'
-import type { InvokeOptions } from '../types.js'
+import {
+  scheduledAsHttp,
+  type GuestResponse,
+  type HeaderList,
+  type Invocation,
+} from '../../invocation.js'
+import { guestResponse } from '../../response.js'
 
 export type Style = 'fetch' | 'event' | 'open-runtimes'
 
@@ -14,6 +20,12 @@ export interface InvokeMeta {
   params: Record<string, string>
   requestId: string
   deadline: number
+  /** Verified token claims of a private function's caller. */
+  auth?: { claims: Record<string, unknown> }
+  /** Laid over the function's env for this call (Open Runtimes executor). */
+  env?: Record<string, string>
+  /** A scheduled invocation: what `scheduled(event)` receives; the HTTP fields are its fallback POST. */
+  scheduled?: { cron: string; scheduledTime: number; payload: unknown }
   /** Event and open-runtimes styles: the body as a string (base64 when `base64`). */
   body?: string
   base64?: boolean
@@ -64,44 +76,56 @@ function eventBody(
   return { body: Buffer.from(bytes).toString('base64'), base64: true }
 }
 
-export async function requestPayload(
-  req: Request,
+/** The invocation as the prelude's `invoke` reads it: meta JSON, plus body bytes for fetch style. */
+export function requestPayload(
+  invocation: Invocation,
   style: Style,
-  opts: Pick<InvokeOptions, 'params' | 'requestId' | 'deadline'>,
-): Promise<{ meta: string; body: Uint8Array<ArrayBuffer> | undefined }> {
-  const bytes = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined
+  deadline: number,
+): { meta: string; body: Uint8Array | undefined } {
+  const inv = invocation.type === 'http' ? invocation : scheduledAsHttp(invocation)
+  const bytes = inv.body ?? undefined
   const meta: InvokeMeta = {
-    method: req.method,
-    url: req.url,
-    path: '',
-    query: '',
-    headers: [...req.headers],
-    params: opts.params,
-    requestId: opts.requestId,
-    deadline: opts.deadline,
+    method: inv.method,
+    url: inv.url,
+    path: inv.path,
+    query: inv.query,
+    headers: inv.headers,
+    params: inv.params,
+    requestId: inv.requestId,
+    deadline,
+  }
+  if (inv.auth) meta.auth = inv.auth
+  if (inv.env) meta.env = inv.env
+  if (invocation.type === 'scheduled') {
+    const { cron, scheduledTime, payload } = invocation
+    meta.scheduled = { cron, scheduledTime, payload }
   }
   if (style === 'fetch') return { meta: JSON.stringify(meta), body: bytes }
-  const url = new URL(req.url)
-  Object.assign(
-    meta,
-    { path: url.pathname, query: url.search.slice(1) },
-    queryObjects(url.searchParams),
-  )
-  if (style === 'event') Object.assign(meta, eventBody(bytes, req.headers.get('content-type')))
+  Object.assign(meta, queryObjects(new URLSearchParams(inv.query)))
+  if (style === 'event') Object.assign(meta, eventBody(bytes, contentType(inv.headers)))
   else meta.body = bytes ? new TextDecoder().decode(bytes) : ''
   return { meta: JSON.stringify(meta), body: undefined }
 }
 
-const NULL_BODY_STATUS = [101, 103, 204, 205, 304]
+function contentType(headers: HeaderList): string | null {
+  for (const [name, value] of headers) if (name === 'content-type') return value
+  return null
+}
+
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
-/** The guest's answer as a Web Response; a malformed one is GUEST_BAD_RESPONSE. */
+/** The guest's answer as plain data; a malformed one is GUEST_BAD_RESPONSE. */
 export function buildResponse(
   metaJSON: string,
   bytesBody: Uint8Array<ArrayBuffer> | undefined,
-): Response {
+): GuestResponse {
   const meta = JSON.parse(metaJSON) as ResponseMeta
   if ('bad' in meta) throw new FnhostError('GUEST_BAD_RESPONSE', meta.bad)
+  if (
+    !Array.isArray(meta.headers) ||
+    !meta.headers.every((h) => Array.isArray(h) && h.length === 2)
+  )
+    throw new FnhostError('GUEST_BAD_RESPONSE', 'the response headers are not a list of pairs')
   let bytes: Uint8Array<ArrayBuffer> | null = null
   const body = meta.text ?? bytesBody
   if (typeof body === 'string') {
@@ -115,20 +139,5 @@ export function buildResponse(
       bytes = new Uint8Array(Buffer.from(compact, 'base64'))
     } else bytes = new TextEncoder().encode(body)
   } else if (body) bytes = body
-  try {
-    const headers = new Headers()
-    for (const [k, v] of meta.headers) headers.append(k, v)
-    const empty = NULL_BODY_STATUS.includes(meta.status)
-    return new Response(empty ? null : bytes, {
-      status: meta.status,
-      statusText: meta.statusText,
-      headers,
-    })
-  } catch (e) {
-    throw new FnhostError(
-      'GUEST_BAD_RESPONSE',
-      `the handler's response is not valid HTTP: ${(e as Error).message}`,
-      { cause: e },
-    )
-  }
+  return guestResponse(meta.status, meta.headers, bytes)
 }

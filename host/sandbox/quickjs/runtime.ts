@@ -1,6 +1,5 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
-import { FnhostError } from '../../errors.js'
-import { cpuLimit, memoryLimit } from './errors.js'
+import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
 import type { Invocation } from './invocation.js'
 import { acquireQuickJSInstance, releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
 
@@ -88,7 +87,7 @@ export class GuestRuntime {
       this.current = previous
       this.#deadline = previousDeadline
     }
-    if (this.#interrupted) throw this.poison(cpuLimit(this.limits.timeoutMs), inv)
+    if (this.#interrupted) throw this.poison(cpuLimitError(this.limits.timeoutMs), inv)
     return result
   }
 
@@ -121,7 +120,7 @@ export class GuestRuntime {
         { cause: e },
       )
     const { memory, capBytes } = this.instance
-    if (memory.buffer.byteLength >= capBytes * 0.9) return memoryLimit(this.limits.memoryMb, e)
+    if (memory.buffer.byteLength >= capBytes * 0.9) return memoryLimitError(this.limits.memoryMb, e)
     return new FnhostError('INTERNAL_ERROR', "the function's sandbox failed and was reset", {
       cause: e,
     })

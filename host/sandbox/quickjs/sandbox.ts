@@ -7,6 +7,7 @@ import type { InvokeOptions } from '../types.js'
 import { loadFailure, loadModule, startPrelude, type PreludeHandles } from './boot.js'
 import { EventLoop } from './event-loop.js'
 import { arrayBufferOf } from './hostcalls.js'
+import type { GuestResponse, Invocation as HostInvocation } from '../../invocation.js'
 import { Invocation, LoadLog, noFetch } from './invocation.js'
 import { buildResponse, requestPayload, type Style } from './marshal.js'
 import { GuestRuntime } from './runtime.js'
@@ -93,12 +94,12 @@ export class Sandbox {
   }
 
   /** Runs one request through the handler; rejects with an FnhostError. */
-  async invoke(req: Request, opts: InvokeOptions): Promise<Response> {
+  async invoke(invocation: HostInvocation, opts: InvokeOptions): Promise<GuestResponse> {
     if (this.#disposed) throw new Error('this QuickJS sandbox was disposed')
     const { rt } = this
     const ctx = rt.context
     const loop = this.#loop
-    const payload = await requestPayload(req, this.#style, opts)
+    const payload = requestPayload(invocation, this.#style, opts.deadline)
     const inv = new Invocation({
       deadline: opts.deadline,
       log: opts.log,

@@ -1,11 +1,10 @@
-import { pathSegments, Router } from '../../registry/routes.js'
+import { joinedHeaders, type HttpInvocation } from '../../invocation.js'
 import { CONTEXT_PATH } from './context-dir.js'
 
 export interface CgiInput {
-  request: Request
+  inv: HttpInvocation
   url: URL
   body: Uint8Array
-  requestId: string
   /** The function's own `env`, set last so it wins. */
   env: Record<string, string>
 }
@@ -18,45 +17,25 @@ interface ScriptSplit {
 }
 
 /**
- * Splits a request path into CGI's SCRIPT_NAME (the part the route matched) and PATH_INFO (the
- * rest), over the function's own routes; `/r/...` is the host's alias and stays in SCRIPT_NAME.
+ * Splits the request path into CGI's SCRIPT_NAME (the part the matched route covers) and
+ * PATH_INFO (the rest). The route comes with the invocation: the driver never routes.
  */
-export class ScriptPaths {
-  private readonly router: Router<string>
-
-  constructor(private readonly routes: string[]) {
-    this.router = new Router(routes.map((r) => [r, r] as [string, string]))
-  }
-
-  split(url: URL): ScriptSplit {
-    const raw = url.pathname.split('/').filter((s) => s !== '')
-    let segments: string[]
+export function splitScriptPath(inv: HttpInvocation): ScriptSplit {
+  const raw = inv.path.split('/').filter((s) => s !== '')
+  const used = inv.route.split('/').filter((s) => s !== '').length
+  const decode = (s: string) => {
     try {
-      segments = pathSegments(url.pathname)
+      return decodeURIComponent(s)
     } catch {
-      segments = raw
+      return s
     }
-    let match = this.router.match(segments)
-    let skip = 0
-    if (!match && segments[0] === 'r') {
-      match = this.router.match(segments.slice(1))
-      skip = 1
-    }
-    if (!match)
-      return {
-        scriptName: '',
-        pathInfo: url.pathname,
-        rawPathInfo: url.pathname,
-        matchedRoute: this.routes[0] ?? '',
-      }
-    const used = skip + match.pattern.split('/').filter((s) => s !== '').length
-    const join = (parts: string[]) => (parts.length ? '/' + parts.join('/') : '')
-    return {
-      scriptName: join(segments.slice(0, used)),
-      pathInfo: join(segments.slice(used)),
-      rawPathInfo: join(raw.slice(used)),
-      matchedRoute: match.pattern,
-    }
+  }
+  const join = (parts: string[]) => (parts.length ? '/' + parts.join('/') : '')
+  return {
+    scriptName: join(raw.slice(0, used).map(decode)),
+    pathInfo: join(raw.slice(used).map(decode)),
+    rawPathInfo: join(raw.slice(used)),
+    matchedRoute: inv.route,
   }
 }
 
@@ -66,30 +45,30 @@ function defaultPort(url: URL): string {
 
 /** The WAGI environment of CONTRACTS.md: request variables, HTTP_* per header, then the function's env. */
 export function cgiEnv(input: CgiInput, split: ScriptSplit): string[] {
-  const { request, url, body } = input
+  const { inv, url, body } = input
   const vars: Record<string, string> = {
     GATEWAY_INTERFACE: 'CGI/1.1',
     SERVER_SOFTWARE: 'fnhost',
     SERVER_PROTOCOL: 'HTTP/1.1',
     SERVER_NAME: url.hostname,
     SERVER_PORT: defaultPort(url),
-    REQUEST_METHOD: request.method,
+    REQUEST_METHOD: inv.method,
     SCRIPT_NAME: split.scriptName,
     PATH_INFO: split.pathInfo,
     X_RAW_PATH_INFO: split.rawPathInfo,
     X_MATCHED_ROUTE: split.matchedRoute,
-    QUERY_STRING: url.search.slice(1),
+    QUERY_STRING: inv.query,
     X_FULL_URL: url.href,
-    // The sandbox seam does not carry the client address; the server may forward it as a header.
-    REMOTE_ADDR: '',
-    REQUEST_ID: input.requestId,
+    REMOTE_ADDR: inv.clientAddress ?? '',
+    REQUEST_ID: inv.requestId,
     CONTEXT_PATH,
   }
-  const type = request.headers.get('content-type')
-  if (type !== null) vars.CONTENT_TYPE = type
-  if (body.byteLength > 0 || request.headers.has('content-length'))
+  const headers = new Map(joinedHeaders(inv.headers))
+  const type = headers.get('content-type')
+  if (type !== undefined) vars.CONTENT_TYPE = type
+  if (body.byteLength > 0 || headers.has('content-length'))
     vars.CONTENT_LENGTH = String(body.byteLength)
-  for (const [name, value] of request.headers)
+  for (const [name, value] of headers)
     vars[`HTTP_${name.toUpperCase().replaceAll('-', '_')}`] = value
   Object.assign(vars, input.env)
   return Object.entries(vars).map(([k, v]) => `${k}=${v}`)
@@ -99,7 +78,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** `/context/request.json`: the request as container-style hosts hand it over; binary bodies as base64. */
 export function requestJson(input: CgiInput): Uint8Array {
-  const { request, url, body } = input
+  const { inv, body } = input
   let text: string | undefined
   try {
     text = utf8.decode(body)
@@ -107,10 +86,10 @@ export function requestJson(input: CgiInput): Uint8Array {
     text = undefined
   }
   const json = {
-    method: request.method,
-    path: url.pathname,
-    query: url.search.slice(1),
-    headers: Object.fromEntries(request.headers),
+    method: inv.method,
+    path: inv.path,
+    query: inv.query,
+    headers: Object.fromEntries(joinedHeaders(inv.headers)),
     body: text ?? Buffer.from(body).toString('base64'),
     ...(text === undefined ? { isBase64Encoded: true } : {}),
   }

@@ -1,16 +1,18 @@
 import { FnhostError } from '../../errors.js'
+import type { GuestResponse } from '../../invocation.js'
+import { guestResponse } from '../../response.js'
 
-const NULL_BODY_STATUS = new Set([204, 205, 304])
+const encoder = new TextEncoder()
 
 function bad(message: string): FnhostError {
   return new FnhostError('GUEST_BAD_RESPONSE', `/context/response.json: ${message}`)
 }
 
 /**
- * `{statusCode, headers, body}` written to /context/response.json, as a Web Response. A string body
+ * `{statusCode, headers, body}` written to /context/response.json, as the guest's answer. A string body
  * is sent as is (base64-decoded with `isBase64Encoded: true`); any other JSON body is sent as JSON.
  */
-export function parseContextResponse(bytes: Uint8Array): Response {
+export function parseContextResponse(bytes: Uint8Array): GuestResponse {
   let parsed: unknown
   try {
     parsed = JSON.parse(new TextDecoder().decode(bytes))
@@ -34,22 +36,20 @@ export function parseContextResponse(bytes: Uint8Array): Response {
     throw bad(`statusCode must be an integer 200-599, got ${JSON.stringify(statusCode)}`)
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers))
     throw bad('headers must be an object of strings')
-  const out = new Headers()
-  try {
-    for (const [name, value] of Object.entries(headers as Record<string, unknown>))
-      for (const v of Array.isArray(value) ? value : [value]) out.append(name, String(v))
-  } catch {
-    throw bad('headers hold an invalid name or value')
-  }
-  let payload: BodyInit | null = null
+  const out: [string, string][] = []
+  for (const [name, value] of Object.entries(headers as Record<string, unknown>))
+    for (const v of Array.isArray(value) ? value : [value]) out.push([name, String(v)])
+  let payload: Uint8Array | null = null
   if (typeof body === 'string')
-    payload = isBase64Encoded === true ? Buffer.from(body, 'base64') : body
+    payload = isBase64Encoded === true ? Buffer.from(body, 'base64') : encoder.encode(body)
   else if (body !== undefined && body !== null) {
-    payload = JSON.stringify(body)
-    if (!out.has('content-type')) out.set('content-type', 'application/json')
+    payload = encoder.encode(JSON.stringify(body))
+    if (!out.some(([name]) => name.toLowerCase() === 'content-type'))
+      out.push(['content-type', 'application/json'])
   }
-  return new Response(NULL_BODY_STATUS.has(statusCode) ? null : payload, {
-    status: statusCode,
-    headers: out,
-  })
+  try {
+    return guestResponse(statusCode, out, payload)
+  } catch (e) {
+    throw bad((e as FnhostError).message)
+  }
 }

@@ -1,4 +1,4 @@
-import type { InvocationLog } from '../types.js'
+import type { InvocationLog } from '../../observe/invocation-log.js'
 import { ContextDir, type ContextFile } from './context-dir.js'
 import { GuestMemory } from './guest-memory.js'
 import { OutputBuffer, StderrLog } from './stdio.js'

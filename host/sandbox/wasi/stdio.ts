@@ -1,4 +1,4 @@
-import type { InvocationLog } from '../types.js'
+import type { InvocationLog } from '../../observe/invocation-log.js'
 
 /** What a guest may write to stdout in one request; past it, fd_write fails with EIO. */
 export const STDOUT_CAP_BYTES = 16 * 1024 * 1024

@@ -1,13 +1,14 @@
-import { FnhostError } from '../../errors.js'
+import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
+import { scheduledAsHttp, type GuestResponse, type Invocation } from '../../invocation.js'
 import type { FunctionSpec } from '../../types.js'
 import type { InvokeOptions, LoadedFunction } from '../types.js'
 import { parseCgiResponse } from '../wasm/cgi-response.js'
-import { guestFailure, memoryLimitError } from '../wasm/guest-failure.js'
+import { guestFailure } from '../wasm/guest-failure.js'
 import type { MemoryPlan } from '../wasm/memory-plan.js'
 import { MemoryPool } from '../wasm/memory-pool.js'
 import { GROW_FAILED_EXPORT } from '../wasm/rewrite.js'
 import { EMSCRIPTEN_GROWTH } from './check.js'
-import { cgiEnv, requestJson, ScriptPaths, type CgiInput } from './cgi-request.js'
+import { cgiEnv, requestJson, splitScriptPath, type CgiInput } from './cgi-request.js'
 import { parseContextResponse } from './context-response.js'
 import { WasiExit } from './errno.js'
 import { threadBlockingKv } from '../../kv/blocking.js'
@@ -35,7 +36,6 @@ export class WagiFunction implements LoadedFunction {
   private readonly imports: WebAssembly.Imports
   private readonly memoryNamespace: WebAssembly.ModuleImports
   private readonly pool: MemoryPool
-  private readonly paths: ScriptPaths
   private disposed = false
 
   constructor(
@@ -44,7 +44,6 @@ export class WagiFunction implements LoadedFunction {
     private readonly plan: MemoryPlan,
   ) {
     this.pool = new MemoryPool({ initialPages: plan.initialPages, maximumPages: plan.maximumPages })
-    this.paths = new ScriptPaths(spec.routes)
     const wasi = preview1Imports(() => this.live())
     const settings = spec.kv
     const kv = kvImports(
@@ -60,21 +59,16 @@ export class WagiFunction implements LoadedFunction {
     this.memoryNamespace = this.imports[plan.module] ??= {}
   }
 
-  async invoke(req: Request, opts: InvokeOptions): Promise<Response> {
+  async invoke(invocation: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
     this.assertLive()
-    const body = req.body ? new Uint8Array(await req.arrayBuffer()) : EMPTY
-    this.assertLive()
-    const input: CgiInput = {
-      request: req,
-      url: new URL(req.url),
-      body,
-      requestId: opts.requestId,
-      env: this.spec.config.env,
-    }
+    const inv = invocation.type === 'http' ? invocation : scheduledAsHttp(invocation)
+    const body = inv.body ?? EMPTY
+    const env = inv.env ? { ...this.spec.config.env, ...inv.env } : this.spec.config.env
+    const input: CgiInput = { inv, url: new URL(inv.url), body, env }
     const memory = this.pool.take()
     const run = new WasiRun({
       args: [this.spec.name],
-      env: cgiEnv(input, this.paths.split(input.url)),
+      env: cgiEnv(input, splitScriptPath(inv)),
       stdin: body,
       contextFiles: new Map([['request.json', () => requestJson(input)]]),
       log: opts.log,
@@ -87,11 +81,7 @@ export class WagiFunction implements LoadedFunction {
       run.stderr.flush()
       this.pool.release(memory)
     }
-    if (Date.now() > opts.deadline)
-      throw new FnhostError(
-        'CPU_LIMIT',
-        `function ${this.spec.name} ran past its time limit of ${this.spec.config.timeoutMs} ms`,
-      )
+    if (Date.now() > opts.deadline) throw cpuLimitError(this.spec.config.timeoutMs)
     return this.respond(run, outcome)
   }
 
@@ -112,10 +102,10 @@ export class WagiFunction implements LoadedFunction {
     }
   }
 
-  private respond(run: WasiRun, outcome: Outcome): Response {
+  private respond(run: WasiRun, outcome: Outcome): GuestResponse {
     const name = this.spec.name
     const failed = outcome.failure !== undefined || outcome.exitCode !== 0
-    if (failed && outcome.growFailed) throw memoryLimitError(name, this.spec.config.memoryMb)
+    if (failed && outcome.growFailed) throw memoryLimitError(this.spec.config.memoryMb)
     if (run.stdout.overflowed)
       throw new FnhostError(
         'GUEST_BAD_RESPONSE',

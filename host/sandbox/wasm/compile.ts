@@ -10,7 +10,9 @@ export function loadFailure(what: string, e: unknown): FnhostError {
   if (e instanceof FnhostError) return e
   if (e instanceof WasmFormatError || e instanceof WebAssembly.CompileError)
     return new FnhostError('FUNCTION_LOAD_FAILED', `${what}: ${e.message}`, { cause: e })
-  return new FnhostError('FUNCTION_LOAD_FAILED', `${what}: ${(e as Error).message ?? String(e)}`, { cause: e })
+  return new FnhostError('FUNCTION_LOAD_FAILED', `${what}: ${(e as Error).message ?? String(e)}`, {
+    cause: e,
+  })
 }
 
 /**

@@ -9,13 +9,6 @@ export function wasmFrames(e: Error): string | undefined {
   return frames.length ? frames.join('\n') : undefined
 }
 
-export function memoryLimitError(name: string, capMb: number): FnhostError {
-  return new FnhostError(
-    'MEMORY_LIMIT',
-    `function ${name} needed more memory than its cap of ${capMb} MiB (memoryMb); raise the cap or use less memory`,
-  )
-}
-
 /**
  * A failure thrown out of guest code as an FnhostError: traps and stack overflow are the guest's
  * fault (GUEST_ERROR with its wasm frames), anything else is the host's.
@@ -32,9 +25,17 @@ export function guestFailure(name: string, e: unknown): FnhostError {
       guestStack: wasmFrames(e),
     })
   if (e instanceof RangeError && /allocate/i.test(e.message))
-    return new FnhostError('MEMORY_LIMIT', `the host could not allocate memory for function ${name}`, { cause: e })
+    return new FnhostError(
+      'MEMORY_LIMIT',
+      `the host could not allocate memory for function ${name}`,
+      { cause: e },
+    )
   if (e instanceof WebAssembly.LinkError)
-    return new FnhostError('FUNCTION_LOAD_FAILED', `function ${name} failed to link: ${e.message}`, { cause: e })
+    return new FnhostError(
+      'FUNCTION_LOAD_FAILED',
+      `function ${name} failed to link: ${e.message}`,
+      { cause: e },
+    )
   if (e instanceof FnhostError) return e
   return new FnhostError('INTERNAL_ERROR', 'internal error in the function host', { cause: e })
 }

@@ -27,8 +27,13 @@ export function planMemory(info: ModuleInfo, capPages: number): MemoryPlan {
   const memory = imported[0]?.memory ?? info.memories[0]
   if (!memory) throw new WasmFormatError('module declares no memory')
   if (memory.shared)
-    throw new WasmFormatError('module declares a shared memory (threads); fnhost runs unshared memory only')
-  if (memory.memory64) throw new WasmFormatError('module declares a 64-bit memory (memory64); only 32-bit memory is supported')
+    throw new WasmFormatError(
+      'module declares a shared memory (threads); fnhost runs unshared memory only',
+    )
+  if (memory.memory64)
+    throw new WasmFormatError(
+      'module declares a 64-bit memory (memory64); only 32-bit memory is supported',
+    )
   if (memory.min > capPages)
     throw new WasmFormatError(
       `module's initial memory is ${mib(memory.min)} (${memory.min} pages), above the function's memory cap of ${mib(capPages)}; raise memoryMb or link with a smaller initial memory`,
@@ -36,6 +41,12 @@ export function planMemory(info: ModuleInfo, capPages: number): MemoryPlan {
   const maximumPages = Math.min(memory.max ?? capPages, capPages)
   const source = imported[0]
   return source
-    ? { module: source.module, name: source.name, rewrite: false, initialPages: memory.min, maximumPages }
+    ? {
+        module: source.module,
+        name: source.name,
+        rewrite: false,
+        initialPages: memory.min,
+        maximumPages,
+      }
     : { module: 'fnhost', name: 'memory', rewrite: true, initialPages: memory.min, maximumPages }
 }

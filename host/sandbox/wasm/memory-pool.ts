@@ -23,7 +23,10 @@ export class MemoryPool implements Disposable {
 
   constructor(private readonly options: MemoryPoolOptions) {
     this.keep = options.keep ?? 2
-    this.retainBytes = Math.max(options.retainBytes ?? 8 * 1024 * 1024, options.initialPages * PAGE_BYTES)
+    this.retainBytes = Math.max(
+      options.retainBytes ?? 8 * 1024 * 1024,
+      options.initialPages * PAGE_BYTES,
+    )
   }
 
   get idle(): number {

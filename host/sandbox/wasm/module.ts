@@ -1,4 +1,10 @@
-import { MAX_EXPORTS, MAX_FUNCTIONS, MAX_IMPORTS, MAX_MODULE_BYTES, MAX_SECTIONS } from './limits.js'
+import {
+  MAX_EXPORTS,
+  MAX_FUNCTIONS,
+  MAX_IMPORTS,
+  MAX_MODULE_BYTES,
+  MAX_SECTIONS,
+} from './limits.js'
 import { Reader, WasmFormatError } from './reader.js'
 
 export const SECTION = {
@@ -150,7 +156,9 @@ function sizedCount(r: Reader, limit: number, what: string): number {
 /** Walks the section list and decodes the declarations; throws WasmFormatError with the reason. */
 export function parseModule(bytes: Uint8Array): ModuleInfo {
   if (bytes.byteLength > MAX_MODULE_BYTES)
-    throw new WasmFormatError(`module is ${bytes.byteLength} bytes; the limit is ${MAX_MODULE_BYTES}`)
+    throw new WasmFormatError(
+      `module is ${bytes.byteLength} bytes; the limit is ${MAX_MODULE_BYTES}`,
+    )
   if (!hasWasmHeader(bytes))
     throw new WasmFormatError('not a wasm module (no \\0asm version 1 header)')
   const info: ModuleInfo = {
@@ -182,10 +190,12 @@ function readSection(info: ModuleInfo, r: Reader, id: number): void {
       for (let n = r.count(); n > 0; n--) info.types.push(funcType(r))
       break
     case SECTION.import:
-      for (let n = sizedCount(r, MAX_IMPORTS, 'imports'); n > 0; n--) info.imports.push(importEntry(r))
+      for (let n = sizedCount(r, MAX_IMPORTS, 'imports'); n > 0; n--)
+        info.imports.push(importEntry(r))
       break
     case SECTION.function:
-      for (let n = sizedCount(r, MAX_FUNCTIONS, 'functions'); n > 0; n--) info.functions.push(r.u32())
+      for (let n = sizedCount(r, MAX_FUNCTIONS, 'functions'); n > 0; n--)
+        info.functions.push(r.u32())
       break
     case SECTION.memory:
       for (let n = r.count(); n > 0; n--) info.memories.push(memoryType(r))

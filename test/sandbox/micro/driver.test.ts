@@ -16,6 +16,7 @@ import {
   memoryExport,
   module,
 } from '../../helpers/wasm-module.js'
+import { invokeHttp } from '../../helpers/invoke.js'
 
 const i32 = (n: number) => {
   const out = [0x41]
@@ -119,7 +120,8 @@ describe('micro driver: the fnmicro profile', () => {
 describe('micro driver: requests', () => {
   it('passes method, path, query, headers and body through the request buffer', async () => {
     await using fn = await loadWasm(wasm('fixtures/micro-sdk'))
-    const res = await fn.invoke(
+    const res = await invokeHttp(
+      fn,
       get('/fn/x?a=caf%C3%A9+au+lait', {
         method: 'POST',
         body: 'data',
@@ -144,7 +146,7 @@ describe('micro driver: requests', () => {
       await using fn = await loadWasm(wasm('fixtures/micro-sdk'), config)
       const out: (string | null)[] = []
       for (let i = 0; i < 3; i++)
-        out.push((await fn.invoke(get(), invokeOptions().opts)).headers.get('x-calls'))
+        out.push((await invokeHttp(fn, get(), invokeOptions().opts)).headers.get('x-calls'))
       return out
     }
     expect(await calls()).toEqual(['1', '1', '1'])
@@ -154,7 +156,7 @@ describe('micro driver: requests', () => {
 
   it('answers the conformance hello', async () => {
     await using fn = await loadWasm(wasm('conformance/hello.micro'))
-    const res = await fn.invoke(get(), invokeOptions().opts)
+    const res = await invokeHttp(fn, get(), invokeOptions().opts)
     expect([res.status, res.headers.get('content-type'), await res.text()]).toEqual([
       200,
       'text/plain',
@@ -166,7 +168,7 @@ describe('micro driver: requests', () => {
     for (const isolation of ['request', 'shared'] as const) {
       await using fn = await loadWasm(wasm('fixtures/micro-trap'), { isolation })
       for (let i = 0; i < 2; i++) {
-        const err = await rejection(fn.invoke(get(), invokeOptions().opts))
+        const err = await rejection(invokeHttp(fn, get(), invokeOptions().opts))
         expect([err.code, err.message]).toEqual(['GUEST_ERROR', 'function fn trapped: unreachable'])
       }
     }
@@ -175,14 +177,14 @@ describe('micro driver: requests', () => {
   it('fails on a negative return and on response overflow, keeping the log', async () => {
     await using fail = await loadWasm(wasm('fixtures/micro-fail'))
     const { opts, lines } = invokeOptions()
-    const err = await rejection(fail.invoke(get(), opts))
+    const err = await rejection(invokeHttp(fail, get(), opts))
     expect([err.code, err.message]).toEqual([
       'GUEST_ERROR',
       'function fn failed: fnm_handle returned -7',
     ])
     expect(lines.map((l) => l.message)).toEqual(['giving up'])
     await using overflow = await loadWasm(wasm('fixtures/micro-overflow'))
-    expect((await rejection(overflow.invoke(get(), invokeOptions().opts))).message).toMatch(
+    expect((await rejection(invokeHttp(overflow, get(), invokeOptions().opts))).message).toMatch(
       /returned -2/,
     )
   })
@@ -190,7 +192,11 @@ describe('micro driver: requests', () => {
   it('refuses a request larger than the request buffer with BODY_TOO_LARGE', async () => {
     await using fn = await loadWasm(wasm('fixtures/micro-sdk'))
     const err = await rejection(
-      fn.invoke(get('/fn', { method: 'POST', body: 'x'.repeat(20_000) }), invokeOptions().opts),
+      invokeHttp(
+        fn,
+        get('/fn', { method: 'POST', body: 'x'.repeat(20_000) }),
+        invokeOptions().opts,
+      ),
     )
     expect(err.code).toBe('BODY_TOO_LARGE')
     expect(err.message).toMatch(/accepts 16384/)
@@ -199,6 +205,6 @@ describe('micro driver: requests', () => {
   it('throws on use after dispose', async () => {
     const fn = await loadWasm(wasm('examples/micro-hello'))
     await fn[Symbol.asyncDispose]()
-    await expect(fn.invoke(get(), invokeOptions().opts)).rejects.toThrow(/disposed/)
+    await expect(invokeHttp(fn, get(), invokeOptions().opts)).rejects.toThrow(/disposed/)
   })
 })

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { collectingLog, disposeAll, get, invokeOptions, loadJs } from './helpers.js'
+import { invokeHttp } from '../../helpers/invoke.js'
+import { scaled } from '../../helpers/time.js'
 
 afterEach(disposeAll)
 
@@ -8,7 +10,7 @@ async function answer(
   req = get(),
   params: Record<string, string> = {},
 ) {
-  const res = await fn.invoke(req, invokeOptions({ params, requestId: 'req-42' }))
+  const res = await invokeHttp(fn, req, invokeOptions({ params, requestId: 'req-42' }))
   return { status: res.status, headers: Object.fromEntries(res.headers), text: await res.text() }
 }
 
@@ -54,8 +56,8 @@ describe('fetch style', () => {
     } }`)
     const log = collectingLog()
     const started = Date.now()
-    const res = await fn.invoke(get(), invokeOptions({ log }))
-    expect(Date.now() - started).toBeLessThan(30)
+    const res = await invokeHttp(fn, get(), invokeOptions({ log }))
+    expect(Date.now() - started).toBeLessThan(scaled(30))
     expect(await res.text()).toBe('now')
     await new Promise((r) => setTimeout(r, 80))
     expect(log.text()).toBe('later')
@@ -151,7 +153,7 @@ describe('event style', () => {
       statusCode: 418, headers: { 'x-a': 1, 'x-b': true }, multiValueHeaders: { 'set-cookie': ['a=1', 'b=2'] },
       body: btoa('\\x00\\xff'), isBase64Encoded: true,
     })`)
-    const res = await fn.invoke(get(), invokeOptions())
+    const res = await invokeHttp(fn, get(), invokeOptions())
     expect(res.status).toBe(418)
     expect(res.headers.get('x-a')).toBe('1')
     expect(res.headers.get('x-b')).toBe('true')

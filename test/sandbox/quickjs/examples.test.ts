@@ -8,6 +8,7 @@ import { createQuickjsDriver, quickjsDriver } from '../../../host/sandbox/quickj
 import type { LoadedFunction, SandboxDriver } from '../../../host/sandbox/types.js'
 import { specFor } from '../../helpers/spec.js'
 import { invokeOptions } from './helpers.js'
+import { invokeHttp } from '../../helpers/invoke.js'
 
 const loaded: LoadedFunction[] = []
 afterEach(async () => {
@@ -18,7 +19,8 @@ async function example(name: string, file: string, driver: SandboxDriver = quick
   const fn = await driver.load(specFor(join(packageRoot, 'guests/examples', file), { name }))
   loaded.push(fn)
   return async (path: string, init: RequestInit = {}, params: Record<string, string> = {}) => {
-    const res = await fn.invoke(
+    const res = await invokeHttp(
+      fn,
       new Request(`http://localhost${path}`, init),
       invokeOptions({ params, requestId: 'rid-1' }),
     )

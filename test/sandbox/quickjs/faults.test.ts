@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger, invocationLog } from '../../../host/observe/log.js'
 import { collectingLog, disposeAll, get, invokeOptions, loadJs } from './helpers.js'
+import { invokeHttp } from '../../helpers/invoke.js'
+import { scaled } from '../../helpers/time.js'
 
 afterEach(disposeAll)
 
@@ -74,7 +76,7 @@ describe('guest failures', () => {
     const fn = await loadJs(
       `function inner() { throw new TypeError('nope') }\nexport default { fetch() { inner() } }`,
     )
-    const err = await fn.invoke(get(), invokeOptions()).catch((e) => e)
+    const err = await invokeHttp(fn, get(), invokeOptions()).catch((e) => e)
     expect(err).toMatchObject({ code: 'GUEST_ERROR', status: 500, message: 'TypeError: nope' })
     expect(err.guestStack).toMatch(/^\s+at inner \(fn\.js:1:\d+\)\n\s+at fetch \(fn\.js:2:\d+\)$/)
   })
@@ -84,11 +86,11 @@ describe('guest failures', () => {
     const rejected = await loadJs(
       `export default { async fetch() { await null; throw { code: 7 } } }`,
     )
-    await expect(str.invoke(get(), invokeOptions())).rejects.toMatchObject({
+    await expect(invokeHttp(str, get(), invokeOptions())).rejects.toMatchObject({
       code: 'GUEST_ERROR',
       message: 'Uncaught just a string',
     })
-    await expect(rejected.invoke(get(), invokeOptions())).rejects.toMatchObject({
+    await expect(invokeHttp(rejected, get(), invokeOptions())).rejects.toMatchObject({
       code: 'GUEST_ERROR',
     })
   })
@@ -96,7 +98,7 @@ describe('guest failures', () => {
   it('fetch style returning a non-Response, or Response.error(), is GUEST_BAD_RESPONSE', async () => {
     for (const value of ["'text'", '{ status: 200 }', 'undefined', 'Response.error()']) {
       const fn = await loadJs(`export default { fetch: () => ${value} }`)
-      await expect(fn.invoke(get(), invokeOptions())).rejects.toMatchObject({
+      await expect(invokeHttp(fn, get(), invokeOptions())).rejects.toMatchObject({
         code: 'GUEST_BAD_RESPONSE',
         status: 502,
       })
@@ -117,7 +119,7 @@ describe('guest failures', () => {
     ]
     for (const value of malformed) {
       const fn = await loadJs(`export const handle = () => (${value})`)
-      await expect(fn.invoke(get(), invokeOptions()), value).rejects.toMatchObject({
+      await expect(invokeHttp(fn, get(), invokeOptions()), value).rejects.toMatchObject({
         code: 'GUEST_BAD_RESPONSE',
       })
     }
@@ -125,7 +127,7 @@ describe('guest failures', () => {
 
   it('open-runtimes handler that never calls res.send is GUEST_BAD_RESPONSE', async () => {
     const fn = await loadJs(`module.exports = async (req, res) => 'forgot'`, { file: '/f/o.cjs' })
-    await expect(fn.invoke(get(), invokeOptions())).rejects.toMatchObject({
+    await expect(invokeHttp(fn, get(), invokeOptions())).rejects.toMatchObject({
       code: 'GUEST_BAD_RESPONSE',
     })
   })
@@ -133,11 +135,11 @@ describe('guest failures', () => {
   it('a promise nothing can settle fails at once instead of waiting for the deadline', async () => {
     const fn = await loadJs(`export default { fetch: () => new Promise(() => {}) }`)
     const started = Date.now()
-    await expect(fn.invoke(get(), invokeOptions())).rejects.toMatchObject({
+    await expect(invokeHttp(fn, get(), invokeOptions())).rejects.toMatchObject({
       code: 'GUEST_ERROR',
       message: expect.stringContaining('never settles'),
     })
-    expect(Date.now() - started).toBeLessThan(1000)
+    expect(Date.now() - started).toBeLessThan(scaled(1000))
   })
 })
 
@@ -145,88 +147,89 @@ describe('limits', () => {
   it('while(true){} is CPU_LIMIT shortly after the deadline, and the next request succeeds', async () => {
     const fn = await loadJs(COUNTER)
     const deadline = Date.now() + 100
-    await expect(fn.invoke(get('/loop'), invokeOptions({ deadline }))).rejects.toMatchObject({
+    await expect(invokeHttp(fn, get('/loop'), invokeOptions({ deadline }))).rejects.toMatchObject({
       code: 'CPU_LIMIT',
       status: 504,
     })
-    expect(Date.now() - deadline).toBeLessThan(50)
-    expect(await text(fn.invoke(get('/ok'), invokeOptions()))).toBe('1')
+    expect(Date.now() - deadline).toBeLessThan(scaled(50))
+    expect(await text(invokeHttp(fn, get('/ok'), invokeOptions()))).toBe('1')
   })
 
   it('waiting past the deadline is CPU_LIMIT too, without resetting the sandbox', async () => {
     const fn = await loadJs(COUNTER)
     await expect(
-      fn.invoke(get('/sleep'), invokeOptions({ deadline: Date.now() + 50 })),
+      invokeHttp(fn, get('/sleep'), invokeOptions({ deadline: Date.now() + 50 })),
     ).rejects.toMatchObject({ code: 'CPU_LIMIT' })
-    expect(await text(fn.invoke(get('/ok'), invokeOptions()))).toBe('2')
+    expect(await text(invokeHttp(fn, get('/ok'), invokeOptions()))).toBe('2')
   })
 
   it('an allocation loop is MEMORY_LIMIT, and the next request succeeds in a fresh sandbox', async () => {
     const fn = await loadJs(COUNTER, { config: { memoryMb: 32 } })
-    await expect(fn.invoke(get('/alloc'), invokeOptions())).rejects.toMatchObject({
+    await expect(invokeHttp(fn, get('/alloc'), invokeOptions())).rejects.toMatchObject({
       code: 'MEMORY_LIMIT',
       status: 500,
     })
-    expect(await text(fn.invoke(get('/ok'), invokeOptions()))).toBe('1')
+    expect(await text(invokeHttp(fn, get('/ok'), invokeOptions()))).toBe('1')
   })
 
   it('deep recursion is a clean GUEST_ERROR (stack overflow); the sandbox lives on', async () => {
     const fn = await loadJs(COUNTER)
-    const err = await fn.invoke(get('/recurse'), invokeOptions()).catch((e) => e)
+    const err = await invokeHttp(fn, get('/recurse'), invokeOptions()).catch((e) => e)
     expect(err).toMatchObject({ code: 'GUEST_ERROR', message: 'InternalError: stack overflow' })
     expect(err.guestStack.split('\n').length).toBeLessThanOrEqual(41)
-    expect(await text(fn.invoke(get('/ok'), invokeOptions()))).toBe('2')
+    expect(await text(invokeHttp(fn, get('/ok'), invokeOptions()))).toBe('2')
   })
 
   it('native recursion that exhausts the host stack is GUEST_ERROR, and the sandbox is rebuilt', async () => {
     const fn = await loadJs(COUNTER)
-    await expect(fn.invoke(get('/nest'), invokeOptions())).rejects.toMatchObject({
+    await expect(invokeHttp(fn, get('/nest'), invokeOptions())).rejects.toMatchObject({
       code: 'GUEST_ERROR',
       message: expect.stringContaining('stack overflow'),
     })
-    expect(await text(fn.invoke(get('/ok'), invokeOptions()))).toBe('1')
+    expect(await text(invokeHttp(fn, get('/ok'), invokeOptions()))).toBe('1')
   })
 
   it('a runaway request resets a shared sandbox and fails the requests sharing it, saying why', async () => {
     const fn = await loadJs(COUNTER)
-    const waiting = fn.invoke(get('/sleep'), invokeOptions())
+    const waiting = invokeHttp(fn, get('/sleep'), invokeOptions())
     await new Promise((r) => setTimeout(r, 20))
     await expect(
-      fn.invoke(get('/loop'), invokeOptions({ deadline: Date.now() + 50 })),
+      invokeHttp(fn, get('/loop'), invokeOptions({ deadline: Date.now() + 50 })),
     ).rejects.toMatchObject({ code: 'CPU_LIMIT' })
     await expect(waiting).rejects.toMatchObject({
       code: 'CPU_LIMIT',
       message: expect.stringContaining('another request to this function failed'),
     })
-    expect(await text(fn.invoke(get('/ok'), invokeOptions()))).toBe('1')
+    expect(await text(invokeHttp(fn, get('/ok'), invokeOptions()))).toBe('1')
   })
 
   it('an aborted request rejects promptly', async () => {
     const fn = await loadJs(COUNTER)
     const controller = new AbortController()
-    const pending = fn.invoke(get('/sleep'), invokeOptions({ signal: controller.signal }))
+    const pending = invokeHttp(fn, get('/sleep'), invokeOptions({ signal: controller.signal }))
     setTimeout(() => controller.abort(), 20)
     const started = Date.now()
     await expect(pending).rejects.toMatchObject({
       code: 'INTERNAL_ERROR',
       message: expect.stringContaining('cancelled'),
     })
-    expect(Date.now() - started).toBeLessThan(500)
+    expect(Date.now() - started).toBeLessThan(scaled(500))
   })
 })
 
 describe('isolation', () => {
   it('shared keeps module state across requests and lets requests interleave', async () => {
     const fn = await loadJs(COUNTER)
-    const slow = fn.invoke(get('/sleep'), invokeOptions())
-    expect(await text(fn.invoke(get('/ok'), invokeOptions()))).toBe('2')
+    const slow = invokeHttp(fn, get('/sleep'), invokeOptions())
+    expect(await text(invokeHttp(fn, get('/ok'), invokeOptions()))).toBe('2')
     expect(await text(slow)).toBe('2')
-    expect(await text(fn.invoke(get('/ok'), invokeOptions()))).toBe('3')
+    expect(await text(invokeHttp(fn, get('/ok'), invokeOptions()))).toBe('3')
   })
 
   it('request gives every request a fresh module', async () => {
     const fn = await loadJs(COUNTER, { config: { isolation: 'request' } })
-    for (let i = 0; i < 3; i++) expect(await text(fn.invoke(get('/ok'), invokeOptions()))).toBe('1')
+    for (let i = 0; i < 3; i++)
+      expect(await text(invokeHttp(fn, get('/ok'), invokeOptions()))).toBe('1')
   })
 })
 
@@ -237,9 +240,10 @@ describe('log cap', () => {
     const fn = await loadJs(
       `export default { fetch() { for (let i = 0; i < 10000; i++) console.log('line ' + i + ' ' + 'x'.repeat(50)); return new Response('done') } }`,
     )
-    const res = await fn.invoke(
+    const res = await invokeHttp(
+      fn,
       get(),
-      invokeOptions({ log: invocationLog(logger, { fn: 'fn' }, 4096) }),
+      invokeOptions({ log: invocationLog(logger, { fn: 'fn' }, { bytes: 4096, lines: 1_000 }) }),
     )
     expect(await res.text()).toBe('done')
     expect(lines.filter((l) => l.startsWith('warn')).length).toBe(1)
@@ -251,12 +255,12 @@ describe('lifetime', () => {
   it('use after dispose throws', async () => {
     const fn = await loadJs(COUNTER)
     await fn[Symbol.asyncDispose]()
-    await expect(fn.invoke(get(), invokeOptions())).rejects.toThrow(/disposed/)
+    await expect(invokeHttp(fn, get(), invokeOptions())).rejects.toThrow(/disposed/)
   })
 
   it('dispose waits for requests in flight', async () => {
     const fn = await loadJs(COUNTER)
-    const pending = fn.invoke(get('/sleep'), invokeOptions())
+    const pending = invokeHttp(fn, get('/sleep'), invokeOptions())
     await new Promise((r) => setTimeout(r, 10))
     await fn[Symbol.asyncDispose]()
     expect(await text(pending)).toBe('1')
@@ -272,8 +276,8 @@ describe('lifetime', () => {
     const a = collectingLog()
     const b = collectingLog()
     await Promise.all([
-      fn.invoke(get('/a'), invokeOptions({ log: a })),
-      fn.invoke(get('/b'), invokeOptions({ log: b })),
+      invokeHttp(fn, get('/a'), invokeOptions({ log: a })),
+      invokeHttp(fn, get('/b'), invokeOptions({ log: b })),
     ])
     expect([a.text(), b.text()]).toEqual(['/a', '/b'])
   })

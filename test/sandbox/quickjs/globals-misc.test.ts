@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { collectingLog, disposeAll, get, guest, invokeOptions, loadJs } from './helpers.js'
+import { invokeHttp } from '../../helpers/invoke.js'
 
 afterEach(disposeAll)
 
@@ -92,7 +93,7 @@ describe('console', () => {
       return new Response('ok')
     } }`)
     const log = collectingLog()
-    await fn.invoke(get(), invokeOptions({ log }))
+    await invokeHttp(fn, get(), invokeOptions({ log }))
     expect(log.lines.map((l) => l.level)).toEqual(['log', 'info', 'debug', 'warn', 'error', 'log'])
     const [plain, info, debug, warn, error, cyclic] = log.lines.map((l) => l.message)
     expect(plain).toBe('plain 1 -0 2n true null undefined Symbol(s)')
@@ -115,7 +116,7 @@ describe('console', () => {
       return new Response(String(formatted))
     } }`)
     const log = collectingLog(1000)
-    const res = await fn.invoke(get(), invokeOptions({ log }))
+    const res = await invokeHttp(fn, get(), invokeOptions({ log }))
     expect(Number(await res.text())).toBe(10)
     expect(log.full).toBe(true)
   })
@@ -126,8 +127,8 @@ describe('console', () => {
     )
     const first = collectingLog()
     const second = collectingLog()
-    await fn.invoke(get(), invokeOptions({ log: first }))
-    await fn.invoke(get(), invokeOptions({ log: second }))
+    await invokeHttp(fn, get(), invokeOptions({ log: first }))
+    await invokeHttp(fn, get(), invokeOptions({ log: second }))
     expect(first.text()).toBe('loading\nhandling')
     expect(second.text()).toBe('handling')
   })
@@ -184,9 +185,9 @@ describe('timers', () => {
         if (new URL(request.url).pathname === '/arm') setTimeout(() => fired++, 30)
         return new Response(String(fired))
       } }`)
-    await fn.invoke(get('/arm'), invokeOptions())
+    await invokeHttp(fn, get('/arm'), invokeOptions())
     await new Promise((r) => setTimeout(r, 60))
-    const res = await fn.invoke(get('/check'), invokeOptions())
+    const res = await invokeHttp(fn, get('/check'), invokeOptions())
     expect(await res.text()).toBe('0')
   })
 
@@ -195,7 +196,7 @@ describe('timers', () => {
       return new Promise((resolve) => { setTimeout(() => { null.boom }, 0); setTimeout(resolve, 50) })
     } }`)
     const log = collectingLog()
-    await expect(fn.invoke(get(), invokeOptions({ log }))).rejects.toMatchObject({
+    await expect(invokeHttp(fn, get(), invokeOptions({ log }))).rejects.toMatchObject({
       code: 'GUEST_ERROR',
       message: expect.stringContaining('TypeError'),
     })

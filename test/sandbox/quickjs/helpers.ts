@@ -1,14 +1,11 @@
-import type {
-  InvocationLog,
-  InvokeOptions,
-  LoadedFunction,
-  LogLevel,
-} from '../../../host/sandbox/types.js'
+import type { InvocationLog, LogLevel } from '../../../host/observe/invocation-log.js'
+import type { LoadedFunction } from '../../../host/sandbox/types.js'
 import {
   createQuickjsDriver,
   type QuickjsDriverOptions,
 } from '../../../host/sandbox/quickjs/driver.js'
 import { specFor } from '../../helpers/spec.js'
+import { invokeHttp, type TestInvokeOptions } from '../../helpers/invoke.js'
 
 export interface CollectedLog extends InvocationLog {
   lines: { level: LogLevel; message: string }[]
@@ -34,7 +31,7 @@ export function collectingLog(capBytes = 128 * 1024): CollectedLog {
   }
 }
 
-export function invokeOptions(overrides: Partial<InvokeOptions> = {}): InvokeOptions {
+export function invokeOptions(overrides: Partial<TestInvokeOptions> = {}): TestInvokeOptions {
   return {
     deadline: Date.now() + 5_000,
     signal: new AbortController().signal,
@@ -75,6 +72,6 @@ export async function guest<T = unknown>(body: string, config?: unknown): Promis
     `export default { async fetch(request, env, ctx) { const result = await (async () => { ${body} })(); return Response.json(result === undefined ? null : result) } }`,
     { config },
   )
-  const res = await fn.invoke(get(), invokeOptions())
+  const res = await invokeHttp(fn, get(), invokeOptions())
   return (await res.json()) as T
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { quickjsDriver } from '../../../host/sandbox/quickjs/driver.js'
 import { codeOnly, moduleKind } from '../../../host/sandbox/quickjs/source.js'
+import { scaled } from '../../helpers/time.js'
 
 const inspect = (source: string, file = '/functions/fn.js') =>
   quickjsDriver.inspect(file, new TextEncoder().encode(source))
@@ -126,7 +127,7 @@ describe('inspect', () => {
       await expect(inspect(source + '\nexport default {}'), source).rejects.toMatchObject({
         code: 'FUNCTION_LOAD_FAILED',
       })
-      expect(Date.now() - started).toBeLessThan(1000)
+      expect(Date.now() - started).toBeLessThan(scaled(1000))
     }
   })
 

@@ -5,6 +5,7 @@ import { createOutboundFetch } from '../../../host/sandbox/outbound.js'
 import { Sandbox } from '../../../host/sandbox/quickjs/sandbox.js'
 import { specFor } from '../../helpers/spec.js'
 import { get, invokeOptions } from './helpers.js'
+import { invocationOf, invokeHttp, responseOf } from '../../helpers/invoke.js'
 
 let server: Server
 let origin: string
@@ -52,9 +53,9 @@ describe('QuickJS handles are all disposed', () => {
     const round = async (n: number) => {
       for (let i = 0; i < n; i++) {
         const path = paths[i % paths.length]!
-        await sandbox
-          .invoke(get(path, { method: 'POST', body: 'payload ' + i }), invokeOptions())
-          .then((r) => r.text())
+        await invocationOf(get(path, { method: 'POST', body: 'payload ' + i }))
+          .then((inv) => sandbox.invoke(inv, invokeOptions()))
+          .then((r) => responseOf(r).text())
           .catch(() => undefined)
       }
     }
@@ -84,7 +85,7 @@ describe('QuickJS handles are all disposed', () => {
       }),
     )
     for (const path of ['/ok', '/throw', '/bad', '/fetch'])
-      await fn.invoke(get(path), invokeOptions()).then(
+      await invokeHttp(fn, get(path), invokeOptions()).then(
         (r) => r.text(),
         () => undefined,
       )

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { checkPublic, createOutboundFetch, type Lookup } from '../../../host/sandbox/outbound.js'
 import { disposeAll, get, invokeOptions, loadJs } from './helpers.js'
+import { invokeHttp } from '../../helpers/invoke.js'
 
 let server: Server
 let port: number
@@ -67,7 +68,7 @@ async function guestFetch(body: string, hostFetch = driver.hostFetch) {
       config: { env: { BASE: `http://public.test:${port}` } },
     },
   )
-  return (await fn.invoke(get(), invokeOptions())).json()
+  return (await invokeHttp(fn, get(), invokeOptions())).json()
 }
 
 const attempt = (url: string) =>
@@ -164,8 +165,8 @@ describe('the outbound policy', () => {
     } }`,
       { driver, config: { env: { BASE: `http://public.test:${port}` } } },
     )
-    expect(await (await fn.invoke(get(), invokeOptions())).text()).toBe('ok')
-    expect(await (await fn.invoke(get(), invokeOptions())).text()).toBe('ok')
+    expect(await (await invokeHttp(fn, get(), invokeOptions())).text()).toBe('ok')
+    expect(await (await invokeHttp(fn, get(), invokeOptions())).text()).toBe('ok')
   })
 
   it('fetch is refused while the module loads', async () => {

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { parseCgiResponse } from '../../../host/sandbox/wasm/cgi-response.js'
 import { invokeOptions, loadWasm, rejection, wasm } from '../../helpers/wasm.js'
+import { invokeHttp, responseOf } from '../../helpers/invoke.js'
 
 async function cgiEnv(request: Request, config = {}): Promise<Record<string, string>> {
   await using fn = await loadWasm(wasm('fixtures/cgi-env'), config)
-  const text = await (await fn.invoke(request, invokeOptions({ requestId: 'req-42' }).opts)).text()
+  const text = await (
+    await invokeHttp(fn, request, invokeOptions({ requestId: 'req-42' }).opts)
+  ).text()
   return Object.fromEntries(
     text
       .trim()
@@ -47,9 +50,9 @@ describe('wasi driver: the WAGI/CGI contract', () => {
     expect(env.REMOTE_ADDR).toBe('')
   })
 
-  it('splits the path on the matched route, keeping the /r alias in SCRIPT_NAME', async () => {
-    const env = await cgiEnv(new Request('http://h/r/fn/a/b'))
-    expect([env.SCRIPT_NAME, env.PATH_INFO, env.X_MATCHED_ROUTE]).toEqual(['/r/fn', '/a/b', '/fn'])
+  it('splits the path on the route the invocation says matched', async () => {
+    const env = await cgiEnv(new Request('http://h/fn/a/b'))
+    expect([env.SCRIPT_NAME, env.PATH_INFO, env.X_MATCHED_ROUTE]).toEqual(['/fn', '/a/b', '/fn'])
     const exact = await cgiEnv(new Request('http://h/fn'))
     expect([exact.SCRIPT_NAME, exact.PATH_INFO]).toEqual(['/fn', ''])
     expect(exact.CONTENT_LENGTH).toBeUndefined()
@@ -57,7 +60,8 @@ describe('wasi driver: the WAGI/CGI contract', () => {
 
   it('answers with /context/response.json when the guest writes it, ignoring stdout', async () => {
     await using fn = await loadWasm(wasm('conformance/context-response'))
-    const res = await fn.invoke(
+    const res = await invokeHttp(
+      fn,
       new Request('http://h/fn', { method: 'DELETE' }),
       invokeOptions().opts,
     )
@@ -70,7 +74,8 @@ describe('wasi driver: the WAGI/CGI contract', () => {
     await using fn = await loadWasm(wasm('fixtures/sdk-stream'))
     const body = new Uint8Array(5_000_000).map((_, i) => i % 251)
     const sum = body.reduce((s, b) => (s + b) >>> 0, 0)
-    const res = await fn.invoke(
+    const res = await invokeHttp(
+      fn,
       new Request('http://h/fn', { method: 'POST', body }),
       invokeOptions().opts,
     )
@@ -78,8 +83,10 @@ describe('wasi driver: the WAGI/CGI contract', () => {
   })
 
   it('parses CGI output: status, location, repeated headers, CRLF, and drops framing headers', async () => {
-    const res = cgi(
-      'Status: 404 Not Found\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\ncontent-length: 99\r\n\r\nnope',
+    const res = responseOf(
+      cgi(
+        'Status: 404 Not Found\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\ncontent-length: 99\r\n\r\nnope',
+      ),
     )
     expect(res.status).toBe(404)
     expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2'])
@@ -87,7 +94,7 @@ describe('wasi driver: the WAGI/CGI contract', () => {
     expect(await res.text()).toBe('nope')
     expect(cgi('location: /x\n\n').status).toBe(302)
     expect(cgi('status: 204\n\nignored').body).toBeNull()
-    expect(await cgi('content-type: text/plain\n').text()).toBe('')
+    expect(await responseOf(cgi('content-type: text/plain\n')).text()).toBe('')
   })
 
   it('refuses CGI output that is not headers first, or an impossible status', async () => {

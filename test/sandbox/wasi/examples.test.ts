@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { FunctionConfig } from '../../../host/config.js'
 import { packageRoot } from '../../../host/paths.js'
 import { invokeOptions, loadWasm, wasm } from '../../helpers/wasm.js'
+import { invokeHttp } from '../../helpers/invoke.js'
 
 const examples = join(packageRoot, 'guests/examples/c')
 
@@ -22,7 +23,7 @@ async function example(name: string) {
 
 async function call(name: string, path: string, init?: RequestInit) {
   await using fn = await example(name)
-  const res = await fn.invoke(new Request('http://h' + path, init), invokeOptions().opts)
+  const res = await invokeHttp(fn, new Request('http://h' + path, init), invokeOptions().opts)
   return { status: res.status, type: res.headers.get('content-type'), res, text: await res.text() }
 }
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { invokeOptions, loadWasm, wasm } from '../../helpers/wasm.js'
+import { invokeHttp } from '../../helpers/invoke.js'
 
 describe('the C SDK (fnhost.h) through fixture handlers', () => {
   it('reads method, path, decoded query, route params, headers and the body; writes status and headers', async () => {
     await using fn = await loadWasm(wasm('fixtures/sdk'), { route: '/things/:id' })
-    const res = await fn.invoke(
+    const res = await invokeHttp(
+      fn,
       new Request('http://h/things/t-9/sub?a=x%2By+z%C3%A9&b=2&a=second', {
         method: 'PUT',
         body: 'line "one"\n\ttab',
@@ -32,7 +34,7 @@ describe('the C SDK (fnhost.h) through fixture handlers', () => {
 
   it('finds no param and no body when there are none', async () => {
     await using fn = await loadWasm(wasm('fixtures/sdk'))
-    const res = await fn.invoke(new Request('http://h/fn'), invokeOptions().opts)
+    const res = await invokeHttp(fn, new Request('http://h/fn'), invokeOptions().opts)
     expect(await res.json()).toMatchObject({
       path: '/fn',
       path_info: '',
@@ -44,14 +46,14 @@ describe('the C SDK (fnhost.h) through fixture handlers', () => {
 
   it('gives the guest wall-clock time, a monotonic clock and random bytes', async () => {
     await using fn = await loadWasm(wasm('fixtures/clock-random'))
-    const res = await fn.invoke(new Request('http://h/fn'), invokeOptions().opts)
+    const res = await invokeHttp(fn, new Request('http://h/fn'), invokeOptions().opts)
     expect(await res.json()).toEqual({ year_ok: true, monotonic_ok: true, random_differs: true })
   })
 
   it('runs emscripten STANDALONE_WASM output that grows its memory', async () => {
     await using fn = await loadWasm(wasm('fixtures/emcc-grow'))
     for (let i = 0; i < 2; i++) {
-      const res = await fn.invoke(new Request('http://h/fn'), invokeOptions().opts)
+      const res = await invokeHttp(fn, new Request('http://h/fn'), invokeOptions().opts)
       expect(await res.text()).toBe('grew 4096 KiB\n')
     }
   })

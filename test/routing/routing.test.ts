@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { PathError, pathSegments, routeFromPath, Router } from '../../host/registry/routes.js'
-import { isFunctionFile, sidecarOf } from '../../host/registry/files.js'
+import { isFunctionFile, routeFromPath, sidecarOf } from '../../host/routing/names.js'
+import { Router } from '../../host/routing/router.js'
+import { PathError, pathSegments } from '../../host/routing/segments.js'
 
 describe('routeFromPath', () => {
   it.each([
