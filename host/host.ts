@@ -1,7 +1,7 @@
 import { recoverChanges } from './admin/store.js'
 import { createApp } from './app.js'
 import { openKvStore } from './kv/backends.js'
-import { dataDir, resolveKvSettings, type KvOptions } from './kv/options.js'
+import { dataDir, resolveKvSettings } from './kv/options.js'
 import type { KvStore } from './kv/store.js'
 import { createGate } from './auth/gate.js'
 import { signKeyFrom } from './auth/keys.js'
