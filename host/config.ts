@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import { SHARED_NAME } from './kv/names.js'
 
 export const HTTP_METHODS = [
   'GET',
@@ -11,6 +10,9 @@ export const HTTP_METHODS = [
   'OPTIONS',
   'TRACE',
 ] as const
+
+/** Shared KV namespace names: lower-case identifiers, so `KV_<NAME>` bindings never collide. */
+export const SHARED_NAME = /^[a-z][a-z0-9_]{0,62}$/
 
 const routePattern = z
   .string()

@@ -1,6 +1,6 @@
-import type { FunctionSpec } from '../types.js'
 import { threadKvStore } from './backends.js'
 import { KvError } from './errors.js'
+import type { KvSettings } from './options.js'
 import { kvBindings, SHARED_NAME } from './names.js'
 import type { KvNamespace, KvStore } from './store.js'
 
@@ -41,8 +41,15 @@ export class KvGrants {
   }
 }
 
+/** What grants need of a FunctionSpec (named structurally: host/types.ts imports from kv/). */
+export interface KvSpec {
+  name: string
+  config: { kv?: readonly string[] }
+  kv?: KvSettings
+}
+
 /** The grants of a function whose host has a store (`spec.kv`), on this thread's connection. */
-export function kvGrantsFor(spec: FunctionSpec): KvGrants | undefined {
+export function kvGrantsFor(spec: KvSpec): KvGrants | undefined {
   if (!spec.kv) return undefined
   const settings = spec.kv
   // Opened on the first call, so a host whose functions never use KV creates no data folder.

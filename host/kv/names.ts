@@ -1,5 +1,4 @@
-/** Shared namespace names: lower-case identifiers, so `KV_<NAME>` bindings never collide. */
-export const SHARED_NAME = /^[a-z][a-z0-9_]{0,62}$/
+export { SHARED_NAME } from '../config.js'
 
 export const ownNamespace = (functionName: string) => `fn:${functionName}`
 export const sharedNamespace = (name: string) => `shared:${name}`

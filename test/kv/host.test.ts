@@ -78,6 +78,30 @@ describe('KV through the host', () => {
     expect(await (await host.app.request('/counter')).text()).toBe('2')
   })
 
+  it('the management API lists and edits what functions stored', async () => {
+    const dir = folder('admin', { 'note.js': READER })
+    const key = 'an-admin-key-of-16+'
+    await using host = await createHost({
+      dir,
+      watch: false,
+      dataDir: join(root, 'admin', 'data'),
+      config: { admin: { key } },
+    })
+    await host.app.request('/note', { method: 'PUT', body: 'from the function' })
+    const auth = { authorization: `Bearer ${key}` }
+    const api = (path: string, init: RequestInit = {}) =>
+      host.app.request(`/_fnhost/v1/kv${path}`, { ...init, headers: auth })
+    expect(await (await api('/namespaces')).json()).toEqual({
+      namespaces: [{ name: 'fn:note', keys: 1, bytes: 21 }],
+    })
+    expect(await (await api('/namespaces/fn%3Anote/keys/note')).text()).toBe('from the function')
+    expect(
+      (await api('/namespaces/fn%3Anote/keys/note', { method: 'PUT', body: 'edited' })).status,
+    ).toBe(204)
+    expect(await (await host.app.request('/note')).text()).toBe('edited')
+    expect((await host.app.request('/_fnhost/v1/kv/namespaces')).status).toBe(401)
+  })
+
   for (const backend of ['sqlite', 'redis'])
     it(
       `two host processes with two workers each count 10,000 requests exactly (${backend})`,
