@@ -1,3 +1,4 @@
+import { kvSection, type KvBenchResult } from './scenarios/kv.js'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { GoalStatus } from './goals.js'
@@ -24,6 +25,7 @@ export interface Report {
   limits?: LimitsResult
   mcu?: McuResult
   binary?: BinaryResult
+  kv?: KvBenchResult
   goals: GoalStatus[]
   /** Scenarios that could not run, with why; their goals stay unjudged. */
   failed: { name: string; reason: string }[]
@@ -151,6 +153,7 @@ export function formatReport(r: Report): string {
   if (r.coldStart) parts.push(coldStartSection(r.coldStart))
   if (r.density) parts.push(densitySection(r.density))
   if (r.overhead) parts.push(overheadSection(r.overhead))
+  if (r.kv) parts.push(kvSection(r.kv))
   if (r.limits) parts.push(limitsSection(r.limits))
   if (r.mcu) parts.push(formatMcu(r.mcu))
   if (r.binary) parts.push(binarySection(r.binary))

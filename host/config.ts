@@ -13,6 +13,9 @@ export const HTTP_METHODS = [
   'TRACE',
 ] as const
 
+/** Shared KV namespace names: lower-case identifiers, so `KV_<NAME>` bindings never collide. */
+export const SHARED_NAME = /^[a-z][a-z0-9_]{0,62}$/
+
 const routePattern = z
   .string()
   .regex(/^\/[A-Za-z0-9._~\-/:[\]]*$/, 'a route starts with / and holds path segments or :params')
@@ -41,6 +44,10 @@ export const functionConfigSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(10_000).optional(),
   /** fnmicro only: serve the function from this (emulated) device, see docs/mcu.md. */
   board: z.enum(BOARD_NAMES).optional(),
+  kv: z
+    .array(z.string().regex(SHARED_NAME, 'a shared KV namespace is a lower-case identifier'))
+    .max(32)
+    .optional(),
 })
 
 export type FunctionConfig = z.infer<typeof functionConfigSchema>

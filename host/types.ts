@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from './config.js'
+import type { KvSettings } from './kv/options.js'
 
 /** The name of the sandbox driver that runs a function (host/sandbox knows them all). */
 export type SandboxKind = string
@@ -21,4 +22,6 @@ export interface FunctionSpec {
   sourceMap?: string
   /** Content hash of source + config: equal versions need no reload. */
   version: string
+  /** The host's key-value store, when it has one: each thread opens its own connection to it. */
+  kv?: KvSettings
 }

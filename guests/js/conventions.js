@@ -2,7 +2,7 @@
 // its answer goes back to the host (see answer()). A malformed answer becomes { bad: reason },
 // which the host reports as GUEST_BAD_RESPONSE.
 
-const env = objectFreeze({ ...init.env })
+const env = objectFreeze({ ...init.env, ...kvBindings(init.kv) })
 const process = { env: { ...init.env } }
 
 const STYLE_HINTS = {
@@ -249,6 +249,7 @@ async function callEvent(m) {
     memoryLimitInMb: init.memoryMb,
     requestId: m.requestId,
     getRemainingTimeInMillis: () => Math.max(0, m.deadline - dateNow()),
+    env,
   }
   return eventAnswer(await handler.call(event, context))
 }

@@ -34,6 +34,12 @@ declare const host: {
   latin1Decode(bytes: GuestBytes): HostString
   latin1Encode(s: HostString): GuestBytes
   zlib(kind: string, format: string, data: GuestBytes): GuestBytes
+  /** A key-value call: an id when the answer comes later, else [error, json, bytes] at once. */
+  kv(
+    request: string,
+    value: GuestBytes | undefined,
+    callback: (error?: string, json?: string, bytes?: GuestBytes) => void,
+  ): number | [string | undefined, string | undefined, GuestBytes | undefined]
 }
 
 declare const init: {
@@ -41,6 +47,8 @@ declare const init: {
   functionName: string
   memoryMb: number
   timeOrigin: number
+  /** The names of the key-value bindings this function was granted (KV, KV_<NAME>). */
+  kv: string[]
 }
 
 // intrinsics.js (not type-checked itself: it shadows the global built-ins with the originals,

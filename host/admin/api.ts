@@ -4,6 +4,8 @@ import { constantTimeEqual } from '../auth/executor.js'
 import type { SignKey } from '../auth/keys.js'
 import { mintToken, MintError, parseTtl } from '../auth/mint.js'
 import { FnhostError } from '../errors.js'
+import { kvAdminRoutes } from '../kv/admin-routes.js'
+import type { KvStore } from '../kv/store.js'
 import { readBody } from '../http/body.js'
 import type { Logger } from '../observe/log.js'
 import type { Registry } from '../registry/registry.js'
@@ -22,6 +24,8 @@ export interface AdminOptions {
   /** What tokens are minted with (POST /tokens), and the iss/aud they carry. */
   signKey?: SignKey
   auth?: HostConfig['auth']
+  /** The host's key-value store: its routes (host/kv/admin-routes.ts) join the API. */
+  kv?: KvStore
 }
 
 type Env = { Variables: { requestId: string } }
@@ -76,6 +80,8 @@ export function adminApi(options: AdminOptions): Hono<Env> {
       )
     await next()
   })
+
+  if (options.kv) app.route('/', kvAdminRoutes(options.kv))
 
   app.get('/functions', async (c) =>
     c.json({ functions: await Promise.all(registry.list().map(describe)) }),

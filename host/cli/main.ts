@@ -36,6 +36,10 @@ const commands: Record<string, Command> = {
     summary: 'serve built-in functions of every kind and check their answers',
     load: () => import('./selftest.js'),
   },
+  kv: {
+    summary: "list, read and write a running host's key-value store",
+    load: () => import('./kv.js'),
+  },
 }
 
 function usage(): string {

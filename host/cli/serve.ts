@@ -15,18 +15,22 @@ import { FunctionsDirError } from '../registry/registry.js'
 import { ListenError, serve, SERVER_LIMITS } from '../server.js'
 import { intOption, parse, UsageError, withUsage } from './args.js'
 import { configOverrides, CONFIG_FLAGS, CONFIG_USAGE } from './config-flags.js'
+import { mergeHostConfig } from '../host-config.js'
 import { routeTable } from './routes-table.js'
+import { kvFlags } from './kv-flags.js'
 
 const USAGE =
   'usage: fnhost serve [dir] [--port N] [--host H] [--workers N] [--grace-ms N] [--no-watch]\n' +
   '                    [--quiet] [--log-format pretty|json] [--no-cron] [--metrics-auth]\n' +
-  '                    [--no-metrics]\n' +
+  '                    [--no-metrics] [--data DIR] [--kv-redis URL]\n' +
   '  dir defaults to ./functions, --port to $PORT or 8080, --host to $HOST or 127.0.0.1,\n' +
   '  --workers to the number of cores, --grace-ms (how long SIGTERM waits for in-flight\n' +
   '  requests) to $FNHOST_GRACE_MS or 30000; --quiet drops the per-request log line;\n' +
   '  --log-format defaults to pretty on a terminal, json otherwise; --no-cron leaves schedules\n' +
   '  to an external scheduler (the trigger endpoint); --metrics-auth puts /_fnhost/metrics\n' +
   '  behind FNHOST_ADMIN_KEY\n' +
+  '  --data: the key-value store folder (default .fnhost-data beside dir);\n' +
+  '  --kv-redis: keep the key-value store in this Redis instead (redis://host:port)\n' +
   CONFIG_USAGE
 
 /** The flags of `fnhost serve` (deploy/knative manifests are checked against them). */
@@ -41,6 +45,8 @@ export const SERVE_OPTIONS = {
   'no-cron': { type: 'boolean' },
   'metrics-auth': { type: 'boolean' },
   'no-metrics': { type: 'boolean' },
+  data: { type: 'string' },
+  'kv-redis': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...CONFIG_FLAGS,
 } as const satisfies ParseArgsConfig['options']
@@ -98,7 +104,11 @@ export function run(argv: string[]): Promise<number> {
         logger,
         accessLog: !values.quiet,
         pool: { workers },
-        config: configOverrides(values, process.env),
+        dataDir: values.data === undefined ? undefined : resolve(values.data),
+        config: mergeHostConfig(
+          configOverrides(values, process.env),
+          kvFlags(values['kv-redis']) ?? {},
+        ),
         adminKey,
         metricsNeedKey: values['metrics-auth'],
         metrics: !values['no-metrics'],

@@ -7,6 +7,7 @@ import type {
 import type { LogLevel } from '../../observe/invocation-log.js'
 import { decodeLegacy, encodingName } from './encodings.js'
 import type { FetchBridge } from './fetch-bridge.js'
+import type { KvBridge } from './kv-bridge.js'
 import { unitSource } from './prelude.js'
 import type { GuestRuntime } from './runtime.js'
 import type { TimerTable } from './timers.js'
@@ -17,6 +18,7 @@ export interface HostCallTargets {
   rt: GuestRuntime
   timers: TimerTable
   fetches: FetchBridge
+  kv: KvBridge
   /** performance.now() when the sandbox started: the guest's performance.now() counts from it. */
   timeOrigin: number
 }
@@ -71,7 +73,7 @@ function newGuestString(ctx: QuickJSContext, s: string): QuickJSHandle {
  * semantics (types, DOMExceptions, promises) are the prelude's job.
  */
 export function newHostObject(t: HostCallTargets): QuickJSHandle {
-  const { rt, timers, fetches } = t
+  const { rt, timers, fetches, kv } = t
   const ctx = rt.context
   const owner = () => rt.current!
   const bytes = (h: QuickJSHandle) => {
@@ -142,6 +144,12 @@ export function newHostObject(t: HostCallTargets): QuickJSHandle {
     fetchAbort: (id) => {
       fetches.abort(ctx.getNumber(id))
     },
+    kv: (request, value, callback) =>
+      kv.call(
+        ctx.getString(request),
+        ctx.typeof(value) === 'undefined' ? undefined : bytes(value),
+        callback,
+      ),
     unit: (name) => {
       const source = unitSource(ctx.getString(name))
       if (source === undefined) throw new Error(`no prelude unit ${ctx.getString(name)}`)

@@ -1,7 +1,17 @@
 import { readAssetText } from '../../assets.js'
 
 /** guests/js files compiled into every context, in dependency order; they share one scope. */
-const CORE = ['base', 'encoding', 'headers', 'body', 'timers', 'fetch', 'conventions', 'globals']
+const CORE = [
+  'base',
+  'encoding',
+  'headers',
+  'body',
+  'timers',
+  'fetch',
+  'kv',
+  'conventions',
+  'globals',
+]
 
 /**
  * guests/js files compiled on first use (see unit() in base.js), with the names each exports.
@@ -46,6 +56,8 @@ export interface PreludeInit {
   env: Record<string, string>
   functionName: string
   memoryMb: number
+  /** KV binding names (`KV`, `KV_<NAME>`) the function was granted; empty without a store. */
+  kv: string[]
   /** Epoch ms when the sandbox started (performance.timeOrigin). */
   timeOrigin: number
 }

@@ -1,5 +1,6 @@
 import type { QuickJSHandle } from 'quickjs-emscripten-core'
 import { FnhostError } from '../../errors.js'
+import { kvGrantsFor } from '../../kv/grants.js'
 import type { FunctionSpec } from '../../types.js'
 import { limitSubrequests, type HostFetch } from '../outbound.js'
 import type { InvokeOptions } from '../types.js'
@@ -28,6 +29,7 @@ export class Sandbox {
   readonly spec: FunctionSpec
   #style: Style = 'fetch'
   #loop: EventLoop
+  #kvBindings: string[]
   #prelude: PreludeHandles | undefined
   #loadLog: LoadLog | undefined = new LoadLog()
   #disposed = false
@@ -39,7 +41,9 @@ export class Sandbox {
     private readonly options: SandboxOptions,
   ) {
     this.spec = spec
-    this.#loop = new EventLoop(rt)
+    const grants = kvGrantsFor(spec)
+    this.#kvBindings = grants ? Object.keys(grants.bindings) : []
+    this.#loop = new EventLoop(rt, grants)
     this.#mapper = stackMapperOf(spec)
   }
 
@@ -82,6 +86,7 @@ export class Sandbox {
         env: config.env,
         functionName: name,
         memoryMb: config.memoryMb,
+        kv: this.#kvBindings,
         timeOrigin: Date.now(),
       }
       this.#prelude = startPrelude(this.rt, this.#loop, inv, init)
