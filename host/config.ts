@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { BOARD_NAMES } from './toolchain/mcu/boards.js'
-import { scheduleSchema } from './triggers/schedule.js'
+import { BOARD_NAMES } from './board-names.js'
+import { scheduleSchema } from './schedule.js'
 
 export const HTTP_METHODS = [
   'GET',

@@ -8,7 +8,7 @@ import { signKeyFrom } from './auth/keys.js'
 import type { ResolvedConfig } from './config.js'
 import { mergeHostConfig, readHostConfig, type HostConfig } from './host-config.js'
 import type { Logger } from './observe/log.js'
-import { Observation, type AppObserve, type ObserveSetupOptions } from './observe/setup.js'
+import { Observation, type AppObserve, type ObserveSetupOptions } from './observation.js'
 import { createPool, type PoolOptions, type WorkerPool } from './pool/index.js'
 import { Registry } from './registry/registry.js'
 

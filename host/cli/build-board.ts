@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { ToolchainMissingError } from '../toolchain/clang.js'
-import { BOARD_NAMES, BOARDS, isBoardName } from '../toolchain/mcu/boards.js'
-import { buildFirmware, FirmwareBuildError } from '../toolchain/mcu/firmware.js'
-import { formatSizes } from '../toolchain/mcu/sizes.js'
+import { BOARD_NAMES, BOARDS, isBoardName } from '../sandbox/micro/firmware/boards.js'
+import { buildFirmware, FirmwareBuildError } from '../sandbox/micro/firmware/firmware.js'
+import { formatSizes } from '../sandbox/micro/firmware/sizes.js'
 import { WasmFormatError } from '../sandbox/wasm/reader.js'
 import { parse, UsageError, withUsage } from './args.js'
 

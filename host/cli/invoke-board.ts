@@ -1,4 +1,4 @@
-import { BOARD_NAMES, isBoardName, type BoardName } from '../toolchain/mcu/boards.js'
+import { BOARD_NAMES, isBoardName, type BoardName } from '../sandbox/micro/firmware/boards.js'
 import { UsageError } from './args.js'
 
 /** Checks `--board` before anything runs. */

@@ -1,5 +1,5 @@
-import { BOARDS } from '../../host/toolchain/mcu/boards.js'
-import { findMcuTools, findQemu } from '../../host/toolchain/mcu/tools.js'
+import { BOARDS } from '../../host/sandbox/micro/firmware/boards.js'
+import { findMcuTools, findQemu } from '../../host/sandbox/micro/firmware/tools.js'
 
 function present(check: () => unknown): boolean {
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { microDriver } from '../../host/sandbox/micro/driver.js'
 import { DeviceFunction } from '../../host/sandbox/micro/device/device-function.js'
-import type { BoardName } from '../../host/toolchain/mcu/boards.js'
+import type { BoardName } from '../../host/sandbox/micro/firmware/boards.js'
 import { scaled } from '../helpers/time.js'
 import { wasm, wasmSpec } from '../helpers/wasm.js'
 import { answer, type Answer } from './answer.js'

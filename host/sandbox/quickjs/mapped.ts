@@ -1,4 +1,4 @@
-import { StackMapper } from '../../bundle/source-map.js'
+import { StackMapper } from './source-map.js'
 import { FnhostError } from '../../errors.js'
 import type { FunctionSpec } from '../../types.js'
 import type { InvocationLog } from '../../observe/invocation-log.js'

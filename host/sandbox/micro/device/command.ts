@@ -1,6 +1,6 @@
-import { BOARDS } from '../../../toolchain/mcu/boards.js'
-import type { Firmware } from '../../../toolchain/mcu/firmware.js'
-import { findQemu } from '../../../toolchain/mcu/tools.js'
+import { BOARDS } from '../firmware/boards.js'
+import type { Firmware } from '../firmware/firmware.js'
+import { findQemu } from '../firmware/tools.js'
 
 /**
  * The process that runs a firmware: the native executable itself, or QEMU with the board's UART0

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import { ToolchainMissingError } from '../clang.js'
+import { ToolchainMissingError } from '../../../toolchain/clang.js'
 import type { Board } from './boards.js'
 
 /** The Debian packages behind each tool, named when one is missing. */

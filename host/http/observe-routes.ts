@@ -3,10 +3,10 @@ import { streamSSE } from 'hono/streaming'
 import type { ServerResponse } from 'node:http'
 import { FnhostError } from '../errors.js'
 import type { Registry } from '../registry/registry.js'
-import { requireAdminKey } from './admin-key.js'
-import { Follower, FOLLOW_BUFFER_BYTES } from './log-follow.js'
-import type { LogStore, StoredLine } from './log-store.js'
-import type { HostMetrics } from './metrics.js'
+import { requireAdminKey } from '../observe/admin-key.js'
+import { Follower, FOLLOW_BUFFER_BYTES } from '../observe/log-follow.js'
+import type { LogStore, StoredLine } from '../observe/log-store.js'
+import type { HostMetrics } from '../observe/metrics.js'
 
 export interface ObserveRoutesOptions {
   registry: Registry

@@ -1,12 +1,12 @@
-import type { WorkerPool } from '../pool/api.js'
-import type { Registry } from '../registry/registry.js'
-import type { FunctionLoader } from '../sandbox/types.js'
-import { scheduledRunner } from '../triggers/invoke.js'
-import { Triggers, type RunScheduled } from '../triggers/scheduler.js'
-import { addGuestCounts, threadGuestCounts } from './guest-counts.js'
-import { createLogger, type Logger } from './log.js'
-import { LogStore, teeLogger } from './log-store.js'
-import { HostMetrics } from './metrics.js'
+import type { Registry } from './registry/registry.js'
+import type { FunctionLoader } from './sandbox/types.js'
+import { scheduledRunner } from './triggers/invoke.js'
+import { Triggers, type RunScheduled } from './triggers/scheduler.js'
+import { addGuestCounts, threadGuestCounts } from './observe/guest-counts.js'
+import { createLogger, type Logger } from './observe/log.js'
+import { LogStore, teeLogger } from './observe/log-store.js'
+import { HostMetrics } from './observe/metrics.js'
+import type { PoolStats } from './observe/pool-stats.js'
 
 export interface ObserveSetupOptions {
   logger?: Logger
@@ -54,7 +54,7 @@ export class Observation implements Disposable {
     }
   }
 
-  start(registry: Registry, pool: WorkerPool): AppObserve {
+  start(registry: Registry, pool: { stats(): PoolStats }): AppObserve {
     this.metrics.connect({
       pool: pool && (() => pool.stats()),
       guest: () => {

@@ -1,6 +1,7 @@
 /** The targets `fnhost build --board` knows: two QEMU-emulated MPS2 boards and the host itself. */
-export const BOARD_NAMES = ['mps2-an505', 'mps2-an385', 'native'] as const
-export type BoardName = (typeof BOARD_NAMES)[number]
+import { BOARD_NAMES, type BoardName } from '../../../board-names.js'
+
+export { BOARD_NAMES, type BoardName }
 
 export interface Board {
   name: BoardName
