@@ -81,9 +81,14 @@ describe('the npm package', () => {
       'guests/examples/hello.js',
     ])
       expect(files).toContain(f)
-    const sources = files.filter((f) => /^(host|test|bench|scripts)\//.test(f))
+    expect(files).toContain('host/types-public/index.d.ts')
+    const sources = files.filter(
+      (f) => /^(host|test|bench|scripts)\//.test(f) && !f.startsWith('host/types-public/'),
+    )
     expect(sources).toEqual([])
-    expect(files.filter((f) => /(?<!\.d)\.ts$/.test(f))).toEqual([])
+    // TypeScript ships only as the examples users copy (functions, bundled at load) and types.
+    const ts = files.filter((f) => /(?<!\.d)\.ts$/.test(f) && !f.startsWith('guests/examples/'))
+    expect(ts).toEqual([])
   })
 
   it('installed better-sqlite3 from the local prebuild (no compiler, no download)', async () => {
