@@ -56,6 +56,7 @@ describe('JS guests that burn CPU', () => {
           'const numbers = Array.from({ length: 3e5 }, (_, i) => ((i * 7919) % 3e5) + 0.5)',
         ),
         { timeoutMs: 5000 },
+        'quickjs',
       ),
     )
     // One quick call first, so the worker holding the sandbox is idle and answering when the
