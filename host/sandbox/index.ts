@@ -1,4 +1,5 @@
 import type { SandboxKind } from '../types.js'
+import { createComponentDriver } from './component/driver.js'
 import { microDriver } from './micro/driver.js'
 import { resolveEgress, type EgressOptions } from './egress.js'
 import { createOutboundFetch } from './outbound.js'
@@ -18,6 +19,8 @@ export interface DriverOptions {
    * a driver of one's own, or a test's.
    */
   modules?: string[]
+  /** Where transpiled wasi:http components are cached (default: a private folder in the OS temp dir). */
+  componentCacheDir?: string
 }
 
 export interface DriverSet {
@@ -45,7 +48,8 @@ export async function createDrivers(options: DriverOptions = {}): Promise<Driver
     hostFetch: createOutboundFetch(egress.outbound),
     maxSubrequests: egress.maxSubrequests,
   })
-  return driverSet([...extra, microDriver, wasiDriver, quickjs])
+  const component = createComponentDriver({ cacheDir: options.componentCacheDir })
+  return driverSet([...extra, component, microDriver, wasiDriver, quickjs])
 }
 
 function driverSet(drivers: SandboxDriver[]): DriverSet {
