@@ -68,6 +68,8 @@ void fnh_eprint(const char *text);
 void *fnh_alloc(size_t size);
 
 size_t fnh_strlen(const char *s);
+/* 1 when the n bytes at a and b are equal (no libc: memcmp is not linked). */
+int fnh_mem_eq(const void *a, const void *b, size_t n);
 int fnh_str_eq(fnh_str a, const char *b);
 
 /* ---- the glue: canonical ABI of wasi:http@0.2.12 ---------------------------------------- */
@@ -143,9 +145,16 @@ size_t fnh_strlen(const char *s) {
   return n;
 }
 
+int fnh_mem_eq(const void *a, const void *b, size_t n) {
+  const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+  for (size_t i = 0; i < n; i++)
+    if (x[i] != y[i]) return 0;
+  return 1;
+}
+
 int fnh_str_eq(fnh_str a, const char *b) {
   size_t n = fnh_strlen(b);
-  return a.len == n && (n == 0 || __builtin_memcmp(a.ptr, b, n) == 0);
+  return a.len == n && fnh_mem_eq(a.ptr, b, n);
 }
 
 void *fnh_alloc(size_t size) {

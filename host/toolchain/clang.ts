@@ -10,10 +10,11 @@ export const SDK_DIR = join(guestsDir, 'c')
 export const APT_PACKAGES = 'clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32'
 export const INSTALL_HINT = `install the C toolchain with: apt-get install ${APT_PACKAGES}`
 
-/** The two guest ABIs a C handler can target; fnmicro sources include fnmicro.h. */
-export type CAbi = 'wagi' | 'fnmicro'
+/** The guest ABIs a C handler can target; fnmicro sources include fnmicro.h, components fnhost_http.h. */
+export type CAbi = 'wagi' | 'fnmicro' | 'component'
 
 export function abiOf(source: string): CAbi {
+  if (/#\s*include\s*[<"]fnhost_http\.h[>"]/.test(source)) return 'component'
   return /#\s*include\s*[<"]fnmicro\.h[>"]/.test(source) ? 'fnmicro' : 'wagi'
 }
 
@@ -57,7 +58,11 @@ export function findClang(): string {
  * Compiler arguments per ABI. WAGI links wasi-libc and the SDK; fnmicro is freestanding, one page,
  * MVP plus bulk-memory and sign-ext so wasm2c and small interpreters run it unchanged.
  */
-export function clangArgs(abi: CAbi, input: string, output: string): string[] {
+export function clangArgs(
+  abi: Exclude<CAbi, 'component'>,
+  input: string,
+  output: string,
+): string[] {
   const common = ['-O2', '-s', '-Wall', '-Wextra', '-I', SDK_DIR, '-o', output]
   if (abi === 'wagi') return ['--target=wasm32-wasi', ...common, input, join(SDK_DIR, 'fnhost.c')]
   return [

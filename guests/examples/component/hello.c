@@ -17,7 +17,7 @@ static fnh_str query_param(fnh_str path, const char *key) {
     size_t start = i;
     while (i < path.len && path.ptr[i] != '&') i++;
     if (i - start > klen && path.ptr[start + klen] == '=' &&
-        __builtin_memcmp(path.ptr + start, key, klen) == 0) {
+        fnh_mem_eq(path.ptr + start, key, klen)) {
       fnh_str v = {path.ptr + start + klen + 1, i - start - klen - 1};
       return v;
     }

@@ -5,7 +5,7 @@ import { planMemory, type MemoryPlan } from '../wasm/memory-plan.js'
 import { parseModule } from '../wasm/module.js'
 import { WasmFormatError } from '../wasm/reader.js'
 import { rewrite } from '../wasm/rewrite.js'
-import type { Transpiled } from './transpile.js'
+import type { Transpiled } from './cache.js'
 
 export interface CoreModules {
   modules: Map<string, WebAssembly.Module>

@@ -3,27 +3,14 @@ import type { LoadedFunction, SandboxDriver } from '../types.js'
 import { loadFailure } from '../wasm/compile.js'
 import { ComponentFunction } from './component-function.js'
 import { compileCores } from './core.js'
+import { defaultCacheDir } from './cache.js'
 import { checkComponentVersion, isComponent } from './header.js'
 import { loadInstantiate } from './instance.js'
-import { defaultCacheDir, transpileCached } from './transpile.js'
-import { checkWorld, parseWorld } from './world.js'
+import { checkComponent, prepareComponent } from './transpile.js'
 
 export interface ComponentDriverOptions {
   /** Where transpiled components are cached (default: a private folder under the OS temp dir). */
   cacheDir?: string
-}
-
-/** The component's world (imports and exports) from its own type information, then the allowlist. */
-async function checkComponent(bytes: Uint8Array): Promise<void> {
-  checkComponentVersion(bytes)
-  const { componentWit } = await import('@bytecodealliance/jco-transpile/wasm-tools')
-  let wit: string
-  try {
-    wit = await componentWit(bytes)
-  } catch (e) {
-    throw new Error(`not a valid component: ${(e as Error).message ?? String(e)}`, { cause: e })
-  }
-  checkWorld(parseWorld(wit))
 }
 
 /**
@@ -40,6 +27,7 @@ export function createComponentDriver(options: ComponentDriverOptions = {}): San
 
     async inspect(file, bytes) {
       try {
+        checkComponentVersion(bytes)
         await checkComponent(bytes)
       } catch (e) {
         throw loadFailure(file, e)
@@ -49,8 +37,8 @@ export function createComponentDriver(options: ComponentDriverOptions = {}): San
 
     async load(spec: FunctionSpec): Promise<LoadedFunction> {
       try {
-        await checkComponent(spec.source)
-        const transpiled = await transpileCached(spec.source, cacheDir)
+        checkComponentVersion(spec.source)
+        const transpiled = await prepareComponent(spec.source, cacheDir)
         const cores = await compileCores(transpiled, spec.config.memoryMb)
         const run = await loadInstantiate(transpiled)
         return new ComponentFunction(spec, run, cores)

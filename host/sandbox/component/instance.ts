@@ -4,7 +4,7 @@ import { GROW_FAILED_EXPORT } from '../wasm/rewrite.js'
 import type { CoreModules } from './core.js'
 import type { IncomingRequest, ResponseOutparam } from './wasi/http.js'
 import { HANDLER_EXPORT } from './world.js'
-import type { Transpiled } from './transpile.js'
+import type { Transpiled } from './cache.js'
 
 type Imports = Record<string, Record<string, unknown>>
 type Instantiate = (

@@ -1,114 +1,72 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { lstatSync, mkdirSync, readFileSync } from 'node:fs'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { ensurePrivateDir, entryDir, readEntry, type Transpiled } from './cache.js'
 
-/**
- * jco-transpile's output for one component, as files on disk: the generated module (whose
- * `instantiate(getCoreModule, imports, instantiateCore)` takes every import from the host) and the
- * core modules it instantiates.
- */
-export interface Transpiled {
-  /** Folder holding `component.mjs` and the core modules. */
-  dir: string
-  /** Core module file names, in the order jco lists them. */
-  cores: string[]
+export interface ThreadJob {
+  bytes: Uint8Array
+  /** Where to write the transpiled entry; absent: only check the component's world. */
+  entryDir?: string
 }
 
-const OPTIONS = {
-  name: 'component',
-  instantiation: 'sync',
-  emitTypescriptDeclarations: false,
-  // Every core module as its own file: the host compiles (and caps) each one itself.
-  base64Cutoff: 0,
-} as const
+export type ThreadResult = { ok: true; transpiled?: Transpiled } | { ok: false; message: string }
 
-/** Bumped when what this file does to jco's output changes, so old cache entries are not used. */
-const PATCH_VERSION = 1
+/** A check or a transpile is refused (the message names why); any other failure is thrown as is. */
+export class ComponentRefused extends Error {
+  override readonly name = 'ComponentRefused'
+}
 
-/**
- * jco's generated `_debugLog` reads `process.env` on every call (a real share of a call's cost,
- * and host state a guest has no business reaching): the host never turns jco's debug logging on.
- */
-const DEBUG_CHECK = 'if (!globalThis?.process?.env?.JCO_DEBUG) { return; }'
+const THREAD_HEAP_MB = 1024
+const entry = new URL(
+  `./transpile-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+  import.meta.url,
+)
 
-let jcoVersion: string | undefined
-function transpilerVersion(): string {
-  if (jcoVersion) return jcoVersion
-  const entry = fileURLToPath(import.meta.resolve('@bytecodealliance/jco-transpile'))
-  const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as {
-    version: string
+function spawn(job: ThreadJob): Worker {
+  const options = {
+    workerData: job,
+    resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
+    execArgv: [],
   }
-  jcoVersion = pkg.version
-  return jcoVersion
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options)
+  // From source, the thread registers tsx itself (as the pool's workers do).
+  const tsx = import.meta.resolve('tsx/esm/api')
+  const boot = `import { register } from ${JSON.stringify(tsx)}
+register()
+await import(${JSON.stringify(entry.href)})`
+  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), options)
 }
 
-/** The cache folder: private to this user, since the host imports code from it. */
-export function defaultCacheDir(): string {
-  const uid = process.getuid?.() ?? 0
-  return join(tmpdir(), `fnhost-components-${uid}`)
+function inThread(job: ThreadJob): Promise<ThreadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = spawn(job)
+    let answered = false
+    worker.once('message', (result: ThreadResult) => {
+      answered = true
+      resolve(result)
+    })
+    worker.once('error', reject)
+    worker.once('exit', (code) => {
+      if (!answered) reject(new Error(`the component transpiler thread exited with code ${code}`))
+    })
+  })
 }
 
-function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const st = lstatSync(dir)
-  const uid = process.getuid?.()
-  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0)
-    throw new Error(
-      `the component cache ${dir} is not a private folder of this user; remove it or choose another`,
-    )
-}
-
-export function cacheKey(bytes: Uint8Array): string {
-  return createHash('sha256')
-    .update(bytes)
-    .update(JSON.stringify(OPTIONS))
-    .update(`jco-transpile@${transpilerVersion()}#${PATCH_VERSION}`)
-    .digest('hex')
+/** Checks the component's imports and exports against the allowlist, off this thread. */
+export async function checkComponent(bytes: Uint8Array): Promise<void> {
+  const result = await inThread({ bytes })
+  if (!result.ok) throw new ComponentRefused(result.message)
 }
 
 /**
- * Transpiles once per distinct component (bytes, options, jco-transpile version): a later load
- * in any worker, or after a restart, reads the cached files instead of transpiling again.
+ * The component checked and transpiled, from the cache when an earlier load (in any worker, or
+ * before a restart) did it already; else in a thread of its own, which fills the cache.
  */
-export async function transpileCached(bytes: Uint8Array, cacheDir: string): Promise<Transpiled> {
+export async function prepareComponent(bytes: Uint8Array, cacheDir: string): Promise<Transpiled> {
   ensurePrivateDir(cacheDir)
-  const dir = join(cacheDir, cacheKey(bytes))
-  const cached = await readManifest(dir)
-  if (cached) return { dir, cores: cached }
-  const { transpileBytes } = await import('@bytecodealliance/jco-transpile')
-  const result = await transpileBytes(bytes, { ...OPTIONS })
-  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
-  await mkdir(tmp, { mode: 0o700 })
-  const cores: string[] = []
-  for (const [name, content] of Object.entries(result.files)) {
-    if (name === 'component.js') {
-      const js = Buffer.from(content).toString('utf8').replace(DEBUG_CHECK, 'return;')
-      await writeFile(join(tmp, 'component.mjs'), js)
-    } else if (name.endsWith('.wasm') && !name.includes('/')) {
-      cores.push(name)
-      await writeFile(join(tmp, name), content)
-    }
-  }
-  await writeFile(join(tmp, 'manifest.json'), JSON.stringify({ cores }))
-  try {
-    await rename(tmp, dir)
-  } catch {
-    // Another worker cached the same component first; its copy is identical.
-    await rm(tmp, { recursive: true, force: true })
-  }
-  return { dir, cores }
-}
-
-async function readManifest(dir: string): Promise<string[] | undefined> {
-  try {
-    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
-      cores: string[]
-    }
-    return manifest.cores
-  } catch {
-    return undefined
-  }
+  const dir = entryDir(cacheDir, bytes)
+  const cached = await readEntry(dir)
+  if (cached) return cached
+  const result = await inThread({ bytes, entryDir: dir })
+  if (!result.ok) throw new ComponentRefused(result.message)
+  if (!result.transpiled) throw new Error('the component transpiler thread answered nothing')
+  return result.transpiled
 }

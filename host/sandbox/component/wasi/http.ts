@@ -18,10 +18,6 @@ function toMethod(method: string): Method {
     : { tag: 'other', val: method }
 }
 
-function fromMethod(m: Method): string {
-  return m.tag === 'other' ? String(m.val) : m.tag.toUpperCase()
-}
-
 export class IncomingRequest {
   private consumed = false
   private readonly url: URL
