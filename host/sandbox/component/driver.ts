@@ -6,7 +6,8 @@ import { compileCores } from './core.js'
 import { defaultCacheDir } from './cache.js'
 import { checkComponentVersion, isComponent } from './header.js'
 import { loadInstantiate } from './instance.js'
-import { checkComponent, prepareComponent } from './transpile.js'
+import { checkComponent } from './check.js'
+import { prepareComponent } from './transpile.js'
 
 export interface ComponentDriverOptions {
   /** Where transpiled components are cached (default: a private folder under the OS temp dir). */
@@ -27,7 +28,6 @@ export function createComponentDriver(options: ComponentDriverOptions = {}): San
 
     async inspect(file, bytes) {
       try {
-        checkComponentVersion(bytes)
         await checkComponent(bytes)
       } catch (e) {
         throw loadFailure(file, e)

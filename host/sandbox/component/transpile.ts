@@ -50,10 +50,15 @@ function inThread(job: ThreadJob): Promise<ThreadResult> {
   })
 }
 
-/** Checks the component's imports and exports against the allowlist, off this thread. */
-export async function checkComponent(bytes: Uint8Array): Promise<void> {
-  const result = await inThread({ bytes })
-  if (!result.ok) throw new ComponentRefused(result.message)
+/**
+ * One transpile at a time per thread: each takes a core's worth of CPU and a large heap for
+ * seconds, and loads that wait are better than a machine that swaps.
+ */
+let queue: Promise<unknown> = Promise.resolve()
+function queued<T>(job: () => Promise<T>): Promise<T> {
+  const next = queue.then(job, job)
+  queue = next.catch(() => undefined)
+  return next
 }
 
 /**
@@ -65,7 +70,11 @@ export async function prepareComponent(bytes: Uint8Array, cacheDir: string): Pro
   const dir = entryDir(cacheDir, bytes)
   const cached = await readEntry(dir)
   if (cached) return cached
-  const result = await inThread({ bytes, entryDir: dir })
+  const result = await queued(async (): Promise<ThreadResult> => {
+    // A load queued behind another of the same component finds its entry written.
+    const done = await readEntry(dir)
+    return done ? { ok: true, transpiled: done } : inThread({ bytes, entryDir: dir })
+  })
   if (!result.ok) throw new ComponentRefused(result.message)
   if (!result.transpiled) throw new Error('the component transpiler thread answered nothing')
   return result.transpiled
