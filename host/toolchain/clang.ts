@@ -87,9 +87,13 @@ export interface CompileResult {
   output: string
 }
 
-export async function compile(tool: string, args: string[]): Promise<CompileResult> {
+export async function compile(
+  tool: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<CompileResult> {
   try {
-    const { stdout, stderr } = await run(tool, args, { maxBuffer: 16 * 1024 * 1024 })
+    const { stdout, stderr } = await run(tool, args, { maxBuffer: 16 * 1024 * 1024, env })
     return { ok: true, output: stdout + stderr }
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string }

@@ -1,5 +1,5 @@
 import { readFile, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { compile, SDK_DIR, type CompileResult } from './clang.js'
 
 /** The WIT (wasi:http@0.2.12 and the world C components target) shipped with the C SDK. */
@@ -26,6 +26,18 @@ export function componentClangArgs(input: string, output: string): string[] {
 }
 
 /**
+ * clang runs any `wasm-opt` it finds on PATH after linking; npm puts binaryen's there (a jco
+ * dependency), which would make the output depend on how the build was started. Leave it out.
+ */
+function withoutNpmBins(): NodeJS.ProcessEnv {
+  const path = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => !dir.split(/[\\/]/).includes('node_modules'))
+    .join(delimiter)
+  return { ...process.env, PATH: path }
+}
+
+/**
  * A C handler written against fnhost_http.h as a wasi:http component: clang builds the core
  * module, then the WIT is embedded and the component made (what `jco embed` and `jco new` run,
  * here through jco-transpile's wasm-tools, a runtime dependency). The output is reproducible.
@@ -38,7 +50,7 @@ export async function buildComponent(
 ): Promise<CompileResult> {
   const core = `${output}.core.tmp`
   try {
-    const result = await compile(clang, componentClangArgs(input, core))
+    const result = await compile(clang, componentClangArgs(input, core), withoutNpmBins())
     if (!result.ok) return result
     const { componentEmbed, componentNew } =
       await import('@bytecodealliance/jco-transpile/wasm-tools')
