@@ -65,7 +65,7 @@ function driverSet(drivers: SandboxDriver[]): DriverSet {
       for (const driver of drivers) if (driver.detect(file, bytes)) return driver
       if (file.endsWith('.wasm'))
         throw new UnsupportedFileError(
-          'not a runnable wasm module: expected a WAGI command (wasm32-wasi, exports _start) or an fnmicro module (exports fnm_handle)',
+          'not a runnable wasm module: expected a WAGI command (wasm32-wasi, exports _start), an fnmicro module (exports fnm_handle) or a wasi:http component',
         )
       throw new UnsupportedFileError(`no sandbox runs ${file.split('/').pop()}`)
     },
