@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { packageRoot } from '../host/paths.js'
 import type { HttpInvocation } from '../host/invocation.js'
 import { compileCores } from '../host/sandbox/component/core.js'
+import { SyncFetcher } from '../host/sandbox/component/fetch-sync.js'
 import { instantiate, loadInstantiate } from '../host/sandbox/component/instance.js'
 import { prepareComponent } from '../host/sandbox/component/transpile.js'
 import { IncomingRequest, ResponseOutparam } from '../host/sandbox/component/wasi/http.js'
@@ -27,8 +28,19 @@ try {
   if (!plan) throw new Error('the example defines no memory')
   const run = await loadInstantiate(transpiled)
   const log = { write: () => {}, full: false }
-  const current = { log, stdout: new StderrLog(log), stderr: new StderrLog(log), env: [], args: [] }
-  const imports = wasiImports(() => current)
+  const current = {
+    log,
+    stdout: new StderrLog(log),
+    stderr: new StderrLog(log),
+    env: [],
+    args: [],
+    deadline: Infinity,
+    subrequests: 0,
+  }
+  const imports = wasiImports(() => current, {
+    fetcher: new SyncFetcher(undefined),
+    maxSubrequests: 0,
+  })
   const inv: HttpInvocation = {
     type: 'http',
     method: 'GET',

@@ -48,7 +48,10 @@ export async function createDrivers(options: DriverOptions = {}): Promise<Driver
     hostFetch: createOutboundFetch(egress.outbound),
     maxSubrequests: egress.maxSubrequests,
   })
-  const component = createComponentDriver({ cacheDir: options.componentCacheDir })
+  const component = createComponentDriver({
+    cacheDir: options.componentCacheDir,
+    egress: options.egress,
+  })
   return driverSet([...extra, component, microDriver, wasiDriver, quickjs])
 }
 

@@ -3,6 +3,7 @@ import { Fields } from '../../host/sandbox/component/wasi/fields.js'
 import { IncomingRequest } from '../../host/sandbox/component/wasi/http.js'
 import { InputStream, OutputStream } from '../../host/sandbox/component/wasi/io.js'
 import { outgoingHandler, OutgoingRequest } from '../../host/sandbox/component/wasi/outgoing.js'
+import type { SyncFetcher } from '../../host/sandbox/component/fetch-sync.js'
 import { checkWorld, parseWorld } from '../../host/sandbox/component/world.js'
 import { isComponent } from '../../host/sandbox/component/header.js'
 
@@ -72,12 +73,42 @@ describe("the host's WASI 0.2 for components", () => {
     })
   })
 
-  it('refuses outgoing HTTP at call time, with the reason in the log', () => {
+  it('sends outgoing requests through the host, and logs why one is denied', () => {
     const lines: string[] = []
     const log = { full: false, write: (_l: string, m: string) => void lines.push(m) }
-    const answer = outgoingHandler(() => log).handle(new OutgoingRequest(new Fields()), undefined)
-    expect(answer).toEqual({ tag: 'err', val: { tag: 'HTTP-request-denied' } })
-    expect(lines[0]).toContain('wasi:http/outgoing-handler')
+    const jobs: { url: string; method: string }[] = []
+    const fetcher = {
+      fetch: (job: { url: string; method: string }) => {
+        jobs.push(job)
+        return { id: 1, error: 'fetch to http://127.0.0.1/ denied: loopback', denied: true }
+      },
+    } as unknown as SyncFetcher
+    const ctx = { log, deadline: Date.now() + 1000, subrequests: 0 }
+    const handler = outgoingHandler(() => ctx, { fetcher, maxSubrequests: 1 })
+    const request = () => {
+      const req = new OutgoingRequest(new Fields())
+      req.setScheme({ tag: 'HTTP' })
+      req.setAuthority('127.0.0.1:9')
+      req.setPathWithQuery('/x?y=1')
+      return req
+    }
+    const first = handler.handle(request(), undefined)
+    if (first.tag !== 'ok') throw new Error('handle refused')
+    expect(first.val.get()).toEqual({
+      tag: 'ok',
+      val: { tag: 'err', val: { tag: 'HTTP-request-denied' } },
+    })
+    expect(first.val.get()).toEqual({ tag: 'err', val: undefined })
+    expect(jobs).toMatchObject([{ url: 'http://127.0.0.1:9/x?y=1', method: 'GET' }])
+    expect(lines[0]).toContain('loopback')
+    const second = handler.handle(request(), undefined)
+    if (second.tag !== 'ok') throw new Error('handle refused')
+    expect(second.val.get()).toEqual({
+      tag: 'ok',
+      val: { tag: 'err', val: { tag: 'HTTP-request-denied' } },
+    })
+    expect(jobs).toHaveLength(1)
+    expect(lines[1]).toContain('at most 1 subrequests')
   })
 
   it('reads a world and refuses what is off the allowlist', () => {

@@ -9,6 +9,7 @@ import type { CoreModules } from './core.js'
 import { instantiate, type ComponentInstance, type loadInstantiate } from './instance.js'
 import { IncomingRequest, ResponseOutparam } from './wasi/http.js'
 import { ComponentExit, wasiImports, type ComponentRun } from './wasi/imports.js'
+import type { OutgoingPolicy } from './wasi/outgoing.js'
 
 type Instantiate = Awaited<ReturnType<typeof loadInstantiate>>
 
@@ -34,11 +35,12 @@ export class ComponentFunction implements LoadedFunction {
     readonly spec: FunctionSpec,
     private readonly run: Instantiate,
     private readonly cores: CoreModules,
+    outgoing: OutgoingPolicy,
   ) {
     this.imports = wasiImports(() => {
       if (!this.current) throw new Error('WASI call outside a request')
       return this.current
-    })
+    }, outgoing)
     const plan = cores.capped?.plan
     if (plan)
       this.pool = new MemoryPool({
@@ -66,6 +68,8 @@ export class ComponentFunction implements LoadedFunction {
       stderr: new StderrLog(opts.log),
       env: Object.entries(env),
       args: [this.spec.name],
+      deadline: opts.deadline,
+      subrequests: 0,
     }
     const out = new ResponseOutparam()
     let live: Live | undefined

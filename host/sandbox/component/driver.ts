@@ -6,12 +6,16 @@ import { compileCores } from './core.js'
 import { defaultCacheDir } from './cache.js'
 import { checkComponentVersion, isComponent } from './header.js'
 import { loadInstantiate } from './instance.js'
+import { resolveEgress, type EgressOptions } from '../egress.js'
 import { checkComponent } from './check.js'
+import { SyncFetcher } from './fetch-sync.js'
 import { prepareComponent } from './transpile.js'
 
 export interface ComponentDriverOptions {
   /** Where transpiled components are cached (default: a private folder under the OS temp dir). */
   cacheDir?: string
+  /** Where outgoing requests may go: the same policy as guest fetch (default: public only). */
+  egress?: EgressOptions
 }
 
 /**
@@ -21,6 +25,10 @@ export interface ComponentDriverOptions {
  */
 export function createComponentDriver(options: ComponentDriverOptions = {}): SandboxDriver {
   const cacheDir = options.cacheDir ?? defaultCacheDir()
+  const outgoing = {
+    fetcher: new SyncFetcher(options.egress),
+    maxSubrequests: resolveEgress(options.egress).maxSubrequests,
+  }
   return {
     kind: 'component',
 
@@ -41,7 +49,7 @@ export function createComponentDriver(options: ComponentDriverOptions = {}): San
         const transpiled = await prepareComponent(spec.source, cacheDir)
         const cores = await compileCores(transpiled, spec.config.memoryMb)
         const run = await loadInstantiate(transpiled)
-        return new ComponentFunction(spec, run, cores)
+        return new ComponentFunction(spec, run, cores, outgoing)
       } catch (e) {
         throw loadFailure(`function ${spec.name}`, e)
       }

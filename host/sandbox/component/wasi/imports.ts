@@ -17,10 +17,12 @@ import {
   OutgoingRequest,
   outgoingHandler,
   RequestOptions,
+  type OutgoingContext,
+  type OutgoingPolicy,
 } from './outgoing.js'
 
 /** What one invocation's WASI calls reach: its log, its environment, nothing of the host's. */
-export interface ComponentRun {
+export interface ComponentRun extends OutgoingContext {
   log: InvocationLog
   stdout: StderrLog
   stderr: StderrLog
@@ -56,7 +58,10 @@ class DirectoryEntryStream {}
  * The host's own WASI 0.2 imports, keyed by interface name without version (jco's keys), so
  * one implementation serves every 0.2.x guest. `run()` is the invocation being served.
  */
-export function wasiImports(run: () => ComponentRun): Record<string, Record<string, unknown>> {
+export function wasiImports(
+  run: () => ComponentRun,
+  outgoing: OutgoingPolicy,
+): Record<string, Record<string, unknown>> {
   const nowNs = () => process.hrtime.bigint()
   return {
     'wasi:http/types': {
@@ -73,7 +78,7 @@ export function wasiImports(run: () => ComponentRun): Record<string, Record<stri
       IncomingResponse,
       httpErrorCode: (_e: IoError) => undefined,
     },
-    'wasi:http/outgoing-handler': outgoingHandler(() => run().log),
+    'wasi:http/outgoing-handler': outgoingHandler(run, outgoing),
     'wasi:io/error': { Error: IoError },
     'wasi:io/poll': { Pollable, poll },
     'wasi:io/streams': { InputStream, OutputStream },

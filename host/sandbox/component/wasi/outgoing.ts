@@ -1,7 +1,8 @@
 import type { InvocationLog } from '../../../observe/invocation-log.js'
 import { Fields } from './fields.js'
+import type { SyncFetcher } from '../fetch-sync.js'
 import type { ErrorCode } from './http.js'
-import { BodySink, OutgoingBody } from './http.js'
+import { BodySink, IncomingBody, OutgoingBody } from './http.js'
 import { err, ok, Pollable, type Result } from './io.js'
 
 type Method = { tag: string; val?: string }
@@ -54,6 +55,15 @@ export class OutgoingRequest {
   headers(): Fields {
     return this.fields
   }
+  /** The method as it goes on the wire. */
+  methodName(): string {
+    const m = this.methodValue
+    return m.tag === 'other' ? String(m.val) : m.tag.toUpperCase()
+  }
+  bodyBytes(): Uint8Array | null {
+    const sink = this.outgoing?.sink
+    return sink && sink.size > 0 ? sink.bytes() : null
+  }
 }
 
 const OUTGOING_BODY_CAP = 16 * 1024 * 1024
@@ -83,33 +93,106 @@ export class RequestOptions {
   }
 }
 
-/** Never created: outgoing requests are refused before one exists (see outgoingHandler). */
+/** What an outgoing call needs from the invocation it belongs to. */
+export interface OutgoingContext {
+  log: InvocationLog
+  /** Epoch ms: no wait outlives the invocation. */
+  deadline: number
+  /** Subrequests made so far by this invocation. */
+  subrequests: number
+}
+
+export interface OutgoingPolicy {
+  fetcher: SyncFetcher
+  maxSubrequests: number
+}
+
+/**
+ * An outgoing request in flight. The host fetches when the guest first asks for the answer
+ * (get, or blocking on its pollable), by then the request body is written.
+ */
 export class FutureIncomingResponse {
+  private answer?: Result<IncomingResponse, ErrorCode>
+  private taken = false
+
+  constructor(
+    private readonly request: OutgoingRequest,
+    private readonly ctx: OutgoingContext,
+    private readonly policy: OutgoingPolicy,
+  ) {}
+
   subscribe(): Pollable {
     return new Pollable()
   }
-  get(): undefined {
-    return undefined
+
+  get(): Result<Result<IncomingResponse, ErrorCode>, undefined> | undefined {
+    if (this.taken) return err(undefined)
+    this.taken = true
+    this.answer ??= this.perform()
+    return ok(this.answer)
+  }
+
+  private perform(): Result<IncomingResponse, ErrorCode> {
+    const { ctx, policy, request } = this
+    const denied = (why: string) => {
+      ctx.log.write('error', `outgoing request denied: ${why}`)
+      return err({ tag: 'HTTP-request-denied' })
+    }
+    if (++ctx.subrequests > policy.maxSubrequests)
+      return denied(`at most ${policy.maxSubrequests} subrequests are allowed per invocation`)
+    const authority = request.authority()
+    if (!authority) return err({ tag: 'HTTP-request-URI-invalid' })
+    const scheme = request.scheme()
+    const protocol =
+      scheme?.tag === 'HTTP' ? 'http' : scheme?.tag === 'other' ? scheme.val : 'https'
+    const url = `${protocol}://${authority}${request.pathWithQuery() ?? '/'}`
+    const answer = policy.fetcher.fetch(
+      {
+        url,
+        method: request.methodName(),
+        headers: request.headers().toHeaderList(),
+        body: request.bodyBytes(),
+        timeoutMs: Math.max(1, ctx.deadline - Date.now()),
+      },
+      ctx.deadline - Date.now(),
+    )
+    if ('error' in answer) {
+      if (answer.denied) return denied(answer.error)
+      ctx.log.write('error', `outgoing request failed: ${answer.error}`)
+      return err({ tag: 'internal-error', val: answer.error })
+    }
+    return ok(new IncomingResponse(answer.status, answer.headers, answer.body))
   }
 }
 
-export class IncomingResponse {}
+export class IncomingResponse {
+  private consumed = false
+  constructor(
+    private readonly code: number,
+    private readonly fields: [string, string][],
+    private readonly bytes: Uint8Array,
+  ) {}
+  status(): number {
+    return this.code
+  }
+  headers(): Fields {
+    return Fields.incoming(this.fields)
+  }
+  consume(): Result<IncomingBody, undefined> {
+    if (this.consumed) return err(undefined)
+    this.consumed = true
+    return ok(new IncomingBody(this.bytes))
+  }
+}
 
-export const OUTGOING_REFUSED =
-  'outgoing HTTP from a component (wasi:http/outgoing-handler) is not available in this version of fnhost'
-
-/**
- * wasi:http/outgoing-handler: refused at call time with HTTP-request-denied, and the reason in the
- * function's log, so a component that only sometimes calls out still serves its other requests.
- */
-export function outgoingHandler(log: () => InvocationLog) {
+/** wasi:http/outgoing-handler: requests go out through the host's egress policy. */
+export function outgoingHandler(ctx: () => OutgoingContext, policy: OutgoingPolicy) {
   return {
     handle(
-      _request: OutgoingRequest,
+      request: OutgoingRequest,
       _options: RequestOptions | undefined,
     ): Result<FutureIncomingResponse, ErrorCode> {
-      log().write('error', OUTGOING_REFUSED)
-      return err({ tag: 'HTTP-request-denied' })
+      return ok(new FutureIncomingResponse(request, ctx(), policy))
     },
   }
 }
