@@ -97,7 +97,7 @@ async function build(target: Target, outRoot: string, clang: string): Promise<vo
   } else {
     const abi = abiOf(await readFile(input, 'utf8'))
     const result =
-      abi === 'component'
+      abi === 'wasi-http'
         ? await buildComponent(clang, input, first, witFor(target.source))
         : await compile(clang, clangArgs(abi, input, first))
     if (!result.ok) throw new Error(`clang failed on ${target.source}:\n${result.output}`)

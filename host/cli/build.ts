@@ -12,7 +12,7 @@ freestanding one-page modules, wasi:http components (fnhost_http.h) as component
 --component builds every handler as a component. Files and folders starting with _ or .
 are skipped.`
 
-const ABI_NAMES = { wagi: 'WAGI', fnmicro: 'fnmicro', component: 'component' } as const
+const ABI_NAMES = { wagi: 'WAGI', fnmicro: 'fnmicro', 'wasi-http': 'wasi:http component' } as const
 
 export async function run(argv: string[]): Promise<number> {
   return withUsage(USAGE, async () => {
@@ -46,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
             if (b.diagnostics) process.stderr.write(b.diagnostics)
           } else process.stderr.write(`failed ${name(b.source)}:\n${b.diagnostics}\n`)
         },
-        values.component ? 'component' : undefined,
+        values.component ? 'wasi-http' : undefined,
       )
       const failed = results.filter((r) => !r.ok).length
       if (failed > 0)

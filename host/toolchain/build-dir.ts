@@ -42,7 +42,7 @@ export async function buildHandlers(
       const output = source.slice(0, -2) + '.wasm'
       const abi = force ?? abiOf(await readFile(source, 'utf8'))
       const result =
-        abi === 'component'
+        abi === 'wasi-http'
           ? await buildComponent(clang, source, output)
           : await compile(clang, clangArgs(abi, source, output))
       const built: BuiltHandler = { source, output, abi, ok: result.ok, diagnostics: result.output }

@@ -11,10 +11,10 @@ export const APT_PACKAGES = 'clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32
 export const INSTALL_HINT = `install the C toolchain with: apt-get install ${APT_PACKAGES}`
 
 /** The guest ABIs a C handler can target; fnmicro sources include fnmicro.h, components fnhost_http.h. */
-export type CAbi = 'wagi' | 'fnmicro' | 'component'
+export type CAbi = 'wagi' | 'fnmicro' | 'wasi-http'
 
 export function abiOf(source: string): CAbi {
-  if (/#\s*include\s*[<"]fnhost_http\.h[>"]/.test(source)) return 'component'
+  if (/#\s*include\s*[<"]fnhost_http\.h[>"]/.test(source)) return 'wasi-http'
   return /#\s*include\s*[<"]fnmicro\.h[>"]/.test(source) ? 'fnmicro' : 'wagi'
 }
 
@@ -59,7 +59,7 @@ export function findClang(): string {
  * MVP plus bulk-memory and sign-ext so wasm2c and small interpreters run it unchanged.
  */
 export function clangArgs(
-  abi: Exclude<CAbi, 'component'>,
+  abi: Exclude<CAbi, 'wasi-http'>,
   input: string,
   output: string,
 ): string[] {

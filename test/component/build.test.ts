@@ -32,7 +32,7 @@ describe.runIf(toolchain)('fnhost build --component', () => {
       dir = await functionsDir({ 'hello.c': source })
       const out = await capture(build, [dir.path, '--component'])
       expect(out.code).toBe(0)
-      expect(out.stdout).toMatch(/built hello\.wasm \(component, [\d.]+ KiB\)/)
+      expect(out.stdout).toMatch(/built hello\.wasm \(wasi:http component, [\d.]+ KiB\)/)
       const built = readFileSync(join(dir.path, 'hello.wasm'))
       expect(isComponent(built)).toBe(true)
       expect(
