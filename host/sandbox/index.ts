@@ -1,4 +1,5 @@
 import type { FunctionSpec, SandboxKind } from '../types.js'
+import { createComponentDriver } from './component/driver.js'
 import { microDriver } from './micro/driver.js'
 import { resolveEgress, type EgressOptions } from './egress.js'
 import { createOutboundFetch } from './outbound.js'
@@ -18,6 +19,8 @@ export interface DriverOptions {
    * a driver of one's own, or a test's.
    */
   modules?: string[]
+  /** Where transpiled wasi:http components are cached (default: a private folder in the OS temp dir). */
+  componentCacheDir?: string
 }
 
 export interface DriverSet {
@@ -47,7 +50,11 @@ export async function createDrivers(options: DriverOptions = {}): Promise<Driver
     hostFetch: createOutboundFetch(egress.outbound),
     maxSubrequests: egress.maxSubrequests,
   })
-  return driverSet([...extra, microDriver, wasiDriver, quickjs])
+  const component = createComponentDriver({
+    cacheDir: options.componentCacheDir,
+    egress: options.egress,
+  })
+  return driverSet([...extra, component, microDriver, wasiDriver, quickjs])
 }
 
 function driverSet(drivers: SandboxDriver[]): DriverSet {
@@ -70,7 +77,7 @@ function driverSet(drivers: SandboxDriver[]): DriverSet {
       for (const driver of drivers) if (driver.detect(file, bytes)) return driver
       if (file.endsWith('.wasm'))
         throw new UnsupportedFileError(
-          'not a runnable wasm module: expected a WAGI command (wasm32-wasi, exports _start) or an fnmicro module (exports fnm_handle)',
+          'not a runnable wasm module: expected a WAGI command (wasm32-wasi, exports _start), an fnmicro module (exports fnm_handle) or a wasi:http component',
         )
       throw new UnsupportedFileError(`no sandbox runs ${file.split('/').pop()}`)
     },
