@@ -5,7 +5,7 @@ import { signKeyFrom } from './auth/keys.js'
 import { mergeHostConfig, readHostConfig, type HostConfig } from './host-config.js'
 import type { Logger } from './observe/log.js'
 import { Observation, type AppObserve, type ObserveSetupOptions } from './observe/setup.js'
-import { createPool, type PoolOptions, type WorkerPool } from './pool/index.js'
+import { createPool, poolDefaults, type PoolOptions, type WorkerPool } from './pool/index.js'
 import { Registry } from './registry/registry.js'
 
 export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
@@ -81,8 +81,13 @@ export async function createHost(options: HostOptions): Promise<Host> {
     accessLog: options.accessLog,
     gate,
     observe,
+    ui: {
+      pool: () => pool.stats(),
+      sandboxBudgetMb: options.pool?.maxSandboxMemoryMb ?? poolDefaults().maxSandboxMemoryMb,
+    },
     admin: {
       key: adminKey,
+      dev: options.dev,
       limits: config.admin?.maxUploadBytes,
       signKey,
       auth: config.auth,

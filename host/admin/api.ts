@@ -3,8 +3,10 @@ import type { HostConfig } from '../host-config.js'
 import { constantTimeEqual } from '../auth/executor.js'
 import type { SignKey } from '../auth/keys.js'
 import { mintToken, MintError, parseTtl } from '../auth/mint.js'
+import { devAccessRefusal } from '../auth/loopback.js'
 import { FnhostError } from '../errors.js'
 import { readBody } from '../http/body.js'
+import { devRefused } from '../observe/admin-key.js'
 import type { Logger } from '../observe/log.js'
 import type { Registry } from '../registry/registry.js'
 import { deploy, findByName, remove, setRoute } from './deploy.js'
@@ -18,6 +20,8 @@ export interface AdminOptions {
   logger: Logger
   /** The admin key; without one the API is off. */
   key?: string
+  /** `fnhost serve --dev`: loopback, same-origin requests need no key (see auth/loopback.ts). */
+  dev?: boolean
   limits?: Partial<typeof UPLOAD_LIMITS>
   /** What tokens are minted with (POST /tokens), and the iss/aud they carry. */
   signKey?: SignKey
@@ -62,6 +66,9 @@ export function adminApi(options: AdminOptions): Hono<Env> {
     })
 
   app.use(async (c, next) => {
+    const refusal = options.dev ? devAccessRefusal(c) : undefined
+    if (options.dev && refusal === undefined) return next()
+    if (key === undefined && refusal !== undefined) throw devRefused(refusal)
     if (key === undefined)
       throw new FnhostError(
         'FUNCTION_NOT_FOUND',

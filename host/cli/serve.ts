@@ -13,16 +13,19 @@ import { FunctionsDirError } from '../registry/registry.js'
 import { ListenError, serve } from '../server.js'
 import { intOption, parse, UsageError, withUsage } from './args.js'
 import { configOverrides, CONFIG_FLAGS, CONFIG_USAGE } from './config-flags.js'
+import { devListenAddress } from './dev.js'
 import { routeTable } from './routes-table.js'
 
 const USAGE =
   'usage: fnhost serve [dir] [--port N] [--host H] [--workers N] [--no-watch] [--quiet]\n' +
   '                    [--log-format pretty|json] [--no-cron] [--metrics-auth] [--no-metrics]\n' +
+  '                    [--dev]\n' +
   '  dir defaults to ./functions, --port to $PORT or 8080, --host to 127.0.0.1,\n' +
   '  --workers to the number of cores; --quiet drops the per-request log line;\n' +
   '  --log-format defaults to pretty on a terminal, json otherwise; --no-cron leaves schedules\n' +
   '  to an external scheduler (the trigger endpoint); --metrics-auth puts /_fnhost/metrics\n' +
-  '  behind FNHOST_ADMIN_KEY\n' +
+  '  behind FNHOST_ADMIN_KEY; --dev (loopback --host only) opens the management API and the\n' +
+  '  dashboard (/_fnhost/ui) without a key to this machine\n' +
   CONFIG_USAGE
 
 export function run(argv: string[]): Promise<number> {
@@ -39,6 +42,7 @@ export function run(argv: string[]): Promise<number> {
         'no-cron': { type: 'boolean' },
         'metrics-auth': { type: 'boolean' },
         'no-metrics': { type: 'boolean' },
+        dev: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         ...CONFIG_FLAGS,
       },
@@ -59,6 +63,9 @@ export function run(argv: string[]): Promise<number> {
     const adminKey = process.env.FNHOST_ADMIN_KEY || undefined
     if (values['metrics-auth'] && !adminKey)
       throw new UsageError('--metrics-auth needs FNHOST_ADMIN_KEY to be set')
+    const listenHost = values.dev
+      ? await devListenAddress(values.host ?? '127.0.0.1')
+      : (values.host ?? '127.0.0.1')
     const logger = createOutputLogger(format as LogFormat)
 
     let host
@@ -74,6 +81,7 @@ export function run(argv: string[]): Promise<number> {
         metricsNeedKey: values['metrics-auth'],
         metrics: !values['no-metrics'],
         cron: !values['no-cron'],
+        dev: values.dev,
       })
     } catch (e) {
       if (e instanceof HostConfigError || e instanceof KeyConfigError) {
@@ -90,7 +98,7 @@ export function run(argv: string[]): Promise<number> {
     }
     let server
     try {
-      server = await serve({ fetch: host.fetch, port, host: values.host ?? '127.0.0.1' })
+      server = await serve({ fetch: host.fetch, port, host: listenHost })
     } catch (e) {
       await host[Symbol.asyncDispose]()
       if (e instanceof ListenError) {
@@ -100,7 +108,8 @@ export function run(argv: string[]): Promise<number> {
       throw e
     }
     process.stdout.write(
-      `fnhost serving ${dir}\n${routeTable(host.registry)}\n\nlistening on ${server.url}\n`,
+      `fnhost serving ${dir}\n${routeTable(host.registry)}\n\nlistening on ${server.url}\n` +
+        dashboardLine(server.url, !!values.dev, !!(adminKey || host.config.admin?.key)),
     )
 
     await new Promise<void>((done) => {
@@ -117,4 +126,9 @@ export function run(argv: string[]): Promise<number> {
     await host[Symbol.asyncDispose]()
     return 0
   })
+}
+
+function dashboardLine(url: string, dev: boolean, keyed: boolean): string {
+  if (dev) return `dashboard: ${url}/_fnhost/ui (dev mode: no key needed on this machine)\n`
+  return keyed ? `dashboard: ${url}/_fnhost/ui (log in with the admin key)\n` : ''
 }
