@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises'
-import { isLoopbackAddress } from '../auth/loopback.js'
+import { isLoopbackAddress } from '../loopback.js'
 import { UsageError } from './args.js'
 
 /**

@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
-import { devAccessRefusal } from '../auth/loopback.js'
+import { devAccessRefusal } from '../loopback.js'
 import { FnhostError } from '../errors.js'
 
 /**

@@ -1,8 +1,9 @@
-import { extname, relative } from 'node:path'
+import { relative } from 'node:path'
 import type { AppObserve } from '../observe/setup.js'
 import type { PoolStats } from '../pool/api.js'
 import type { Registry } from '../registry/registry.js'
 import type { Slot } from '../registry/slot.js'
+import { kindLabel } from '../sandbox/labels.js'
 import { hostVersion } from './assets.js'
 import type { TrafficSeries } from './series.js'
 
@@ -15,21 +16,8 @@ export interface OverviewSources {
   sandboxBudgetMb?: number
 }
 
-/** What users call the kind of a function (the sandbox's name plus what the file says). */
-const KIND_LABELS: Record<string, string> = {
-  quickjs: 'JS',
-  wasi: 'WAGI',
-  micro: 'fnmicro',
-  component: 'component',
-}
-const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts'])
-
-export function kindOf(slot: Slot): string {
-  const ext = extname(slot.file)
-  if (TS_EXTENSIONS.has(ext)) return 'TS'
-  const driver = slot.spec?.kind
-  if (driver) return KIND_LABELS[driver] ?? driver
-  return ext === '.wasm' ? 'wasm' : 'JS'
+function kindOf(slot: Slot): string {
+  return kindLabel(slot.spec?.kind, slot.file)
 }
 
 /** Everything the Functions and Host pages poll, in one answer. */
