@@ -20,7 +20,7 @@ export interface AdminOptions {
   logger: Logger
   /** The admin key; without one the API is off. */
   key?: string
-  /** `fnhost serve --dev`: loopback, same-origin requests need no key (see auth/loopback.ts). */
+  /** `fnhost serve --dev`: loopback, same-origin requests need no key (see host/loopback.ts). */
   dev?: boolean
   limits?: Partial<typeof UPLOAD_LIMITS>
   /** What tokens are minted with (POST /tokens), and the iss/aud they carry. */

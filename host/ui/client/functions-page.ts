@@ -70,7 +70,6 @@ export function functionsPage(main: HTMLElement): () => void {
   }
 
   function render(list: FunctionInfo[], overview: Overview): void {
-    const slots = Math.round((5 * 60_000) / overview.sampleMs)
     const seen = new Set<string>()
     list.sort((a, b) => a.name.localeCompare(b.name))
     list.forEach((fn, i) => {
@@ -86,8 +85,8 @@ export function functionsPage(main: HTMLElement): () => void {
       setText(c.state!.lastElementChild!, fn.state === 'failed' ? (fn.reason ?? '') : '')
       setText(c.access!, fn.private ? 'private' : 'public')
       setText(c.schedule!, fn.schedule ? `${fn.schedule} · next ${time(s?.nextRun)}` : '—')
-      drawSparkline(row.rps, s?.rps ?? [], slots, 'requests per second')
-      drawSparkline(row.p99, s?.p99Ms ?? [], slots, 'p99 latency in ms')
+      drawSparkline(row.rps, s?.rps ?? [], 'requests per second')
+      drawSparkline(row.p99, s?.p99Ms ?? [], 'p99 latency in ms')
       setText(c.rps!.lastElementChild!, num(s?.rps.at(-1) ?? 0))
       const p99 = s?.p99Ms.filter((x) => x !== null).at(-1)
       setText(c.p99!.lastElementChild!, p99 === undefined ? '—' : `${num(p99)} ms`)

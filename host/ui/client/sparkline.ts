@@ -17,18 +17,12 @@ export function sparkline(label: string): SVGSVGElement {
 }
 
 /**
- * Draws `values` right-aligned in `slots` points (the newest at the right edge), scaled to the
- * largest; a null is a gap. The label says the latest value and the peak, for screen readers.
+ * Draws `values` across the whole width (the newest at the right edge), scaled to the largest;
+ * a null is a gap. The label says the latest value and the peak, for screen readers.
  */
-export function drawSparkline(
-  svg: SVGSVGElement,
-  values: (number | null)[],
-  slots: number,
-  label: string,
-): void {
+export function drawSparkline(svg: SVGSVGElement, values: (number | null)[], label: string): void {
   const max = Math.max(0, ...values.map((v) => v ?? 0))
-  const step = W / Math.max(1, slots - 1)
-  const x0 = W - (values.length - 1) * step
+  const step = W / Math.max(1, values.length - 1)
   let d = ''
   let pen = false
   values.forEach((v, i) => {
@@ -36,7 +30,7 @@ export function drawSparkline(
       pen = false
       return
     }
-    const x = (x0 + i * step).toFixed(2)
+    const x = (i * step).toFixed(2)
     const y = (H - 1 - (max > 0 ? (v / max) * (H - 2) : 0)).toFixed(2)
     d += `${pen ? 'L' : 'M'}${x} ${y}`
     pen = true
