@@ -225,6 +225,22 @@ describe('the dashboard in chromium', () => {
     await expect.poll(gap).toBeLessThanOrEqual(8)
   })
 
+  it('never sends the key to a path outside /_fnhost/, whatever the location says', async () => {
+    const p = await loggedIn()
+    const leaked: string[] = []
+    p.on('request', (req) => {
+      const path = new URL(req.url()).pathname
+      if (req.headers()['authorization'] && !path.startsWith('/_fnhost/')) leaked.push(path)
+    })
+    for (const hash of ['#/functions/../../../hello', '#/functions/%2e%2e/%2e%2e/%2e%2e/hello']) {
+      await p.evaluate((h) => (location.hash = h), hash)
+      await expect.poll(() => p.textContent('main .status')).toMatch(/not a function name/)
+    }
+    await p.evaluate(() => (location.hash = '#/functions'))
+    await p.waitForSelector('tr[data-fn="hello"]')
+    expect(leaked).toEqual([])
+  })
+
   it('is readable at 320 px in a dark color scheme without sideways scrolling', async () => {
     const p = await loggedIn(320)
     expect(await p.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(true)

@@ -30,12 +30,25 @@ export function whenUnauthorized(handler: (e: ApiError) => void): void {
   onUnauthorized = handler
 }
 
-/** A function's name in a management path: its segments, each escaped. */
+/**
+ * A function's name in a management path: its segments, each escaped. The name may come from the
+ * location (a link someone sent): dot segments would climb out of /_fnhost/v1/functions/.
+ */
 export function fnPath(name: string): string {
-  return name.split('/').map(encodeURIComponent).join('/')
+  const segments = name.split('/')
+  if (segments.some((s) => s === '' || s === '.' || s === '..'))
+    throw new Error(`not a function name: ${name}`)
+  return segments.map(encodeURIComponent).join('/')
+}
+
+/** Only the host's own endpoints ever get the key: never a function's path. */
+function hostEndpoint(path: string): boolean {
+  const url = new URL(path, location.origin)
+  return url.origin === location.origin && url.pathname.startsWith('/_fnhost/')
 }
 
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
+  if (!hostEndpoint(path)) throw new Error(`not a host endpoint: ${path}`)
   const headers = new Headers(init.headers)
   const key = adminKey()
   if (key) headers.set('authorization', `Bearer ${key}`)
