@@ -225,6 +225,50 @@ describe('the dashboard in chromium', () => {
     await expect.poll(gap).toBeLessThanOrEqual(8)
   })
 
+  it('deploys a file dropped on the drop zone', async () => {
+    const p = await loggedIn()
+    const drop = await p.evaluateHandle(() => {
+      const data = new DataTransfer()
+      const src = 'export default { fetch: () => new Response("dropped") }'
+      data.items.add(new File([src], 'dropped.js', { type: 'text/javascript' }))
+      return data
+    })
+    await p.dispatchEvent('form.deploy .drop', 'dragover', { dataTransfer: drop })
+    await p.dispatchEvent('form.deploy .drop', 'drop', { dataTransfer: drop })
+    expect(await p.textContent('form.deploy .chosen')).toMatch(/^dropped\.js \(\d+ bytes\)$/)
+    await p.click('form.deploy button[type=submit]')
+    await p.waitForSelector('tr[data-fn="dropped"][data-state="ready"]')
+    expect(await (await fetch(server.url + '/dropped')).text()).toBe('dropped')
+  })
+
+  it('does not move the layout while live data arrives', async () => {
+    const p = await loggedIn()
+    await p.click('nav a:text("Host")')
+    await p.waitForSelector('dd[data-stat="workers"]:not(:text("—"))')
+    // Layout shifts from now on, through several polls of the Host page (every 2 s)...
+    await p.evaluate(() => {
+      const w = window as unknown as { shift: number }
+      w.shift = 0
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as unknown as { value: number }[]) w.shift += e.value
+      }).observe({ type: 'layout-shift' })
+    })
+    await fetch(server.url + '/hello')
+    await p.waitForTimeout(scaled(4500))
+    const shift = () => p.evaluate(() => (window as unknown as { shift: number }).shift)
+    expect(await shift()).toBe(0)
+    // ...and of the Functions page after it first drew its rows (every 5 s).
+    await p.click('nav a:text("Functions")')
+    await p.waitForSelector('tr[data-fn="hello"]')
+    await p.evaluate(() => ((window as unknown as { shift: number }).shift = 0))
+    await fetch(server.url + '/hello')
+    await p.waitForTimeout(scaled(5500))
+    expect(await shift()).toBe(0)
+    // The observer sees a real shift (so the zeros above mean something).
+    await p.evaluate(() => document.querySelector('main')?.prepend(document.createElement('hr')))
+    await expect.poll(shift).toBeGreaterThan(0)
+  })
+
   it('never sends the key to a path outside /_fnhost/, whatever the location says', async () => {
     const p = await loggedIn()
     const leaked: string[] = []
