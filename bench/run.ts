@@ -8,9 +8,11 @@ import { loadGeneratorVersion } from './load.js'
 import { describeMachine } from './machine.js'
 import { PUBLISHED } from './published.js'
 import { formatReport, writeJson, type Report } from './report.js'
+import { measureBinary } from './scenarios/binary.js'
 import { measureColdStart } from './scenarios/cold-start.js'
 import { measureDensity } from './scenarios/density.js'
 import { measureLimits } from './scenarios/limits.js'
+import { measureMcu } from './scenarios/mcu.js'
 import { measureOverhead } from './scenarios/overhead.js'
 import {
   measureThroughput,
@@ -22,7 +24,7 @@ import {
 import { FULL, QUICK } from './settings.js'
 import { round } from './stats.js'
 
-const OTHER_NAMES = ['cold-start', 'density', 'overhead', 'limits'] as const
+const OTHER_NAMES = ['cold-start', 'density', 'overhead', 'limits', 'mcu', 'binary'] as const
 const ALL_NAMES: readonly string[] = [...THROUGHPUT_NAMES, ...OTHER_NAMES]
 
 const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>]... [--json <file>]
@@ -115,6 +117,8 @@ async function main(): Promise<number> {
   if (wanted('overhead'))
     report.overhead = await attempt('overhead', () => measureOverhead(ws, settings))
   if (wanted('limits')) report.limits = await attempt('limits', () => measureLimits(ws, settings))
+  if (wanted('mcu')) report.mcu = await attempt('mcu', measureMcu)
+  if (wanted('binary')) report.binary = await attempt('binary', () => measureBinary(ws))
   report.goals = judgeGoals(report)
 
   process.stdout.write(formatReport(report))

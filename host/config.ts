@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { BOARD_NAMES } from './toolchain/mcu/boards.js'
 import { scheduleSchema } from './triggers/schedule.js'
 
 export const HTTP_METHODS = [
@@ -38,6 +39,8 @@ export const functionConfigSchema = z.strictObject({
     .optional(),
   style: z.enum(['fetch', 'event', 'open-runtimes']).optional(),
   concurrency: z.number().int().min(1).max(10_000).optional(),
+  /** fnmicro only: serve the function from this (emulated) device, see docs/mcu.md. */
+  board: z.enum(BOARD_NAMES).optional(),
 })
 
 export type FunctionConfig = z.infer<typeof functionConfigSchema>

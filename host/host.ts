@@ -2,6 +2,7 @@ import { recoverChanges } from './admin/store.js'
 import { createApp } from './app.js'
 import { createGate } from './auth/gate.js'
 import { signKeyFrom } from './auth/keys.js'
+import type { ResolvedConfig } from './config.js'
 import { mergeHostConfig, readHostConfig, type HostConfig } from './host-config.js'
 import type { Logger } from './observe/log.js'
 import { Observation, type AppObserve, type ObserveSetupOptions } from './observe/setup.js'
@@ -25,6 +26,8 @@ export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
   files?: string[]
   /** Overrides of the folder's fnhost.json (environment variables, CLI flags), key by key. */
   config?: HostConfig
+  /** Config every function gets over its own (`fnhost invoke --board`). */
+  overrides?: Partial<ResolvedConfig>
 }
 
 export interface Host extends AsyncDisposable {
@@ -65,6 +68,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     watch: options.files ? false : (options.watch ?? true),
     files: options.files,
     defaults: config.limits,
+    overrides: options.overrides,
   })
   try {
     await recoverChanges(registry.dir, logger)

@@ -15,6 +15,10 @@ export interface FunctionSpec {
   config: ResolvedConfig
   /** The bytes being served: a swap replaces the spec, so a running version never changes under a request. */
   source: Uint8Array
+  /** How a bundled JS/TS source is evaluated (set by the bundler; absent for wasm). */
+  format?: 'esm' | 'cjs'
+  /** The bundle's source map (JSON, sources relative to the functions folder). */
+  sourceMap?: string
   /** Content hash of source + config: equal versions need no reload. */
   version: string
 }

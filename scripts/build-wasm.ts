@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { basename, dirname, join, relative } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import { packageRoot } from '../host/paths.js'
-import { abiOf, clangArgs, compile, findClang, SDK_DIR } from '../host/toolchain/clang.js'
+import { abiOf, clangArgs, compile, findClang, sdkDir } from '../host/toolchain/clang.js'
 
 const run = promisify(execFile)
 
@@ -68,7 +68,7 @@ async function build(target: Target, outRoot: string, clang: string): Promise<vo
   const [first, ...copies] = target.outputs.map((o) => join(outRoot, o)) as [string, ...string[]]
   await mkdir(dirname(first), { recursive: true })
   if (EMSCRIPTEN.has(target.source)) {
-    const args = [...EMCC_FLAGS, '-I', SDK_DIR, input, join(SDK_DIR, 'fnhost.c'), '-o', first]
+    const args = [...EMCC_FLAGS, '-I', sdkDir(), input, join(sdkDir(), 'fnhost.c'), '-o', first]
     await run('emcc', args, { maxBuffer: 16 * 1024 * 1024 }).catch((e: { stderr?: string }) => {
       throw new Error(`emcc failed on ${target.source}:\n${e.stderr ?? String(e)}`)
     })

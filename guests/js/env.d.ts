@@ -27,6 +27,13 @@ declare const host: {
   fetchAbort(id: number): void
   unit(name: string): string
   uncaught(name: string, message: string, stack: string): void
+  encodingName(label: HostString): string
+  decode(name: string, bytes: GuestBytes, fatal: number): HostString
+  urlParse(input: HostString, base?: HostString): string
+  urlSet(href: HostString, name: string, value: HostString): string
+  latin1Decode(bytes: GuestBytes): HostString
+  latin1Encode(s: HostString): GuestBytes
+  zlib(kind: string, format: string, data: GuestBytes): GuestBytes
 }
 
 declare const init: {
@@ -35,3 +42,28 @@ declare const init: {
   memoryMb: number
   timeOrigin: number
 }
+
+// intrinsics.js (not type-checked itself: it shadows the global built-ins with the originals,
+// which TypeScript's lib already declares) captures these before guest code runs.
+declare const objectKeys: ObjectConstructor['keys']
+declare const objectValues: ObjectConstructor['values']
+declare const objectEntries: ObjectConstructor['entries']
+declare const objectFromEntries: ObjectConstructor['fromEntries']
+declare const objectAssign: ObjectConstructor['assign']
+declare const objectFreeze: ObjectConstructor['freeze']
+declare const objectIs: ObjectConstructor['is']
+declare const objectHasOwn: ObjectConstructor['hasOwn']
+declare const objectDefineProperty: ObjectConstructor['defineProperty']
+declare const objectGetPrototypeOf: ObjectConstructor['getPrototypeOf']
+declare const arrayFrom: ArrayConstructor['from']
+declare const arrayIsArray: ArrayConstructor['isArray']
+declare const arrayBufferIsView: ArrayBufferConstructor['isView']
+declare const numberIsNaN: NumberConstructor['isNaN']
+declare const numberIsInteger: NumberConstructor['isInteger']
+declare const numberIsFinite: NumberConstructor['isFinite']
+declare const stringFromCharCode: StringConstructor['fromCharCode']
+declare const stringFromCodePoint: StringConstructor['fromCodePoint']
+declare const dateNow: DateConstructor['now']
+declare const promiseResolve: <T = void>(value?: T) => Promise<Awaited<T>>
+declare const promiseReject: (reason?: unknown) => Promise<never>
+declare const promiseAll: <T>(values: Iterable<T>) => Promise<Awaited<T>[]>

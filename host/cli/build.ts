@@ -8,9 +8,15 @@ const USAGE = `usage: fnhost build [dir]
 
 Compiles every C handler (*.c) under dir (default ./functions) into a .wasm beside it:
 WAGI handlers (fnhost.h) as wasm32-wasi commands, fnmicro handlers (fnmicro.h) as
-freestanding one-page modules. Files and folders starting with _ or . are skipped.`
+freestanding one-page modules. Files and folders starting with _ or . are skipped.
+
+fnhost build --board mps2-an505|mps2-an385|native FILE.wasm -o DIR compiles an fnmicro
+module for a microcontroller (see docs/mcu.md).`
 
 export async function run(argv: string[]): Promise<number> {
+  // `--board`: an fnmicro .wasm compiled for a microcontroller, a command of its own.
+  if (argv.some((a) => a === '--board' || a.startsWith('--board=')))
+    return (await import('./build-board.js')).run(argv)
   return withUsage(USAGE, async () => {
     const { values, positionals } = parse(argv, {
       options: { help: { type: 'boolean', short: 'h' } },

@@ -84,7 +84,8 @@ export class InvocationTask implements Task {
   readonly response: Promise<GuestResponse>
   private resolve!: (res: GuestResponse) => void
   private reject!: (e: FnhostError) => void
-  private state: 'waiting' | 'streaming' | 'done' = 'waiting'
+  /** 'after': the response is out, and the guest still works (waitUntil) until `settled`. */
+  private state: 'waiting' | 'streaming' | 'after' | 'done' = 'waiting'
   private stream?: ReadableStreamDefaultController<Uint8Array>
 
   constructor(
@@ -130,10 +131,10 @@ export class InvocationTask implements Task {
       case 'response': {
         const { status, headers } = msg
         if (msg.body !== 'stream') {
-          this.state = 'done'
+          this.state = msg.after ? 'after' : 'done'
           const body = msg.body === null ? null : new Uint8Array(msg.body)
           this.resolve({ status, headers, body })
-          return true
+          return !msg.after
         }
         this.state = 'streaming'
         this.resolve({ status, headers, body: this.openStream() })
@@ -143,9 +144,12 @@ export class InvocationTask implements Task {
         this.onStream((s) => s.enqueue(new Uint8Array(msg.data)))
         return false
       case 'end':
-        this.state = 'done'
+        this.state = msg.after ? 'after' : 'done'
         this.onStream((s) => s.close())
         this.stream = undefined
+        return !msg.after
+      case 'settled':
+        this.state = 'done'
         return true
       case 'failed':
         this.fail(errorFromWire(msg.error))

@@ -1,23 +1,6 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
-
-const entry = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
-
-function spawn(config: WorkerConfig, heapMb: number): Worker {
-  const options = {
-    workerData: config,
-    resourceLimits: { maxOldGenerationSizeMb: heapMb },
-    execArgv: [],
-  }
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options)
-  // Running from source: under Node 20 `--import tsx` registers its hooks on the main thread
-  // only, so the worker registers them itself before it imports its (TypeScript) entry.
-  const tsx = import.meta.resolve('tsx/esm/api')
-  const boot = `import { register } from ${JSON.stringify(tsx)}
-register()
-await import(${JSON.stringify(entry.href)})`
-  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), options)
-}
+import { startWorker } from './start-worker.js'
 
 export interface WorkerEvents {
   message(worker: PoolWorker, msg: FromWorker): void
@@ -39,7 +22,7 @@ export class PoolWorker {
     heapMb: number,
     private readonly events: WorkerEvents,
   ) {
-    this.worker = spawn(config, heapMb)
+    this.worker = startWorker(config, heapMb)
     this.worker.on('message', (msg: FromWorker) => {
       this.lastSeen = Date.now()
       if (msg.type === 'ready') this.state = 'ready'

@@ -61,7 +61,7 @@ function loadError(spec: FunctionSpec, e: unknown): FnhostError {
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   track(msg.task)
   post({ type: 'started', task: msg.task })
-  const loading = (async () => drivers.get(msg.spec.kind).load(msg.spec))().catch((e: unknown) => {
+  const loading = drivers.load(msg.spec).catch((e: unknown) => {
     throw loadError(msg.spec, e)
   })
   sandboxes.set(msg.fn, loading)
@@ -81,7 +81,7 @@ async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<voi
   post({ type: 'started', task: msg.task })
   try {
     const driver = drivers.detect(msg.file, msg.bytes)
-    const { config } = await driver.inspect(msg.file, msg.bytes)
+    const { config } = await driver.inspect(msg.file, msg.bytes, msg.hints)
     post({ type: 'inspected', task: msg.task, kind: driver.kind, config })
   } catch (e) {
     const error = isFnhostError(e) ? e : new FnhostError('FUNCTION_LOAD_FAILED', describe(e))
@@ -135,28 +135,29 @@ function sendChunk(task: number, chunk: Uint8Array): void {
   post({ type: 'chunk', task, data }, [data])
 }
 
-async function sendResponse(task: number, res: GuestResponse): Promise<void> {
+async function sendResponse(task: number, res: GuestResponse, after: boolean): Promise<void> {
   const { status, headers, body } = res
-  if (body === null) return post({ type: 'response', task, status, headers, body: null })
+  if (body === null) return post({ type: 'response', task, status, headers, body: null, after })
   if (body instanceof Uint8Array) {
     const data = ownedBuffer(body)
-    return post({ type: 'response', task, status, headers, body: data }, [data])
+    return post({ type: 'response', task, status, headers, body: data, after }, [data])
   }
   // A streamed body that turns out to be one chunk crosses whole, in the response message.
   const chunks = body[Symbol.asyncIterator]()
   const first = await chunks.next()
-  if (first.done) return post({ type: 'response', task, status, headers, body: new ArrayBuffer(0) })
+  if (first.done)
+    return post({ type: 'response', task, status, headers, body: new ArrayBuffer(0), after })
   const second = await chunks.next()
   if (second.done) {
     const data = ownedBuffer(first.value)
-    return post({ type: 'response', task, status, headers, body: data }, [data])
+    return post({ type: 'response', task, status, headers, body: data, after }, [data])
   }
   post({ type: 'response', task, status, headers, body: 'stream' })
   sendChunk(task, first.value)
   sendChunk(task, second.value)
   for (let next = await chunks.next(); !next.done; next = await chunks.next())
     sendChunk(task, next.value)
-  post({ type: 'end', task })
+  post({ type: 'end', task, after })
 }
 
 async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void> {
@@ -168,10 +169,22 @@ async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void>
     if (!loading) throw new Error(`function #${msg.fn} is not loaded in this worker`)
     const fn = await loading
     post({ type: 'started', task: msg.task })
-    const res = await fn.invoke(msg.inv, { deadline: msg.deadline, signal: ctrl.signal, log })
+    // waitUntil work keeps the task running here and on the main thread (its deadline, its slot).
+    const after: Promise<void>[] = []
+    const res = await fn.invoke(msg.inv, {
+      deadline: msg.deadline,
+      signal: ctrl.signal,
+      log,
+      waitUntil: (work) => void after.push(work),
+    })
     log.flush()
     sendGuestCounts()
-    await sendResponse(msg.task, res)
+    await sendResponse(msg.task, res, after.length > 0)
+    if (after.length > 0) {
+      await Promise.allSettled(after)
+      log.flush()
+      post({ type: 'settled', task: msg.task })
+    }
   } catch (e) {
     log.flush()
     sendGuestCounts()

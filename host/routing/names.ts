@@ -1,7 +1,7 @@
 import { posix } from 'node:path'
 
 /** File extensions that make a file a function (CONTRACTS.md, 'The functions folder'). */
-export const FUNCTION_EXTENSIONS = ['.js', '.mjs', '.cjs', '.wasm'] as const
+export const FUNCTION_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.wasm'] as const
 
 /** Files that are never functions whatever their extension: types, tests, source maps. */
 const NEVER_FUNCTIONS = /(?:\.d\.[cm]?ts|\.test\.[^./]+|\.map)$/

@@ -1,9 +1,9 @@
-import type { SandboxKind } from '../types.js'
+import type { FunctionSpec, SandboxKind } from '../types.js'
 import { microDriver } from './micro/driver.js'
 import { resolveEgress, type EgressOptions } from './egress.js'
 import { createOutboundFetch } from './outbound.js'
 import { createQuickjsDriver } from './quickjs/driver.js'
-import type { SandboxDriver } from './types.js'
+import type { LoadedFunction, SandboxDriver } from './types.js'
 import { wasiDriver } from './wasi/driver.js'
 
 /**
@@ -26,6 +26,8 @@ export interface DriverSet {
   get(kind: SandboxKind): SandboxDriver
   /** The first driver that claims the file; throws UnsupportedFileError when none does. */
   detect(file: string, bytes: Uint8Array): SandboxDriver
+  /** Loads a function with the driver of its kind, refusing config that kind cannot honour. */
+  load(spec: FunctionSpec): Promise<LoadedFunction>
 }
 
 export class UnsupportedFileError extends Error {
@@ -56,6 +58,13 @@ function driverSet(drivers: SandboxDriver[]): DriverSet {
       const driver = byKind.get(kind)
       if (!driver) throw new UnsupportedFileError(`no sandbox driver named ${kind}`)
       return driver
+    },
+    async load(spec) {
+      if (spec.config.board !== undefined && spec.kind !== 'micro')
+        throw new UnsupportedFileError(
+          `config.board runs fnmicro modules on a device; ${spec.name} is not an fnmicro module`,
+        )
+      return this.get(spec.kind).load(spec)
     },
     detect(file, bytes) {
       for (const driver of drivers) if (driver.detect(file, bytes)) return driver

@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
-import { guestsDir } from '../paths.js'
+import { assetDir } from '../assets.js'
 
 const run = promisify(execFile)
 
-export const SDK_DIR = join(guestsDir, 'c')
+/** The C SDK (fnhost.h, fnhost.c, fnmicro.h) as real files, for the compiler's include path. */
+export const sdkDir = () => assetDir('guests/c')
 export const APT_PACKAGES = 'clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32'
 export const INSTALL_HINT = `install the C toolchain with: apt-get install ${APT_PACKAGES}`
 
@@ -58,8 +59,9 @@ export function findClang(): string {
  * MVP plus bulk-memory and sign-ext so wasm2c and small interpreters run it unchanged.
  */
 export function clangArgs(abi: CAbi, input: string, output: string): string[] {
-  const common = ['-O2', '-s', '-Wall', '-Wextra', '-I', SDK_DIR, '-o', output]
-  if (abi === 'wagi') return ['--target=wasm32-wasi', ...common, input, join(SDK_DIR, 'fnhost.c')]
+  const sdk = sdkDir()
+  const common = ['-O2', '-s', '-Wall', '-Wextra', '-I', sdk, '-o', output]
+  if (abi === 'wagi') return ['--target=wasm32-wasi', ...common, input, join(sdk, 'fnhost.c')]
   return [
     '--target=wasm32',
     '-mcpu=mvp',

@@ -1,27 +1,16 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { packageRoot } from '../paths.js'
+import { readAsset } from '../assets.js'
+
+/** The folder (package-relative) scripts/build-ui.mjs writes at package time. */
+export const UI_ASSET_DIR = 'dist/ui'
 
 /**
- * The dashboard's built files (scripts/build-ui.mjs writes them at package time). Every read of
- * them goes through here: in the single binary this becomes a read of the embedded asset
- * `dist/ui/<name>` (host/assets.ts). Undefined when the file does not exist (not built).
+ * One of the dashboard's built files, through host/assets.ts (a file of the package, or the
+ * binary's embedded copy); undefined when it does not exist (the dashboard was not built).
  */
 export function uiAsset(name: string): Buffer | undefined {
   try {
-    return readFileSync(join(packageRoot, UI_ASSET_DIR, name))
+    return readAsset(`${UI_ASSET_DIR}/${name}`)
   } catch {
     return undefined
   }
 }
-
-/** The folder (package-relative) the build writes and uiAsset reads. */
-export const UI_ASSET_DIR = 'dist/ui'
-
-/** The host's version, shown on the Host page. */
-export function hostVersion(): string {
-  const pkg = uiPackageJson ?? (uiPackageJson = readFileSync(join(packageRoot, 'package.json')))
-  return (JSON.parse(pkg.toString('utf8')) as { version: string }).version
-}
-
-let uiPackageJson: Buffer | undefined

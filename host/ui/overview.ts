@@ -4,7 +4,7 @@ import type { PoolStats } from '../pool/api.js'
 import type { Registry } from '../registry/registry.js'
 import type { Slot } from '../registry/slot.js'
 import { kindLabel } from '../sandbox/labels.js'
-import { hostVersion } from './assets.js'
+import { fnhostVersion } from '../assets.js'
 import type { TrafficSeries } from './series.js'
 
 export interface OverviewSources {
@@ -30,7 +30,7 @@ export async function overview(src: OverviewSources) {
   )
   const pool = src.pool?.()
   return {
-    version: hostVersion(),
+    version: fnhostVersion(),
     uptimeS: Math.round((Date.now() - src.startedAt) / 1000),
     dev: !!src.observe.dev,
     sampleMs: src.series.sampleMs,

@@ -125,7 +125,7 @@ export async function loadModule(
 ): Promise<Style> {
   const ctx = rt.context
   const source = decodeSource(spec.source)
-  const kind = moduleKind(spec.file, source)
+  const kind = spec.format ?? moduleKind(spec.file, source)
   const ns =
     kind === 'esm'
       ? await evalEsm(rt, loop, inv, source, filename)

@@ -66,7 +66,8 @@ export class EventLoop {
   exception(inv: Invocation, handle: QuickJSHandle): GuestException {
     const e = this.rt.enter(inv, () => readException(this.rt.context, handle))
     this.rt.release(handle)
-    if (isOutOfMemory(e)) throw this.rt.poison(memoryLimitError(this.rt.limits.memoryMb), inv)
+    if (isOutOfMemory(e, this.rt.engine))
+      throw this.rt.poison(memoryLimitError(this.rt.limits.memoryMb), inv)
     return e
   }
 
@@ -76,7 +77,7 @@ export class EventLoop {
     result: { value: QuickJSHandle } | { error: QuickJSHandle },
   ): QuickJSHandle {
     if ('value' in result) return result.value
-    throw classifyException(this.exception(inv, result.error), this.rt.limits)
+    throw classifyException(this.exception(inv, result.error), this.rt.limits, this.rt.engine)
   }
 
   /** Runs every queued job; a job that throws is an uncaught error of `inv`. */
@@ -109,7 +110,7 @@ export class EventLoop {
       const state = rt.enter(inv, () => rt.context.getPromiseState(promise))
       if (state.type === 'fulfilled') return state.notAPromise ? promise.dup() : state.value
       if (state.type === 'rejected')
-        throw classifyException(this.exception(inv, state.error), rt.limits)
+        throw classifyException(this.exception(inv, state.error), rt.limits, rt.engine)
       if (inv.uncaught) throw guestError(inv.uncaught)
       const now = Date.now()
       const timer = this.timers.due(inv, now)

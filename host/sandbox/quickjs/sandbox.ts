@@ -8,6 +8,7 @@ import { EventLoop } from './event-loop.js'
 import { arrayBufferOf } from './hostcalls.js'
 import type { GuestResponse, Invocation as HostInvocation } from '../../invocation.js'
 import { Invocation, LoadLog, noFetch } from './invocation.js'
+import { mappedError, mappedLog, stackMapperOf } from './mapped.js'
 import { buildResponse, requestPayload, type Style } from './marshal.js'
 import { GuestRuntime } from './runtime.js'
 import { guestFilename } from './source.js'
@@ -30,6 +31,7 @@ export class Sandbox {
   #prelude: PreludeHandles | undefined
   #loadLog: LoadLog | undefined = new LoadLog()
   #disposed = false
+  readonly #mapper
 
   private constructor(
     spec: FunctionSpec,
@@ -38,6 +40,7 @@ export class Sandbox {
   ) {
     this.spec = spec
     this.#loop = new EventLoop(rt)
+    this.#mapper = stackMapperOf(spec)
   }
 
   static async load(spec: FunctionSpec, options: SandboxOptions): Promise<Sandbox> {
@@ -45,7 +48,7 @@ export class Sandbox {
     const { memoryMb, timeoutMs } = spec.config
     let rt: GuestRuntime
     try {
-      rt = await GuestRuntime.create({ memoryMb, timeoutMs })
+      rt = await GuestRuntime.create({ memoryMb, timeoutMs, owner: `${spec.name}@${spec.version}` })
     } catch (e) {
       throw loadFailure(filename, e)
     }
@@ -57,7 +60,7 @@ export class Sandbox {
       // A half-booted runtime may still hold values: mark it poisoned so it is dropped whole.
       rt.poison(new FnhostError('FUNCTION_LOAD_FAILED', 'load failed'), undefined)
       sandbox.dispose()
-      throw loadFailure(filename, e)
+      throw loadFailure(filename, mappedError(e, stackMapperOf(spec)))
     }
   }
 
@@ -90,6 +93,15 @@ export class Sandbox {
 
   /** Runs one request through the handler; rejects with an FnhostError. */
   async invoke(invocation: HostInvocation, opts: InvokeOptions): Promise<GuestResponse> {
+    try {
+      const mapped = this.#mapper ? { ...opts, log: mappedLog(opts.log, this.#mapper) } : opts
+      return await this.#invoke(invocation, mapped)
+    } catch (e) {
+      throw mappedError(e, this.#mapper)
+    }
+  }
+
+  async #invoke(invocation: HostInvocation, opts: InvokeOptions): Promise<GuestResponse> {
     if (this.#disposed) throw new Error('this QuickJS sandbox was disposed')
     const { rt } = this
     const ctx = rt.context
@@ -99,7 +111,11 @@ export class Sandbox {
       deadline: opts.deadline,
       log: opts.log,
       signal: opts.signal,
-      fetch: limitSubrequests(this.options.hostFetch, this.options.maxSubrequests),
+      fetch: limitSubrequests(
+        this.options.hostFetch,
+        this.options.maxSubrequests,
+        this.spec.config.memoryMb * 1024 * 1024,
+      ),
     })
     this.#loadLog?.flushInto(opts.log)
     this.#loadLog = undefined
@@ -130,7 +146,11 @@ export class Sandbox {
         rt.release(promise)
       }
       const response = buildResponse(parts.meta, parts.body)
-      if (wait) void this.#finishLater(inv, wait)
+      if (wait) {
+        const after = this.#finishLater(inv, wait)
+        if (opts.waitUntil) opts.waitUntil(after)
+        else void after
+      }
       return response
     } catch (e) {
       if (wait) rt.release(wait)

@@ -66,6 +66,7 @@ export class WagiFunction implements LoadedFunction {
       contextFiles: new Map([['request.json', () => requestJson(input)]]),
       log: opts.log,
       memory,
+      memoryCapBytes: this.spec.config.memoryMb * 1024 * 1024,
     })
     let outcome: Outcome
     try {
