@@ -9,7 +9,7 @@ import type { ResolvedConfig } from './config.js'
 import { mergeHostConfig, readHostConfig, type HostConfig } from './host-config.js'
 import type { Logger } from './observe/log.js'
 import { Observation, type AppObserve, type ObserveSetupOptions } from './observation.js'
-import { createPool, type PoolOptions, type WorkerPool } from './pool/index.js'
+import { createPool, poolDefaults, type PoolOptions, type WorkerPool } from './pool/index.js'
 import { Registry } from './registry/registry.js'
 
 export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
@@ -100,8 +100,13 @@ export async function createHost(options: HostOptions): Promise<Host> {
     accessLog: options.accessLog,
     gate,
     observe,
+    ui: {
+      pool: () => pool.stats(),
+      sandboxBudgetMb: options.pool?.maxSandboxMemoryMb ?? poolDefaults().maxSandboxMemoryMb,
+    },
     admin: {
       key: adminKey,
+      dev: options.dev,
       limits: config.admin?.maxUploadBytes,
       signKey,
       auth: config.auth,

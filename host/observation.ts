@@ -12,6 +12,11 @@ export interface ObserveSetupOptions {
   logger?: Logger
   /** `FNHOST_ADMIN_KEY`: guards the log, trigger and run endpoints (off without it). */
   adminKey?: string
+  /**
+   * `fnhost serve --dev`: the management API, logs, triggers and dashboard open without the key
+   * to same-origin requests over loopback (serve binds loopback only in that mode).
+   */
+  dev?: boolean
   /** Guard /_fnhost/metrics with the admin key too. */
   metricsNeedKey?: boolean
   /** Count requests and serve /_fnhost/metrics (default true; `--no-metrics` turns it off). */
@@ -27,6 +32,7 @@ export interface AppObserve {
   metrics: HostMetrics
   logs: LogStore
   adminKey?: string
+  dev?: boolean
   metricsNeedKey?: boolean
   triggers?: Triggers
 }
@@ -78,6 +84,7 @@ export class Observation implements Disposable {
       metrics: this.metrics,
       logs: this.logs,
       adminKey: this.options.adminKey,
+      dev: this.options.dev,
       metricsNeedKey: this.options.metricsNeedKey,
       triggers: this.triggers,
     }

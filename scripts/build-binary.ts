@@ -25,8 +25,11 @@ const out = join(packageRoot, 'dist', 'sea')
 const binDir = join(packageRoot, 'dist', 'bin')
 export const binaryName = `fnhost-${process.platform}-${process.arch}`
 
-/** Folders embedded whole: the guest prelude, the C SDK, the examples (`selftest`, `new`). */
-const ASSET_DIRS = ['guests/js', 'guests/c', 'guests/examples']
+/**
+ * Folders embedded whole: the guest prelude, the C SDK, the examples (`selftest`, `new`), the
+ * dashboard's built files (host/ui/assets.ts).
+ */
+const ASSET_DIRS = ['guests/js', 'guests/c', 'guests/examples', 'dist/ui']
 
 function filesUnder(dir: string): string[] {
   return readdirSync(join(packageRoot, dir), { withFileTypes: true }).flatMap((e) => {
@@ -114,6 +117,7 @@ async function main(): Promise<void> {
   rmSync(out, { recursive: true, force: true })
   mkdirSync(out, { recursive: true })
   mkdirSync(binDir, { recursive: true })
+  execFileSync(process.execPath, [join(packageRoot, 'scripts/build-ui.mjs')], { stdio: 'inherit' })
   await bundle()
   const blob = join(out, 'sea-prep.blob')
   const config = join(out, 'sea-config.json')

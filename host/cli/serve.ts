@@ -16,19 +16,21 @@ import { ListenError, serve, SERVER_LIMITS } from '../server.js'
 import { intOption, parse, UsageError, withUsage } from './args.js'
 import { configOverrides, CONFIG_FLAGS, CONFIG_USAGE } from './config-flags.js'
 import { mergeHostConfig } from '../host-config.js'
+import { devListenAddress } from './dev.js'
 import { routeTable } from './routes-table.js'
 import { kvFlags } from './kv-flags.js'
 
 const USAGE =
   'usage: fnhost serve [dir] [--port N] [--host H] [--workers N] [--grace-ms N] [--no-watch]\n' +
   '                    [--quiet] [--log-format pretty|json] [--no-cron] [--metrics-auth]\n' +
-  '                    [--no-metrics] [--data DIR] [--kv-redis URL]\n' +
+  '                    [--no-metrics] [--data DIR] [--kv-redis URL] [--dev]\n' +
   '  dir defaults to ./functions, --port to $PORT or 8080, --host to $HOST or 127.0.0.1,\n' +
   '  --workers to the number of cores, --grace-ms (how long SIGTERM waits for in-flight\n' +
   '  requests) to $FNHOST_GRACE_MS or 30000; --quiet drops the per-request log line;\n' +
   '  --log-format defaults to pretty on a terminal, json otherwise; --no-cron leaves schedules\n' +
   '  to an external scheduler (the trigger endpoint); --metrics-auth puts /_fnhost/metrics\n' +
-  '  behind FNHOST_ADMIN_KEY\n' +
+  '  behind FNHOST_ADMIN_KEY; --dev (loopback --host only) opens the management API and the\n' +
+  '  dashboard (/_fnhost/ui) without a key to this machine;\n' +
   '  --data: the key-value store folder (default .fnhost-data beside dir);\n' +
   '  --kv-redis: keep the key-value store in this Redis instead (redis://host:port)\n' +
   CONFIG_USAGE
@@ -47,6 +49,7 @@ export const SERVE_OPTIONS = {
   'no-metrics': { type: 'boolean' },
   data: { type: 'string' },
   'kv-redis': { type: 'string' },
+  dev: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   ...CONFIG_FLAGS,
 } as const satisfies ParseArgsConfig['options']
@@ -75,6 +78,9 @@ export function run(argv: string[]): Promise<number> {
     const adminKey = process.env.FNHOST_ADMIN_KEY || undefined
     if (values['metrics-auth'] && !adminKey)
       throw new UsageError('--metrics-auth needs FNHOST_ADMIN_KEY to be set')
+    const listen = values.host ?? (process.env.HOST || '127.0.0.1')
+    // Refused before anything listens: --dev opens the management API without a key.
+    const listenHost = values.dev ? await devListenAddress(listen) : listen
     // Logs go to stdout, where container platforms collect them; fatal errors stay on stderr.
     const logger = createOutputLogger(format as LogFormat, process.stdout)
 
@@ -86,7 +92,7 @@ export function run(argv: string[]): Promise<number> {
       server = await serve({
         fetch: gate.fetch,
         port,
-        host: values.host ?? (process.env.HOST || '127.0.0.1'),
+        host: listenHost,
         limits: { drainTimeoutMs: graceMs },
       })
     } catch (e) {
@@ -113,6 +119,7 @@ export function run(argv: string[]): Promise<number> {
         metricsNeedKey: values['metrics-auth'],
         metrics: !values['no-metrics'],
         cron: !values['no-cron'],
+        dev: values.dev,
       })
     } catch (e) {
       await server.close()
@@ -130,7 +137,8 @@ export function run(argv: string[]): Promise<number> {
     }
     gate.open(host.fetch)
     process.stdout.write(
-      `fnhost serving ${dir}\n${routeTable(host.registry)}\n\nlistening on ${server.url}\n`,
+      `fnhost serving ${dir}\n${routeTable(host.registry)}\n\nlistening on ${server.url}\n` +
+        dashboardLine(server.url, !!values.dev, !!(adminKey || host.config.admin?.key)),
     )
 
     const signal = await stopped
@@ -142,6 +150,11 @@ export function run(argv: string[]): Promise<number> {
     await host[Symbol.asyncDispose]()
     return 0
   })
+}
+
+function dashboardLine(url: string, dev: boolean, keyed: boolean): string {
+  if (dev) return `dashboard: ${url}/_fnhost/ui (dev mode: no key needed on this machine)\n`
+  return keyed ? `dashboard: ${url}/_fnhost/ui (log in with the admin key)\n` : ''
 }
 
 /**

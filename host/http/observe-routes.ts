@@ -13,6 +13,8 @@ export interface ObserveRoutesOptions {
   metrics: HostMetrics
   logs: LogStore
   adminKey?: string
+  /** `fnhost serve --dev`: loopback, same-origin requests need no key. */
+  dev?: boolean
   /** Guard /_fnhost/metrics with the admin key too (default: open, as scrapers expect). */
   metricsNeedKey?: boolean
   /** Unsent bytes one follower may hold before it is dropped. */
@@ -22,7 +24,7 @@ export interface ObserveRoutesOptions {
 /** Mounted at /_fnhost: the metrics endpoint and the log endpoints of the management API. */
 export function observeRoutes(options: ObserveRoutesOptions): Hono {
   const { registry, metrics, logs } = options
-  const admin = requireAdminKey(options.adminKey)
+  const admin = requireAdminKey(options.adminKey, options.dev)
   const app = new Hono()
 
   // Guards per route, not app.use: mounted beside other /_fnhost routes, a use() would guard them too.

@@ -1,6 +1,7 @@
 import { errorResponse, FnhostError } from '../errors.js'
 
-type Fetch = (req: Request) => Response | Promise<Response>
+/** `env`: the server's bindings (the socket's request and response), passed on to the host. */
+type Fetch = (req: Request, env?: unknown) => Response | Promise<Response>
 
 export const HEALTH_PATH = '/_fnhost/health'
 /** Liveness: the process answers HTTP. Separate from readiness so a slow first scan is no restart. */
@@ -16,12 +17,12 @@ export class ReadinessGate {
   private state: 'starting' | 'ready' | 'draining' = 'starting'
   private host?: Fetch
 
-  readonly fetch: Fetch = (req) => {
+  readonly fetch: Fetch = (req, env) => {
     const path = new URL(req.url).pathname
     if (path === LIVE_PATH && req.method === 'GET') return Response.json({ status: 'ok' })
     if (this.state !== 'ready' && path === HEALTH_PATH && req.method === 'GET')
       return Response.json({ status: this.state }, { status: 503 })
-    if (this.host) return this.host(req)
+    if (this.host) return this.host(req, env)
     const err = new FnhostError('OVERLOADED', 'fnhost is starting: its functions are loading', {
       retryAfterS: 1,
     })
