@@ -3,6 +3,7 @@ import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import { BlockList, isIP, type LookupFunction } from 'node:net'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
+import { NULL_BODY_STATUS } from '../response.js'
 import { countGuest } from '../observe/guest-counts.js'
 
 /**
@@ -252,8 +253,7 @@ function toResponse(res: IncomingMessage, body: Buffer, url: URL, redirected: bo
   }
   const status = res.statusCode ?? 0
   if (status < 200 || status > 599) throw fetchFailed(url, `the server answered status ${status}`)
-  const nullBody = [204, 205, 304].includes(status)
-  const response = new Response(nullBody ? null : new Uint8Array(body), {
+  const response = new Response(NULL_BODY_STATUS.has(status) ? null : new Uint8Array(body), {
     status,
     statusText: res.statusMessage ?? '',
     headers,
