@@ -344,16 +344,18 @@ export class Registry implements AsyncDisposable {
   /** Builds the route table from scratch and swaps it in; a route claimed twice answers with a load failure. */
   private rebuild(): void {
     const claims = new Map<string, Slot[]>()
-    for (const slot of this.slots.values())
+    // By file, so the table does not depend on the order scans finished in.
+    const slots = [...this.slots.values()].sort((a, b) => (a.file < b.file ? -1 : 1))
+    for (const slot of slots)
       for (const route of slot.routes) claims.set(route, [...(claims.get(route) ?? []), slot])
     const table: [string, Slot][] = []
-    for (const [route, slots] of claims) {
-      const only = slots[0] as Slot
-      if (slots.length === 1) {
+    for (const [route, claimants] of claims) {
+      const only = claimants[0] as Slot
+      if (claimants.length === 1) {
         table.push([route, only])
         continue
       }
-      const files = slots.map((s) => relative(this.dir, s.file)).join(', ')
+      const files = claimants.map((s) => relative(this.dir, s.file)).join(', ')
       const reason = `route ${route} is claimed by more than one function (${files}); rename one or set config.route`
       this.options.logger.error(reason)
       table.push([
