@@ -137,7 +137,9 @@ export class InvocationTask implements Task {
           return !msg.after
         }
         this.state = 'streaming'
-        this.resolve({ status, headers, body: this.openStream() })
+        // Node's ReadableStream is async-iterable; the DOM lib's type does not say so.
+        const stream = this.openStream() as ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>
+        this.resolve({ status, headers, body: stream })
         return false
       }
       case 'chunk':
