@@ -4,12 +4,7 @@ import { extname, relative, resolve, sep } from 'node:path'
 import { BUNDLED_EXTENSIONS, forgetBundle } from '../bundle/index.js'
 import type { LimitDefaults, ResolvedConfig } from '../config.js'
 import type { Logger } from '../observe/log.js'
-import {
-  FUNCTION_EXTENSIONS,
-  isFunctionFile,
-  sidecarOf,
-  underIgnoredName,
-} from '../routing/names.js'
+import { FUNCTION_EXTENSIONS, isFunctionFile, sidecarOf, unwatchedPath } from '../routing/names.js'
 import { matchRequestPath, type PathMatch } from '../routing/request-path.js'
 import { Router } from '../routing/router.js'
 import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
@@ -161,7 +156,7 @@ export class Registry implements AsyncDisposable {
       ignoreInitial: true,
       // The same rule as at startup: a link is never followed (it is reported and skipped).
       followSymlinks: false,
-      ignored: (path) => underIgnoredName(relative(this.dir, path)),
+      ignored: (path) => unwatchedPath(relative(this.dir, path)),
     })
     const onPath = (path: string) => {
       this.enqueue(() => this.onFileEvent(path))

@@ -19,6 +19,14 @@ export function underIgnoredName(relPath: string): boolean {
   return relPath.split(/[\\/]/).some((p) => p !== '' && ignoredName(p))
 }
 
+/**
+ * What the folder's watcher skips: dot-names and `node_modules`. Folders like `_lib` are
+ * watched, though never routed: functions import from them, and a change there reloads them.
+ */
+export function unwatchedPath(relPath: string): boolean {
+  return relPath.split(/[\\/]/).some((p) => p !== '' && (p.startsWith('.') || p === 'node_modules'))
+}
+
 /** Which files in a functions folder are functions (CONTRACTS.md, 'The functions folder'). */
 export function isFunctionFile(relPath: string): boolean {
   if (underIgnoredName(relPath) || NEVER_FUNCTIONS.test(relPath)) return false
