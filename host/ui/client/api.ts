@@ -106,20 +106,8 @@ export async function follow(
   }
 }
 
-/** What GET /_fnhost/v1/functions lists. */
-export interface FunctionInfo {
-  name: string
-  route: string
-  routes: string[]
-  driver?: string
-  methods?: string[]
-  private?: boolean
-  schedule?: string
-  version: string
-  state: 'ready' | 'failed'
-  reason?: string
-  updated: string
-}
+/** What GET /_fnhost/v1/functions lists: the management API's own type. */
+export type { FunctionInfo } from '../../admin/describe.js'
 
 export interface Series {
   kind: string
