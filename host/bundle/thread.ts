@@ -1,17 +1,10 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startThread } from '../threads.js'
 import { BundleError, type Bundle } from './bundle.js'
 import type { BundleReply, BundleRequest } from './worker.js'
 
-const entry = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
-
 function spawn(): Worker {
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { execArgv: [] })
-  // Running from source (as host/pool/worker-handle.ts does): the worker registers tsx itself.
-  const tsx = import.meta.resolve('tsx/esm/api')
-  const boot = `import { register } from ${JSON.stringify(tsx)}
-register()
-await import(${JSON.stringify(entry.href)})`
-  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), { execArgv: [] })
+  return startThread('worker', import.meta.url, { execArgv: [] })
 }
 
 interface Pending {

@@ -1,6 +1,6 @@
 import type { QuickJSHandle } from 'quickjs-emscripten-core'
 import { FnhostError } from '../../errors.js'
-import { kvGrantsFor } from '../../kv/grants.js'
+import { kvGrantsFor, type KvGrants } from '../../kv/grants.js'
 import type { FunctionSpec } from '../../types.js'
 import { limitSubrequests, type HostFetch } from '../outbound.js'
 import type { InvokeOptions } from '../types.js'
@@ -39,9 +39,9 @@ export class Sandbox {
     spec: FunctionSpec,
     readonly rt: GuestRuntime,
     private readonly options: SandboxOptions,
+    grants: KvGrants | undefined,
   ) {
     this.spec = spec
-    const grants = kvGrantsFor(spec)
     this.#kvBindings = grants ? Object.keys(grants.bindings) : []
     this.#loop = new EventLoop(rt, grants)
     this.#mapper = stackMapperOf(spec)
@@ -50,13 +50,14 @@ export class Sandbox {
   static async load(spec: FunctionSpec, options: SandboxOptions): Promise<Sandbox> {
     const filename = guestFilename(spec)
     const { memoryMb, timeoutMs } = spec.config
+    const grants = await kvGrantsFor(spec)
     let rt: GuestRuntime
     try {
       rt = await GuestRuntime.create({ memoryMb, timeoutMs, owner: `${spec.name}@${spec.version}` })
     } catch (e) {
       throw loadFailure(filename, e)
     }
-    const sandbox = new Sandbox(spec, rt, options)
+    const sandbox = new Sandbox(spec, rt, options, grants)
     try {
       await sandbox.#boot(filename)
       return sandbox

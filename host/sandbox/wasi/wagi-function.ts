@@ -12,7 +12,7 @@ import { cgiEnv, requestJson, splitScriptPath, type CgiInput } from './cgi-reque
 import { parseContextResponse } from './context-response.js'
 import { WasiExit } from './errno.js'
 import { threadBlockingKv } from '../../kv/blocking.js'
-import { kvGrantsFor } from '../../kv/grants.js'
+import type { KvGrants } from '../../kv/grants.js'
 import { KV_MODULE, kvImports } from './kv-imports.js'
 import { preview1Imports, WASI_MODULE } from './preview1.js'
 import { WasiRun } from './run.js'
@@ -42,13 +42,14 @@ export class WagiFunction implements LoadedFunction {
     readonly spec: FunctionSpec,
     private readonly module: WebAssembly.Module,
     private readonly plan: MemoryPlan,
+    grants: KvGrants | undefined,
   ) {
     this.pool = new MemoryPool({ initialPages: plan.initialPages, maximumPages: plan.maximumPages })
     const wasi = preview1Imports(() => this.live())
     const settings = spec.kv
     const kv = kvImports(
       () => this.live().memory,
-      kvGrantsFor(spec),
+      grants,
       settings && (() => threadBlockingKv(settings)),
     )
     this.imports = {

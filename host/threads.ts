@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker, type WorkerOptions } from 'node:worker_threads'
+import { packageRootDir } from './assets.js'
+
+/*
+ * Every thread the host starts (pool workers, the scanner, the bundler, component transpiles and
+ * fetches, blocking KV calls) starts here. From dist/ (the npm package) its entry is the compiled
+ * .js beside the module that asks. Running from source (tsx, vitest) a thread would otherwise
+ * register tsx and type-strip every module it imports on its own, on every start (~400 ms for a
+ * pool worker here, against ~200 ms from .js): instead the whole of host/ is transpiled once into
+ * a cache folder keyed by the sources' sizes and times, and threads start from that copy.
+ */
+
+/** Where transpiled copies of host/ live, one folder per version of the sources. */
+const MIRRORS = 'node_modules/.cache/fnhost/host-mirror'
+/** Copies older than this are removed when a new one is made (a long-running dev host may use one). */
+const MIRROR_KEEP_MS = 24 * 3600_000
+const COMPLETE = '.complete'
+
+let mirror: string | undefined
+
+function sourcesOf(hostDir: string): string[] {
+  return readdirSync(hostDir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .sort()
+}
+
+function prune(parent: string, keep: string): void {
+  for (const name of readdirSync(parent)) {
+    const path = join(parent, name)
+    if (path === keep) continue
+    try {
+      if (Date.now() - statSync(path).mtimeMs > MIRROR_KEEP_MS) rmSync(path, { recursive: true })
+    } catch {
+      // Another process removed it first.
+    }
+  }
+}
+
+/** The transpiled copy of host/ for the sources as they are now, made if missing. */
+function mirrorDir(): string {
+  if (mirror) return mirror
+  const root = packageRootDir()
+  const hostDir = join(root, 'host')
+  const files = sourcesOf(hostDir)
+  const hash = createHash('sha256')
+  for (const f of files) {
+    const s = statSync(join(hostDir, f))
+    hash.update(`${f}\0${s.size}\0${s.mtimeMs}\0`)
+  }
+  const parent = join(root, MIRRORS)
+  const dir = join(parent, hash.digest('hex').slice(0, 16))
+  if (!existsSync(join(dir, COMPLETE))) {
+    // Built aside and renamed into place: test files start hosts in parallel processes.
+    const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+    mkdirSync(tmp, { recursive: true })
+    // esbuild is a dependency (functions are bundled with it); required here, synchronously,
+    // because a thread is started synchronously.
+    const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild')
+    esbuild.buildSync({
+      entryPoints: files.map((f) => join(hostDir, f)),
+      outdir: join(tmp, 'host'),
+      outbase: hostDir,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'silent',
+    })
+    writeFileSync(join(tmp, COMPLETE), '')
+    try {
+      renameSync(tmp, dir)
+    } catch {
+      // Another process made the same copy first: use it.
+      rmSync(tmp, { recursive: true, force: true })
+    }
+    prune(parent, dir)
+  }
+  return (mirror = dir)
+}
+
+/** The URL a thread entry `name` (without extension) beside `base` runs from. */
+export function threadEntry(name: string, base: string): URL {
+  if (!base.endsWith('.ts')) return new URL(`./${name}.js`, base)
+  const root = packageRootDir()
+  const rel = relative(root, join(dirname(fileURLToPath(base)), name + '.js'))
+  return pathToFileURL(join(mirrorDir(), rel))
+}
+
+/**
+ * Starts the thread entry `name` beside `base`. `tsx`: the thread imports TypeScript from outside
+ * host/ (a test's own driver module), so it registers tsx and runs from source instead.
+ */
+export function startThread(
+  name: string,
+  base: string,
+  options: WorkerOptions,
+  tsx = false,
+): Worker {
+  if (!tsx || !base.endsWith('.ts')) return new Worker(threadEntry(name, base), options)
+  const api = import.meta.resolve('tsx/esm/api')
+  const entry = new URL(`./${name}.ts`, base)
+  const boot = `import { register } from ${JSON.stringify(api)}
+register()
+await import(${JSON.stringify(entry.href)})`
+  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), options)
+}
