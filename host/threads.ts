@@ -9,15 +9,15 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, relative } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
-import { packageRootDir } from './assets.js'
+import { inBinary, packageRootDir, readAsset } from './assets.js'
 
 /*
  * Every thread the host starts (pool workers, the scanner, the bundler, component transpiles and
- * fetches, blocking KV calls) starts here. From dist/ (the npm package) its entry is the compiled
- * .js beside the module that asks. Running from source (tsx, vitest) a thread would otherwise
+ * fetches, blocking KV calls) starts here. In the single binary its entry is an embedded bundle;
+ * from dist/ (the npm package) the compiled .js. Running from source (tsx, vitest) a thread would otherwise
  * register tsx and type-strip every module it imports on its own, on every start (~400 ms for a
  * pool worker here, against ~200 ms from .js): instead the whole of host/ is transpiled once into
  * a cache folder keyed by the sources' sizes and times, and threads start from that copy.
@@ -90,29 +90,46 @@ function mirrorDir(): string {
   return (mirror = dir)
 }
 
-/** The URL a thread entry `name` (without extension) beside `base` runs from. */
-export function threadEntry(name: string, base: string): URL {
-  if (!base.endsWith('.ts')) return new URL(`./${name}.js`, base)
-  const root = packageRootDir()
-  const rel = relative(root, join(dirname(fileURLToPath(base)), name + '.js'))
-  return pathToFileURL(join(mirrorDir(), rel))
+/** Every thread entry, by its path under host/ without extension (the binary embeds each one). */
+export const THREAD_ENTRIES = [
+  'pool/worker',
+  'bundle/worker',
+  'kv/blocking-worker',
+  'sandbox/component/fetch-thread',
+  'sandbox/component/transpile-thread',
+] as const
+export type ThreadEntry = (typeof THREAD_ENTRIES)[number]
+
+/** The asset key under which the single binary embeds a thread entry (scripts/build-binary.ts). */
+export const threadAsset = (entry: ThreadEntry) => `threads/${entry}.mjs`
+
+const embedded = new Map<ThreadEntry, URL>()
+
+/** The URL a thread entry runs from: embedded in the binary, compiled, or the transpiled copy. */
+export function threadEntry(entry: ThreadEntry): URL {
+  if (inBinary) {
+    let url = embedded.get(entry)
+    // An ES module (entries await at top level), so a data: URL rather than `eval: true`.
+    if (!url) {
+      const source = readAsset(threadAsset(entry)).toString('base64')
+      embedded.set(entry, (url = new URL('data:text/javascript;base64,' + source)))
+    }
+    return url
+  }
+  if (!import.meta.url.endsWith('.ts')) return new URL(`./${entry}.js`, import.meta.url)
+  return pathToFileURL(join(mirrorDir(), 'host', `${entry}.js`))
 }
 
 /**
- * Starts the thread entry `name` beside `base`. `tsx`: the thread imports TypeScript from outside
- * host/ (a test's own driver module), so it registers tsx and runs from source instead.
+ * Starts a thread entry. `tsx`: the thread imports TypeScript from outside host/ (a test's own
+ * driver module), so when running from source it registers tsx and runs the sources instead.
  */
-export function startThread(
-  name: string,
-  base: string,
-  options: WorkerOptions,
-  tsx = false,
-): Worker {
-  if (!tsx || !base.endsWith('.ts')) return new Worker(threadEntry(name, base), options)
+export function startThread(entry: ThreadEntry, options: WorkerOptions, tsx = false): Worker {
+  if (!tsx || !import.meta.url.endsWith('.ts')) return new Worker(threadEntry(entry), options)
   const api = import.meta.resolve('tsx/esm/api')
-  const entry = new URL(`./${name}.ts`, base)
+  const source = new URL(`./${entry}.ts`, import.meta.url)
   const boot = `import { register } from ${JSON.stringify(api)}
 register()
-await import(${JSON.stringify(entry.href)})`
+await import(${JSON.stringify(source.href)})`
   return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), options)
 }

@@ -4,7 +4,7 @@ import { BundleError, type Bundle } from './bundle.js'
 import type { BundleReply, BundleRequest } from './worker.js'
 
 function spawn(): Worker {
-  return startThread('worker', import.meta.url, { execArgv: [] })
+  return startThread('bundle/worker', { execArgv: [] })
 }
 
 interface Pending {

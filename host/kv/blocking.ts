@@ -31,7 +31,7 @@ const CALL_TIMEOUT_MS = 10_000
 
 function startWorker(setup: BlockingSetup, port: MessagePort): Worker {
   const options = { workerData: { ...setup, port }, transferList: [port], execArgv: [] }
-  return startThread('blocking-worker', import.meta.url, options)
+  return startThread('kv/blocking-worker', options)
 }
 
 /**

@@ -40,7 +40,7 @@ export class SyncFetcher {
     const { port1, port2 } = new MessageChannel()
     const workerData = { egress: this.egress, port: port2 }
     const options = { workerData, transferList: [port2], execArgv: [] }
-    this.worker = startThread('fetch-thread', import.meta.url, options)
+    this.worker = startThread('sandbox/component/fetch-thread', options)
     this.worker.unref()
     port1.unref()
     this.port = port1

@@ -23,7 +23,7 @@ function spawn(job: ThreadJob): Worker {
     resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
     execArgv: [],
   }
-  return startThread('transpile-thread', import.meta.url, options)
+  return startThread('sandbox/component/transpile-thread', options)
 }
 
 function inThread(job: ThreadJob): Promise<ThreadResult> {
