@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { packageRoot } from '../host/paths.js'
+import { round } from './stats.js'
 
 /** The name bench/thread-tag.mjs gives every worker_threads thread of a server the bench starts. */
 export const WORKER_THREAD_NAME = 'node-worker'
@@ -56,7 +57,10 @@ function snapshot(pid: number): Snapshot {
 export interface CpuPerRequest {
   /** The process's main thread: HTTP, Hono, dispatch, the pool's side of every message. */
   mainUs: number
-  /** Every worker_threads thread together (the pool's workers, which run the guests; the scanner). */
+  /**
+   * Every worker_threads thread together: the pool's workers, which run the guests, and the host's
+   * other threads (scanner, bundler), idle under load.
+   */
   workersUs: number
   /** Everything else: V8's platform threads (GC, wasm and JS compilation), libuv's thread pool. */
   otherUs: number
@@ -93,7 +97,7 @@ export function cpuWindow(pid: number): CpuWindow {
         }
       }
       const total = after.totalUs - before.totalUs
-      const per = (us: number) => (requests > 0 ? us / requests : Number.NaN)
+      const per = (us: number) => (requests > 0 ? round(us / requests, 1) : Number.NaN)
       return {
         mainUs: per(main),
         workersUs: per(workers),
