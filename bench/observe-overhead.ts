@@ -1,7 +1,7 @@
 /**
  * What metrics and JSON logs cost on the hot path, alone: the `observe` section of
  * `npm run bench` (bench/scenarios/observe.ts: js-trivial served with metrics and JSON access
- * logs off and on, alternating rounds), then the same comparison in-process (`app.request`, no
+ * logs off, metrics alone, and both on, rotating order), then the same comparison in-process (`app.request`, no
  * sockets), which is steadier on a busy machine. Exit code 1 when the ratio misses the bound.
  *
  *   node --import tsx bench/observe-overhead.ts [--quick] [--rounds N] [--generator wrk|autocannon]
@@ -19,12 +19,12 @@ import {
   OBSERVE_MIN_RATIO,
   observeRounds,
   observeSection,
-  type ObserveMode,
 } from './scenarios/observe.js'
 import { FULL, QUICK } from './settings.js'
 import { median, round } from './stats.js'
 
-type Mode = ObserveMode
+/** The in-process figure compares the two ends only: both off, and metrics with JSON logs. */
+type Mode = 'off' | 'on'
 
 /** Calls per timed batch of the in-process figure, and batches per side. */
 const BATCH_CALLS = 2000
