@@ -1,8 +1,9 @@
 /**
  * What metrics and JSON logs cost on the hot path, alone: the `observe` section of
  * `npm run bench` (bench/scenarios/observe.ts: js-trivial served with metrics and JSON access
- * logs off, metrics alone, and both on, rotating order), then the same comparison in-process (`app.request`, no
- * sockets), which is steadier on a busy machine. Exit code 1 when the ratio misses the bound.
+ * logs off, metrics alone, and both on, in rotating order), then the same comparison in-process
+ * (`app.request`, no sockets), which is steadier on a busy machine. Exit code 1 when the ratio
+ * misses the bound.
  *
  *   node --import tsx bench/observe-overhead.ts [--quick] [--rounds N] [--generator wrk|autocannon]
  */
