@@ -198,32 +198,26 @@ export function formatReport(r: Report): string {
   return parts.join('\n\n') + '\n'
 }
 
+/** The keys the JSON starts with, in the shape; the rest follow. */
+const JSON_FIRST = [
+  'machine',
+  'loadGenerator',
+  'scenarios',
+  'coldStart',
+  'density',
+  'limits',
+  'overhead',
+  'goals',
+  'failed',
+] as const satisfies readonly (keyof Report)[]
+
 /** The shape first (machine, scenarios, coldStart, density, limits), then the rest. */
 export async function writeJson(path: string, r: Report): Promise<void> {
-  const {
-    machine,
-    loadGenerator,
-    scenarios,
-    coldStart,
-    density,
-    limits,
-    overhead,
-    goals,
-    failed,
-    ...rest
-  } = r
-  const ordered = {
-    machine,
-    loadGenerator,
-    scenarios,
-    coldStart,
-    density,
-    limits,
-    overhead,
-    goals,
-    failed,
-    ...rest,
-  }
+  const first: readonly string[] = JSON_FIRST
+  const ordered = Object.fromEntries([
+    ...JSON_FIRST.map((k) => [k, r[k]]),
+    ...Object.entries(r).filter(([k]) => !first.includes(k)),
+  ])
   await mkdir(dirname(path), { recursive: true })
   await writeFile(path, JSON.stringify(ordered, null, 2) + '\n')
 }
