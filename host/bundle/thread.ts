@@ -8,6 +8,7 @@ function spawn(): Worker {
 }
 
 interface Pending {
+  source: Uint8Array
   resolve(bundle: Bundle | undefined): void
   reject(e: Error): void
 }
@@ -29,8 +30,14 @@ function thread(): Worker {
     if (!p) return
     pending.delete(reply.id)
     if (pending.size === 0) w.unref()
-    if ('bundle' in reply) p.resolve(reply.bundle)
-    else p.reject(reply.bundleError ? new BundleError(reply.error) : new Error(reply.error))
+    if (!('bundle' in reply))
+      p.reject(reply.bundleError ? new BundleError(reply.error) : new Error(reply.error))
+    else if (!reply.bundle) p.resolve(undefined)
+    else {
+      // Left out of the reply when it is the source itself: decoded here, natively.
+      const entry = reply.bundle.entry ?? new TextDecoder().decode(p.source)
+      p.resolve({ ...reply.bundle, entry })
+    }
   })
   w.on('error', (e) => failAll(e.message))
   w.on('exit', (code) => {
@@ -55,7 +62,7 @@ export function bundleOffThread(
   const w = thread()
   const id = nextId++
   return new Promise<Bundle | undefined>((resolve, reject) => {
-    pending.set(id, { resolve, reject })
+    pending.set(id, { source, resolve, reject })
     w.ref()
     const req: BundleRequest = { id, dir, file, source }
     w.postMessage(req)

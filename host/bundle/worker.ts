@@ -10,9 +10,13 @@ export interface BundleRequest {
   source: Uint8Array
 }
 
+/** A bundle as it crosses back: `entry` is left out when it is the source the caller sent. */
+export type WireBundle = Omit<Bundle, 'entry'> & { entry?: string }
+
 export type BundleReply =
   /** `bundle` undefined: the file imports nothing and runs as written. */
-  { id: number; bundle: Bundle | undefined } | { id: number; error: string; bundleError: boolean }
+  | { id: number; bundle: WireBundle | undefined }
+  | { id: number; error: string; bundleError: boolean }
 
 const JS = new Set(['.js', '.mjs', '.cjs'])
 
@@ -25,14 +29,16 @@ function selfContained(file: string, source: string): boolean {
   return JS.has(extname(file)) && !/\b(?:import|require)\b/.test(codeOnly(source))
 }
 
-async function bundleOf(req: BundleRequest): Promise<Bundle | undefined> {
+async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
   let source: string
   try {
     source = new TextDecoder('utf-8', { fatal: true }).decode(req.source)
   } catch {
     throw new Error(`${relative(req.dir, req.file).split(sep).join('/')} is not UTF-8 text`)
   }
-  return selfContained(req.file, source) ? undefined : bundleFile(req.dir, req.file, source)
+  if (selfContained(req.file, source)) return undefined
+  const { entry, ...rest } = await bundleFile(req.dir, req.file, source)
+  return entry === source ? rest : { ...rest, entry }
 }
 
 /**
