@@ -112,6 +112,7 @@ export class InvocationTask implements Task {
       fn: this.fn,
       inv,
       deadline: this.opts.deadline,
+      limitMs: this.limitMs,
     }
     const body = inv.type === 'http' ? inv.body : null
     const movable = !this.retryable && body && body.buffer instanceof ArrayBuffer

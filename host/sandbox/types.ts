@@ -1,6 +1,7 @@
 import type { GuestResponse, Invocation } from '../invocation.js'
 import type { InvocationLog } from '../observe/invocation-log.js'
 import type { FunctionSpec, SandboxKind } from '../types.js'
+import type { GuestGate } from './guest-gate.js'
 
 export interface InvokeOptions {
   /** Absolute deadline in epoch milliseconds (Date.now() scale, valid across threads). */
@@ -12,6 +13,17 @@ export interface InvokeOptions {
   auth?: { claims: Record<string, unknown> }
   /** Laid over the function's own env for this call only (Open Runtimes executor mode). */
   env?: Record<string, string>
+  /** Which pool task this is, for the gate its guest code runs through (see LoadOptions.gate). */
+  runId?: number
+}
+
+export interface LoadOptions {
+  /** The gate every entry into this copy's guest code goes through (default: an open one). */
+  gate?: GuestGate
+  /** The pool task loading it, for the gate. */
+  runId?: number
+  /** Epoch ms: the load budget (engine, prelude, module evaluation); default: now + timeoutMs. */
+  deadline?: number
 }
 
 export interface LoadedFunction extends AsyncDisposable {
@@ -31,7 +43,7 @@ export interface SandboxDriver {
   detect(file: string, bytes: Uint8Array): boolean
   /** Checks at scan time (syntax, wasm validation, ABI profile) plus embedded config. Throws on a bad file. */
   inspect(file: string, bytes: Uint8Array): Promise<InspectResult>
-  load(spec: FunctionSpec): Promise<LoadedFunction>
+  load(spec: FunctionSpec, opts?: LoadOptions): Promise<LoadedFunction>
   /** A trivial function of this kind, loaded and called once so a fresh worker compiles the engine before traffic. */
   warmup?(): FunctionSpec
 }

@@ -20,6 +20,7 @@ describe('wasm guests', () => {
     const answer = await errorAnswer(h.call, '/loop')
     expect(answer).toMatchObject({ status: 504, error: 'CPU_LIMIT' })
     expect(answer.elapsedMs).toBeLessThan(scaled(300 + GRACE_MS + 1000))
+    console.log('STATS', JSON.stringify(h.pool.stats()), answer)
     expect(h.pool.stats().kills).toBe(1)
     await expectServes(h.call)
   })

@@ -1,6 +1,6 @@
 import { FnhostError } from '../../errors.js'
 import type { FunctionSpec } from '../../types.js'
-import type { LoadedFunction, SandboxDriver } from '../types.js'
+import type { LoadedFunction, LoadOptions, SandboxDriver } from '../types.js'
 import { compileChecked, inspectModule } from '../wasm/compile.js'
 import { planMemory } from '../wasm/memory-plan.js'
 import { exportNames, hasWasmHeader } from '../wasm/module.js'
@@ -25,7 +25,7 @@ export const microDriver: SandboxDriver = {
 
   inspect: (file, bytes) => inspectModule(file, bytes, checkMicroModule),
 
-  async load(spec: FunctionSpec): Promise<LoadedFunction> {
+  async load(spec: FunctionSpec, opts: LoadOptions = {}): Promise<LoadedFunction> {
     const { module, plan } = await compileChecked(spec, (info) => {
       checkMicroModule(info)
       const plan = planMemory(info, MICRO_PAGES)
@@ -40,10 +40,10 @@ export const microDriver: SandboxDriver = {
         bytes: rewrite(info, { importMemory }),
       }
     })
-    const fn = new MicroFunction(spec, module, plan, spec.config.isolation === 'shared')
+    const fn = new MicroFunction(spec, module, plan, spec.config.isolation === 'shared', opts.gate)
     try {
       // One probe instance at load, so a wrong ABI version or buffer layout is a load failure.
-      fn.probe()
+      fn.probe(opts.runId ?? 0)
     } catch (e) {
       await fn[Symbol.asyncDispose]()
       const reason = e instanceof MicroAbiError ? e.message : (e as Error).message

@@ -1,5 +1,6 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
 import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
+import { openGate, type GuestGate } from '../guest-gate.js'
 import type { Invocation } from './invocation.js'
 import { acquireQuickJSInstance, releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
 
@@ -42,13 +43,14 @@ export class GuestRuntime {
   #disposed = false
   #faultListeners: (() => void)[] = []
 
-  static async create(limits: RuntimeLimits): Promise<GuestRuntime> {
-    return new GuestRuntime(await acquireQuickJSInstance(limits.memoryMb), limits)
+  static async create(limits: RuntimeLimits, gate: GuestGate = openGate): Promise<GuestRuntime> {
+    return new GuestRuntime(await acquireQuickJSInstance(limits.memoryMb), limits, gate)
   }
 
   private constructor(
     readonly instance: QuickJSInstance,
     readonly limits: RuntimeLimits,
+    private readonly gate: GuestGate,
   ) {
     this.runtime = instance.module.newRuntime()
     this.runtime.setMaxStackSize(MAX_STACK_BYTES)
@@ -80,7 +82,7 @@ export class GuestRuntime {
     this.#deadline = Math.min(inv.deadline, previousDeadline)
     let result: T
     try {
-      result = fn()
+      result = this.gate.run(inv.runId, fn)
     } catch (e) {
       throw this.poison(this.#hostFault(e), inv)
     } finally {

@@ -1,5 +1,5 @@
 import type { FunctionSpec } from '../../types.js'
-import type { LoadedFunction, SandboxDriver } from '../types.js'
+import type { LoadedFunction, LoadOptions, SandboxDriver } from '../types.js'
 import { compileChecked, inspectModule } from '../wasm/compile.js'
 import { pagesFor } from '../wasm/limits.js'
 import { planMemory } from '../wasm/memory-plan.js'
@@ -28,7 +28,7 @@ export const wasiDriver: SandboxDriver = {
       planMemory(info, ANY_CAP_PAGES)
     }),
 
-  async load(spec: FunctionSpec): Promise<LoadedFunction> {
+  async load(spec: FunctionSpec, opts: LoadOptions = {}): Promise<LoadedFunction> {
     const { module, plan } = await compileChecked(spec, (info) => {
       checkWagiModule(info)
       const plan = planMemory(info, pagesFor(spec.config.memoryMb))
@@ -37,6 +37,6 @@ export const wasiDriver: SandboxDriver = {
         : undefined
       return { plan, bytes: rewrite(info, { importMemory, growProbe: true }) }
     })
-    return new WagiFunction(spec, module, plan)
+    return new WagiFunction(spec, module, plan, opts.gate)
   },
 }

@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { packageRoot } from '../../host/paths.js'
+import { poolDefaults } from '../../host/pool/index.js'
+import { errorAnswer, expectServes, handler, hostPerTest } from '../adversarial/host.js'
+import { scaled } from '../helpers/time.js'
+
+const fixture = (name: string) => readFile(join(packageRoot, 'wasm', 'fixtures', name))
+const { graceMs: GRACE_MS } = poolDefaults()
+const TIMEOUT_MS = 200
+/** Sanity bound on an answer: deadline, grace and a second of slack for a shared machine. */
+const BOUND_MS = TIMEOUT_MS + GRACE_MS + 1000
+
+/** Guests that no interrupt check of their own stops: each must be stopped in place. */
+const WASM_CASES: Record<string, [file: string, fixture: string]> = {
+  'a C (WAGI) endless loop': ['loop.wasm', 'loop.wasm'],
+  'a C loop 2,000 calls deep': ['deep.wasm', 'deep-loop.wasm'],
+  'an fnmicro endless loop': ['micro.wasm', 'micro-loop.wasm'],
+  'an emscripten endless loop': ['emcc.wasm', 'emcc-loop.wasm'],
+}
+
+/**
+ * QuickJS native built-ins never call the interrupt handler. Their data is built at load (under
+ * the load budget), the handler's one call runs past the deadline.
+ */
+const NATIVE_CASES: Record<string, string> = {
+  'a sort of 1e6 elements': handler(
+    'const copy = numbers.slice(); copy.sort(); return new Response(String(copy[0]))',
+    'const numbers = Array.from({ length: 1e6 }, (_, i) => ((i * 7919) % 1e6) + 0.5)',
+  ),
+  'a catastrophic regex': handler(
+    'return new Response(String(/^(a+)+$/.test("a".repeat(40) + "b")))',
+  ),
+  'JSON.stringify of a 50 MB structure': handler(
+    'return new Response(String(JSON.stringify(big).length))',
+    "const big = Array.from({ length: 1e6 }, (_, i) => ({ id: i, name: 'item-' + i, tags: ['a', 'b'], nested: { x: i / 3 } }))",
+  ),
+  "'ab'.repeat(1e7).split('')": handler(
+    "return new Response(String('ab'.repeat(1e7).split('').length))",
+  ),
+  'a JS loop that catches its own interrupt': handler(
+    'for (;;) { try { for (;;) {} } catch (e) { } }',
+  ),
+}
+
+describe('guests stopped at their deadline, in place', () => {
+  const start = hostPerTest()
+
+  for (const [name, [file, wasm]] of Object.entries(WASM_CASES)) {
+    it(`stops ${name}: 504 CPU_LIMIT, the worker lives`, async () => {
+      const h = await start({
+        [file]: await fixture(wasm),
+        [file.replace('.wasm', '.json')]: JSON.stringify({ timeoutMs: TIMEOUT_MS }),
+      })
+      const answer = await errorAnswer(h.call, '/' + file.replace('.wasm', ''))
+      expect(answer).toMatchObject({ status: 504, error: 'CPU_LIMIT' })
+      expect(answer.elapsedMs).toBeLessThan(scaled(BOUND_MS))
+      expect(h.pool.stats()).toMatchObject({ kills: 0, stops: 1, respawns: 0 })
+      await expectServes(h.call)
+    })
+  }
+
+  for (const [name, source] of Object.entries(NATIVE_CASES)) {
+    it(`stops ${name}: 504 CPU_LIMIT, the worker lives`, async () => {
+      const h = await start({
+        'cpu.js': source,
+        'cpu.json': JSON.stringify({ timeoutMs: TIMEOUT_MS, memoryMb: 1024 }),
+      })
+      const answer = await errorAnswer(h.call, '/cpu')
+      expect(answer).toMatchObject({ status: 504, error: 'CPU_LIMIT' })
+      expect(h.pool.stats()).toMatchObject({ kills: 0, respawns: 0 })
+      await expectServes(h.call)
+    })
+  }
+
+  it('answers 20 concurrent requests on the one worker while a guest overruns, and keeps another sandbox', async () => {
+    const h = await start(
+      {
+        'loop.wasm': await fixture('loop.wasm'),
+        'loop.json': JSON.stringify({ timeoutMs: TIMEOUT_MS }),
+        'count.js': 'let n = 0\nexport default { fetch: () => new Response(String(++n)) }',
+      },
+      { pool: { workers: 1 } },
+    )
+    expect(await (await h.call('/count')).text()).toBe('1')
+    const overrun = errorAnswer(h.call, '/loop')
+    const fast = Array.from({ length: 20 }, () => h.call('/hello'))
+    const answers = await Promise.all(fast)
+    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200))
+    expect(await Promise.all(answers.map((r) => r.text()))).toEqual(Array(20).fill('hello'))
+    expect(await overrun).toMatchObject({ status: 504, error: 'CPU_LIMIT' })
+    // The counter's sandbox lived through the stop on its worker: its state is still there.
+    expect(await (await h.call('/count')).text()).toBe('2')
+    expect(h.pool.stats()).toMatchObject({ kills: 0, stops: 1, respawns: 0, workers: 1 })
+  })
+
+  it('rebuilds only the stopped sandbox: a shared JS function stopped mid-sort serves again', async () => {
+    const h = await start({
+      'sort.js': handler(
+        "if (new URL(req.url).search === '?quick') return new Response('quick'); numbers.slice().sort(); return new Response('sorted')",
+        'const numbers = Array.from({ length: 1e6 }, (_, i) => ((i * 7919) % 1e6) + 0.5)',
+      ),
+      'sort.json': JSON.stringify({ timeoutMs: TIMEOUT_MS, memoryMb: 512 }),
+    })
+    expect(await (await h.call('/sort?quick')).text()).toBe('quick')
+    expect(await errorAnswer(h.call, '/sort')).toMatchObject({ status: 504, error: 'CPU_LIMIT' })
+    expect(await (await h.call('/sort?quick')).text()).toBe('quick')
+    expect(h.pool.stats()).toMatchObject({ kills: 0, stops: 1 })
+    expect(h.pool.stats().guest.sandboxRebuilds).toBe(1)
+  })
+
+  it('falls back to terminating the worker when in-thread stops are off', async () => {
+    const h = await start(
+      {
+        'loop.wasm': await fixture('loop.wasm'),
+        'loop.json': JSON.stringify({ timeoutMs: TIMEOUT_MS }),
+      },
+      { pool: { inThreadStops: false } },
+    )
+    const answer = await errorAnswer(h.call, '/loop')
+    expect(answer).toMatchObject({ status: 504, error: 'CPU_LIMIT' })
+    expect(answer.elapsedMs).toBeLessThan(scaled(BOUND_MS))
+    expect(h.pool.stats()).toMatchObject({ kills: 1, stops: 0, stopMechanism: 'worker-kill' })
+    await expectServes(h.call)
+  })
+})
