@@ -24,8 +24,6 @@ export interface WatchdogOptions {
 const POLL_MS = 5
 /** A stop claimed late still gets this long to land before its worker is terminated. */
 const STOP_LANDS_MS = 50
-/** A claimed stop not yet taken in by its worker is sent again this often. */
-const RESEND_MS = 10
 /** Without in-place stops, a guest still running this long past its deadline costs its worker. */
 const FALLBACK_KILL_MS = 30
 
@@ -120,12 +118,9 @@ export class Watchdog {
     const now = Date.now()
     if (now >= (this.killAt.get(task) ?? task.hardDeadline)) return this.expire(task)
     const terminator = this.terminator
-    if (this.stopping.has(task)) {
-      // A termination that found the guest between checks can be reported done without
-      // landing; while the claim stands, it is sent again.
-      if (terminator && task.worker.slot.stopPending()) terminator.terminate(task.worker.threadId)
-      return this.schedule(task, Math.min(now + RESEND_MS, this.killAt.get(task) ?? now))
-    }
+    // One termination per claim: sent again, it could land in whatever the worker runs after
+    // taking the first one in.
+    if (this.stopping.has(task)) return this.schedule(task, this.killAt.get(task) ?? now)
     if (!terminator) {
       const late = now - (task.hardDeadline - this.options.graceMs) >= FALLBACK_KILL_MS
       if (late && task.worker.slot.runs(task.id)) return this.kill(task.worker)
@@ -134,7 +129,7 @@ export class Watchdog {
       terminator.terminate(task.worker.threadId)
       task.worker.post({ type: 'stopped' })
       this.killAt.set(task, Math.max(task.hardDeadline, now + STOP_LANDS_MS))
-      return this.schedule(task, now + RESEND_MS)
+      return this.schedule(task, this.killAt.get(task) ?? now)
     }
     this.schedule(task, Math.min(now + POLL_MS, task.hardDeadline))
   }

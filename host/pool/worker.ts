@@ -24,8 +24,10 @@ const sandboxes = new Map<number, WorkerCopy>()
 /** A running task: invocations carry the controller that aborts them and the copy they run on. */
 interface Running {
   ctrl?: AbortController
-  log?: { flush(): void }
+  log?: ReturnType<typeof batchedLog>
   gate?: CopyGate
+  /** An invocation not yet running its guest: what restarts it if a stop swallowed its turn. */
+  pending?: () => void
 }
 const tasks = new Map<number, Running>()
 let heartbeat: NodeJS.Timeout | undefined
@@ -230,8 +232,26 @@ async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void>
   const log = batchedLog(msg.task)
   const running: Running = { ctrl, log }
   track(msg.task, running)
+  await attempt(msg, running)
+}
+
+/**
+ * One attempt at an invocation. A stop drops the microtasks queued behind the code it stops, so
+ * an invocation still waiting for its sandbox may lose its turn: the stop's recovery starts it
+ * again (`pending`), and the older attempt, should it wake after all, sees it is not current.
+ */
+async function attempt(
+  msg: Extract<ToWorker, { type: 'invoke' }>,
+  running: Running,
+): Promise<void> {
+  const { ctrl, log } = running as Required<Pick<Running, 'ctrl' | 'log'>>
+  const current = () => tasks.get(msg.task) === running && running.pending === restart
+  const restart = () => void attempt(msg, running)
+  running.pending = restart
   try {
     const { fn, deadline } = await sandboxFor(msg, running)
+    if (!current()) return
+    running.pending = undefined
     post({ type: 'started', task: msg.task, deadline })
     const res = await fn.invoke(msg.inv, {
       deadline,
@@ -243,12 +263,12 @@ async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void>
     sendGuestCounts()
     await sendResponse(msg.task, res)
   } catch (e) {
+    if (running.pending && !current()) return
     log.flush()
     sendGuestCounts()
     post({ type: 'failed', task: msg.task, error: errorToWire(e) })
-  } finally {
-    untrack(msg.task)
   }
+  untrack(msg.task)
 }
 
 /** Sends what was counted here before the answer, so a scrape after the answer sees it. */
@@ -287,6 +307,7 @@ function onStopped(entry: StoppedEntry): void {
   untrack(entry.task)
   sendGuestCounts()
   post({ type: 'stopped', task: entry.task })
+  for (const running of [...tasks.values()]) running.pending?.()
 }
 
 port.on('message', (msg: ToWorker) => {
