@@ -1,6 +1,7 @@
 import type { ColdStartResult } from './scenarios/cold-start.js'
 import type { DensityResult } from './scenarios/density.js'
 import type { LimitsResult } from './scenarios/limits.js'
+import type { PreemptionResult } from './scenarios/preemption.js'
 import type { ThroughputResult } from './scenarios/throughput.js'
 
 export interface Measured {
@@ -8,6 +9,7 @@ export interface Measured {
   coldStart?: ColdStartResult
   density?: DensityResult
   limits?: LimitsResult
+  preemption?: PreemptionResult
 }
 
 export interface GoalStatus {
@@ -92,6 +94,27 @@ const GOALS: Goal[] = [
     unit: 'ms',
     target: '<= 100',
     value: (m) => m.limits?.hardKillOvershoot.p99Ms,
+    met: (v) => v <= 100,
+  },
+  {
+    goal: 'in-place stop overshoot p99, wasm loop',
+    unit: 'ms',
+    target: '<= 10',
+    value: (m) => m.preemption?.wasmLoopOvershoot.p99Ms,
+    met: (v) => v <= 10,
+  },
+  {
+    goal: 'in-place stop overshoot p99, native sort',
+    unit: 'ms',
+    target: '<= 10',
+    value: (m) => m.preemption?.nativeSortOvershoot.p99Ms,
+    met: (v) => v <= 10,
+  },
+  {
+    goal: 'hard-kill overshoot p99 (in-place stops off)',
+    unit: 'ms',
+    target: '<= 100',
+    value: (m) => m.preemption?.hardKillOvershoot.p99Ms,
     met: (v) => v <= 100,
   },
 ]

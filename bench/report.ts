@@ -6,6 +6,7 @@ import { PUBLISHED } from './published.js'
 import type { ColdStartResult } from './scenarios/cold-start.js'
 import type { DensityResult } from './scenarios/density.js'
 import type { LimitsResult } from './scenarios/limits.js'
+import type { PreemptionResult } from './scenarios/preemption.js'
 import type { OverheadResult } from './scenarios/overhead.js'
 import type { ThroughputResult } from './scenarios/throughput.js'
 import type { Settings } from './settings.js'
@@ -20,6 +21,7 @@ export interface Report {
   density?: DensityResult
   overhead?: OverheadResult
   limits?: LimitsResult
+  preemption?: PreemptionResult
   goals: GoalStatus[]
   /** Scenarios that could not run, with why; their goals stay unjudged. */
   failed: { name: string; reason: string }[]
@@ -126,6 +128,22 @@ function limitsSection(l: LimitsResult): string {
   ].join('\n')
 }
 
+function preemptionSection(p: PreemptionResult): string {
+  return [
+    `Preemption (${p.mechanism}; ${p.stops} stops in place, ${p.kills} kills): ms past a ${p.timeoutMs} ms deadline, in process`,
+    table(
+      ['case', 'n', 'median', 'p90', 'p99', 'max'],
+      [
+        summaryRow('wasm loop, stopped in place', p.wasmLoopOvershoot),
+        summaryRow('native sort, stopped in place', p.nativeSortOvershoot),
+        summaryRow('next request after a stop (round trip)', p.nextRequestMs),
+        summaryRow('wasm loop, worker killed (stops off)', p.hardKillOvershoot),
+      ],
+    ),
+    `js-trivial per call, median: ${fixed(p.trivialUs.withStops, 1)} µs with in-place stops, ${fixed(p.trivialUs.withoutStops, 1)} µs without`,
+  ].join('\n')
+}
+
 function goalsSection(goals: GoalStatus[]): string {
   const rows = goals.map((g) => [
     g.met === null ? 'n/a' : g.met ? 'MET' : 'MISSED',
@@ -144,6 +162,7 @@ export function formatReport(r: Report): string {
   if (r.density) parts.push(densitySection(r.density))
   if (r.overhead) parts.push(overheadSection(r.overhead))
   if (r.limits) parts.push(limitsSection(r.limits))
+  if (r.preemption) parts.push(preemptionSection(r.preemption))
   parts.push(goalsSection(r.goals))
   if (r.failed.length)
     parts.push(['Failed', ...r.failed.map((f) => `  ${f.name}: ${f.reason}`)].join('\n'))

@@ -12,6 +12,7 @@ import { measureColdStart } from './scenarios/cold-start.js'
 import { measureDensity } from './scenarios/density.js'
 import { measureLimits } from './scenarios/limits.js'
 import { measureOverhead } from './scenarios/overhead.js'
+import { measurePreemption } from './scenarios/preemption.js'
 import {
   measureThroughput,
   THROUGHPUT_NAMES,
@@ -22,7 +23,7 @@ import {
 import { FULL, QUICK } from './settings.js'
 import { round } from './stats.js'
 
-const OTHER_NAMES = ['cold-start', 'density', 'overhead', 'limits'] as const
+const OTHER_NAMES = ['cold-start', 'density', 'overhead', 'limits', 'preemption'] as const
 const ALL_NAMES: readonly string[] = [...THROUGHPUT_NAMES, ...OTHER_NAMES]
 
 const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>]... [--json <file>]
@@ -115,6 +116,8 @@ async function main(): Promise<number> {
   if (wanted('overhead'))
     report.overhead = await attempt('overhead', () => measureOverhead(ws, settings))
   if (wanted('limits')) report.limits = await attempt('limits', () => measureLimits(ws, settings))
+  if (wanted('preemption'))
+    report.preemption = await attempt('preemption', () => measurePreemption(settings))
   report.goals = judgeGoals(report)
 
   process.stdout.write(formatReport(report))
