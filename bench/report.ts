@@ -140,7 +140,7 @@ function preemptionSection(p: PreemptionResult): string {
         summaryRow('wasm loop, worker killed (stops off)', p.hardKillOvershoot),
       ],
     ),
-    `js-trivial per call, median: ${fixed(p.trivialUs.withStops, 1)} µs with in-place stops, ${fixed(p.trivialUs.withoutStops, 1)} µs without`,
+    `hard kills answered other than 504 CPU_LIMIT: ${p.hardKillErrors}; js-trivial per call, median: ${fixed(p.trivialUs.withStops, 1)} µs with in-place stops, ${fixed(p.trivialUs.withoutStops, 1)} µs without`,
   ].join('\n')
 }
 

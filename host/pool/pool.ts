@@ -309,7 +309,9 @@ class Pool implements WorkerPool {
     const retries: InvocationTask[] = []
     for (const task of [...this.tasks.values()]) {
       if (task.worker !== worker) continue
-      if (timedOut && task.started && task.hardDeadline - graceMs <= now) {
+      // The run slot still shows what the worker ran when it was terminated.
+      const ran = task.started || worker.slot.runs(task.id)
+      if (timedOut && ran && task.hardDeadline - graceMs <= now) {
         this.end(task, this.watchdog.limitError(task))
       } else if (
         task instanceof InvocationTask &&
