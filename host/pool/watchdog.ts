@@ -23,7 +23,7 @@ export interface WatchdogOptions {
 /** Between the stop attempt and the hard deadline, a task not in guest code is looked at this often. */
 const POLL_MS = 5
 /** A stop claimed late still gets this long to land before its worker is terminated. */
-const STOP_LANDS_MS = 50
+const STOP_LANDS_MS = 100
 /** Without in-place stops, a guest still running this long past its deadline costs its worker. */
 const FALLBACK_KILL_MS = 30
 
@@ -106,8 +106,13 @@ export class Watchdog {
     clearTimeout(this.timers.get(task))
     // The check runs after pending messages are read (setImmediate follows the poll phase), so
     // beats and answers that queued while this thread was busy count before a worker is judged.
+    // A timer that fired before a re-arm (a message moved the deadline in the poll phase) must
+    // not run its check: it would judge the task against the new deadline at the old time.
     const timer = setTimeout(
-      () => setImmediate(() => this.check(task)),
+      () =>
+        setImmediate(() => {
+          if (this.timers.get(task) === timer) this.check(task)
+        }),
       Math.max(0, at - Date.now()),
     )
     this.timers.set(task, timer)

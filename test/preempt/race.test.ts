@@ -30,10 +30,12 @@ describe('stops at deadlines, under a race', () => {
     pool = undefined
   })
 
-  // Open (issue #10): in runs on a loaded 2-core machine a few spinners in 2,000 were stopped
-  // although their loop had ended 4-7 ms before the deadline by their own clock, and once a JS
-  // sandbox queued behind a stop failed to rebuild. Not yet explained; the test stays as the
-  // measure of the fix, skipped so the suite stays green meanwhile.
+  // Open (issue #10). On this 2-core machine at load average ~16, each run stopped 20-60 of
+  // 2,000 spinners whose loop had ended 4-8 ms before their first deadline by their own clock
+  // (likely spinners rebuilt after the previous stop, whose deadline restarts after the load and
+  // whose entry starts late: the test's ground truth does not see that yet), and in one run of
+  // three the JS sandbox queued behind the stops began failing to load ("hello.js failed to
+  // load") and never recovered: not explained yet. Skipped until both are settled.
   it.skip(`stops only invocations that overran, over ${PAIRS} ending at their deadlines`, async () => {
     pool = createPool({ workers: 1, warmup: false })
     const spinner = await pool.load(
