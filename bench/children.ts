@@ -61,7 +61,12 @@ const START_TIMEOUT_MS = 60_000
  * load generator, the bench and the server under test never share a process.
  */
 export function startServer(script: string, args: string[]): Promise<Server> {
-  const child = spawn(process.execPath, [...nodeArgs(script), ...args], {
+  return startProcess(process.execPath, [...nodeArgs(script), ...args], script)
+}
+
+/** startServer for any executable (the single binary); `label` names it in errors. */
+export function startProcess(command: string, argv: string[], label: string): Promise<Server> {
+  const child = spawn(command, argv, {
     cwd: packageRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -79,9 +84,7 @@ export function startServer(script: string, args: string[]): Promise<Server> {
     const timer = setTimeout(() => {
       void stopChild(child)
       reject(
-        new ChildError(
-          `${script} printed no 'listening on' within ${START_TIMEOUT_MS} ms:\n${out}`,
-        ),
+        new ChildError(`${label} printed no 'listening on' within ${START_TIMEOUT_MS} ms:\n${out}`),
       )
     }, START_TIMEOUT_MS)
     const onData = (d: Buffer) => {
@@ -101,7 +104,7 @@ export function startServer(script: string, args: string[]): Promise<Server> {
     }
     const onExit = (code: number | null) => {
       clearTimeout(timer)
-      reject(new ChildError(`${script} exited with ${code} before listening:\n${out}`))
+      reject(new ChildError(`${label} exited with ${code} before listening:\n${out}`))
     }
     child.stdout.on('data', onData)
     child.once('exit', onExit)

@@ -66,6 +66,15 @@ export const EXAMPLE_WASM = {
   fnmicro: { path: 'wasm/examples/micro-hello.wasm', body: 'Hello from fnmicro!\n' },
   // The emscripten example counts the words of a POST body; a GET counts an empty one.
   emscripten: { path: 'wasm/examples/wordcount.wasm', body: '{"lines":0,"words":0,"bytes":0}' },
+  // The same C wasi:http component twice: a fresh instance per request, and one shared instance.
+  'component-c': {
+    path: 'wasm/examples/component-hello.wasm',
+    body: 'Hello, world! (component)',
+  },
+  'component-c-shared': {
+    path: 'wasm/examples/component-hello.wasm',
+    body: 'Hello, world! (component)',
+  },
 } as const
 
 export type ExampleName = keyof typeof EXAMPLE_WASM

@@ -1,3 +1,4 @@
+import { binaryGoal, type BinaryResult } from './scenarios/binary.js'
 import type { ColdStartResult } from './scenarios/cold-start.js'
 import type { DensityResult } from './scenarios/density.js'
 import type { LimitsResult } from './scenarios/limits.js'
@@ -10,6 +11,7 @@ export interface Measured {
   density?: DensityResult
   limits?: LimitsResult
   preemption?: PreemptionResult
+  binary?: BinaryResult
 }
 
 export interface GoalStatus {
@@ -69,6 +71,13 @@ const GOALS: Goal[] = [
     met: (v) => v <= 50,
   },
   {
+    goal: 'new 500 KB bundled TS function served after write (median)',
+    unit: 'ms',
+    target: '<= 50',
+    value: (m) => m.coldStart?.bundledNewFileToFirst200.medianMs,
+    met: (v) => v <= 50,
+  },
+  {
     goal: 'first-request penalty (median)',
     unit: 'ms',
     target: '<= 10',
@@ -117,6 +126,7 @@ const GOALS: Goal[] = [
     value: (m) => m.preemption?.hardKillOvershoot.p99Ms,
     met: (v) => v <= 100,
   },
+  binaryGoal,
 ]
 
 export function judgeGoals(m: Measured): GoalStatus[] {

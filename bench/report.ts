@@ -1,12 +1,15 @@
+import { kvSection, type KvBenchResult } from './scenarios/kv.js'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { GoalStatus } from './goals.js'
 import { machineLine, type Machine } from './machine.js'
 import { PUBLISHED } from './published.js'
+import { binarySection, type BinaryResult } from './scenarios/binary.js'
 import type { ColdStartResult } from './scenarios/cold-start.js'
 import type { DensityResult } from './scenarios/density.js'
 import type { LimitsResult } from './scenarios/limits.js'
 import type { PreemptionResult } from './scenarios/preemption.js'
+import { formatMcu, type McuResult } from './scenarios/mcu.js'
 import type { OverheadResult } from './scenarios/overhead.js'
 import type { ThroughputResult } from './scenarios/throughput.js'
 import type { Settings } from './settings.js'
@@ -22,6 +25,9 @@ export interface Report {
   overhead?: OverheadResult
   limits?: LimitsResult
   preemption?: PreemptionResult
+  mcu?: McuResult
+  binary?: BinaryResult
+  kv?: KvBenchResult
   goals: GoalStatus[]
   /** Scenarios that could not run, with why; their goals stay unjudged. */
   failed: { name: string; reason: string }[]
@@ -81,6 +87,10 @@ function coldStartSection(c: ColdStartResult): string {
         summaryRow('first request of a just-listed function', c.firstRequest),
         summaryRow('warm request (median of 10 each)', c.warmRequest),
         summaryRow('process start -> first 200', c.processStartToFirst200),
+        summaryRow(
+          `new .ts file, ${fixed(c.bundledBytes / 1024, 0)} KB bundled (hono + a package) -> first 200`,
+          c.bundledNewFileToFirst200,
+        ),
       ],
     ),
     `first-request penalty (median first - median warm): ${fixed(c.firstRequestPenaltyMs, 2)} ms`,
@@ -161,8 +171,11 @@ export function formatReport(r: Report): string {
   if (r.coldStart) parts.push(coldStartSection(r.coldStart))
   if (r.density) parts.push(densitySection(r.density))
   if (r.overhead) parts.push(overheadSection(r.overhead))
+  if (r.kv) parts.push(kvSection(r.kv))
   if (r.limits) parts.push(limitsSection(r.limits))
   if (r.preemption) parts.push(preemptionSection(r.preemption))
+  if (r.mcu) parts.push(formatMcu(r.mcu))
+  if (r.binary) parts.push(binarySection(r.binary))
   parts.push(goalsSection(r.goals))
   if (r.failed.length)
     parts.push(['Failed', ...r.failed.map((f) => `  ${f.name}: ${f.reason}`)].join('\n'))

@@ -8,9 +8,12 @@ import { loadGeneratorVersion } from './load.js'
 import { describeMachine } from './machine.js'
 import { PUBLISHED } from './published.js'
 import { formatReport, writeJson, type Report } from './report.js'
+import { measureBinary } from './scenarios/binary.js'
 import { measureColdStart } from './scenarios/cold-start.js'
 import { measureDensity } from './scenarios/density.js'
+import { measureKv } from './scenarios/kv.js'
 import { measureLimits } from './scenarios/limits.js'
+import { measureMcu } from './scenarios/mcu.js'
 import { measureOverhead } from './scenarios/overhead.js'
 import { measurePreemption } from './scenarios/preemption.js'
 import {
@@ -23,7 +26,16 @@ import {
 import { FULL, QUICK } from './settings.js'
 import { round } from './stats.js'
 
-const OTHER_NAMES = ['cold-start', 'density', 'overhead', 'limits', 'preemption'] as const
+const OTHER_NAMES = [
+  'cold-start',
+  'density',
+  'overhead',
+  'limits',
+  'preemption',
+  'mcu',
+  'binary',
+  'kv',
+] as const
 const ALL_NAMES: readonly string[] = [...THROUGHPUT_NAMES, ...OTHER_NAMES]
 
 const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>]... [--json <file>]
@@ -118,6 +130,9 @@ async function main(): Promise<number> {
   if (wanted('limits')) report.limits = await attempt('limits', () => measureLimits(ws, settings))
   if (wanted('preemption'))
     report.preemption = await attempt('preemption', () => measurePreemption(settings))
+  if (wanted('mcu')) report.mcu = await attempt('mcu', measureMcu)
+  if (wanted('binary')) report.binary = await attempt('binary', () => measureBinary(ws))
+  if (wanted('kv')) report.kv = await attempt('kv', () => measureKv(ws, settings))
   report.goals = judgeGoals(report)
 
   process.stdout.write(formatReport(report))

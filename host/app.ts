@@ -8,9 +8,10 @@ import { createLogger, type Logger } from './observe/log.js'
 import { HostMetrics } from './observe/metrics.js'
 import { LogStore } from './observe/log-store.js'
 import { observeRequests } from './observe/middleware.js'
-import { observeRoutes } from './observe/routes.js'
-import type { AppObserve } from './observe/setup.js'
+import { observeRoutes } from './http/observe-routes.js'
+import type { AppObserve } from './observation.js'
 import { triggerRoutes } from './triggers/routes.js'
+import { uiRoutes, type UiHostInfo } from './ui/routes.js'
 import type { Registry } from './registry/registry.js'
 
 export interface AppOptions {
@@ -24,6 +25,8 @@ export interface AppOptions {
   admin?: Omit<AdminOptions, 'registry' | 'logger'>
   /** Metrics, recent logs and triggers (createHost builds them); default: metrics and logs only. */
   observe?: AppObserve
+  /** What the dashboard's Host page shows beyond metrics (pool stats, memory budget). */
+  ui?: UiHostInfo
 }
 
 type Env = { Variables: { requestId: string; fn: string; traceparent: string } }
@@ -50,8 +53,10 @@ export function createApp(options: AppOptions): Hono<Env> {
     }),
   )
   app.route('/_fnhost', observeRoutes({ registry, ...observe }))
-  if (observe.triggers) app.route('/_fnhost/v1', triggerRoutes(observe.triggers, observe.adminKey))
+  if (observe.triggers)
+    app.route('/_fnhost/v1', triggerRoutes(observe.triggers, observe.adminKey, observe.dev))
   app.route('/_fnhost/v1', adminApi({ ...options.admin, registry, logger }))
+  app.route('/_fnhost/ui', uiRoutes({ registry, observe, startedAt, ...options.ui }))
   app.all('/_fnhost/*', (c) => {
     throw new FnhostError('FUNCTION_NOT_FOUND', `no host endpoint at ${c.req.path}`)
   })

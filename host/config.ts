@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { scheduleSchema } from './triggers/schedule.js'
+import { BOARD_NAMES } from './board-names.js'
+import { scheduleSchema } from './schedule.js'
 
 export const HTTP_METHODS = [
   'GET',
@@ -11,6 +12,9 @@ export const HTTP_METHODS = [
   'OPTIONS',
   'TRACE',
 ] as const
+
+/** Shared KV namespace names: lower-case identifiers, so `KV_<NAME>` bindings never collide. */
+export const SHARED_NAME = /^[a-z][a-z0-9_]{0,62}$/
 
 const routePattern = z
   .string()
@@ -38,6 +42,12 @@ export const functionConfigSchema = z.strictObject({
     .optional(),
   style: z.enum(['fetch', 'event', 'open-runtimes']).optional(),
   concurrency: z.number().int().min(1).max(10_000).optional(),
+  /** fnmicro only: serve the function from this (emulated) device, see docs/mcu.md. */
+  board: z.enum(BOARD_NAMES).optional(),
+  kv: z
+    .array(z.string().regex(SHARED_NAME, 'a shared KV namespace is a lower-case identifier'))
+    .max(32)
+    .optional(),
 })
 
 export type FunctionConfig = z.infer<typeof functionConfigSchema>

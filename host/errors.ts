@@ -19,6 +19,9 @@ export const ERROR_STATUS = {
   GUEST_BAD_RESPONSE: 502,
   OVERLOADED: 503,
   CPU_LIMIT: 504,
+  KV_KEY_NOT_FOUND: 404,
+  KV_UNAVAILABLE: 503,
+  KV_QUOTA_EXCEEDED: 507,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { functionConfigSchema } from './config.js'
+import { kvOptionsSchema } from './kv/options.js'
 
 /** The host configuration file, at the root of the functions folder (never a function). */
 export const HOST_CONFIG_FILE = 'fnhost.json'
@@ -67,6 +68,8 @@ export const hostConfigSchema = z.strictObject({
       allowPrivate: z.array(hostPort).optional(),
     })
     .optional(),
+  /** The key-value store: backend (sqlite, redis) and limits. */
+  kv: kvOptionsSchema.optional(),
   /** Defaults for every function's limits; a function's own config wins. */
   limits: functionConfigSchema
     .pick({ timeoutMs: true, memoryMb: true, maxBodyBytes: true, concurrency: true })

@@ -1,11 +1,15 @@
 import { recoverChanges } from './admin/store.js'
 import { createApp } from './app.js'
+import { openKvStore } from './kv/backends.js'
+import { dataDir, resolveKvSettings } from './kv/options.js'
+import type { KvStore } from './kv/store.js'
 import { createGate } from './auth/gate.js'
 import { signKeyFrom } from './auth/keys.js'
+import type { ResolvedConfig } from './config.js'
 import { mergeHostConfig, readHostConfig, type HostConfig } from './host-config.js'
 import type { Logger } from './observe/log.js'
-import { Observation, type AppObserve, type ObserveSetupOptions } from './observe/setup.js'
-import { createPool, type PoolOptions, type WorkerPool } from './pool/index.js'
+import { Observation, type AppObserve, type ObserveSetupOptions } from './observation.js'
+import { createPool, poolDefaults, type PoolOptions, type WorkerPool } from './pool/index.js'
 import { Registry } from './registry/registry.js'
 
 export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
@@ -25,6 +29,12 @@ export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
   files?: string[]
   /** Overrides of the folder's fnhost.json (environment variables, CLI flags), key by key. */
   config?: HostConfig
+  /** Config every function gets over its own (`fnhost invoke --board`). */
+  overrides?: Partial<ResolvedConfig>
+  /** The key-value store (fnhost.json `kv`, overridden by `config.kv`); `false` gives none. */
+  kv?: false
+  /** The data folder (`--data`); default: `.fnhost-data` beside the functions folder. */
+  dataDir?: string
 }
 
 export interface Host extends AsyncDisposable {
@@ -37,6 +47,8 @@ export interface Host extends AsyncDisposable {
   readonly fetch: (req: Request, env?: unknown) => Response | Promise<Response>
   /** Metrics, recent logs and triggers. */
   readonly observe: AppObserve
+  /** The host's own connection to the store (management API), when it has one. */
+  readonly kv?: KvStore
 }
 
 /** A functions folder, scanned and (optionally) watched, behind the Hono app. */
@@ -57,14 +69,20 @@ export async function createHost(options: HostOptions): Promise<Host> {
         drivers: { egress, ...options.pool?.drivers },
       })
   const pool = options.sharedPool ?? (owned as WorkerPool)
+  const kv =
+    options.kv === false
+      ? undefined
+      : resolveKvSettings(config.kv, dataDir(options.dir, options.dataDir))
   const registry = new Registry({
     dir: options.dir,
-    loader: observation.loader(pool.load),
+    // Specs carry the store's settings to the worker that loads them (host/kv/grants.ts).
+    loader: observation.loader(kv ? (spec) => pool.load({ ...spec, kv }) : pool.load),
     inspector: pool.inspect,
     logger,
     watch: options.files ? false : (options.watch ?? true),
     files: options.files,
     defaults: config.limits,
+    overrides: options.overrides,
   })
   try {
     await recoverChanges(registry.dir, logger)
@@ -74,6 +92,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     await owned?.[Symbol.asyncDispose]()
     throw e
   }
+  const kvStore = kv && openKvStore(kv)
   const observe = observation.start(registry, pool)
   const app = createApp({
     registry,
@@ -81,11 +100,17 @@ export async function createHost(options: HostOptions): Promise<Host> {
     accessLog: options.accessLog,
     gate,
     observe,
+    ui: {
+      pool: () => pool.stats(),
+      sandboxBudgetMb: options.pool?.maxSandboxMemoryMb ?? poolDefaults().maxSandboxMemoryMb,
+    },
     admin: {
       key: adminKey,
+      dev: options.dev,
       limits: config.admin?.maxUploadBytes,
       signKey,
       auth: config.auth,
+      kv: kvStore,
     },
   })
   return {
@@ -94,11 +119,13 @@ export async function createHost(options: HostOptions): Promise<Host> {
     config,
     app,
     observe,
+    kv: kvStore,
     fetch: (req, env) => app.fetch(req, env),
     async [Symbol.asyncDispose]() {
       observation[Symbol.dispose]()
       await registry[Symbol.asyncDispose]()
       await owned?.[Symbol.asyncDispose]()
+      await kvStore?.[Symbol.asyncDispose]()
     },
   }
 }

@@ -1,17 +1,6 @@
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { packageRootDir } from './assets.js'
 
-/** The package root, found from this file whether it runs from host/ (tsx, vitest) or dist/host/. */
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir)
-    if (up === dir) throw new Error('fnhost: package.json not found above ' + import.meta.url)
-    dir = up
-  }
-  return dir
-}
-
-export const packageRoot = findRoot()
+/** The package root of a clone or an npm install (never the single binary: see assets.ts). */
+export const packageRoot = packageRootDir()
 export const guestsDir = join(packageRoot, 'guests')

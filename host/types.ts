@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from './config.js'
+import type { KvSettings } from './kv/options.js'
 
 /** The name of the sandbox driver that runs a function (host/sandbox knows them all). */
 export type SandboxKind = string
@@ -15,6 +16,12 @@ export interface FunctionSpec {
   config: ResolvedConfig
   /** The bytes being served: a swap replaces the spec, so a running version never changes under a request. */
   source: Uint8Array
+  /** How a bundled JS/TS source is evaluated (set by the bundler; absent for wasm). */
+  format?: 'esm' | 'cjs'
+  /** The bundle's source map (JSON, sources relative to the functions folder). */
+  sourceMap?: string
   /** Content hash of source + config: equal versions need no reload. */
   version: string
+  /** The host's key-value store, when it has one: each thread opens its own connection to it. */
+  kv?: KvSettings
 }

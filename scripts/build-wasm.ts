@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os'
 import { basename, dirname, join, relative } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import { packageRoot } from '../host/paths.js'
-import { abiOf, clangArgs, compile, findClang, SDK_DIR } from '../host/toolchain/clang.js'
+import { abiOf, clangArgs, compile, findClang, sdkDir } from '../host/toolchain/clang.js'
+import { buildComponent } from '../host/toolchain/component.js'
 
 const run = promisify(execFile)
 
@@ -32,7 +33,13 @@ const EMCC_FLAGS = [
 ]
 
 /** Folders that hold only this script's output, so a .wasm there without a source is stale. */
-const OUTPUT_DIRS = ['wasm/examples', 'wasm/fixtures', 'wasm/conformance', 'guests/examples/c']
+const OUTPUT_DIRS = [
+  'wasm/examples',
+  'wasm/fixtures',
+  'wasm/conformance',
+  'guests/examples/c',
+  'guests/examples/component',
+]
 
 interface Target {
   source: string
@@ -51,6 +58,15 @@ async function targets(): Promise<Target[]> {
     const name = basename(source, '.c')
     list.push({ source, outputs: [`wasm/examples/${name}.wasm`, `guests/examples/c/${name}.wasm`] })
   }
+  for (const source of await cFiles('guests/examples/component')) {
+    const name = basename(source, '.c')
+    list.push({
+      source,
+      outputs: [`wasm/examples/component-${name}.wasm`, `guests/examples/component/${name}.wasm`],
+    })
+  }
+  for (const source of await cFiles('test/fixtures/component'))
+    list.push({ source, outputs: [`wasm/fixtures/component-${basename(source, '.c')}.wasm`] })
   for (const source of await cFiles('test/fixtures/wasm'))
     list.push({ source, outputs: [`wasm/fixtures/${basename(source, '.c')}.wasm`] })
   const cases = await readdir(join(packageRoot, 'test/fixtures/conformance'), {
@@ -67,18 +83,27 @@ async function targets(): Promise<Target[]> {
   return list.sort((a, b) => a.source.localeCompare(b.source))
 }
 
+/** Test fixtures may import what the SDK's world does not (a socket, to be refused). */
+function witFor(source: string): { dir: string; world: string } | undefined {
+  if (!source.startsWith('test/fixtures/component/')) return undefined
+  return { dir: join(packageRoot, 'test/fixtures/component/wit'), world: 'fixture' }
+}
+
 async function build(target: Target, outRoot: string, clang: string): Promise<void> {
   const input = join(packageRoot, target.source)
   const [first, ...copies] = target.outputs.map((o) => join(outRoot, o)) as [string, ...string[]]
   await mkdir(dirname(first), { recursive: true })
   if (EMSCRIPTEN.has(target.source)) {
-    const args = [...EMCC_FLAGS, '-I', SDK_DIR, input, join(SDK_DIR, 'fnhost.c'), '-o', first]
+    const args = [...EMCC_FLAGS, '-I', sdkDir(), input, join(sdkDir(), 'fnhost.c'), '-o', first]
     await run('emcc', args, { maxBuffer: 16 * 1024 * 1024 }).catch((e: { stderr?: string }) => {
       throw new Error(`emcc failed on ${target.source}:\n${e.stderr ?? String(e)}`)
     })
   } else {
     const abi = abiOf(await readFile(input, 'utf8'))
-    const result = await compile(clang, clangArgs(abi, input, first))
+    const result =
+      abi === 'wasi-http'
+        ? await buildComponent(clang, input, first, witFor(target.source))
+        : await compile(clang, clangArgs(abi, input, first))
     if (!result.ok) throw new Error(`clang failed on ${target.source}:\n${result.output}`)
     if (result.output) process.stderr.write(`${target.source}:\n${result.output}`)
   }

@@ -2,9 +2,10 @@ import { rename, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { get, HELLO, WrongAnswerError } from '../answer.js'
 import { startFnhost } from '../children.js'
-import { benchFunction, type Workspace } from '../fixtures.js'
+import { benchFunction, writeFiles, type Workspace } from '../fixtures.js'
 import type { Settings } from '../settings.js'
 import { median, round, sleep, summarize, type Summary } from '../stats.js'
+import { bundledSource, firstBundled200, prepareBundledFolder } from './cold-start-bundled.js'
 
 export interface ColdStartResult {
   /** Writing a new function file into a served folder until its first 200. */
@@ -16,6 +17,9 @@ export interface ColdStartResult {
   firstRequestPenaltyMs: number
   /** Spawning `fnhost serve` until the first 200 from one of its functions. */
   processStartToFirst200: Summary
+  /** A new .ts file importing Hono and a generated package (bundle ~500 KB) until its first 200. */
+  bundledNewFileToFirst200: Summary
+  bundledBytes: number
 }
 
 const source = (body: string) =>
@@ -103,6 +107,25 @@ async function firstAndWarm(
   return { first, warm: median(warm) }
 }
 
+/** Writes new bundled TypeScript functions into a served folder and times each first 200. */
+async function measureBundled(ws: Workspace, runs: number) {
+  const dir = await ws.folder('cold-start-bundled', {})
+  const bundledBytes = await prepareBundledFolder(dir, (files) => writeFiles(dir, files))
+  const server = await startFnhost(dir)
+  const times: number[] = []
+  try {
+    for (let i = 0; i < runs; i++) {
+      const name = `bundled-${i}`
+      const start = performance.now()
+      await writeFile(join(dir, `${name}.ts`), bundledSource(name))
+      times.push(await firstBundled200(server.url, name, start))
+    }
+  } finally {
+    await server.stop()
+  }
+  return { bundledNewFileToFirst200: summarize(times), bundledBytes }
+}
+
 export async function measureColdStart(
   ws: Workspace,
   settings: Settings,
@@ -126,7 +149,9 @@ export async function measureColdStart(
   }
   const starts: number[] = []
   for (let i = 0; i < settings.processStartRuns; i++) starts.push(await processStart(ws, i))
+  const bundled = await measureBundled(ws, runs)
   return {
+    ...bundled,
     newFileToFirst200: summarize(newFile),
     firstRequest: summarize(first),
     warmRequest: summarize(warm),
@@ -146,4 +171,5 @@ export async function checkColdStart(ws: Workspace): Promise<void> {
     await server.stop()
   }
   await processStart(ws, 0)
+  await measureBundled(ws, 1)
 }

@@ -20,6 +20,8 @@ export const THROUGHPUT_NAMES = [
   'js-hono',
   'js-fetch',
   'wagi-c',
+  'component-c',
+  'component-c-shared',
   'fnmicro',
   'emscripten',
 ] as const
@@ -74,9 +76,12 @@ function fnhost(
 }
 
 /** A built C example; its body differs from the baseline's by a few bytes, which no figure shows. */
-function example(name: ExampleName, what: string): ThroughputScenario {
+function example(name: ExampleName, what: string, config?: object): ThroughputScenario {
   const expected = { status: 200, body: EXAMPLE_WASM[name].body }
-  const files = async () => ({ [`${name}.wasm`]: await exampleWasm(name) })
+  const files = async () => ({
+    [`${name}.wasm`]: await exampleWasm(name),
+    ...(config ? { [`${name}.json`]: JSON.stringify(config) } : {}),
+  })
   return fnhost(name, what, `/${name}`, files, expected)
 }
 
@@ -133,6 +138,12 @@ export const throughputScenarios: Record<ThroughputName, ThroughputScenario> = {
     },
   },
   'wagi-c': example('wagi-c', 'WAGI C handler, fresh instance per request'),
+  'component-c': example('component-c', 'C wasi:http component (jco), fresh instance per request'),
+  'component-c-shared': example(
+    'component-c-shared',
+    'C wasi:http component (jco), isolation: "shared"',
+    { isolation: 'shared' },
+  ),
   fnmicro: example('fnmicro', 'fnmicro C handler'),
   emscripten: example('emscripten', 'emscripten-built C handler (WASI)'),
 }

@@ -280,3 +280,83 @@ int fnh_finish(void) {
 
 /* Runs when main returns or exit() is called, before libc flushes stdio. */
 __attribute__((destructor)) static void fnh_at_exit(void) { fnh_finish(); }
+
+/* ---- Key-value store: the fnhost_kv host imports (host/sandbox/wasi/kv-imports.ts) ---- */
+
+#define FNH_KV_IMPORT(name) __attribute__((import_module("fnhost_kv"), import_name(name)))
+
+FNH_KV_IMPORT("get")
+int fnh_kv_import_get(const char *ns, size_t ns_len, const char *key, size_t key_len, char *buf,
+                      size_t cap);
+FNH_KV_IMPORT("put")
+int fnh_kv_import_put(const char *ns, size_t ns_len, const char *key, size_t key_len,
+                      const void *value, size_t len, unsigned ttl_s);
+FNH_KV_IMPORT("delete")
+int fnh_kv_import_delete(const char *ns, size_t ns_len, const char *key, size_t key_len);
+FNH_KV_IMPORT("incr")
+int fnh_kv_import_incr(const char *ns, size_t ns_len, const char *key, size_t key_len, long long by,
+                       long long *result);
+
+static const char *fnh_kv_ns(const char *ns) { return ns ? ns : ""; }
+
+int fnh_kv_get(const char *ns, const char *key, char **value, size_t *len) {
+  *value = NULL;
+  if (!key) return FNH_KV_BAD_ARGUMENT;
+  ns = fnh_kv_ns(ns);
+  size_t cap = 256;
+  for (;;) {
+    char *buf = malloc(cap + 1);
+    if (!buf) return FNH_KV_NO_MEMORY;
+    int n = fnh_kv_import_get(ns, strlen(ns), key, strlen(key), buf, cap);
+    if (n < 0) {
+      free(buf);
+      return n;
+    }
+    /* The value grew past the buffer (or changed between calls): read again with its size. */
+    if ((size_t)n > cap) {
+      free(buf);
+      cap = (size_t)n;
+      continue;
+    }
+    buf[n] = '\0';
+    *value = buf;
+    if (len) *len = (size_t)n;
+    return 0;
+  }
+}
+
+int fnh_kv_put(const char *ns, const char *key, const void *value, size_t len, unsigned ttl_s) {
+  if (!key || (!value && len)) return FNH_KV_BAD_ARGUMENT;
+  ns = fnh_kv_ns(ns);
+  return fnh_kv_import_put(ns, strlen(ns), key, strlen(key), value ? value : "", len, ttl_s);
+}
+
+int fnh_kv_delete(const char *ns, const char *key) {
+  if (!key) return FNH_KV_BAD_ARGUMENT;
+  ns = fnh_kv_ns(ns);
+  return fnh_kv_import_delete(ns, strlen(ns), key, strlen(key));
+}
+
+int fnh_kv_incr(const char *ns, const char *key, long long by, long long *result) {
+  if (!key) return FNH_KV_BAD_ARGUMENT;
+  ns = fnh_kv_ns(ns);
+  long long next = 0;
+  int rc = fnh_kv_import_incr(ns, strlen(ns), key, strlen(key), by, &next);
+  if (rc == 0 && result) *result = next;
+  return rc;
+}
+
+const char *fnh_kv_strerror(int code) {
+  switch (code) {
+  case FNH_KV_NOT_FOUND: return "no such key";
+  case FNH_KV_BAD_ARGUMENT: return "bad argument";
+  case FNH_KV_KEY_TOO_LARGE: return "key larger than the limit (1 KiB by default)";
+  case FNH_KV_VALUE_TOO_LARGE: return "value larger than the limit (1 MiB by default)";
+  case FNH_KV_QUOTA_EXCEEDED: return "the namespace's quota is full";
+  case FNH_KV_NOT_A_NUMBER: return "the stored value is not a decimal integer";
+  case FNH_KV_NAMESPACE_DENIED: return "namespace not granted to this function (config kv)";
+  case FNH_KV_UNAVAILABLE: return "the key-value store is unavailable to this guest";
+  case FNH_KV_NO_MEMORY: return "out of memory";
+  default: return code >= 0 ? "ok" : "unknown error";
+  }
+}

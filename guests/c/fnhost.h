@@ -137,6 +137,44 @@ size_t fnh_json_escape(const char *in, size_t len, char *out, size_t cap);
 /* Ends the header block if no body was written and flushes stdout. Runs at exit on its own. */
 int fnh_finish(void);
 
+/*
+ * Key-value store (WAGI guests; served by the host's SQLite backend, see README "Key-value
+ * store"). `ns` is NULL or "" for the function's own namespace, or the name of a shared
+ * namespace granted by the function's config `kv: ["name"]`; any other name is refused
+ * (FNH_KV_NAMESPACE_DENIED). Keys are NUL-terminated UTF-8, at most 1 KiB; values at most 1 MiB.
+ * Every call returns >= 0 on success or one of FNH_KV_* (< 0); a failed write changes nothing.
+ * Ownership: `ns`, `key` and `value` stay the caller's (read during the call only); a value
+ * returned by fnh_kv_get is malloc'd and becomes the caller's: free() it.
+ */
+enum {
+  FNH_KV_NOT_FOUND = -1,
+  FNH_KV_BAD_ARGUMENT = -2,
+  FNH_KV_KEY_TOO_LARGE = -3,
+  FNH_KV_VALUE_TOO_LARGE = -4,
+  FNH_KV_QUOTA_EXCEEDED = -5,
+  FNH_KV_NOT_A_NUMBER = -6,
+  FNH_KV_NAMESPACE_DENIED = -7,
+  FNH_KV_UNAVAILABLE = -8,
+  FNH_KV_NO_MEMORY = -9,
+};
+
+/* Reads `key` into a new buffer (NUL-terminated; the NUL is not counted in *len, which may be
+ * NULL). Returns 0, FNH_KV_NOT_FOUND or an error; *value is NULL unless 0 is returned. */
+int fnh_kv_get(const char *ns, const char *key, char **value, size_t *len);
+
+/* Stores `len` bytes at `key`; `ttl_s` > 0 expires it after that many seconds. Returns 0 or an error. */
+int fnh_kv_put(const char *ns, const char *key, const void *value, size_t len, unsigned ttl_s);
+
+/* Removes `key`: 1 when it existed, 0 when not, or an error. */
+int fnh_kv_delete(const char *ns, const char *key);
+
+/* Atomically adds `by` to the decimal integer at `key` (absent: 0); the new value goes to
+ * *result when it is not NULL. Returns 0 or an error (FNH_KV_NOT_A_NUMBER for other values). */
+int fnh_kv_incr(const char *ns, const char *key, long long by, long long *result);
+
+/* A static description of an FNH_KV_* code; never free it. */
+const char *fnh_kv_strerror(int code);
+
 #ifdef __cplusplus
 }
 #endif

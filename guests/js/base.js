@@ -19,7 +19,7 @@ function fromHost(v) {
 }
 
 function defineGlobal(name, value) {
-  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true })
+  objectDefineProperty(globalThis, name, { value, writable: true, configurable: true })
 }
 
 const loadedUnits = {}
@@ -46,7 +46,7 @@ function loadedUnit(name) {
 
 /** A global whose unit is compiled when guest code first touches it. */
 function defineLazyGlobal(name, unitName) {
-  Object.defineProperty(globalThis, name, {
+  objectDefineProperty(globalThis, name, {
     get() {
       const value = unit(unitName)[name]
       defineGlobal(name, value)
@@ -65,7 +65,7 @@ function domException(message, name) {
 
 function constructorName(v) {
   try {
-    const proto = Object.getPrototypeOf(v)
+    const proto = objectGetPrototypeOf(v)
     if (proto === null) return '[Object: null prototype]'
     const name = proto.constructor?.name
     return typeof name === 'string' ? name : ''
@@ -79,13 +79,13 @@ function typeError(message) {
 }
 
 function isBufferSource(value) {
-  return value instanceof ArrayBuffer || ArrayBuffer.isView(value)
+  return value instanceof ArrayBuffer || arrayBufferIsView(value)
 }
 
 /** A Uint8Array over a BufferSource's bytes (no copy). */
 function bytesOf(value) {
   if (value instanceof ArrayBuffer) return new Uint8Array(value)
-  if (ArrayBuffer.isView(value))
+  if (arrayBufferIsView(value))
     return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
   throw typeError('expected an ArrayBuffer or ArrayBufferView')
 }

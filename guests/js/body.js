@@ -14,6 +14,14 @@ function extractBody(init) {
       type: 'application/x-www-form-urlencoded;charset=UTF-8',
     }
   if (isBufferSource(init)) return { content: { bytes: copyBytes(init) }, type: null }
+  const blob = loadedUnit('blob')
+  if (blob && init instanceof blob.Blob)
+    return { content: { bytes: blob.bytesOfBlob(init).slice() }, type: init.type || null }
+  const form = loadedUnit('form')
+  if (form && init instanceof form.FormData) {
+    const { bytes, type } = form.encodeMultipart(init)
+    return { content: { bytes }, type }
+  }
   const streams = loadedUnit('streams')
   if (streams && init instanceof streams.ReadableStream) {
     if (streams.streamIsDisturbed(init))
@@ -87,12 +95,13 @@ class Body {
     return this.#bytes()
   }
   async blob() {
-    throw typeError('Blob bodies are not supported in fnhost; use arrayBuffer(), bytes() or text()')
+    const bytes = await this.#bytes()
+    const type = /** @type {any} */ (this).headers.get('content-type') ?? ''
+    return new (unit('blob').Blob)([bytes], { type })
   }
   async formData() {
-    throw typeError(
-      'FormData is not supported in fnhost; parse the body with URLSearchParams or text()',
-    )
+    const bytes = await this.#bytes()
+    return unit('form').parseFormBody(bytes, /** @type {any} */ (this).headers.get('content-type'))
   }
   /** Content for a clone: streams are teed so both copies can be read. */
   #cloneContent() {
@@ -129,7 +138,7 @@ class Response extends Body {
   #redirected = false
   constructor(body = null, init = {}) {
     const status = init.status === undefined ? 200 : Number(init.status)
-    if (!Number.isInteger(status) || status < 200 || status > 599)
+    if (!numberIsInteger(status) || status < 200 || status > 599)
       throw new RangeError(
         `The status provided (${init.status}) must be an integer in the range 200 to 599`,
       )

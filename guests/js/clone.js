@@ -28,7 +28,7 @@ function structuredClone(value, options) {
     else if (v instanceof RegExp) out = new RegExp(v.source, v.flags)
     else if (v instanceof ArrayBuffer) out = v.slice(0)
     else if (v instanceof DataView) out = new DataView(clone(v.buffer), v.byteOffset, v.byteLength)
-    else if (ArrayBuffer.isView(v)) {
+    else if (arrayBufferIsView(v)) {
       const view = /** @type {any} */ (v)
       out = new view.constructor(clone(view.buffer), view.byteOffset, view.length)
     } else if (v instanceof Error) {
@@ -36,7 +36,7 @@ function structuredClone(value, options) {
       out = new Ctor(v.message)
       memory.set(v, out)
       if (typeof v.stack === 'string')
-        Object.defineProperty(out, 'stack', { value: v.stack, writable: true, configurable: true })
+        objectDefineProperty(out, 'stack', { value: v.stack, writable: true, configurable: true })
       if ('cause' in v) out.cause = clone(v.cause)
       return out
     } else if (v instanceof Map) {
@@ -49,18 +49,18 @@ function structuredClone(value, options) {
       memory.set(v, out)
       for (const x of v) out.add(clone(x))
       return out
-    } else if (Array.isArray(v)) {
+    } else if (arrayIsArray(v)) {
       out = new Array(v.length)
       memory.set(v, out)
-      for (const k of Object.keys(v)) out[k] = clone(v[k])
+      for (const k of objectKeys(v)) out[k] = clone(v[k])
       return out
     } else {
-      const proto = Object.getPrototypeOf(v)
+      const proto = objectGetPrototypeOf(v)
       if (proto !== Object.prototype && proto !== null)
         throw dataCloneError(unit('console').inspect(v))
       out = {}
       memory.set(v, out)
-      for (const k of Object.keys(v)) out[k] = clone(v[k])
+      for (const k of objectKeys(v)) out[k] = clone(v[k])
       return out
     }
     memory.set(v, out)

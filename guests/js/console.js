@@ -24,7 +24,7 @@ function inspect(value, depth = INSPECT_DEPTH, seen = [], nested = false) {
     case 'string':
       return nested ? quote(value) : value
     case 'number':
-      return Object.is(value, -0) ? '-0' : String(value)
+      return objectIs(value, -0) ? '-0' : String(value)
     case 'bigint':
       return value + 'n'
     case 'symbol':
@@ -48,7 +48,7 @@ function inspect(value, depth = INSPECT_DEPTH, seen = [], nested = false) {
     return `${value.name}: ${value.message}${stack}`
   }
   if (value instanceof Date)
-    return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()
+    return numberIsNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()
   if (value instanceof RegExp) return String(value)
   if (value instanceof Promise) return 'Promise { <unknown> }'
   if (value instanceof WeakMap || value instanceof WeakSet)
@@ -56,19 +56,19 @@ function inspect(value, depth = INSPECT_DEPTH, seen = [], nested = false) {
   const next = [...seen, value]
   const sub = (v) =>
     depth <= 0 && typeof v === 'object' && v !== null
-      ? Array.isArray(v)
+      ? arrayIsArray(v)
         ? '[Array]'
         : '[Object]'
       : inspect(v, depth - 1, next, true)
   const name = constructorName(value)
-  if (Array.isArray(value)) {
+  if (arrayIsArray(value)) {
     const items = value.slice(0, MAX_ITEMS).map(sub)
     if (value.length > MAX_ITEMS) items.push(`... ${value.length - MAX_ITEMS} more items`)
     return formatItems(items, '[', ']', name === 'Array' ? '' : name + ' ')
   }
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+  if (arrayBufferIsView(value) && !(value instanceof DataView)) {
     const typed = /** @type {Uint8Array} */ (value)
-    const items = Array.from(typed.slice(0, MAX_ITEMS), (v) => inspect(v))
+    const items = arrayFrom(typed.slice(0, MAX_ITEMS), (v) => inspect(v))
     if (typed.length > MAX_ITEMS) items.push(`... ${typed.length - MAX_ITEMS} more items`)
     return formatItems(items, '[', ']', `${name}(${typed.length}) `)
   }

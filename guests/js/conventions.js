@@ -2,7 +2,7 @@
 // its answer goes back to the host (see answer()). A malformed answer becomes { bad: reason },
 // which the host reports as GUEST_BAD_RESPONSE.
 
-const env = Object.freeze({ ...init.env })
+const env = objectFreeze({ ...init.env, ...kvBindings(init.kv) })
 const process = { env: { ...init.env } }
 
 const STYLE_HINTS = {
@@ -17,7 +17,7 @@ let handler = null
 function exportNames(ns) {
   if (typeof ns === 'function') return ['module.exports (a function)']
   if (typeof ns !== 'object' || ns === null) return []
-  return Object.keys(ns)
+  return objectKeys(ns)
 }
 
 function findHandler(ns, isCjs, style, handlerName) {
@@ -59,7 +59,7 @@ function findHandler(ns, isCjs, style, handlerName) {
     const found = candidates[s]()
     if (found) return found
   }
-  const expected = style ? STYLE_HINTS[style] : Object.values(STYLE_HINTS).join(', or ')
+  const expected = style ? STYLE_HINTS[style] : objectValues(STYLE_HINTS).join(', or ')
   const names = exportNames(ns)
   throw new Error(
     `no handler found: expected ${expected}; the module exports ${names.length ? names.join(', ') : 'nothing'}`,
@@ -120,25 +120,25 @@ function authOf(m) {
 
 function headerObject(pairs) {
   const out = {}
-  for (const [k, v] of pairs) out[k] = Object.hasOwn(out, k) ? out[k] + ', ' + v : v
+  for (const [k, v] of pairs) out[k] = objectHasOwn(out, k) ? out[k] + ', ' + v : v
   return out
 }
 
 function isRecord(v) {
-  return v !== null && typeof v === 'object' && !Array.isArray(v)
+  return v !== null && typeof v === 'object' && !arrayIsArray(v)
 }
 
 /** Validates a {statusCode, headers, body, isBase64Encoded} answer into response parts. */
 function structuredAnswer(result, who) {
   const status = result.statusCode
-  if (!Number.isInteger(status) || status < 200 || status > 599)
+  if (!numberIsInteger(status) || status < 200 || status > 599)
     return bad(
       `${who} returned statusCode ${unit('console').inspect(status)}; expected an integer from 200 to 599`,
     )
   const headers = []
   if (result.headers !== undefined && result.headers !== null) {
     if (!isRecord(result.headers)) return bad(`${who} returned headers that are not an object`)
-    for (const [k, v] of Object.entries(result.headers)) {
+    for (const [k, v] of objectEntries(result.headers)) {
       if (!['string', 'number', 'boolean'].includes(typeof v))
         return bad(`${who} returned header ${k} with a ${describeValue(v)} value`)
       headers.push([k, String(v)])
@@ -147,8 +147,8 @@ function structuredAnswer(result, who) {
   if (result.multiValueHeaders !== undefined && result.multiValueHeaders !== null) {
     if (!isRecord(result.multiValueHeaders))
       return bad(`${who} returned multiValueHeaders that are not an object`)
-    for (const [k, list] of Object.entries(result.multiValueHeaders)) {
-      if (!Array.isArray(list))
+    for (const [k, list] of objectEntries(result.multiValueHeaders)) {
+      if (!arrayIsArray(list))
         return bad(`${who} returned multiValueHeaders.${k} that is not an array`)
       for (const v of list) headers.push([k, String(v)])
     }
@@ -183,7 +183,7 @@ function fetchContext(m, waits) {
   const ctx = {
     waitUntil: (p) =>
       void waits.push(
-        Promise.resolve(p).catch((e) => unit('console').console.error('waitUntil:', e)),
+        promiseResolve(p).catch((e) => unit('console').console.error('waitUntil:', e)),
       ),
     passThroughOnException: () => {},
     props: {},
@@ -213,7 +213,7 @@ async function callFetch(m, body) {
   const res = await handler.call(request, fetchContext(m, waits), envFor(m))
   if (!(res instanceof Response))
     return bad(`the fetch handler must return a Response; it returned ${describeValue(res)}`)
-  return responseParts(res, waits.length ? Promise.all(waits) : undefined)
+  return responseParts(res, waits.length ? promiseAll(waits) : undefined)
 }
 
 async function callEvent(m) {
@@ -221,7 +221,7 @@ async function callEvent(m) {
     httpMethod: m.method,
     path: m.path,
     headers: headerObject(m.headers),
-    multiValueHeaders: Object.fromEntries(m.headers.map(([k, v]) => [k, [v]])),
+    multiValueHeaders: objectFromEntries(m.headers.map(([k, v]) => [k, [v]])),
     queryStringParameters: m.queryParams,
     multiValueQueryStringParameters: m.multiQueryParams,
     query: m.query,
@@ -248,7 +248,8 @@ async function callEvent(m) {
     functionName: init.functionName,
     memoryLimitInMb: init.memoryMb,
     requestId: m.requestId,
-    getRemainingTimeInMillis: () => Math.max(0, m.deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, m.deadline - dateNow()),
+    env,
   }
   return eventAnswer(await handler.call(event, context))
 }
@@ -284,7 +285,7 @@ const CALLERS = { fetch: callFetch, event: callEvent, 'open-runtimes': callOpenR
 
 function requireStub(name) {
   const e = new Error(
-    `require('${name}') is not available: an fnhost function is a single file, so bundle its dependencies into it (for example with esbuild --bundle)`,
+    `require('${name}') is not available: fnhost bundles the imports and require() calls it can resolve when it loads a function, and this one was left out (a computed name, or a module the bundler could not find)`,
   )
   throw Object.assign(e, { code: 'MODULE_NOT_FOUND' })
 }

@@ -27,7 +27,7 @@ function randomUUID() {
   const b = new Uint8Array(host.random(16))
   b[6] = (b[6] & 0x0f) | 0x40
   b[8] = (b[8] & 0x3f) | 0x80
-  const hex = Array.from(b, (x) => (x < 16 ? '0' : '') + x.toString(16)).join('')
+  const hex = arrayFrom(b, (x) => (x < 16 ? '0' : '') + x.toString(16)).join('')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 

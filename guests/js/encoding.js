@@ -35,7 +35,7 @@ function utf8Decode(bytes, fatal = false) {
   for (let i = 0; i < bytes.length;) {
     const b = bytes[i]
     if (b < 0x80) {
-      out += String.fromCharCode(b)
+      out += stringFromCharCode(b)
       i++
       continue
     }
@@ -72,7 +72,7 @@ function utf8Decode(bytes, fatal = false) {
       i = need > 0 ? Math.max(i + 1, j - 1) : i + 1
       continue
     }
-    out += String.fromCodePoint(cp)
+    out += stringFromCodePoint(cp)
     i = j
   }
   return out
@@ -121,19 +121,46 @@ class TextEncoder {
   }
 }
 
+/** Byte order marks a TextDecoder strips (unless ignoreBOM) for the Unicode encodings. */
+const BOMS = {
+  'utf-8': [0xef, 0xbb, 0xbf],
+  'utf-16le': [0xff, 0xfe],
+  'utf-16be': [0xfe, 0xff],
+}
+
+/** The canonical name of a supported encoding label (the host knows WHATWG's label table). */
+function encodingOf(label) {
+  const l = String(label).trim().toLowerCase()
+  if (UTF8_LABELS.includes(l)) return 'utf-8'
+  const name = host.encodingName(toHost(l))
+  if (name === '') throw new RangeError(`The "${label}" encoding is not supported`)
+  return name
+}
+
+/** Bytes at the end of a UTF-16 chunk the next chunk must finish: an odd byte, a lead surrogate. */
+function utf16Tail(bytes, bigEndian) {
+  const odd = bytes.length % 2
+  const end = bytes.length - odd
+  if (end < 2) return odd
+  const unit = bigEndian
+    ? (bytes[end - 2] << 8) | bytes[end - 1]
+    : (bytes[end - 1] << 8) | bytes[end - 2]
+  return unit >= 0xd800 && unit <= 0xdbff ? odd + 2 : odd
+}
+
 class TextDecoder {
+  #encoding
   #fatal
   #ignoreBOM
   #pending = null
   #started = false
   constructor(label = 'utf-8', options = {}) {
-    if (!UTF8_LABELS.includes(String(label).trim().toLowerCase()))
-      throw new RangeError(`The "${label}" encoding is not supported`)
+    this.#encoding = encodingOf(label)
     this.#fatal = Boolean(options.fatal)
     this.#ignoreBOM = Boolean(options.ignoreBOM)
   }
   get encoding() {
-    return 'utf-8'
+    return this.#encoding
   }
   get fatal() {
     return this.#fatal
@@ -146,26 +173,38 @@ class TextDecoder {
     if (this.#pending) bytes = concatBytes([this.#pending, bytes])
     this.#pending = null
     const stream = Boolean(options.stream)
+    const name = this.#encoding
     if (stream) {
-      const tail = incompleteTail(bytes)
+      const tail =
+        name === 'utf-8'
+          ? incompleteTail(bytes)
+          : name === 'utf-16le' || name === 'utf-16be'
+            ? utf16Tail(bytes, name === 'utf-16be')
+            : 0
       if (tail) {
         this.#pending = bytes.slice(bytes.length - tail)
         bytes = bytes.subarray(0, bytes.length - tail)
       }
     }
-    if (!this.#started && !this.#ignoreBOM) {
+    const bom = BOMS[name]
+    if (bom && !this.#started && !this.#ignoreBOM) {
       if (
         stream &&
-        bytes.length < 3 &&
-        [0xef, 0xbb, 0xbf].slice(0, bytes.length).every((b, i) => bytes[i] === b)
+        bytes.length < bom.length &&
+        bom.slice(0, bytes.length).every((b, i) => bytes[i] === b)
       ) {
         this.#pending = concatBytes([bytes, this.#pending ?? new Uint8Array(0)])
         return ''
       }
-      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3)
+      if (bom.every((b, i) => bytes[i] === b)) bytes = bytes.subarray(bom.length)
     }
     this.#started = stream
-    return utf8Decode(bytes, this.#fatal)
+    if (name === 'utf-8') return utf8Decode(bytes, this.#fatal)
+    try {
+      return fromHost(host.decode(name, exactBuffer(bytes), this.#fatal ? 1 : 0))
+    } catch {
+      throw typeError(`The encoded data was not valid for encoding ${name}`)
+    }
   }
 }
 

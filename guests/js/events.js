@@ -108,7 +108,7 @@ class Event {
     s.stopImmediate = true
   }
 }
-Object.assign(Event, { NONE: 0, CAPTURING_PHASE: 1, AT_TARGET: 2, BUBBLING_PHASE: 3 })
+objectAssign(Event, { NONE: 0, CAPTURING_PHASE: 1, AT_TARGET: 2, BUBBLING_PHASE: 3 })
 
 const listenersOf = new WeakMap()
 
@@ -170,7 +170,7 @@ class EventTarget {
 
 function defineEventHandler(proto, name) {
   const handlers = new WeakMap()
-  Object.defineProperty(proto, 'on' + name, {
+  objectDefineProperty(proto, 'on' + name, {
     get() {
       return handlers.get(this)?.fn ?? null
     },

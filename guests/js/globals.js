@@ -16,7 +16,7 @@ const GLOBALS = {
   setInterval,
   setTimeout,
 }
-for (const [name, value] of Object.entries(GLOBALS)) defineGlobal(name, value)
+for (const [name, value] of objectEntries(GLOBALS)) defineGlobal(name, value)
 
 const LAZY_GLOBALS = {
   AbortController: 'events',
@@ -30,6 +30,11 @@ const LAZY_GLOBALS = {
   console: 'console',
   structuredClone: 'clone',
   crypto: 'crypto',
+  Blob: 'blob',
+  File: 'blob',
+  FormData: 'form',
+  CompressionStream: 'compression',
+  DecompressionStream: 'compression',
 }
-for (const [name, unitName] of Object.entries(LAZY_GLOBALS)) defineLazyGlobal(name, unitName)
+for (const [name, unitName] of objectEntries(LAZY_GLOBALS)) defineLazyGlobal(name, unitName)
 defineGlobal('self', globalThis)

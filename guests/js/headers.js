@@ -9,8 +9,29 @@ function headerName(name) {
 
 function headerValue(value) {
   const v = String(value).replace(HTTP_WHITESPACE, '')
-  if (/[\0\r\n]/.test(v)) throw typeError(`Invalid header value: "${v}"`)
+  // A ByteString (WebIDL) holds no code unit above U+00FF.
+  if (/[\0\r\n\u0100-\uffff]/.test(v)) throw typeError(`Invalid header value: "${v}"`)
   return v
+}
+
+/** Joins repeated values as Node's Headers does: cookie with '; ', the others with ', '. */
+const joinerOf = (name) => (name === 'cookie' ? '; ' : ', ')
+
+/** The sorted and combined list iteration walks; recomputed after a change (see entries()). */
+const sortedLists = new WeakMap()
+
+function sortedList(headers) {
+  let sorted = sortedLists.get(headers)
+  if (sorted) return sorted
+  const list = headerLists.get(headers)
+  sorted = []
+  for (const n of [...new Set(list.map(([k]) => k))].sort()) {
+    if (n === 'set-cookie') {
+      for (const [k, v] of list) if (k === n) sorted.push([n, v])
+    } else sorted.push([n, headers.get(n)])
+  }
+  sortedLists.set(headers, sorted)
+  return sorted
 }
 
 const headerLists = new WeakMap()
@@ -33,7 +54,7 @@ class Headers {
   constructor(init) {
     if (init === TRUSTED) return
     headerLists.set(this, [])
-    if (init === undefined || init === null) return
+    if (init === undefined) return
     if (init instanceof Headers) {
       headerLists.set(
         this,
@@ -45,17 +66,21 @@ class Headers {
       throw typeError('Headers init must be an object or an iterable of pairs')
     if (typeof init[Symbol.iterator] === 'function') {
       for (const pair of init) {
-        const p = Array.from(pair)
+        if (typeof pair !== 'object' || pair === null)
+          throw typeError('Header pairs must be iterables of a name and a value')
+        const p = arrayFrom(pair)
         if (p.length !== 2) throw typeError('Header pairs must contain exactly two items')
         this.append(p[0], p[1])
       }
-    } else for (const k of Object.keys(init)) this.append(k, init[k])
+    } else for (const k of objectKeys(init)) this.append(k, init[k])
   }
   append(name, value) {
     headerLists.get(this).push([headerName(name), headerValue(value)])
+    sortedLists.delete(this)
   }
   delete(name) {
     const n = headerName(name)
+    sortedLists.delete(this)
     headerLists.set(
       this,
       headerLists.get(this).filter(([k]) => k !== n),
@@ -64,7 +89,8 @@ class Headers {
   get(name) {
     const n = headerName(name)
     let out = null
-    for (const [k, v] of headerLists.get(this)) if (k === n) out = out === null ? v : out + ', ' + v
+    for (const [k, v] of headerLists.get(this))
+      if (k === n) out = out === null ? v : out + joinerOf(n) + v
     return out
   }
   getSetCookie() {
@@ -81,6 +107,7 @@ class Headers {
     const n = headerName(name)
     const v = headerValue(value)
     const list = headerLists.get(this)
+    sortedLists.delete(this)
     const i = list.findIndex(([k]) => k === n)
     if (i < 0) list.push([n, v])
     else
@@ -92,13 +119,11 @@ class Headers {
   forEach(callback, thisArg) {
     for (const [k, v] of this) callback.call(thisArg, v, k, this)
   }
+  /** WebIDL's pair iterator: each step reads the current sorted list at the next index. */
   *entries() {
-    const list = headerLists.get(this)
-    const names = [...new Set(list.map(([k]) => k))].sort()
-    for (const n of names) {
-      if (n === 'set-cookie') {
-        for (const [k, v] of list) if (k === n) yield [n, v]
-      } else yield [n, this.get(n)]
+    for (let i = 0; i < sortedList(this).length; i++) {
+      const [k, v] = sortedList(this)[i]
+      yield [k, v]
     }
   }
   *keys() {

@@ -1,5 +1,22 @@
 const paramsState = new WeakMap()
 
+function percentDecodeBytes(s) {
+  const bytes = utf8Encode(s)
+  const out = []
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]
+    if (
+      b === 0x25 &&
+      i + 2 < bytes.length &&
+      /^[0-9a-fA-F]{2}$/.test(String.fromCharCode(bytes[i + 1], bytes[i + 2]))
+    ) {
+      out.push(parseInt(String.fromCharCode(bytes[i + 1], bytes[i + 2]), 16))
+      i += 2
+    } else out.push(b)
+  }
+  return new Uint8Array(out)
+}
+
 function formEncode(s) {
   let out = ''
   for (const b of utf8Encode(s)) {
@@ -13,7 +30,7 @@ function formEncode(s) {
       b === 0x2e ||
       b === 0x5f
     )
-      out += String.fromCharCode(b)
+      out += stringFromCharCode(b)
     else out += '%' + (b < 16 ? '0' : '') + b.toString(16).toUpperCase()
   }
   return out
@@ -60,13 +77,13 @@ class URLSearchParams {
     if (typeof init === 'object' && init !== null) {
       if (init instanceof URLSearchParams) list = paramsState.get(init).list.map(([k, v]) => [k, v])
       else if (typeof init[Symbol.iterator] === 'function')
-        list = Array.from(init, (pair) => {
-          const p = Array.from(pair)
+        list = arrayFrom(init, (pair) => {
+          const p = arrayFrom(pair)
           if (p.length !== 2)
             throw typeError('Each query pair must be an iterable [name, value] tuple')
           return [wellFormed(String(p[0])), wellFormed(String(p[1]))]
         })
-      else list = Object.keys(init).map((k) => [wellFormed(k), wellFormed(String(init[k]))])
+      else list = objectKeys(init).map((k) => [wellFormed(k), wellFormed(String(init[k]))])
     } else list = parseForm(String(init).replace(/^\?/, ''))
     paramsState.set(this, { list, url: null })
   }

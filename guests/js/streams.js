@@ -57,11 +57,11 @@ class ReadableStream {
     state.locked = true
     let released = false
     const read = () => {
-      if (released) return Promise.reject(typeError('the reader was released'))
+      if (released) return promiseReject(typeError('the reader was released'))
       state.disturbed = true
-      if (state.queue.length) return Promise.resolve({ value: state.queue.shift(), done: false })
-      if (state.error) return Promise.reject(state.error.reason)
-      if (state.closed) return Promise.resolve({ value: undefined, done: true })
+      if (state.queue.length) return promiseResolve({ value: state.queue.shift(), done: false })
+      if (state.error) return promiseReject(state.error.reason)
+      if (state.closed) return promiseResolve({ value: undefined, done: true })
       return new Promise((resolve, reject) => {
         state.waiters.push({ resolve, reject })
         if (typeof state.source.pull === 'function') {
@@ -83,12 +83,12 @@ class ReadableStream {
       },
       cancel: (reason) => this.#cancel(reason),
       get closed() {
-        return Promise.resolve(undefined)
+        return promiseResolve(undefined)
       },
     }
   }
   cancel(reason) {
-    if (this.locked) return Promise.reject(typeError('cannot cancel a locked stream'))
+    if (this.locked) return promiseReject(typeError('cannot cancel a locked stream'))
     return this.#cancel(reason)
   }
   #cancel(reason) {
@@ -97,8 +97,8 @@ class ReadableStream {
     state.queue = []
     state.controller.close()
     if (typeof state.source.cancel === 'function')
-      return Promise.resolve(state.source.cancel(reason)).then(() => undefined)
-    return Promise.resolve(undefined)
+      return promiseResolve(state.source.cancel(reason)).then(() => undefined)
+    return promiseResolve(undefined)
   }
   tee() {
     const reader = this.getReader()
@@ -114,6 +114,22 @@ class ReadableStream {
       }))
     const branch = () => new ReadableStream({ start: (c) => branches.push(c), pull })
     return [branch(), branch()]
+  }
+  /** Pipes into a transform's writable side ({ writable, readable }) and returns its readable. */
+  pipeThrough(transform) {
+    this.pipeTo(transform.writable).catch(() => {})
+    return transform.readable
+  }
+  async pipeTo(destination) {
+    const writer = destination.getWriter()
+    try {
+      for await (const chunk of this) await writer.write(chunk)
+    } catch (e) {
+      await writer.abort(e)
+      throw e
+    }
+    await writer.close()
+    writer.releaseLock()
   }
   async *values() {
     const reader = this.getReader()

@@ -9,7 +9,7 @@ function timerCallback(callback, args) {
 
 function delayOf(ms) {
   const n = Number(ms)
-  return Number.isFinite(n) && n > 0 ? n : 0
+  return numberIsFinite(n) && n > 0 ? n : 0
 }
 
 function setTimeout(callback, ms, ...args) {
@@ -29,7 +29,7 @@ const clearInterval = clearTimeout
 function queueMicrotask(callback) {
   if (typeof callback !== 'function')
     throw typeError('The "callback" argument must be of type function')
-  Promise.resolve().then(() => {
+  promiseResolve().then(() => {
     try {
       callback()
     } catch (e) {

@@ -3,8 +3,12 @@ import type { HostConfig } from '../host-config.js'
 import { constantTimeEqual } from '../auth/executor.js'
 import type { SignKey } from '../auth/keys.js'
 import { mintToken, MintError, parseTtl } from '../auth/mint.js'
+import { devAccessRefusal } from '../loopback.js'
 import { FnhostError } from '../errors.js'
+import { kvAdminRoutes } from '../kv/admin-routes.js'
+import type { KvStore } from '../kv/store.js'
 import { readBody } from '../http/body.js'
+import { devRefused } from '../observe/admin-key.js'
 import type { Logger } from '../observe/log.js'
 import type { Registry } from '../registry/registry.js'
 import { deploy, findByName, remove, setRoute } from './deploy.js'
@@ -18,10 +22,14 @@ export interface AdminOptions {
   logger: Logger
   /** The admin key; without one the API is off. */
   key?: string
+  /** `fnhost serve --dev`: loopback, same-origin requests need no key (see host/loopback.ts). */
+  dev?: boolean
   limits?: Partial<typeof UPLOAD_LIMITS>
   /** What tokens are minted with (POST /tokens), and the iss/aud they carry. */
   signKey?: SignKey
   auth?: HostConfig['auth']
+  /** The host's key-value store: its routes (host/kv/admin-routes.ts) join the API. */
+  kv?: KvStore
 }
 
 type Env = { Variables: { requestId: string } }
@@ -62,6 +70,9 @@ export function adminApi(options: AdminOptions): Hono<Env> {
     })
 
   app.use(async (c, next) => {
+    const refusal = options.dev ? devAccessRefusal(c) : undefined
+    if (options.dev && refusal === undefined) return next()
+    if (key === undefined && refusal !== undefined) throw devRefused(refusal)
     if (key === undefined)
       throw new FnhostError(
         'FUNCTION_NOT_FOUND',
@@ -76,6 +87,8 @@ export function adminApi(options: AdminOptions): Hono<Env> {
       )
     await next()
   })
+
+  if (options.kv) app.route('/', kvAdminRoutes(options.kv))
 
   app.get('/functions', async (c) =>
     c.json({ functions: await Promise.all(registry.list().map(describe)) }),

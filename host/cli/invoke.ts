@@ -7,13 +7,16 @@ import { dispatch } from '../http/dispatch.js'
 import { createLogger } from '../observe/log.js'
 import { toWebResponse } from '../response.js'
 import { parse, UsageError, withUsage } from './args.js'
+import { boardOption } from './invoke-board.js'
 
 /** Past the function's own deadline, how long invoke waits for the pool's answer. */
 const INVOKE_GRACE_MS = 2_000
 
 const USAGE =
   "usage: fnhost invoke <file> [-X METHOD] [-d DATA|@file] [-H 'name: value'] [--path /p] [-i]\n" +
+  '                     [--board mps2-an505|mps2-an385|native]\n' +
   '  runs the function once, through the same checks as serve, and prints its response body\n' +
+  '  (--board: an fnmicro module on that microcontroller target, QEMU for the boards)\n' +
   '  (-i: status line and headers first); exit 0 ok, 1 the function failed, 2 usage'
 
 async function requestBody(
@@ -42,6 +45,7 @@ export function run(argv: string[]): Promise<number> {
         header: { type: 'string', short: 'H', multiple: true },
         path: { type: 'string' },
         include: { type: 'boolean', short: 'i' },
+        board: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -52,6 +56,7 @@ export function run(argv: string[]): Promise<number> {
     const [target] = positionals
     if (target === undefined || positionals.length > 1)
       throw new UsageError('invoke takes one function file')
+    const board = boardOption(values.board)
     const headers = headerPairs(values.header ?? [])
     if (values.path !== undefined && !values.path.startsWith('/'))
       throw new UsageError(`--path must start with /, got '${values.path}'`)
@@ -66,6 +71,8 @@ export function run(argv: string[]): Promise<number> {
       files: [file],
       logger,
       pool: { workers: 1, warmSpare: false, warmup: false },
+      // --board: the function as if its config named that board (fnmicro modules only).
+      overrides: board === undefined ? undefined : { board },
     })
     const slot = host.registry.list()[0]
     if (!slot) {

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { packageRoot } from '../paths.js'
+import { fnhostVersion } from '../assets.js'
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }
 
@@ -12,7 +10,7 @@ const commands: Record<string, Command> = {
     load: () => import('./invoke.js'),
   },
   build: {
-    summary: 'compile the C handlers in a folder to .wasm',
+    summary: 'compile the C handlers in a folder to .wasm (--board: an fnmicro .wasm for a device)',
     load: () => import('./build.js'),
   },
   new: { summary: 'write a starter handler', load: () => import('./new.js') },
@@ -34,6 +32,14 @@ const commands: Record<string, Command> = {
     summary: "print (and follow) a function's recent logs from a running host",
     load: () => import('./logs.js'),
   },
+  selftest: {
+    summary: 'serve built-in functions of every kind and check their answers',
+    load: () => import('./selftest.js'),
+  },
+  kv: {
+    summary: "list, read and write a running host's key-value store",
+    load: () => import('./kv.js'),
+  },
 }
 
 function usage(): string {
@@ -44,10 +50,7 @@ function usage(): string {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   if (name === '--version' || name === '-v') {
-    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
-      version: string
-    }
-    process.stdout.write(pkg.version + '\n')
+    process.stdout.write(fnhostVersion() + '\n')
     return 0
   }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

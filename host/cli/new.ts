@@ -2,9 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { parse, UsageError, withUsage } from './args.js'
 
-const USAGE = `usage: fnhost new <name> [--lang js|c] [--dir DIR]
+const USAGE = `usage: fnhost new <name> [--lang js|ts|c] [--dir DIR]
 
-Writes a starter handler DIR/<name>.js (default) or DIR/<name>.c; DIR defaults to ./functions.
+Writes a starter handler DIR/<name>.js (default), DIR/<name>.ts (typed with fnhost/types) or
+DIR/<name>.c; DIR defaults to ./functions.
 <name> may hold folders ('api/users') and [param] segments ('users/[id]'). Existing files are kept.`
 
 const NAME =
@@ -23,6 +24,24 @@ export default {
 }
 `
 }
+
+function tsStarter(route: string, file: string): string {
+  return `/**
+ * ${route}: a fetch-style handler in TypeScript, bundled with its imports when fnhost loads it.
+ * Try it: fnhost invoke ${file} --path '${route}?name=Ada'
+ */
+import type { FetchHandler } from 'fnhost/types'
+
+export default {
+  async fetch(request, env, ctx) {
+    const name = new URL(request.url).searchParams.get('name') ?? 'world'
+    return Response.json({ hello: name, params: ctx.params, envKeys: Object.keys(env) })
+  },
+} satisfies FetchHandler
+`
+}
+
+const STARTERS = { js: jsStarter, ts: tsStarter, c: cStarter }
 
 function cStarter(route: string): string {
   return `/*
@@ -66,16 +85,15 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(
         `'${name}' is not a handler name: use letters, digits, - and _, folders with /, params as [id]`,
       )
-    if (values.lang !== 'js' && values.lang !== 'c')
-      throw new UsageError(`--lang is js or c, got '${values.lang}'`)
-    const file = join(resolve(values.dir), `${name}.${values.lang}`)
+    const lang = values.lang
+    if (lang !== 'js' && lang !== 'ts' && lang !== 'c')
+      throw new UsageError(`--lang is js, ts or c, got '${lang}'`)
+    const file = join(resolve(values.dir), `${name}.${lang}`)
     const route = '/' + name.replace(/\[([A-Za-z0-9_]+)\]/g, ':$1').replace(/(^|\/)index$/, '')
     await mkdir(dirname(file), { recursive: true })
     try {
       const shown = relative(process.cwd(), file)
-      await writeFile(file, values.lang === 'c' ? cStarter(route) : jsStarter(route, shown), {
-        flag: 'wx',
-      })
+      await writeFile(file, STARTERS[lang](route, shown), { flag: 'wx' })
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
       process.stderr.write(
@@ -84,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
       return 1
     }
     process.stdout.write(`wrote ${relative(process.cwd(), file)}\n`)
-    if (values.lang === 'c') process.stdout.write(`build it with: fnhost build ${values.dir}\n`)
+    if (lang === 'c') process.stdout.write(`build it with: fnhost build ${values.dir}\n`)
     return 0
   })
 }

@@ -25,7 +25,11 @@ export function createOutputLogger(
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    stream === process.stderr ? pino.destination({ fd: 2, sync: true }) : stream,
+    stream === process.stderr
+      ? pino.destination({ fd: 2, sync: true })
+      : stream === process.stdout
+        ? pino.destination({ fd: 1, sync: true })
+        : stream,
   )
   return createLogger((line) => out[line.level as Level](jsonFields(line), line.message))
 }

@@ -5,7 +5,7 @@ import {
   Histogram,
   Registry as PromRegistry,
 } from 'prom-client'
-import type { PoolStats } from '../pool/api.js'
+import type { PoolStats } from './pool-stats.js'
 import type { GuestCounts } from './guest-counts.js'
 
 /** The label value of a request no function served (unknown path, bad path): never the raw path. */

@@ -1,40 +1,7 @@
-import type { GuestCounts } from '../observe/guest-counts.js'
+import type { PoolStats } from '../observe/pool-stats.js'
 import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
 
-export interface PoolStats {
-  /** Workers serving (ready), and those starting. */
-  workers: number
-  starting: number
-  /** A started worker held in reserve for the next respawn. */
-  spareReady: boolean
-  inFlight: number
-  queued: number
-  /** Functions loaded through the pool (versions not yet disposed). */
-  functions: number
-  /** Copies of functions loaded in workers, and the memory caps they reserve. */
-  sandboxes: number
-  sandboxMemoryMb: number
-  /** Workers started to replace lost ones. */
-  respawns: number
-  /** Workers terminated by the watchdog (the last resort). */
-  kills: number
-  /** Overrunning guest code stopped in place, its worker serving on (its sandbox is rebuilt). */
-  stops: number
-  /** How overrunning guest code is stopped: in place by V8 termination, or by terminating the worker. */
-  stopMechanism: 'v8-terminate' | 'worker-kill'
-  /** Workers lost otherwise (uncaught error, out of memory, killed from outside). */
-  crashes: number
-  /** Sandboxes dropped to make room or for being idle. */
-  evictions: number
-  /** Invocations answered OVERLOADED by admission control. */
-  rejected: number
-  /** Sandbox copies loaded into workers (first loads, loads on more workers, reloads after eviction). */
-  loads: number
-  /** Memory reserved by each function's sandbox copies (their caps), by function name. */
-  memoryMbByFunction: Record<string, number>
-  /** Guests' outbound fetches and sandbox rebuilds in all workers. */
-  guest: GuestCounts
-}
+export type { PoolStats }
 
 /** Guest execution off the main thread: the registry loads and inspects functions through it. */
 export interface WorkerPool extends AsyncDisposable {

@@ -63,7 +63,11 @@ export function poolDefaults(): ResolvedPoolOptions {
     maxConcurrent: 256,
     maxQueued: 512,
     maxQueuedPerFunction: 128,
-    maxSandboxMemoryMb: Math.floor(totalmem() / 2 / 2 ** 20),
+    // Half the memory this process may use: a container's cgroup limit when it has one (a
+    // Knative replica), else the machine's memory.
+    maxSandboxMemoryMb: Math.floor(
+      Math.min(totalmem(), process.constrainedMemory() || Infinity) / 2 / 2 ** 20,
+    ),
     idleTimeoutMs: 5 * 60_000,
     loadTimeoutMs: 10_000,
     workerHeapMb: 1024,

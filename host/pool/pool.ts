@@ -36,7 +36,8 @@ export function createPool(options: PoolOptions = {}): WorkerPool {
 
 class Pool implements WorkerPool {
   readonly load: FunctionLoader = (spec) => this.loadFunction(spec)
-  readonly inspect: FunctionInspector = (file, bytes) => this.scanner.inspect(file, bytes)
+  readonly inspect: FunctionInspector = (file, bytes, hints) =>
+    this.scanner.inspect(file, bytes, hints)
   private readonly functions = new Map<number, FunctionState>()
   private readonly tasks = new Map<number, Task>()
   private readonly admission: Admission

@@ -3,6 +3,7 @@ import type { HeaderList, Invocation } from '../invocation.js'
 import type { GuestCounts } from '../observe/guest-counts.js'
 import type { LogCap, LogLevel } from '../observe/invocation-log.js'
 import type { DriverOptions } from '../sandbox/index.js'
+import type { InspectHints } from '../sandbox/types.js'
 import type { FunctionSpec, SandboxKind } from '../types.js'
 
 /** Everything that crosses between the main thread and a worker is plain, cloneable data. */
@@ -35,7 +36,7 @@ export type ToWorker =
   /** `limitMs`: the function's timeoutMs, which restarts after a load the invocation waited for. */
   | { type: 'invoke'; task: number; fn: number; inv: Invocation; deadline: number; limitMs: number }
   /** Scan-time checks of a file (syntax, module validation, embedded config). */
-  | { type: 'inspect'; task: number; file: string; bytes: Uint8Array }
+  | { type: 'inspect'; task: number; file: string; bytes: Uint8Array; hints?: InspectHints }
   | { type: 'abort'; task: number }
   | { type: 'unload'; fn: number }
   /** The watchdog stopped guest code in this thread: a nudge, so the worker takes a turn and recovers. */
@@ -61,16 +62,22 @@ export type FromWorker =
   | { type: 'inspected'; task: number; kind: SandboxKind; config?: unknown }
   /** Guest output, batched: every line the task logged since the last batch. */
   | { type: 'logs'; task: number; lines: [LogLevel, string][]; full: boolean }
-  /** `body`: the whole body, or 'stream' when chunks and an `end` follow. */
+  /**
+   * `body`: the whole body, or 'stream' when chunks and an `end` follow. `after`: the guest goes
+   * on working (waitUntil) once its response is out; a `settled` ends the task.
+   */
   | {
       type: 'response'
       task: number
       status: number
       headers: HeaderList
       body: ArrayBuffer | null | 'stream'
+      after?: boolean
     }
   | { type: 'chunk'; task: number; data: ArrayBuffer }
-  | { type: 'end'; task: number }
+  | { type: 'end'; task: number; after?: boolean }
+  /** The waitUntil work of a task whose response went out `after` has ended. */
+  | { type: 'settled'; task: number }
   | { type: 'failed'; task: number; error: WireError }
   /** Guest fetches and sandbox rebuilds since the last such message, for the main thread's metrics. */
   | { type: 'counts'; counts: GuestCounts }

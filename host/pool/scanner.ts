@@ -1,4 +1,5 @@
 import { FnhostError } from '../errors.js'
+import type { InspectHints } from '../sandbox/types.js'
 import type { SandboxKind } from '../types.js'
 import type { ResolvedPoolOptions } from './options.js'
 import type { FromWorker, WorkerConfig } from './protocol.js'
@@ -37,7 +38,11 @@ export class Scanner implements AsyncDisposable {
     return this.watchdog.kills
   }
 
-  async inspect(file: string, bytes: Uint8Array): Promise<{ kind: SandboxKind; config?: unknown }> {
+  async inspect(
+    file: string,
+    bytes: Uint8Array,
+    hints?: InspectHints,
+  ): Promise<{ kind: SandboxKind; config?: unknown }> {
     if (this.disposed) throw new Error('the worker pool is disposed')
     this.set ??= new WorkerSet(
       { ...this.options, workers: 1, warmSpare: false },
@@ -56,7 +61,7 @@ export class Scanner implements AsyncDisposable {
     const task = new InspectTask(this.nextId++, worker, deadline, limit)
     this.tasks.set(task.id, task)
     this.watchdog.arm(task)
-    worker.post({ type: 'inspect', task: task.id, file, bytes })
+    worker.post({ type: 'inspect', task: task.id, file, bytes, hints })
     return task.result
   }
 

@@ -84,7 +84,8 @@ export class InvocationTask implements Task {
   readonly response: Promise<GuestResponse>
   private resolve!: (res: GuestResponse) => void
   private reject!: (e: FnhostError) => void
-  private state: 'waiting' | 'streaming' | 'done' = 'waiting'
+  /** 'after': the response is out, and the guest still works (waitUntil) until `settled`. */
+  private state: 'waiting' | 'streaming' | 'after' | 'done' = 'waiting'
   private stream?: ReadableStreamDefaultController<Uint8Array>
 
   constructor(
@@ -131,22 +132,27 @@ export class InvocationTask implements Task {
       case 'response': {
         const { status, headers } = msg
         if (msg.body !== 'stream') {
-          this.state = 'done'
+          this.state = msg.after ? 'after' : 'done'
           const body = msg.body === null ? null : new Uint8Array(msg.body)
           this.resolve({ status, headers, body })
-          return true
+          return !msg.after
         }
         this.state = 'streaming'
-        this.resolve({ status, headers, body: this.openStream() })
+        // Node's ReadableStream is async-iterable; the DOM lib's type does not say so.
+        const stream = this.openStream() as ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>
+        this.resolve({ status, headers, body: stream })
         return false
       }
       case 'chunk':
         this.onStream((s) => s.enqueue(new Uint8Array(msg.data)))
         return false
       case 'end':
-        this.state = 'done'
+        this.state = msg.after ? 'after' : 'done'
         this.onStream((s) => s.close())
         this.stream = undefined
+        return !msg.after
+      case 'settled':
+        this.state = 'done'
         return true
       case 'failed':
         this.fail(errorFromWire(msg.error))

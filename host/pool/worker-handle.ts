@@ -1,24 +1,7 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { newRunSlotBuffer, RunSlotView } from './preempt/run-slot.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
-
-const entry = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
-
-function spawn(config: WorkerConfig, heapMb: number): Worker {
-  const options = {
-    workerData: config,
-    resourceLimits: { maxOldGenerationSizeMb: heapMb },
-    execArgv: [],
-  }
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options)
-  // Running from source: under Node 20 `--import tsx` registers its hooks on the main thread
-  // only, so the worker registers them itself before it imports its (TypeScript) entry.
-  const tsx = import.meta.resolve('tsx/esm/api')
-  const boot = `import { register } from ${JSON.stringify(tsx)}
-register()
-await import(${JSON.stringify(entry.href)})`
-  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), options)
-}
+import { startWorker } from './start-worker.js'
 
 export interface WorkerEvents {
   message(worker: PoolWorker, msg: FromWorker): void
@@ -44,7 +27,7 @@ export class PoolWorker {
   ) {
     const runSlot = newRunSlotBuffer()
     this.slot = new RunSlotView(runSlot)
-    this.worker = spawn({ ...config, runSlot }, heapMb)
+    this.worker = startWorker({ ...config, runSlot }, heapMb)
     this.worker.on('message', (msg: FromWorker) => {
       this.lastSeen = Date.now()
       if (msg.type === 'ready') this.state = 'ready'

@@ -73,7 +73,7 @@ function loadError(spec: FunctionSpec, e: unknown): FnhostError {
 function build(copy: WorkerCopy, runId: number, deadline: number): Promise<LoadedFunction> {
   const gate = new CopyGate(slot)
   const { spec } = copy
-  const loading = (async () => drivers.get(spec.kind).load(spec, { gate, runId, deadline }))()
+  const loading = (async () => drivers.load(spec, { gate, runId, deadline }))()
   const settled = loading.then(
     (fn) => {
       if (copy.loading === settled) copy.ready = true
@@ -118,7 +118,7 @@ async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<voi
   post({ type: 'started', task: msg.task })
   try {
     const driver = drivers.detect(msg.file, msg.bytes)
-    const { config } = await driver.inspect(msg.file, msg.bytes)
+    const { config } = await driver.inspect(msg.file, msg.bytes, msg.hints)
     post({ type: 'inspected', task: msg.task, kind: driver.kind, config })
   } catch (e) {
     const error = isFnhostError(e) ? e : new FnhostError('FUNCTION_LOAD_FAILED', describe(e))
@@ -174,28 +174,29 @@ function sendChunk(task: number, chunk: Uint8Array): void {
   post({ type: 'chunk', task, data }, [data])
 }
 
-async function sendResponse(task: number, res: GuestResponse): Promise<void> {
+async function sendResponse(task: number, res: GuestResponse, after: boolean): Promise<void> {
   const { status, headers, body } = res
-  if (body === null) return post({ type: 'response', task, status, headers, body: null })
+  if (body === null) return post({ type: 'response', task, status, headers, body: null, after })
   if (body instanceof Uint8Array) {
     const data = ownedBuffer(body)
-    return post({ type: 'response', task, status, headers, body: data }, [data])
+    return post({ type: 'response', task, status, headers, body: data, after }, [data])
   }
   // A streamed body that turns out to be one chunk crosses whole, in the response message.
   const chunks = body[Symbol.asyncIterator]()
   const first = await chunks.next()
-  if (first.done) return post({ type: 'response', task, status, headers, body: new ArrayBuffer(0) })
+  if (first.done)
+    return post({ type: 'response', task, status, headers, body: new ArrayBuffer(0), after })
   const second = await chunks.next()
   if (second.done) {
     const data = ownedBuffer(first.value)
-    return post({ type: 'response', task, status, headers, body: data }, [data])
+    return post({ type: 'response', task, status, headers, body: data, after }, [data])
   }
   post({ type: 'response', task, status, headers, body: 'stream' })
   sendChunk(task, first.value)
   sendChunk(task, second.value)
   for (let next = await chunks.next(); !next.done; next = await chunks.next())
     sendChunk(task, next.value)
-  post({ type: 'end', task })
+  post({ type: 'end', task, after })
 }
 
 /** The copy's sandbox, waiting for its load (or rebuild after a stop); the deadline to run under. */
@@ -253,15 +254,23 @@ async function attempt(
     if (!current()) return
     running.pending = undefined
     post({ type: 'started', task: msg.task, deadline })
+    // waitUntil work keeps the task running here and on the main thread (its deadline, its slot).
+    const after: Promise<void>[] = []
     const res = await fn.invoke(msg.inv, {
       deadline,
       signal: ctrl.signal,
       log,
       runId: msg.task,
+      waitUntil: (work) => void after.push(work),
     })
     log.flush()
     sendGuestCounts()
-    await sendResponse(msg.task, res)
+    await sendResponse(msg.task, res, after.length > 0)
+    if (after.length > 0) {
+      await Promise.allSettled(after)
+      log.flush()
+      post({ type: 'settled', task: msg.task })
+    }
   } catch (e) {
     if (running.pending && !current()) return
     log.flush()

@@ -1,14 +1,10 @@
 import { watch, type FSWatcher } from 'chokidar'
-import { stat } from 'node:fs/promises'
+import { lstat, stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
-import type { LimitDefaults } from '../config.js'
+import { BUNDLED_EXTENSIONS, forgetBundle } from '../bundle/index.js'
+import type { LimitDefaults, ResolvedConfig } from '../config.js'
 import type { Logger } from '../observe/log.js'
-import {
-  FUNCTION_EXTENSIONS,
-  isFunctionFile,
-  sidecarOf,
-  underIgnoredName,
-} from '../routing/names.js'
+import { FUNCTION_EXTENSIONS, isFunctionFile, sidecarOf, unwatchedPath } from '../routing/names.js'
 import { matchRequestPath, type PathMatch } from '../routing/request-path.js'
 import { Router } from '../routing/router.js'
 import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
@@ -28,13 +24,25 @@ export interface RegistryOptions {
   watch: boolean
   /** Limits a function gets unless its config sets them (fnhost.json `limits`). */
   defaults?: LimitDefaults
+  /** Config every function gets over its own (`fnhost invoke --board`). */
+  overrides?: Partial<ResolvedConfig>
 }
 
 /** Files read and checked at once while the registry starts. */
 const START_SCANS_IN_FLIGHT = 8
 
+const isBundled = (file: string) =>
+  (BUNDLED_EXTENSIONS as readonly string[]).includes(extname(file))
+
 /** Past chokidar's 50 ms change throttle. */
 const RECHECK_AFTER_MS = 75
+
+/**
+ * A rewrite that is not atomic (truncate, then write) shows half-written versions. While a good
+ * version serves, a changed version that fails to scan or load is reported only if it still
+ * fails this long after the change: the previous version serves meanwhile.
+ */
+export const SETTLE_MS = 1000
 
 export class FunctionsDirError extends Error {
   override readonly name = 'FunctionsDirError'
@@ -55,6 +63,11 @@ export class Registry implements AsyncDisposable {
   private disposed = false
   private readonly rechecks = new Map<string, NodeJS.Timeout>()
   private readonly listeners = new Set<() => void>()
+  /** The files each bundled function was last built from: a change to one reloads the function. */
+  private readonly inputs = new Map<string, string[]>()
+  /** New versions loading before they replace a good one, and failures waiting to settle. */
+  private readonly pending = new Map<string, Slot>()
+  private readonly settling = new Map<string, NodeJS.Timeout>()
 
   constructor(private readonly options: RegistryOptions) {
     this.dir = resolve(options.dir)
@@ -76,7 +89,8 @@ export class Registry implements AsyncDisposable {
   async start(): Promise<void> {
     const info = await stat(this.dir).catch(() => undefined)
     if (!info?.isDirectory()) throw new FunctionsDirError(`functions folder not found: ${this.dir}`)
-    const files = this.options.files ?? (await listFunctionFiles(this.dir))
+    const files =
+      this.options.files ?? (await listFunctionFiles(this.dir, (path) => this.skipLink(path)))
     // Several files in flight at once, so reading and checking them (in a worker) overlap.
     const queue = [...files]
     const scanNext = async (): Promise<void> => {
@@ -114,7 +128,8 @@ export class Registry implements AsyncDisposable {
       if (this.disposed) throw new Error('the registry is shutting down')
       const result = await write()
       let changed = false
-      for (const file of files) changed = (await this.rescan(file, true)) || changed
+      // Checked before it was written: swapped in at once, without the settle window of a watched change.
+      for (const file of files) changed = (await this.rescan(file, true, true)) || changed
       if (changed) this.rebuild()
       return result
     })
@@ -139,7 +154,9 @@ export class Registry implements AsyncDisposable {
   private async startWatching(): Promise<void> {
     const watcher = watch(this.dir, {
       ignoreInitial: true,
-      ignored: (path) => underIgnoredName(relative(this.dir, path)),
+      // The same rule as at startup: a link is never followed (it is reported and skipped).
+      followSymlinks: false,
+      ignored: (path) => unwatchedPath(relative(this.dir, path)),
     })
     const onPath = (path: string) => {
       this.enqueue(() => this.onFileEvent(path))
@@ -186,30 +203,78 @@ export class Registry implements AsyncDisposable {
     } else if (isFunctionFile(rel)) {
       changed = await this.rescan(path, true)
     }
+    for (const fn of this.dependents(path, isFunctionFile(rel)))
+      changed = (await this.rescan(fn, true)) || changed
     if (changed) this.rebuild()
   }
 
-  /** Re-reads one file; returns whether the served version changed. */
-  private async rescan(file: string, log: boolean): Promise<boolean> {
-    const exists = await stat(file).then(
-      (s) => s.isFile(),
-      () => false,
+  /**
+   * Functions built from `path` besides itself. A function that failed to load is retried on any
+   * change to a file that is not a function: its error may lie in a module it was about to import.
+   */
+  private dependents(path: string, isFunction: boolean): string[] {
+    const out: string[] = []
+    for (const [fn, slot] of this.slots) {
+      if (fn === path) continue
+      const inputs = this.inputs.get(fn)
+      if (inputs?.includes(path) || (slot.failure && !isFunction && inputs)) out.push(fn)
+    }
+    return out
+  }
+
+  /** A symbolic link where a function file or folder would be: never followed, said once in the log. */
+  private skipLink(path: string): void {
+    const rel = relative(this.dir, path)
+    this.options.logger.warn(
+      `${rel} is a symbolic link; fnhost never follows links in the functions folder, so it is not served`,
     )
+  }
+
+  /**
+   * Re-reads one file; returns whether the served version changed. A watched change to a function
+   * that serves well is swapped in only once the new version has loaded (or has settled, failing).
+   */
+  private async rescan(file: string, log: boolean, settled = false): Promise<boolean> {
+    const info = await lstat(file).catch(() => undefined)
+    if (info?.isSymbolicLink()) this.skipLink(file)
+    const exists = info?.isFile() ?? false
     const old = this.slots.get(file)
     if (!exists) {
+      this.dropPending(file)
       if (!old) return false
       this.slots.delete(file)
+      this.inputs.delete(file)
+      forgetBundle(file)
       this.retire(old)
       if (log) this.options.logger.info(`removed ${old.routes.join(', ')}`, { fn: old.name })
       return true
     }
     const outcome = await scanFile(this.dir, file, this.options.inspector, this.options.defaults)
+    // A failed bundle keeps the inputs of its last good build, so fixing one of them reloads it.
+    if (outcome.inputs) this.inputs.set(file, outcome.inputs)
+    else if ('failure' in outcome && !this.inputs.has(file) && isBundled(file))
+      this.inputs.set(file, [file])
+    const overrides = this.options.overrides
+    if (overrides && 'spec' in outcome)
+      outcome.spec.config = { ...outcome.spec.config, ...overrides }
     const slot = 'spec' in outcome ? Slot.fromSpec(outcome.spec) : Slot.fromFailure(outcome.failure)
     if (old && old.version === slot.version) return false
+    if (this.pending.get(file)?.version === slot.version) return false
+    this.dropPending(file)
+    if (log && !settled && old?.spec) {
+      if (slot.failure) this.settleLater(file)
+      else {
+        this.pending.set(file, slot)
+        void slot
+          .preload(this.loader)
+          .then((problem) => this.enqueue(async () => this.preloaded(file, slot, problem)))
+      }
+      return false
+    }
     this.slots.set(file, slot)
     if (old) this.retire(old)
-    if (slot.failure)
-      this.options.logger.error(`failed to load: ${slot.failure}`, { fn: slot.name })
+    if ('failure' in outcome)
+      this.options.logger.error(`failed to load: ${outcome.failure.detail}`, { fn: slot.name })
     else if (log)
       this.options.logger.info(`${old ? 'updated' : 'added'} ${slot.routes.join(', ')}`, {
         fn: slot.name,
@@ -217,11 +282,48 @@ export class Registry implements AsyncDisposable {
     return true
   }
 
+  /** A new version finished loading ahead: it replaces the old one, or fails and settles. */
+  private preloaded(file: string, slot: Slot, problem: string | undefined): void {
+    if (this.disposed || this.pending.get(file) !== slot) return
+    this.pending.delete(file)
+    if (problem) {
+      this.retire(slot)
+      this.settleLater(file)
+      return
+    }
+    const old = this.slots.get(file)
+    this.slots.set(file, slot)
+    if (old) this.retire(old)
+    this.options.logger.info(`updated ${slot.routes.join(', ')}`, { fn: slot.name })
+    this.rebuild()
+  }
+
+  /** Reads the file again once it has had time to settle, and then serves what it holds. */
+  private settleLater(file: string): void {
+    clearTimeout(this.settling.get(file))
+    const timer = setTimeout(() => {
+      this.settling.delete(file)
+      this.enqueue(async () => {
+        if (!this.disposed && (await this.rescan(file, true, true))) this.rebuild()
+      })
+    }, SETTLE_MS)
+    this.settling.set(file, timer)
+  }
+
+  private dropPending(file: string): void {
+    const slot = this.pending.get(file)
+    if (!slot) return
+    this.pending.delete(file)
+    this.retire(slot)
+  }
+
   private removeUnder(dirPath: string): void {
     let changed = false
     for (const [file, slot] of this.slots) {
       if (file.startsWith(dirPath + sep)) {
         this.slots.delete(file)
+        this.inputs.delete(file)
+        forgetBundle(file)
         this.retire(slot)
         changed = true
       }
@@ -237,21 +339,29 @@ export class Registry implements AsyncDisposable {
   /** Builds the route table from scratch and swaps it in; a route claimed twice answers with a load failure. */
   private rebuild(): void {
     const claims = new Map<string, Slot[]>()
-    for (const slot of this.slots.values())
+    // By file, so the table does not depend on the order scans finished in.
+    const slots = [...this.slots.values()].sort((a, b) => (a.file < b.file ? -1 : 1))
+    for (const slot of slots)
       for (const route of slot.routes) claims.set(route, [...(claims.get(route) ?? []), slot])
     const table: [string, Slot][] = []
-    for (const [route, slots] of claims) {
-      const only = slots[0] as Slot
-      if (slots.length === 1) {
+    for (const [route, claimants] of claims) {
+      const only = claimants[0] as Slot
+      if (claimants.length === 1) {
         table.push([route, only])
         continue
       }
-      const files = slots.map((s) => relative(this.dir, s.file)).join(', ')
+      const files = claimants.map((s) => relative(this.dir, s.file)).join(', ')
       const reason = `route ${route} is claimed by more than one function (${files}); rename one or set config.route`
       this.options.logger.error(reason)
       table.push([
         route,
-        Slot.fromFailure({ name: only.name, file: only.file, routes: [route], reason }),
+        Slot.fromFailure({
+          name: only.name,
+          file: only.file,
+          routes: [route],
+          reason,
+          detail: reason,
+        }),
       ])
     }
     this.router = new Router(table)
@@ -262,9 +372,10 @@ export class Registry implements AsyncDisposable {
     if (this.disposed) return
     this.disposed = true
     await this.watcher?.close()
-    for (const timer of this.rechecks.values()) clearTimeout(timer)
+    for (const timer of [...this.rechecks.values(), ...this.settling.values()]) clearTimeout(timer)
     await this.updates
-    for (const slot of this.slots.values()) this.retire(slot)
+    for (const slot of [...this.slots.values(), ...this.pending.values()]) this.retire(slot)
+    this.pending.clear()
     this.slots.clear()
     this.router = new Router([])
     await Promise.all(this.retiring)

@@ -1,39 +1,69 @@
 import { createHash } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
 import { extname, join, relative, sep } from 'node:path'
+import { bundleSource } from '../bundle/index.js'
 import { resolveConfig, type LimitDefaults } from '../config.js'
 import { HOST_CONFIG_FILE } from '../host-config.js'
 import { routeFromPath, sidecarOf } from '../routing/names.js'
 import { isReservedRoute, RESERVED_SEGMENT } from '../routing/request-path.js'
 import type { FunctionInspector } from '../sandbox/types.js'
 import type { FunctionSpec } from '../types.js'
+import { jsonErrorOffset, lineAndColumn } from './json-error.js'
+import { clientReason } from './load-reason.js'
+import { readRegularFile } from './read-regular.js'
 
 /** A file that is a function but could not be loaded: it keeps its route and answers 500 with the reason. */
 export interface LoadFailure {
   name: string
   file: string
   routes: string[]
+  /** What clients are told: no file contents, no absolute host paths. */
   reason: string
+  /** The full reason, for the host's log. */
+  detail: string
 }
 
-export type ScanOutcome = { spec: FunctionSpec } | { failure: LoadFailure }
+/** `inputs`: the files a bundled function was built from (absolute), for the watcher. */
+export type ScanOutcome = ({ spec: FunctionSpec } | { failure: LoadFailure }) & {
+  inputs?: string[]
+}
 
 /** Largest function file read; bigger ones fail to load without being read whole. */
 export const MAX_FUNCTION_BYTES = 64 * 1024 * 1024
 
+/** Largest sidecar read; a config is a few hundred bytes, its `env` at most some kilobytes. */
+export const MAX_SIDECAR_BYTES = 1024 * 1024
+
 function toPosix(p: string): string {
   return sep === '/' ? p : p.split(sep).join('/')
+}
+
+/** A failure whose client message differs from the logged one. */
+class DetailedError extends Error {
+  constructor(
+    readonly reason: string,
+    detail: string,
+  ) {
+    super(detail)
+  }
 }
 
 /** The sidecar's text, or undefined when there is none (`fnhost.json` is never one). */
 async function readSidecar(dir: string, file: string): Promise<string | undefined> {
   const path = sidecarOf(file)
   if (path === join(dir, HOST_CONFIG_FILE)) return undefined
+  const bytes = await readRegularFile(dir, path, toPosix(relative(dir, path)), MAX_SIDECAR_BYTES)
+  return bytes?.toString('utf8')
+}
+
+function parseSidecar(text: string, shown: string): unknown {
   try {
-    return await readFile(path, 'utf8')
+    return JSON.parse(text)
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw e
+    // V8's message quotes the text; clients get only where it stops being JSON.
+    const at = jsonErrorOffset(text)
+    const where = at >= 0 ? ` at ${lineAndColumn(text, at)}` : ''
+    const reason = `config sidecar ${shown} is not valid JSON${where}`
+    throw new DetailedError(reason, `${reason} (${(e as Error).message})`)
   }
 }
 
@@ -50,19 +80,18 @@ export async function scanFile(
   inspector: FunctionInspector,
   defaults: LimitDefaults = {},
 ): Promise<ScanOutcome> {
+  const rel = toPosix(relative(dir, file))
   let sidecar: string | undefined
-  let source: Uint8Array | { unreadable: string }
+  let source: Uint8Array | { unreadable: unknown }
   try {
     sidecar = await readSidecar(dir, file)
-    const { size } = await stat(file)
+    const read = await readRegularFile(dir, file, rel, MAX_FUNCTION_BYTES)
     source =
-      size > MAX_FUNCTION_BYTES
-        ? {
-            unreadable: `${toPosix(relative(dir, file))} is ${size} bytes; the limit is ${MAX_FUNCTION_BYTES}`,
-          }
-        : new Uint8Array(await readFile(file))
+      read === undefined
+        ? { unreadable: new Error(`${rel} was removed while it was read`) }
+        : new Uint8Array(read.buffer, read.byteOffset, read.byteLength)
   } catch (e) {
-    source = { unreadable: (e as Error).message }
+    source = { unreadable: e }
   }
   return checkSource(dir, file, source, sidecar, inspector, defaults)
 }
@@ -74,7 +103,7 @@ export async function scanFile(
 export async function checkSource(
   dir: string,
   file: string,
-  source: Uint8Array | { unreadable: string },
+  source: Uint8Array | { unreadable: unknown },
   sidecar: string | undefined,
   inspector: FunctionInspector,
   defaults: LimitDefaults = {},
@@ -83,21 +112,25 @@ export async function checkSource(
   const name = functionName(dir, file)
   // A function that fails still claims its routes: the sidecar's once it has been read.
   let routes = [routeFromPath(rel)]
-  const fail = (reason: string): ScanOutcome => ({ failure: { name, file, routes, reason } })
+  let inputs: string[] | undefined
+  const fail = (detail: string, reason = clientReason(detail, dir)): ScanOutcome => ({
+    failure: { name, file, routes, reason, detail },
+    inputs,
+  })
   try {
-    let raw: unknown
-    if (sidecar !== undefined) {
-      try {
-        raw = JSON.parse(sidecar)
-      } catch (e) {
-        throw new Error(`${name}.json: not valid JSON (${(e as Error).message})`, { cause: e })
-      }
-    }
+    const raw = sidecar === undefined ? undefined : parseSidecar(sidecar, `${name}.json`)
     const fromSidecar = raw === undefined ? undefined : resolveConfig(raw, `${name}.json`, defaults)
     if (fromSidecar?.route) routes = fromSidecar.route
-    if (!(source instanceof Uint8Array)) return fail(source.unreadable)
-    const bytes = source
-    const inspected = await inspector(file, bytes)
+    if (!(source instanceof Uint8Array)) throw source.unreadable
+    const bundle = await bundleSource(dir, file, source)
+    inputs = bundle?.inputs
+    if (bundle && bundle.code.byteLength > MAX_FUNCTION_BYTES)
+      return fail(
+        `${rel} bundles to ${bundle.code.byteLength} bytes; the limit is ${MAX_FUNCTION_BYTES}`,
+      )
+    const bytes = bundle?.code ?? source
+    const hints = bundle && { format: bundle.format, configSource: bundle.entry }
+    const inspected = await inspector(file, bytes, hints)
     if (fromSidecar && inspected.config !== undefined)
       return fail(`${rel} declares its config both in the source and in ${name}.json; keep one`)
     const { route, ...config } = fromSidecar ?? resolveConfig(inspected.config, rel, defaults)
@@ -113,11 +146,22 @@ export async function checkSource(
     }
     const version = createHash('sha256')
       .update(bytes)
-      .update(JSON.stringify({ routes, config }))
+      .update(JSON.stringify({ routes, config, map: bundle?.map }))
       .digest('hex')
       .slice(0, 16)
-    return { spec: { name, file, kind: inspected.kind, routes, config, source: bytes, version } }
+    const spec: FunctionSpec = {
+      name,
+      file,
+      kind: inspected.kind,
+      routes,
+      config,
+      source: bytes,
+      version,
+    }
+    if (bundle) Object.assign(spec, { format: bundle.format, sourceMap: bundle.map })
+    return { spec, inputs }
   } catch (e) {
+    if (e instanceof DetailedError) return fail(e.message, e.reason)
     return fail((e as Error).message)
   }
 }

@@ -1,7 +1,24 @@
+import { extname } from 'node:path'
 import { FnhostError, isFnhostError } from '../errors.js'
 import type { FunctionLoader, LoadedFunction } from '../sandbox/types.js'
 import type { FunctionSpec } from '../types.js'
+import { clientReason } from './load-reason.js'
 import type { LoadFailure } from './scan.js'
+
+/**
+ * After a load fails, requests get that failure at once for this long, doubling after every
+ * failed retry up to the maximum: a load that hangs (top-level code looping) would otherwise hold
+ * a worker until the watchdog, on every request. A changed file is a new slot, loaded afresh.
+ */
+export const LOAD_RETRY_FIRST_MS = 5_000
+export const LOAD_RETRY_MAX_MS = 5 * 60_000
+
+/** Failures that say something about the file itself (not about the host's load at the time). */
+const REMEMBERED: ReadonlySet<string> = new Set([
+  'FUNCTION_LOAD_FAILED',
+  'CPU_LIMIT',
+  'MEMORY_LIMIT',
+])
 
 /**
  * One version of one function. It loads lazily, counts the requests running on it, and once
@@ -12,6 +29,7 @@ export class Slot {
   private inflight = 0
   private retired = false
   private drained: () => void = () => {}
+  private loadFailed?: { error: FnhostError; retryAt: number; backoffMs: number }
 
   constructor(
     readonly name: string,
@@ -32,8 +50,15 @@ export class Slot {
     return 'spec' in this.outcome ? this.outcome.spec : undefined
   }
 
+  /** Why the file failed to scan, as clients are told. */
   get failure(): string | undefined {
     return 'failure' in this.outcome ? this.outcome.failure.reason : undefined
+  }
+
+  /** The functions folder: the file's path without its name relative to the folder. */
+  private get dir(): string {
+    const rel = this.name + extname(this.file)
+    return this.file.slice(0, this.file.length - rel.length - 1)
   }
 
   get version(): string {
@@ -49,24 +74,20 @@ export class Slot {
         'FUNCTION_LOAD_FAILED',
         `function ${this.name} failed to load: ${this.failure}`,
       )
+    const failed = this.loadFailed
+    if (failed && Date.now() < failed.retryAt) throw failed.error
     this.inflight++
     try {
-      this.loaded ??= loader(spec)
+      const loading = (this.loaded ??= loader(spec))
       let loaded: LoadedFunction
       try {
-        loaded = await this.loaded
+        loaded = await loading
       } catch (e) {
-        // A failed load is not kept: the next request tries again (the cause may have been transient).
-        this.loaded = undefined
-        if (isFnhostError(e)) throw e
-        throw new FnhostError(
-          'FUNCTION_LOAD_FAILED',
-          `function ${this.name} failed to load: ${(e as Error).message}`,
-          {
-            cause: e,
-          },
-        )
+        // The loaded promise is dropped; the failure is remembered only if it is the file's own.
+        if (this.loaded === loading) this.loaded = undefined
+        throw this.remember(e)
       }
+      this.loadFailed = undefined
       return await fn(loaded)
     } finally {
       this.inflight--
@@ -74,6 +95,37 @@ export class Slot {
       // last one out disposes whatever it loaded.
       if (this.retired && this.inflight === 0) void this.disposeLoaded().then(this.drained)
     }
+  }
+
+  /** Loads ahead of serving; resolves to why the load failed, or undefined once it is ready. */
+  async preload(loader: FunctionLoader): Promise<string | undefined> {
+    try {
+      await this.run(loader, async () => undefined)
+      return undefined
+    } catch (e) {
+      return (e as Error).message
+    }
+  }
+
+  /** The load failure as clients see it (no host paths), remembered with a backoff when it is the file's own. */
+  private remember(e: unknown): FnhostError {
+    const code = isFnhostError(e) ? e.code : 'FUNCTION_LOAD_FAILED'
+    const message = isFnhostError(e)
+      ? e.message
+      : `function ${this.name} failed to load: ${(e as Error).message}`
+    const error =
+      isFnhostError(e) && message === clientReason(message, this.dir)
+        ? e
+        : new FnhostError(code, clientReason(message, this.dir), {
+            cause: e,
+            retryAfterS: isFnhostError(e) ? e.retryAfterS : undefined,
+            headers: isFnhostError(e) ? e.headers : undefined,
+          })
+    if (!REMEMBERED.has(error.code)) return error
+    const previous = this.loadFailed?.backoffMs
+    const backoffMs = previous ? Math.min(previous * 2, LOAD_RETRY_MAX_MS) : LOAD_RETRY_FIRST_MS
+    this.loadFailed = { error, retryAt: Date.now() + backoffMs, backoffMs }
+    return error
   }
 
   /** Takes the slot out of service: resolves once in-flight requests finish and the sandbox is disposed. */

@@ -1,7 +1,7 @@
 import { posix } from 'node:path'
 
 /** File extensions that make a file a function (CONTRACTS.md, 'The functions folder'). */
-export const FUNCTION_EXTENSIONS = ['.js', '.mjs', '.cjs', '.wasm'] as const
+export const FUNCTION_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.wasm'] as const
 
 /** Files that are never functions whatever their extension: types, tests, source maps. */
 const NEVER_FUNCTIONS = /(?:\.d\.[cm]?ts|\.test\.[^./]+|\.map)$/
@@ -17,6 +17,14 @@ export function ignoredName(name: string): boolean {
 /** Whether a path below the functions folder ('/' or '\\' separated) lies under an ignored name. */
 export function underIgnoredName(relPath: string): boolean {
   return relPath.split(/[\\/]/).some((p) => p !== '' && ignoredName(p))
+}
+
+/**
+ * What the folder's watcher skips: dot-names and `node_modules`. Folders like `_lib` are
+ * watched, though never routed: functions import from them, and a change there reloads them.
+ */
+export function unwatchedPath(relPath: string): boolean {
+  return relPath.split(/[\\/]/).some((p) => p !== '' && (p.startsWith('.') || p === 'node_modules'))
 }
 
 /** Which files in a functions folder are functions (CONTRACTS.md, 'The functions folder'). */

@@ -1,9 +1,10 @@
-import type { SandboxKind } from '../types.js'
+import type { FunctionSpec, SandboxKind } from '../types.js'
+import { createComponentDriver } from './component/driver.js'
 import { microDriver } from './micro/driver.js'
 import { resolveEgress, type EgressOptions } from './egress.js'
 import { createOutboundFetch } from './outbound.js'
 import { createQuickjsDriver } from './quickjs/driver.js'
-import type { SandboxDriver } from './types.js'
+import type { LoadedFunction, LoadOptions, SandboxDriver } from './types.js'
 import { wasiDriver } from './wasi/driver.js'
 
 /**
@@ -18,6 +19,8 @@ export interface DriverOptions {
    * a driver of one's own, or a test's.
    */
   modules?: string[]
+  /** Where transpiled wasi:http components are cached (default: a private folder in the OS temp dir). */
+  componentCacheDir?: string
 }
 
 export interface DriverSet {
@@ -26,6 +29,8 @@ export interface DriverSet {
   get(kind: SandboxKind): SandboxDriver
   /** The first driver that claims the file; throws UnsupportedFileError when none does. */
   detect(file: string, bytes: Uint8Array): SandboxDriver
+  /** Loads a function with the driver of its kind, refusing config that kind cannot honour. */
+  load(spec: FunctionSpec, opts?: LoadOptions): Promise<LoadedFunction>
 }
 
 export class UnsupportedFileError extends Error {
@@ -45,7 +50,11 @@ export async function createDrivers(options: DriverOptions = {}): Promise<Driver
     hostFetch: createOutboundFetch(egress.outbound),
     maxSubrequests: egress.maxSubrequests,
   })
-  return driverSet([...extra, microDriver, wasiDriver, quickjs])
+  const component = createComponentDriver({
+    cacheDir: options.componentCacheDir,
+    egress: options.egress,
+  })
+  return driverSet([...extra, component, microDriver, wasiDriver, quickjs])
 }
 
 function driverSet(drivers: SandboxDriver[]): DriverSet {
@@ -57,11 +66,18 @@ function driverSet(drivers: SandboxDriver[]): DriverSet {
       if (!driver) throw new UnsupportedFileError(`no sandbox driver named ${kind}`)
       return driver
     },
+    async load(spec, opts) {
+      if (spec.config.board !== undefined && spec.kind !== 'micro')
+        throw new UnsupportedFileError(
+          `config.board runs fnmicro modules on a device; ${spec.name} is not an fnmicro module`,
+        )
+      return this.get(spec.kind).load(spec, opts)
+    },
     detect(file, bytes) {
       for (const driver of drivers) if (driver.detect(file, bytes)) return driver
       if (file.endsWith('.wasm'))
         throw new UnsupportedFileError(
-          'not a runnable wasm module: expected a WAGI command (wasm32-wasi, exports _start) or an fnmicro module (exports fnm_handle)',
+          'not a runnable wasm module: expected a WAGI command (wasm32-wasi, exports _start), an fnmicro module (exports fnm_handle) or a wasi:http component',
         )
       throw new UnsupportedFileError(`no sandbox runs ${file.split('/').pop()}`)
     },

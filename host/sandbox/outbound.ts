@@ -3,10 +3,24 @@ import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import { BlockList, isIP, type LookupFunction } from 'node:net'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
+import { NULL_BODY_STATUS } from '../response.js'
 import { countGuest } from '../observe/guest-counts.js'
 
-/** How a guest's fetch() reaches the network: the host decides, the guest only asks. */
-export type HostFetch = (req: Request, signal: AbortSignal) => Promise<Response>
+/**
+ * How a guest's fetch() reaches the network: the host decides, the guest only asks. `budget`:
+ * response bytes the invocation may still take in, across its fetches.
+ */
+export type HostFetch = (
+  req: Request,
+  signal: AbortSignal,
+  budget?: ByteBudget,
+) => Promise<Response>
+
+/** Response bytes one invocation may buffer, all its fetches together. */
+export interface ByteBudget {
+  left: number
+  readonly total: number
+}
 
 export type LookupResult = { address: string; family: 4 | 6 }
 export type Lookup = (hostname: string) => Promise<LookupResult[]>
@@ -56,6 +70,8 @@ const V6_RANGES: [string, number, string][] = [
   ['::1', 128, 'loopback'],
   ['::', 128, 'unspecified'],
   ['::', 96, 'IPv4-compatible'],
+  ['::ffff:0:0', 96, 'IPv4-mapped'],
+  ['::ffff:0:0:0', 96, 'IPv4-translated'],
   ['64:ff9b::', 96, 'NAT64'],
   ['64:ff9b:1::', 48, 'NAT64'],
   ['100::', 64, 'discard-only'],
@@ -64,6 +80,7 @@ const V6_RANGES: [string, number, string][] = [
   ['2002::', 16, '6to4'],
   ['fc00::', 7, 'unique local'],
   ['fe80::', 10, 'link-local'],
+  ['fec0::', 10, 'site-local'],
   ['ff00::', 8, 'multicast'],
 ]
 
@@ -115,6 +132,15 @@ const systemLookup: Lookup = async (hostname) =>
 const REDIRECTS = [301, 302, 303, 307, 308]
 const HOP_HEADERS = ['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te']
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language']
+/** Dropped when a redirect leaves the origin, as browsers drop credentials (and more: API keys). */
+const CREDENTIAL_HEADERS = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'cookie2',
+  'x-api-key',
+  'x-auth-token',
+]
 
 function fetchFailed(url: URL, why: string): TypeError {
   return new TypeError(`fetch to ${url.origin} failed: ${why}`)
@@ -180,7 +206,12 @@ function send(
   })
 }
 
-async function readBody(res: IncomingMessage, url: URL, limit: number): Promise<Buffer> {
+async function readBody(
+  res: IncomingMessage,
+  url: URL,
+  limit: number,
+  budget: ByteBudget | undefined,
+): Promise<Buffer> {
   const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase()
   const decoder =
     encoding === 'gzip' || encoding === 'x-gzip'
@@ -199,6 +230,13 @@ async function readBody(res: IncomingMessage, url: URL, limit: number): Promise<
       res.destroy()
       throw fetchFailed(url, `the response body is larger than ${limit} bytes`)
     }
+    if (budget && (budget.left -= chunk.length) < 0) {
+      res.destroy()
+      throw fetchFailed(
+        url,
+        `this request's fetch responses together passed ${budget.total} bytes (the function's memory cap)`,
+      )
+    }
     chunks.push(chunk)
   }
   return Buffer.concat(chunks)
@@ -215,8 +253,7 @@ function toResponse(res: IncomingMessage, body: Buffer, url: URL, redirected: bo
   }
   const status = res.statusCode ?? 0
   if (status < 200 || status > 599) throw fetchFailed(url, `the server answered status ${status}`)
-  const nullBody = [204, 205, 304].includes(status)
-  const response = new Response(nullBody ? null : new Uint8Array(body), {
+  const response = new Response(NULL_BODY_STATUS.has(status) ? null : new Uint8Array(body), {
     status,
     statusText: res.statusMessage ?? '',
     headers,
@@ -227,7 +264,12 @@ function toResponse(res: IncomingMessage, body: Buffer, url: URL, redirected: bo
   return response
 }
 
-async function outbound(req: Request, signal: AbortSignal, options: OutboundOptions) {
+async function outbound(
+  req: Request,
+  signal: AbortSignal,
+  options: OutboundOptions,
+  budget: ByteBudget | undefined,
+) {
   const timeout = AbortSignal.timeout(options.timeoutMs)
   const combined = AbortSignal.any([signal, timeout])
   let url = new URL(req.url)
@@ -257,11 +299,12 @@ async function outbound(req: Request, signal: AbortSignal, options: OutboundOpti
         body = undefined
         for (const h of BODY_HEADERS) headers.delete(h)
       }
-      if (next.origin !== url.origin) headers.delete('authorization')
+      if (next.origin !== url.origin) for (const h of CREDENTIAL_HEADERS) headers.delete(h)
       url = next
       continue
     }
-    return toResponse(res, await readBody(res, url, options.maxResponseBytes), url, hop > 0)
+    const bytes = await readBody(res, url, options.maxResponseBytes, budget)
+    return toResponse(res, bytes, url, hop > 0)
   }
 }
 
@@ -275,7 +318,7 @@ export function createOutboundFetch(options: Partial<OutboundOptions> = {}): Hos
     maxResponseBytes: OUTBOUND_DEFAULTS.maxResponseBytes,
     ...options,
   }
-  return (req, signal) => counted(outbound(req, signal, full))
+  return (req, signal, budget) => counted(outbound(req, signal, full, budget))
 }
 
 /** Counts a fetch's outcome for the host's metrics. */
@@ -292,12 +335,17 @@ function counted(answer: Promise<Response>): Promise<Response> {
   )
 }
 
-/** Counts one invocation's subrequests; the one past `max` is refused. */
+/**
+ * Counts one invocation's subrequests (the one past `max` is refused) and the response bytes they
+ * bring in: together at most `maxBytes` (the function's memory cap), buffered as they are.
+ */
 export function limitSubrequests(
   fetch: HostFetch,
   max = OUTBOUND_DEFAULTS.maxSubrequests,
+  maxBytes = Infinity,
 ): HostFetch {
   let count = 0
+  const budget: ByteBudget = { left: maxBytes, total: maxBytes }
   return (req, signal) => {
     if (++count > max)
       return counted(
@@ -305,6 +353,6 @@ export function limitSubrequests(
           new OutboundDenied(`fetch denied: at most ${max} subrequests are allowed per invocation`),
         ),
       )
-    return fetch(req, signal)
+    return fetch(req, signal, budget)
   }
 }

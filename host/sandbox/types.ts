@@ -9,12 +9,13 @@ export interface InvokeOptions {
   /** Aborted when the caller goes away (client disconnect, host shutdown). */
   signal: AbortSignal
   log: InvocationLog
-  /** A private function's caller: the verified claims of its token. */
-  auth?: { claims: Record<string, unknown> }
-  /** Laid over the function's own env for this call only (Open Runtimes executor mode). */
-  env?: Record<string, string>
   /** Which pool task this is, for the gate its guest code runs through (see LoadOptions.gate). */
   runId?: number
+  /**
+   * Takes work the guest goes on doing after its response (ctx.waitUntil), settling when it ends;
+   * it runs under the same deadline, and the caller counts the invocation as running until then.
+   */
+  waitUntil?: (work: Promise<void>) => void
 }
 
 export interface LoadOptions {
@@ -37,12 +38,19 @@ export interface InspectResult {
   config?: unknown
 }
 
+/** What the bundler learned about a JS source: how to evaluate it and where its config is. */
+export interface InspectHints {
+  format?: 'esm' | 'cjs'
+  /** The entry file as JavaScript, searched for `export const config` (the bundle renames it). */
+  configSource?: string
+}
+
 export interface SandboxDriver {
   readonly kind: SandboxKind
   /** Whether this driver runs the file; looks at the bytes, not only the name. Cheap: no guest code runs. */
   detect(file: string, bytes: Uint8Array): boolean
   /** Checks at scan time (syntax, wasm validation, ABI profile) plus embedded config. Throws on a bad file. */
-  inspect(file: string, bytes: Uint8Array): Promise<InspectResult>
+  inspect(file: string, bytes: Uint8Array, hints?: InspectHints): Promise<InspectResult>
   load(spec: FunctionSpec, opts?: LoadOptions): Promise<LoadedFunction>
   /** A trivial function of this kind, loaded and called once so a fresh worker compiles the engine before traffic. */
   warmup?(): FunctionSpec
@@ -55,4 +63,5 @@ export type FunctionLoader = (spec: FunctionSpec) => Promise<LoadedFunction>
 export type FunctionInspector = (
   file: string,
   bytes: Uint8Array,
+  hints?: InspectHints,
 ) => Promise<InspectResult & { kind: SandboxKind }>

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { abiOf, clangArgs, compile, findClang, type CAbi } from './clang.js'
+import { buildComponent } from './component.js'
 
 export interface BuiltHandler {
   source: string
@@ -30,6 +31,8 @@ export async function findHandlers(dir: string): Promise<string[]> {
 export async function buildHandlers(
   files: string[],
   onDone?: (b: BuiltHandler) => void,
+  /** Build every handler as this ABI instead of detecting it (`fnhost build --component`). */
+  force?: CAbi,
 ): Promise<BuiltHandler[]> {
   const clang = findClang()
   const queue = [...files]
@@ -37,8 +40,11 @@ export async function buildHandlers(
   const worker = async () => {
     for (let source = queue.shift(); source; source = queue.shift()) {
       const output = source.slice(0, -2) + '.wasm'
-      const abi = abiOf(await readFile(source, 'utf8'))
-      const result = await compile(clang, clangArgs(abi, source, output))
+      const abi = force ?? abiOf(await readFile(source, 'utf8'))
+      const result =
+        abi === 'wasi-http'
+          ? await buildComponent(clang, source, output)
+          : await compile(clang, clangArgs(abi, source, output))
       const built: BuiltHandler = { source, output, abi, ok: result.ok, diagnostics: result.output }
       if (result.ok) built.bytes = (await stat(output)).size
       results.push(built)

@@ -2,18 +2,20 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
-import { guestsDir } from '../paths.js'
+import { assetDir } from '../assets.js'
 
 const run = promisify(execFile)
 
-export const SDK_DIR = join(guestsDir, 'c')
+/** The C SDK (fnhost.h, fnhost.c, fnmicro.h) as real files, for the compiler's include path. */
+export const sdkDir = () => assetDir('guests/c')
 export const APT_PACKAGES = 'clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32'
 export const INSTALL_HINT = `install the C toolchain with: apt-get install ${APT_PACKAGES}`
 
-/** The two guest ABIs a C handler can target; fnmicro sources include fnmicro.h. */
-export type CAbi = 'wagi' | 'fnmicro'
+/** The guest ABIs a C handler can target; fnmicro sources include fnmicro.h, components fnhost_http.h. */
+export type CAbi = 'wagi' | 'fnmicro' | 'wasi-http'
 
 export function abiOf(source: string): CAbi {
+  if (/#\s*include\s*[<"]fnhost_http\.h[>"]/.test(source)) return 'wasi-http'
   return /#\s*include\s*[<"]fnmicro\.h[>"]/.test(source) ? 'fnmicro' : 'wagi'
 }
 
@@ -57,9 +59,14 @@ export function findClang(): string {
  * Compiler arguments per ABI. WAGI links wasi-libc and the SDK; fnmicro is freestanding, one page,
  * MVP plus bulk-memory and sign-ext so wasm2c and small interpreters run it unchanged.
  */
-export function clangArgs(abi: CAbi, input: string, output: string): string[] {
-  const common = ['-O2', '-s', '-Wall', '-Wextra', '-I', SDK_DIR, '-o', output]
-  if (abi === 'wagi') return ['--target=wasm32-wasi', ...common, input, join(SDK_DIR, 'fnhost.c')]
+export function clangArgs(
+  abi: Exclude<CAbi, 'wasi-http'>,
+  input: string,
+  output: string,
+): string[] {
+  const sdk = sdkDir()
+  const common = ['-O2', '-s', '-Wall', '-Wextra', '-I', sdk, '-o', output]
+  if (abi === 'wagi') return ['--target=wasm32-wasi', ...common, input, join(sdk, 'fnhost.c')]
   return [
     '--target=wasm32',
     '-mcpu=mvp',
@@ -82,9 +89,13 @@ export interface CompileResult {
   output: string
 }
 
-export async function compile(tool: string, args: string[]): Promise<CompileResult> {
+export async function compile(
+  tool: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<CompileResult> {
   try {
-    const { stdout, stderr } = await run(tool, args, { maxBuffer: 16 * 1024 * 1024 })
+    const { stdout, stderr } = await run(tool, args, { maxBuffer: 16 * 1024 * 1024, env })
     return { ok: true, output: stdout + stderr }
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string }

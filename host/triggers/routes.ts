@@ -12,10 +12,10 @@ const MAX_PAYLOAD_BYTES = 1024 * 1024
  * payload as JSON, optional) answers with the run's record; `GET /functions/{name}/runs` gives the
  * last runs, newest first. A name may hold '/' (`api/users`), as function names do.
  */
-export function triggerRoutes(triggers: Triggers, adminKey: string | undefined): Hono {
+export function triggerRoutes(triggers: Triggers, adminKey: string | undefined, dev = false): Hono {
   const app = new Hono()
   // Per route, not app.use: mounted beside other /_fnhost/v1 routes, a use() would guard them too.
-  const admin = requireAdminKey(adminKey)
+  const admin = requireAdminKey(adminKey, dev)
   app.post('/functions/:name{.+}/trigger', admin, async (c) => {
     const payload = await readPayload(c.req.raw)
     const run = await triggers.trigger(c.req.param('name'), payload)

@@ -6,7 +6,7 @@ import type { HostMetrics } from '../observe/metrics.js'
 import { newTraceparent } from '../observe/trace.js'
 import type { Registry } from '../registry/registry.js'
 import { RunHistory, type RunRecord } from './history.js'
-import { normalizeSchedule, sameSchedule, type Schedule } from './schedule.js'
+import { normalizeSchedule, sameSchedule, type Schedule } from '../schedule.js'
 
 /** What one run came to: the guest's status, or the host error code it failed with. */
 export interface RunOutcome {

@@ -24,6 +24,8 @@ export interface AdversarialOptions {
   /** Watch the folder for changes (the registry swaps functions). */
   watch?: boolean
   pool?: PoolOptions
+  /** Runs on the folder after its files are written and before the host scans it. */
+  prepare?: (dir: string) => Promise<void> | void
 }
 
 /**
@@ -42,6 +44,7 @@ export async function startAdversarial(
   options: AdversarialOptions = {},
 ): Promise<AdversarialHost> {
   const dir = await functionsDir({ 'hello.js': HELLO, ...files })
+  await options.prepare?.(dir.path)
   const poolLogs: LogLine[] = []
   let host: TestHost
   try {
@@ -75,13 +78,16 @@ export async function startAdversarial(
   }
 }
 
+/** How soon after an attack a trivial function must answer. */
+export const SERVES_WITHIN_MS = scaled(1000)
+
 /** The host still answers a trivial function, within a second. */
 export async function expectServes(call: Call): Promise<void> {
   const t0 = Date.now()
   const res = await call('/hello')
   expect(await res.text()).toBe('hello')
   expect(res.status).toBe(200)
-  expect(Date.now() - t0).toBeLessThan(scaled(1000))
+  expect(Date.now() - t0).toBeLessThan(SERVES_WITHIN_MS)
 }
 
 export interface ErrorAnswer {

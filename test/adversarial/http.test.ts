@@ -148,7 +148,7 @@ describe('hostile clients and guests at the HTTP layer', () => {
     const text = logs.map(formatPretty).join('\n')
     for (const line of text.split('\n')) expect(line).toMatch(/^\d{4}-\d\d-\d\dT/)
     expect(text).not.toContain('\u001b')
-    expect(text).toContain('line\\nFORGED 200 \\u001b[31mred')
+    expect(text).toContain('line\\nFORGED 200 \\x1b[31mred')
   })
 
   it("answers Node's own refusals in the error schema, with a request id", async () => {

@@ -85,6 +85,6 @@ describe.each(transports)('conformance through the host and the pool, via %s', (
   })
   afterAll(() => pool[Symbol.asyncDispose]())
 
-  for (const c of conformanceCases(['quickjs', 'wasi', 'micro']))
+  for (const c of conformanceCases(['quickjs', 'wasi', 'micro', 'component']))
     it(`${c.name} (${c.kind})`, () => serveCase(c, transport, pool))
 })

@@ -37,6 +37,37 @@ describe('fnhost invoke', () => {
     expect(head.stdout).toMatch(/content-type: application\/json/)
   })
 
+  it('goes through the same dispatch as serve: private 401, wrong method 405, oversized 413', async () => {
+    dir = await functionsDir({
+      'guarded.js': `export const config = { private: true, methods: ['GET'], maxBodyBytes: 4 }
+export default { fetch: async (req) => new Response(req.method + ' ' + (await req.text()).length) }`,
+      'open.js': `export const config = { methods: ['GET', 'POST'], maxBodyBytes: 4 }
+export default { fetch: async (req) => new Response(req.method + ' ' + (await req.text()).length) }`,
+    })
+    const body = (out: string) => JSON.parse(out) as { code: number; error: string }
+    const guarded = await runCli([
+      'invoke',
+      join(dir.path, 'guarded.js'),
+      '-X',
+      'POST',
+      '-d',
+      'hello world',
+    ])
+    expect(guarded.code).toBe(1)
+    expect(body(guarded.stdout)).toMatchObject({ code: 401, error: 'UNAUTHORIZED' })
+    const open = join(dir.path, 'open.js')
+    const wrongMethod = await runCli(['invoke', open, '-X', 'DELETE', '-i'])
+    expect(wrongMethod.code).toBe(1)
+    expect(wrongMethod.stdout).toMatch(/^HTTP 405/)
+    expect(wrongMethod.stdout).toMatch(/allow: GET, POST, HEAD/)
+    const big = await runCli(['invoke', open, '-d', 'hello world'])
+    expect(big.code).toBe(1)
+    expect(body(big.stdout)).toMatchObject({ code: 413, error: 'BODY_TOO_LARGE' })
+    const fits = await runCli(['invoke', open, '-d', 'hi'])
+    expect(fits.code).toBe(0)
+    expect(fits.stdout).toBe('POST 2')
+  })
+
   it('exits 1 when the function fails and 2 on bad usage', async () => {
     dir = await functionsDir({
       'throws.js': `export default { fetch() { throw new Error('boom') } }`,

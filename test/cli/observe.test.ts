@@ -68,10 +68,11 @@ export default { async fetch(req) { console.log('got', await req.text()); return
       } finally {
         server.kill('SIGTERM')
       }
-      const { stderr } = await served
-      const json = stderr
-        .trim()
+      // serve logs JSON lines to stdout, beside its route table.
+      const { stdout } = await served
+      const json = stdout
         .split('\n')
+        .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>)
       expect(
         json.some((l) => l.function === 'job' && l.src === 'guest' && l.msg === 'got {"cli":1}'),

@@ -23,9 +23,15 @@ export async function invocationOf(
   const url = new URL(req.url)
   let { route, params } = extras
   if (route === undefined) {
-    const match = new Router((extras.routes ?? []).map((r): [string, string] => [r, r])).match(
-      pathSegments(url.pathname),
-    )
+    // Driver tests may send paths dispatch would refuse (an encoded '/'): then no route matched.
+    let segments: string[] | undefined
+    try {
+      segments = pathSegments(url.pathname)
+    } catch {
+      segments = undefined
+    }
+    const router = new Router((extras.routes ?? []).map((r): [string, string] => [r, r]))
+    const match = segments && router.match(segments)
     route = match?.pattern ?? '/'
     params ??= match?.params
   }

@@ -22,6 +22,12 @@ export interface ModuleParts {
   /** The type index of each body (default 0). */
   bodyTypes?: number[]
   exports?: number[][]
+  /** Raw table entries (reftype, flags, min[, max]). */
+  tables?: number[][]
+  /** Raw global entries (valtype, mutability, init expression with its `end`). */
+  globals?: number[][]
+  /** Raw element segments. */
+  elements?: number[][]
 }
 
 export const I32 = 0x7f
@@ -46,18 +52,26 @@ export function memoryExport(field: string): number[] {
   return [...name(field), 0x02, 0x00]
 }
 
+/** Appends without spreading arguments: a section may hold more bytes than a call takes. */
+function append(out: number[], bytes: number[]): void {
+  for (const b of bytes) out.push(b)
+}
+
 /** A module with the given parts; type 0 is `() -> ()`. */
 export function module(parts: ModuleParts): Uint8Array {
   const bodies = parts.bodies ?? []
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]
-  out.push(...section(1, vector([funcType([], []), ...(parts.types ?? [])])))
-  if (parts.imports) out.push(...section(2, vector(parts.imports)))
+  append(out, section(1, vector([funcType([], []), ...(parts.types ?? [])])))
+  if (parts.imports) append(out, section(2, vector(parts.imports)))
   if (bodies.length)
-    out.push(...section(3, vector(bodies.map((_, i) => leb(parts.bodyTypes?.[i] ?? 0)))))
-  if (parts.memories) out.push(...section(5, vector(parts.memories)))
-  if (parts.exports) out.push(...section(7, vector(parts.exports)))
+    append(out, section(3, vector(bodies.map((_, i) => leb(parts.bodyTypes?.[i] ?? 0)))))
+  if (parts.tables) append(out, section(4, vector(parts.tables)))
+  if (parts.memories) append(out, section(5, vector(parts.memories)))
+  if (parts.globals) append(out, section(6, vector(parts.globals)))
+  if (parts.exports) append(out, section(7, vector(parts.exports)))
+  if (parts.elements) append(out, section(9, vector(parts.elements)))
   if (bodies.length)
-    out.push(...section(10, vector(bodies.map((b) => [...leb(b.length + 2), 0x00, ...b, 0x0b]))))
+    append(out, section(10, vector(bodies.map((b) => [...leb(b.length + 2), 0x00, ...b, 0x0b]))))
   return new Uint8Array(out)
 }
 

@@ -45,7 +45,9 @@ const plainJs: SandboxDriver = {
           params: inv.params,
           requestId: inv.requestId,
         })
-        return { status: res.status, headers: [...res.headers], body: res.body ?? null }
+        // Node's ReadableStream is async-iterable; the DOM lib's type does not say so.
+        const body = res.body as (ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>) | null
+        return { status: res.status, headers: [...res.headers], body }
       },
       async [Symbol.asyncDispose]() {
         disposed = true

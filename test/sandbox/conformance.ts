@@ -73,7 +73,7 @@ export function conformanceCases(kinds: readonly SandboxKind[]): ConformanceCase
         file = join(dir, entry)
       } else if (/^function(\..+)?\.c$/.test(entry)) {
         const variant = entry.slice('function'.length, -'.c'.length)
-        kind = variant === '.micro' ? 'micro' : 'wasi'
+        kind = variant === '.micro' ? 'micro' : variant === '.component' ? 'component' : 'wasi'
         file = join(packageRoot, 'wasm/conformance', `${folder}${variant}.wasm`)
         name += variant
       } else continue

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, resolveConfig } from '../../host/config.js'
 import { newTraceparent, traceparentFor, validTraceparent } from '../../host/observe/trace.js'
-import { normalizeSchedule } from '../../host/triggers/schedule.js'
+import { normalizeSchedule } from '../../host/schedule.js'
 
 describe('schedule config', () => {
   it('takes a 5- or 6-field cron string or { cron, timezone, payload }', () => {

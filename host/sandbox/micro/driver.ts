@@ -5,6 +5,7 @@ import { compileChecked, inspectModule } from '../wasm/compile.js'
 import { planMemory } from '../wasm/memory-plan.js'
 import { exportNames, hasWasmHeader } from '../wasm/module.js'
 import { rewrite } from '../wasm/rewrite.js'
+import { loadOnDevice } from './device/device-function.js'
 import { MicroAbiError } from './instance.js'
 import { MicroFunction } from './micro-function.js'
 import { checkMicroModule } from './profile.js'
@@ -26,6 +27,8 @@ export const microDriver: SandboxDriver = {
   inspect: (file, bytes) => inspectModule(file, bytes, checkMicroModule),
 
   async load(spec: FunctionSpec, opts: LoadOptions = {}): Promise<LoadedFunction> {
+    // A board in the config: the function runs on an (emulated) device, see device/.
+    if (spec.config.board !== undefined) return loadOnDevice(spec)
     const { module, plan } = await compileChecked(spec, (info) => {
       checkMicroModule(info)
       const plan = planMemory(info, MICRO_PAGES)

@@ -48,7 +48,13 @@ export function startPrelude(
     rt.enter(inv, () => ctx.evalCode(preludeSource(), PRELUDE_FILENAME, { type: 'global' })),
   )
   const result = rt.enter(inv, () => {
-    const host = newHostObject({ rt, timers: loop.timers, fetches: loop.fetches, timeOrigin })
+    const host = newHostObject({
+      rt,
+      timers: loop.timers,
+      fetches: loop.fetches,
+      kv: loop.kv,
+      timeOrigin,
+    })
     const initJSON = ctx.newString(JSON.stringify(init))
     try {
       return ctx.callFunction(prelude, ctx.undefined, host, initJSON)
@@ -125,7 +131,7 @@ export async function loadModule(
 ): Promise<Style> {
   const ctx = rt.context
   const source = decodeSource(spec.source)
-  const kind = moduleKind(spec.file, source)
+  const kind = spec.format ?? moduleKind(spec.file, source)
   const ns =
     kind === 'esm'
       ? await evalEsm(rt, loop, inv, source, filename)

@@ -12,12 +12,12 @@ export interface QuickjsDriverOptions {
   maxSubrequests?: number
 }
 
-/** Runs .js/.mjs/.cjs functions, each in its own QuickJS instance. */
+/** Runs .js/.mjs/.cjs/.ts/.mts/.cts functions (bundled at scan time), each in its own QuickJS instance. */
 export function createQuickjsDriver(options: QuickjsDriverOptions = {}): SandboxDriver {
   let hostFetch = options.hostFetch
   return {
     kind: 'quickjs',
-    detect: (file) => /\.(?:js|mjs|cjs)$/.test(file),
+    detect: (file) => /\.(?:js|mjs|cjs|ts|mts|cts)$/.test(file),
     inspect: inspectSource,
     load: (spec, opts = {}) =>
       QuickjsFunction.load(

@@ -34,11 +34,23 @@ export function readException(ctx: QuickJSContext, handle: QuickJSHandle): Guest
   return { name: 'Uncaught', message: value, stack: '' }
 }
 
-const isInternal = (e: GuestException, message: string) =>
-  e.name === 'InternalError' && e.message === message
+/** What the engine itself says happened: the only ground for a limit error (a guest can throw anything). */
+export interface EngineState {
+  /** The interrupt handler stopped guest code at its deadline. */
+  interrupted: boolean
+  /** The engine's memory was refused growth at the cap. */
+  memoryRefused: boolean
+}
 
-export const isOutOfMemory = (e: GuestException) => isInternal(e, 'out of memory')
-const isInterrupted = (e: GuestException) => isInternal(e, 'interrupted')
+/**
+ * The engine ran out of memory: its memory was refused growth, and the exception is QuickJS's own
+ * "out of memory" (or could not even be read, as when the allocator fails while building it).
+ */
+export function isOutOfMemory(e: GuestException, state: EngineState): boolean {
+  if (!state.memoryRefused) return false
+  const engineOom = e.name === 'InternalError' && e.message === 'out of memory'
+  return engineOom || (e.message === '' && e.stack === '')
+}
 
 const MAX_FRAMES = 40
 
@@ -59,12 +71,13 @@ export function guestError(e: GuestException): FnhostError {
   return new FnhostError('GUEST_ERROR', message, { guestStack: guestFrames(e.stack) })
 }
 
-/** A guest exception as the host answers it. */
+/** A guest exception as the host answers it: a limit only when the engine's state says so. */
 export function classifyException(
   e: GuestException,
   limits: { timeoutMs: number; memoryMb: number },
+  state: EngineState,
 ): FnhostError {
-  if (isOutOfMemory(e)) return memoryLimitError(limits.memoryMb)
-  if (isInterrupted(e)) return cpuLimitError(limits.timeoutMs)
+  if (state.interrupted) return cpuLimitError(limits.timeoutMs)
+  if (isOutOfMemory(e, state)) return memoryLimitError(limits.memoryMb)
   return guestError(e)
 }

@@ -7,8 +7,10 @@ import {
   readException,
   type GuestException,
 } from './errors.js'
+import type { KvGrants } from '../../kv/grants.js'
 import { FetchBridge } from './fetch-bridge.js'
 import type { Invocation } from './invocation.js'
+import { KvBridge } from './kv-bridge.js'
 import type { GuestRuntime } from './runtime.js'
 import { TimerTable, type Timer } from './timers.js'
 
@@ -31,12 +33,17 @@ function cancelled(reason: unknown): FnhostError {
 export class EventLoop {
   readonly timers: TimerTable
   readonly fetches: FetchBridge
+  readonly kv: KvBridge
   #active = new Set<Invocation>()
   #idle: (() => void)[] = []
 
-  constructor(readonly rt: GuestRuntime) {
+  constructor(
+    readonly rt: GuestRuntime,
+    kvGrants?: KvGrants,
+  ) {
     this.timers = new TimerTable((h) => rt.release(h))
     this.fetches = new FetchBridge(rt, () => this.#wakeAll())
+    this.kv = new KvBridge(rt, kvGrants, () => this.#wakeAll())
     rt.onFault(() => this.#wakeAll())
   }
 
@@ -49,6 +56,7 @@ export class EventLoop {
     inv.ended = true
     this.timers.clearOwner(inv)
     this.fetches.abortOwner(inv)
+    this.kv.abortOwner(inv)
     this.#active.delete(inv)
     if (this.#active.size === 0) for (const resolve of this.#idle.splice(0)) resolve()
   }
@@ -66,7 +74,8 @@ export class EventLoop {
   exception(inv: Invocation, handle: QuickJSHandle): GuestException {
     const e = this.rt.enter(inv, () => readException(this.rt.context, handle))
     this.rt.release(handle)
-    if (isOutOfMemory(e)) throw this.rt.poison(memoryLimitError(this.rt.limits.memoryMb), inv)
+    if (isOutOfMemory(e, this.rt.engine))
+      throw this.rt.poison(memoryLimitError(this.rt.limits.memoryMb), inv)
     return e
   }
 
@@ -76,7 +85,7 @@ export class EventLoop {
     result: { value: QuickJSHandle } | { error: QuickJSHandle },
   ): QuickJSHandle {
     if ('value' in result) return result.value
-    throw classifyException(this.exception(inv, result.error), this.rt.limits)
+    throw classifyException(this.exception(inv, result.error), this.rt.limits, this.rt.engine)
   }
 
   /** Runs every queued job; a job that throws is an uncaught error of `inv`. */
@@ -109,7 +118,7 @@ export class EventLoop {
       const state = rt.enter(inv, () => rt.context.getPromiseState(promise))
       if (state.type === 'fulfilled') return state.notAPromise ? promise.dup() : state.value
       if (state.type === 'rejected')
-        throw classifyException(this.exception(inv, state.error), rt.limits)
+        throw classifyException(this.exception(inv, state.error), rt.limits, rt.engine)
       if (inv.uncaught) throw guestError(inv.uncaught)
       const now = Date.now()
       const timer = this.timers.due(inv, now)
@@ -119,7 +128,7 @@ export class EventLoop {
       }
       if (now >= inv.deadline) throw cpuLimitError(rt.limits.timeoutMs)
       if (inv.signal.aborted) throw cancelled(inv.signal.reason)
-      if (this.timers.size === 0 && this.fetches.size === 0)
+      if (this.timers.size === 0 && this.fetches.size === 0 && this.kv.size === 0)
         throw new FnhostError(
           'GUEST_ERROR',
           "the handler's promise never settles: it waits, but no timer or fetch is pending that could settle it",
@@ -134,5 +143,6 @@ export class EventLoop {
   dispose(): void {
     this.timers.clearAll()
     this.fetches.abortAll()
+    this.kv.abortAll()
   }
 }

@@ -5,15 +5,20 @@ import type {
   VmFunctionImplementation,
 } from 'quickjs-emscripten-core'
 import type { LogLevel } from '../../observe/invocation-log.js'
+import { decodeLegacy, encodingName } from './encodings.js'
 import type { FetchBridge } from './fetch-bridge.js'
+import type { KvBridge } from './kv-bridge.js'
 import { unitSource } from './prelude.js'
 import type { GuestRuntime } from './runtime.js'
 import type { TimerTable } from './timers.js'
+import { parseForGuest, setForGuest } from './url-host.js'
+import { zlibForGuest } from './zlib-host.js'
 
 export interface HostCallTargets {
   rt: GuestRuntime
   timers: TimerTable
   fetches: FetchBridge
+  kv: KvBridge
   /** performance.now() when the sandbox started: the guest's performance.now() counts from it. */
   timeOrigin: number
 }
@@ -68,7 +73,7 @@ function newGuestString(ctx: QuickJSContext, s: string): QuickJSHandle {
  * semantics (types, DOMExceptions, promises) are the prelude's job.
  */
 export function newHostObject(t: HostCallTargets): QuickJSHandle {
-  const { rt, timers, fetches } = t
+  const { rt, timers, fetches, kv } = t
   const ctx = rt.context
   const owner = () => rt.current!
   const bytes = (h: QuickJSHandle) => {
@@ -100,6 +105,28 @@ export function newHostObject(t: HostCallTargets): QuickJSHandle {
       })
       return newGuestString(ctx, decoder.decode(bytes(b)))
     },
+    encodingName: (label) => ctx.newString(encodingName(readGuestString(ctx, label))),
+    decode: (name, b, fatal) =>
+      newGuestString(ctx, decodeLegacy(ctx.getString(name), bytes(b), ctx.getNumber(fatal) === 1)),
+    urlParse: (input, base) => {
+      const b = ctx.typeof(base) === 'undefined' ? undefined : readGuestString(ctx, base)
+      return ctx.newString(parseForGuest(readGuestString(ctx, input), b))
+    },
+    urlSet: (href, name, value) =>
+      ctx.newString(
+        setForGuest(readGuestString(ctx, href), ctx.getString(name), readGuestString(ctx, value)),
+      ),
+    latin1Decode: (b) => newGuestString(ctx, Buffer.from(bytes(b)).toString('latin1')),
+    latin1Encode: (s) => buffer(Buffer.from(readGuestString(ctx, s), 'latin1')),
+    zlib: (kind, format, data) =>
+      buffer(
+        zlibForGuest(
+          ctx.getString(kind),
+          ctx.getString(format),
+          bytes(data),
+          rt.limits.memoryMb * 1024 * 1024,
+        ),
+      ),
     btoa: (s) => ctx.newString(Buffer.from(readGuestString(ctx, s), 'latin1').toString('base64')),
     atob: (s) => newGuestString(ctx, Buffer.from(ctx.getString(s), 'base64').toString('latin1')),
     setTimer: (callback, ms, repeat) =>
@@ -117,6 +144,12 @@ export function newHostObject(t: HostCallTargets): QuickJSHandle {
     fetchAbort: (id) => {
       fetches.abort(ctx.getNumber(id))
     },
+    kv: (request, value, callback) =>
+      kv.call(
+        ctx.getString(request),
+        ctx.typeof(value) === 'undefined' ? undefined : bytes(value),
+        callback,
+      ),
     unit: (name) => {
       const source = unitSource(ctx.getString(name))
       if (source === undefined) throw new Error(`no prelude unit ${ctx.getString(name)}`)

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { basename } from 'node:path'
 import { CONFIG_DEFAULTS } from '../../config.js'
 import { FnhostError } from '../../errors.js'
-import type { InspectResult } from '../types.js'
+import type { InspectHints, InspectResult } from '../types.js'
 import { readException, type GuestException } from './errors.js'
 import { Invocation, noFetch } from './invocation.js'
 import { GuestRuntime, importRefused } from './runtime.js'
@@ -175,7 +175,11 @@ async function evaluateLiteral(literal: string, name: string): Promise<unknown> 
 }
 
 /** Scan-time check of a JS function: its syntax (compiled, never run) and its embedded config. */
-export async function inspectSource(file: string, bytes: Uint8Array): Promise<InspectResult> {
+export async function inspectSource(
+  file: string,
+  bytes: Uint8Array,
+  hints: InspectHints = {},
+): Promise<InspectResult> {
   const name = basename(file)
   let source: string
   try {
@@ -183,8 +187,11 @@ export async function inspectSource(file: string, bytes: Uint8Array): Promise<In
   } catch {
     throw failed(`${name} is not UTF-8 text`)
   }
-  const kind = moduleKind(file, source)
-  await checkSyntax(source, kind, name)
-  const literal = findConfigLiteral(source, kind, name)
+  const kind = hints.format ?? moduleKind(file, source)
+  // esbuild parsed a bundled source and wrote it at a syntax level QuickJS runs (and reported
+  // the author's errors with their own file:line:column): compiling it again here would only
+  // double the time a new function takes to be served.
+  if (hints.format === undefined) await checkSyntax(source, kind, name)
+  const literal = findConfigLiteral(hints.configSource ?? source, kind, name)
   return literal === undefined ? {} : { config: await evaluateLiteral(literal, name) }
 }

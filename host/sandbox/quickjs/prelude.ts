@@ -1,9 +1,17 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { guestsDir } from '../../paths.js'
+import { readAssetText } from '../../assets.js'
 
 /** guests/js files compiled into every context, in dependency order; they share one scope. */
-const CORE = ['base', 'encoding', 'headers', 'body', 'timers', 'fetch', 'conventions', 'globals']
+const CORE = [
+  'base',
+  'encoding',
+  'headers',
+  'body',
+  'timers',
+  'fetch',
+  'kv',
+  'conventions',
+  'globals',
+]
 
 /**
  * guests/js files compiled on first use (see unit() in base.js), with the names each exports.
@@ -22,7 +30,7 @@ const UNITS: Record<string, { files: string[]; exports: string[] }> = {
     ],
   },
   url: {
-    files: ['url-parse', 'url-host', 'url', 'search-params'],
+    files: ['url', 'search-params'],
     exports: ['URL', 'URLSearchParams'],
   },
   streams: {
@@ -38,6 +46,9 @@ const UNITS: Record<string, { files: string[]; exports: string[] }> = {
   console: { files: ['console'], exports: ['console', 'inspect'] },
   clone: { files: ['clone'], exports: ['structuredClone'] },
   crypto: { files: ['crypto'], exports: ['crypto'] },
+  blob: { files: ['blob'], exports: ['Blob', 'File', 'bytesOfBlob'] },
+  form: { files: ['form-data'], exports: ['FormData', 'encodeMultipart', 'parseFormBody'] },
+  compression: { files: ['compression'], exports: ['CompressionStream', 'DecompressionStream'] },
 }
 
 /** What the prelude learns about its function, passed as JSON. */
@@ -45,13 +56,15 @@ export interface PreludeInit {
   env: Record<string, string>
   functionName: string
   memoryMb: number
+  /** KV binding names (`KV`, `KV_<NAME>`) the function was granted; empty without a store. */
+  kv: string[]
   /** Epoch ms when the sandbox started (performance.timeOrigin). */
   timeOrigin: number
 }
 
 export const PRELUDE_FILENAME = 'fnhost:prelude'
 
-const read = (file: string) => readFileSync(join(guestsDir, 'js', `${file}.js`), 'utf8')
+const read = (file: string) => readAssetText(`guests/js/${file}.js`)
 
 let prelude: string | undefined
 const units = new Map<string, string>()
@@ -64,6 +77,7 @@ export function preludeSource(): string {
   prelude ??= [
     '(function (host, initJSON) {',
     "'use strict'",
+    read('intrinsics'),
     'const init = JSON.parse(initJSON)',
     ...CORE.map(read),
     'return internals',

@@ -1,6 +1,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
 import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
 import { openGate, type GuestGate } from '../guest-gate.js'
+import type { EngineState } from './errors.js'
 import type { Invocation } from './invocation.js'
 import { acquireQuickJSInstance, releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
 
@@ -13,12 +14,14 @@ export const MAX_STACK_BYTES = 256 * 1024
 export interface RuntimeLimits {
   memoryMb: number
   timeoutMs: number
+  /** The function version this runtime runs: only its own runtimes reuse its engine instance. */
+  owner?: string
 }
 
 /** Why a guest's `import` fails: there is nothing to import from. */
 export function importRefused(name: string): Error {
   return new Error(
-    `cannot import '${name}': an fnhost function is a single file, so bundle its dependencies into it (for example with esbuild --bundle)`,
+    `cannot import '${name}': fnhost bundles a function's imports when it loads it, and this one was left out (a computed name, or a module the bundler could not find)`,
   )
 }
 
@@ -44,7 +47,8 @@ export class GuestRuntime {
   #faultListeners: (() => void)[] = []
 
   static async create(limits: RuntimeLimits, gate: GuestGate = openGate): Promise<GuestRuntime> {
-    return new GuestRuntime(await acquireQuickJSInstance(limits.memoryMb), limits, gate)
+    const instance = await acquireQuickJSInstance(limits.memoryMb, limits.owner)
+    return new GuestRuntime(instance, limits, gate)
   }
 
   private constructor(
@@ -61,6 +65,11 @@ export class GuestRuntime {
     })
     this.runtime.setModuleLoader((name) => ({ error: importRefused(name) }))
     this.context = this.runtime.newContext()
+  }
+
+  /** What the engine says happened so far, for classifying a guest exception. */
+  get engine(): EngineState {
+    return { interrupted: this.#interrupted, memoryRefused: this.instance.growRefused }
   }
 
   get faulted(): boolean {
@@ -121,8 +130,10 @@ export class GuestRuntime {
         'InternalError: stack overflow (the function recursed too deeply)',
         { cause: e },
       )
-    const { memory, capBytes } = this.instance
-    if (memory.buffer.byteLength >= capBytes * 0.9) return memoryLimitError(this.limits.memoryMb, e)
+    // The engine's memory was refused growth (a host call copying bytes in, say): its cap.
+    const { memory, capBytes, growRefused } = this.instance
+    if (growRefused || memory.buffer.byteLength >= capBytes * 0.9)
+      return memoryLimitError(this.limits.memoryMb, e)
     return new FnhostError('INTERNAL_ERROR', "the function's sandbox failed and was reset", {
       cause: e,
     })
@@ -161,6 +172,6 @@ export class GuestRuntime {
         cause: e,
       })
     }
-    releaseQuickJSInstance(this.limits.memoryMb, this.instance)
+    releaseQuickJSInstance(this.limits.memoryMb, this.instance, this.limits.owner)
   }
 }

@@ -1,5 +1,6 @@
 import type { QuickJSHandle } from 'quickjs-emscripten-core'
 import { FnhostError } from '../../errors.js'
+import { kvGrantsFor } from '../../kv/grants.js'
 import type { FunctionSpec } from '../../types.js'
 import { limitSubrequests, type HostFetch } from '../outbound.js'
 import type { GuestGate } from '../guest-gate.js'
@@ -9,6 +10,7 @@ import { EventLoop } from './event-loop.js'
 import { arrayBufferOf } from './hostcalls.js'
 import type { GuestResponse, Invocation as HostInvocation } from '../../invocation.js'
 import { Invocation, LoadLog, noFetch } from './invocation.js'
+import { mappedError, mappedLog, stackMapperOf } from './mapped.js'
 import { buildResponse, requestPayload, type Style } from './marshal.js'
 import { GuestRuntime } from './runtime.js'
 import { guestFilename } from './source.js'
@@ -30,9 +32,11 @@ export class Sandbox {
   readonly spec: FunctionSpec
   #style: Style = 'fetch'
   #loop: EventLoop
+  #kvBindings: string[]
   #prelude: PreludeHandles | undefined
   #loadLog: LoadLog | undefined = new LoadLog()
   #disposed = false
+  readonly #mapper
 
   private constructor(
     spec: FunctionSpec,
@@ -40,7 +44,10 @@ export class Sandbox {
     private readonly options: SandboxOptions,
   ) {
     this.spec = spec
-    this.#loop = new EventLoop(rt)
+    const grants = kvGrantsFor(spec)
+    this.#kvBindings = grants ? Object.keys(grants.bindings) : []
+    this.#loop = new EventLoop(rt, grants)
+    this.#mapper = stackMapperOf(spec)
   }
 
   static async load(
@@ -52,7 +59,8 @@ export class Sandbox {
     const { memoryMb, timeoutMs } = spec.config
     let rt: GuestRuntime
     try {
-      rt = await GuestRuntime.create({ memoryMb, timeoutMs }, options.gate)
+      const owner = `${spec.name}@${spec.version}`
+      rt = await GuestRuntime.create({ memoryMb, timeoutMs, owner }, options.gate)
     } catch (e) {
       throw loadFailure(filename, e)
     }
@@ -64,7 +72,7 @@ export class Sandbox {
       // A half-booted runtime may still hold values: mark it poisoned so it is dropped whole.
       rt.poison(new FnhostError('FUNCTION_LOAD_FAILED', 'load failed'), undefined)
       sandbox.dispose()
-      throw loadFailure(filename, e)
+      throw loadFailure(filename, mappedError(e, stackMapperOf(spec)))
     }
   }
 
@@ -87,6 +95,7 @@ export class Sandbox {
         env: config.env,
         functionName: name,
         memoryMb: config.memoryMb,
+        kv: this.#kvBindings,
         timeOrigin: Date.now(),
       }
       this.#prelude = startPrelude(this.rt, this.#loop, inv, init)
@@ -98,6 +107,15 @@ export class Sandbox {
 
   /** Runs one request through the handler; rejects with an FnhostError. */
   async invoke(invocation: HostInvocation, opts: InvokeOptions): Promise<GuestResponse> {
+    try {
+      const mapped = this.#mapper ? { ...opts, log: mappedLog(opts.log, this.#mapper) } : opts
+      return await this.#invoke(invocation, mapped)
+    } catch (e) {
+      throw mappedError(e, this.#mapper)
+    }
+  }
+
+  async #invoke(invocation: HostInvocation, opts: InvokeOptions): Promise<GuestResponse> {
     if (this.#disposed) throw new Error('this QuickJS sandbox was disposed')
     const { rt } = this
     const ctx = rt.context
@@ -108,7 +126,11 @@ export class Sandbox {
       runId: opts.runId,
       log: opts.log,
       signal: opts.signal,
-      fetch: limitSubrequests(this.options.hostFetch, this.options.maxSubrequests),
+      fetch: limitSubrequests(
+        this.options.hostFetch,
+        this.options.maxSubrequests,
+        this.spec.config.memoryMb * 1024 * 1024,
+      ),
     })
     this.#loadLog?.flushInto(opts.log)
     this.#loadLog = undefined
@@ -139,7 +161,11 @@ export class Sandbox {
         rt.release(promise)
       }
       const response = buildResponse(parts.meta, parts.body)
-      if (wait) void this.#finishLater(inv, wait)
+      if (wait) {
+        const after = this.#finishLater(inv, wait)
+        if (opts.waitUntil) opts.waitUntil(after)
+        else void after
+      }
       return response
     } catch (e) {
       if (wait) rt.release(wait)

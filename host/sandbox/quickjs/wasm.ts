@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import releaseSync from '@jitl/quickjs-wasmfile-release-sync'
 import {
   newQuickJSWASMModuleFromVariant,
@@ -7,6 +5,7 @@ import {
   type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core'
+import { QUICKJS_WASM, readAsset } from '../../assets.js'
 import { FnhostError } from '../../errors.js'
 
 // The package's types describe its CommonJS build; loaded as ESM, the default export is the variant.
@@ -22,10 +21,7 @@ let compiled: Promise<WebAssembly.Module> | undefined
 
 /** The QuickJS engine, compiled once per thread and instantiated once per sandbox. */
 export function quickjsWasmModule(): Promise<WebAssembly.Module> {
-  compiled ??= (async () => {
-    const file = createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm')
-    return WebAssembly.compile(await readFile(file))
-  })()
+  compiled ??= WebAssembly.compile(readAsset(QUICKJS_WASM))
   return compiled
 }
 
@@ -34,45 +30,115 @@ export interface QuickJSInstance {
   memory: WebAssembly.Memory
   /** The memory cap in bytes: the instance cannot grow past it. */
   capBytes: number
+  memoryMb: number
+  /**
+   * The engine asked its memory to grow past the cap (set by the memory itself, see watchGrowth):
+   * the engine's own word that it ran out of memory, which no guest value can forge.
+   */
+  growRefused: boolean
 }
 
 /**
  * A private QuickJS instance whose linear memory cannot grow past `memoryMb`. QuickJS's own
- * setMemoryLimit is not a hard cap in the wasm build; a capped WebAssembly.Memory is.
+ * setMemoryLimit is not a hard cap in the wasm build; a capped WebAssembly.Memory is. `memory`,
+ * when given, is a zero-filled one from an earlier instance: the engine starts fresh in it.
  */
-async function newQuickJSInstance(memoryMb: number): Promise<QuickJSInstance> {
+async function newQuickJSInstance(
+  memoryMb: number,
+  memory = newMemory(memoryMb),
+): Promise<QuickJSInstance> {
+  const wasmModule = await quickjsWasmModule()
+  const state = { growRefused: false }
+  watchGrowth(memory, state)
+  const module = await newQuickJSWASMModuleFromVariant(
+    newVariant(RELEASE_SYNC, { wasmModule, wasmMemory: memory }),
+  )
+  const capBytes = ((memoryMb * 1024 * 1024) / PAGE) * PAGE
+  return Object.assign(state, { module, memory, capBytes, memoryMb })
+}
+
+const grow = WebAssembly.Memory.prototype.grow
+
+/**
+ * The engine's allocator grows its memory with `memory.grow` (emscripten's resize_heap) and
+ * treats a RangeError as "no more memory": this own `grow` records that refusal on `state`.
+ */
+function watchGrowth(memory: WebAssembly.Memory, state: { growRefused: boolean }): void {
+  Object.defineProperty(memory, 'grow', {
+    configurable: true,
+    value(delta: number): number {
+      try {
+        return grow.call(memory, delta)
+      } catch (e) {
+        state.growRefused = true
+        throw e
+      }
+    },
+  })
+}
+
+function newMemory(memoryMb: number): WebAssembly.Memory {
   if (memoryMb < MIN_MEMORY_MB)
     throw new FnhostError(
       'FUNCTION_LOAD_FAILED',
       `memoryMb is ${memoryMb}, but a JavaScript function needs at least ${MIN_MEMORY_MB} (the engine's own memory)`,
     )
   const maximum = (memoryMb * 1024 * 1024) / PAGE
-  const memory = new WebAssembly.Memory({ initial: (MIN_MEMORY_MB * 1024 * 1024) / PAGE, maximum })
-  const wasmModule = await quickjsWasmModule()
-  const module = await newQuickJSWASMModuleFromVariant(
-    newVariant(RELEASE_SYNC, { wasmModule, wasmMemory: memory }),
-  )
-  return { module, memory, capBytes: maximum * PAGE }
+  return new WebAssembly.Memory({ initial: (MIN_MEMORY_MB * 1024 * 1024) / PAGE, maximum })
 }
 
-/**
- * Instances whose runtimes were all freed cleanly, by memory cap, for the next runtime: a fresh
- * WebAssembly.Memory per sandbox costs an instantiation and, worse, makes V8 run a major GC every
- * few sandboxes. Only small ones are kept, so idle instances do not pin much memory.
+/*
+ * What freed runtimes leave behind, for the next runtime: a fresh WebAssembly.Memory per sandbox
+ * makes V8 run a major GC every few sandboxes, and a fresh engine instance costs ~5 ms. An engine
+ * instance (its heap holding whatever the last runtime freed) is reused only by the same owner,
+ * one function version; any other function gets a fresh engine instance over a zero-filled
+ * memory, so no function ever sees another's bytes. Only small memories are kept.
  */
-const idle = new Map<number, QuickJSInstance[]>()
-const MAX_IDLE_PER_CAP = 4
+const idleInstances = new Map<string, QuickJSInstance[]>()
+const idleOrder: string[] = []
+const zeroedMemories = new Map<number, WebAssembly.Memory[]>()
+const MAX_IDLE_INSTANCES = 8
+const MAX_ZEROED_PER_CAP = 4
 const MAX_IDLE_BYTES = 32 * 1024 * 1024
 
-export async function acquireQuickJSInstance(memoryMb: number): Promise<QuickJSInstance> {
-  return idle.get(memoryMb)?.pop() ?? newQuickJSInstance(memoryMb)
+/** An instance for `owner` (a function version); without an owner, always a fresh engine. */
+export async function acquireQuickJSInstance(
+  memoryMb: number,
+  owner?: string,
+): Promise<QuickJSInstance> {
+  const own = owner === undefined ? undefined : idleInstances.get(owner)?.pop()
+  if (own) {
+    idleOrder.splice(idleOrder.lastIndexOf(owner as string), 1)
+    return own
+  }
+  return newQuickJSInstance(memoryMb, zeroedMemories.get(memoryMb)?.pop())
 }
 
 /** Hands back an instance that holds no runtime any more (never one that faulted). */
-export function releaseQuickJSInstance(memoryMb: number, instance: QuickJSInstance): void {
+export function releaseQuickJSInstance(
+  memoryMb: number,
+  instance: QuickJSInstance,
+  owner?: string,
+): void {
   if (instance.memory.buffer.byteLength > MAX_IDLE_BYTES) return
-  const list = idle.get(memoryMb) ?? []
-  if (list.length >= MAX_IDLE_PER_CAP) return
+  if (owner === undefined) return keepZeroed(memoryMb, instance.memory)
+  const list = idleInstances.get(owner) ?? []
   list.push(instance)
-  idle.set(memoryMb, list)
+  idleInstances.set(owner, list)
+  idleOrder.push(owner)
+  while (idleOrder.length > MAX_IDLE_INSTANCES) {
+    const oldest = idleOrder.shift() as string
+    const evicted = idleInstances.get(oldest)?.shift()
+    if (idleInstances.get(oldest)?.length === 0) idleInstances.delete(oldest)
+    if (evicted) keepZeroed(evicted.memoryMb, evicted.memory)
+  }
+}
+
+/** Keeps a memory whose engine instance is abandoned, zero-filled now so acquiring stays cheap. */
+function keepZeroed(memoryMb: number, memory: WebAssembly.Memory): void {
+  const list = zeroedMemories.get(memoryMb) ?? []
+  if (list.length >= MAX_ZEROED_PER_CAP) return
+  new Uint8Array(memory.buffer).fill(0)
+  list.push(memory)
+  zeroedMemories.set(memoryMb, list)
 }

@@ -1,5 +1,6 @@
 import { findExport, functionType, signature, type ModuleInfo } from '../wasm/module.js'
 import { WasmFormatError } from '../wasm/reader.js'
+import { KV_MODULE, KV_SIGNATURES } from './kv-imports.js'
 import { WASI_MODULE, WASI_SIGNATURES } from './preview1.js'
 
 /** emscripten's STANDALONE_WASM with memory growth imports this to be told of growth; the host needs no notice. */
@@ -29,12 +30,16 @@ export function checkWagiModule(info: ModuleInfo): void {
     const expected =
       imp.module === WASI_MODULE && Object.hasOwn(WASI_SIGNATURES, imp.name)
         ? WASI_SIGNATURES[imp.name as keyof typeof WASI_SIGNATURES]
-        : imp.module === EMSCRIPTEN_GROWTH.module && imp.name === EMSCRIPTEN_GROWTH.name
-          ? EMSCRIPTEN_GROWTH.signature
-          : undefined
+        : imp.module === KV_MODULE && Object.hasOwn(KV_SIGNATURES, imp.name)
+          ? KV_SIGNATURES[imp.name as keyof typeof KV_SIGNATURES]
+          : imp.module === EMSCRIPTEN_GROWTH.module && imp.name === EMSCRIPTEN_GROWTH.name
+            ? EMSCRIPTEN_GROWTH.signature
+            : undefined
     if (expected === undefined) problems.push(`imports ${label}, which fnhost does not provide`)
     else if (expected !== actual)
-      problems.push(`imports ${label} as (${actual}); WASI defines (${expected})`)
+      problems.push(
+        `imports ${label} as (${actual}); ${imp.module === KV_MODULE ? 'fnhost' : 'WASI'} defines (${expected})`,
+      )
   }
   const start = findExport(info, '_start')
   if (start?.kind !== 'func')

@@ -1,8 +1,14 @@
 import { E } from './errno.js'
 
 export const CONTEXT_PATH = '/context'
-/** What a guest may write into /context in one request, all files together. */
+/**
+ * The real memory /context may hold in one request, all files together: the bytes allocated for
+ * them, not their sizes (a truncated file gives its memory back). It also stays within what the
+ * function's memory cap leaves beside its linear memory.
+ */
 export const CONTEXT_CAP_BYTES = 16 * 1024 * 1024
+/** A file shrunk below this share of its buffer gets a smaller buffer. */
+const SHRINK_BELOW = 0.5
 export const MAX_CONTEXT_FILES = 64
 const MAX_NAME_BYTES = 255
 
@@ -23,15 +29,35 @@ export class ContextFile {
   }
 }
 
+/** What bounds a ContextDir's memory beside CONTEXT_CAP_BYTES. */
+export interface ContextLimits {
+  /** Bytes the function's memory cap leaves beside its linear memory, now. */
+  room(): number
+  /** Files held by open descriptors: an unlinked file still holds its memory until closed. */
+  openFiles(): Iterable<ContextFile>
+}
+
+const NO_LIMITS: ContextLimits = { room: () => Infinity, openFiles: () => [] }
+
 /**
  * The in-memory, flat `/context` directory of one request. Files the host offers (request.json)
  * are built only when the guest first looks at them, so requests that never do pay nothing.
  */
 export class ContextDir {
   private readonly files = new Map<string, ContextFile>()
-  private used = 0
 
-  constructor(private readonly lazy: Map<string, () => Uint8Array>) {}
+  constructor(
+    private readonly lazy: Map<string, () => Uint8Array>,
+    private readonly limits: ContextLimits = NO_LIMITS,
+  ) {}
+
+  /** Bytes allocated for every file still reachable, by name or by an open descriptor. */
+  get allocated(): number {
+    let total = 0
+    for (const file of new Set([...this.files.values(), ...this.limits.openFiles()]))
+      total += file.data.byteLength
+    return total
+  }
 
   /**
    * A path relative to /context -> the file name, '' for the directory itself, or an errno.
@@ -60,7 +86,6 @@ export class ContextDir {
     if (!make) return undefined
     this.lazy.delete(name)
     const made = new ContextFile(make())
-    this.used += made.size
     this.files.set(name, made)
     return made
   }
@@ -73,9 +98,7 @@ export class ContextDir {
   }
 
   remove(name: string): number {
-    const file = this.get(name)
-    if (!file) return E.NOENT
-    this.used -= file.size
+    if (!this.get(name)) return E.NOENT
     this.files.delete(name)
     return E.SUCCESS
   }
@@ -94,19 +117,29 @@ export class ContextDir {
     return [...new Set([...this.files.keys(), ...this.lazy.keys()])].sort()
   }
 
-  /** Sets a file's size, zero-filling growth; refuses to pass the per-request cap. */
+  /**
+   * Sets a file's size, zero-filling growth. Growth that would take the allocated bytes past
+   * CONTEXT_CAP_BYTES or the room the memory cap leaves is refused (EFBIG for one file larger than
+   * the cap alone, else ENOSPC); shrinking well below the buffer reallocates, freeing memory.
+   */
   resize(file: ContextFile, size: number): number {
-    if (size > file.size && this.used + (size - file.size) > CONTEXT_CAP_BYTES) return E.NOSPC
-    if (size > file.data.byteLength) {
-      const data = new Uint8Array(
-        Math.min(Math.max(size, file.data.byteLength * 2, 256), CONTEXT_CAP_BYTES),
-      )
-      data.set(file.contents)
-      file.data = data
-    } else if (size < file.size) file.data.fill(0, size, file.size)
-    this.used += size - file.size
+    if (size > CONTEXT_CAP_BYTES) return E.FBIG
+    const capacity = file.data.byteLength
+    if (size > capacity) {
+      const budget = Math.min(CONTEXT_CAP_BYTES, this.limits.room()) - (this.allocated - capacity)
+      if (size > budget) return E.NOSPC
+      // Doubling keeps appends cheap; within the budget only.
+      this.reallocate(file, Math.min(Math.max(size, capacity * 2, 256), budget), size)
+    } else if (size < capacity * SHRINK_BELOW) this.reallocate(file, size, size)
+    else if (size < file.size) file.data.fill(0, size, file.size)
     file.size = size
     return E.SUCCESS
+  }
+
+  private reallocate(file: ContextFile, capacity: number, size: number): void {
+    const data = new Uint8Array(capacity)
+    data.set(file.data.subarray(0, Math.min(file.size, size)))
+    file.data = data
   }
 
   /** Writes at `pos`, growing the file; returns bytes written or a negative errno. */

@@ -33,6 +33,8 @@ export interface WasiRunInit {
   contextFiles: Map<string, () => Uint8Array>
   log: InvocationLog
   memory: WebAssembly.Memory
+  /** The function's memory cap: linear memory and /context together stay within it. */
+  memoryCapBytes: number
 }
 
 /** Everything one guest run can touch through WASI: its stdio, its /context and its memory. */
@@ -58,8 +60,15 @@ export class WasiRun {
     this.env = new StringList(init.env)
     this.stdin = init.stdin
     this.stderr = new StderrLog(init.log)
-    this.context = new ContextDir(init.contextFiles)
+    this.context = new ContextDir(init.contextFiles, {
+      room: () => init.memoryCapBytes - init.memory.buffer.byteLength,
+      openFiles: () => this.openFiles(),
+    })
     this.memory = new GuestMemory(init.memory)
+  }
+
+  private *openFiles(): Iterable<ContextFile> {
+    for (const fd of this.fds.values()) if (fd.kind === 'file') yield fd.file
   }
 
   /** The lowest free descriptor, as POSIX hands them out; undefined when the table is full. */

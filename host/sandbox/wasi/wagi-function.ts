@@ -12,6 +12,9 @@ import { EMSCRIPTEN_GROWTH } from './check.js'
 import { cgiEnv, requestJson, splitScriptPath, type CgiInput } from './cgi-request.js'
 import { parseContextResponse } from './context-response.js'
 import { WasiExit } from './errno.js'
+import { threadBlockingKv } from '../../kv/blocking.js'
+import { kvGrantsFor } from '../../kv/grants.js'
+import { KV_MODULE, kvImports } from './kv-imports.js'
 import { preview1Imports, WASI_MODULE } from './preview1.js'
 import { WasiRun } from './run.js'
 import { STDOUT_CAP_BYTES } from './stdio.js'
@@ -43,12 +46,16 @@ export class WagiFunction implements LoadedFunction {
     private readonly gate: GuestGate = openGate,
   ) {
     this.pool = new MemoryPool({ initialPages: plan.initialPages, maximumPages: plan.maximumPages })
-    const wasi = preview1Imports(() => {
-      if (!this.current) throw new Error('WASI call outside a run')
-      return this.current
-    })
+    const wasi = preview1Imports(() => this.live())
+    const settings = spec.kv
+    const kv = kvImports(
+      () => this.live().memory,
+      kvGrantsFor(spec),
+      settings && (() => threadBlockingKv(settings)),
+    )
     this.imports = {
       [WASI_MODULE]: wasi,
+      [KV_MODULE]: kv,
       [EMSCRIPTEN_GROWTH.module]: { [EMSCRIPTEN_GROWTH.name]: () => {} },
     }
     this.memoryNamespace = this.imports[plan.module] ??= {}
@@ -68,6 +75,7 @@ export class WagiFunction implements LoadedFunction {
       contextFiles: new Map([['request.json', () => requestJson(input)]]),
       log: opts.log,
       memory,
+      memoryCapBytes: this.spec.config.memoryMb * 1024 * 1024,
     })
     let outcome: Outcome
     try {
@@ -114,6 +122,11 @@ export class WagiFunction implements LoadedFunction {
     const fileResponse = run.context.get('response.json')
     if (fileResponse) return parseContextResponse(fileResponse.contents)
     return parseCgiResponse(run.stdout.bytes(), 'stdout')
+  }
+
+  private live(): WasiRun {
+    if (!this.current) throw new Error('WASI call outside a run')
+    return this.current
   }
 
   private assertLive(): void {

@@ -6,6 +6,15 @@ import {
   MAX_SECTIONS,
 } from './limits.js'
 import { Reader, WasmFormatError } from './reader.js'
+import {
+  countImport,
+  emptyResources,
+  readElements,
+  readGlobals,
+  readTables,
+  tableType,
+  type Resources,
+} from './resources.js'
 
 export const SECTION = {
   custom: 0,
@@ -72,6 +81,8 @@ export interface ModuleInfo {
   /** Memories the module defines (imports excluded). */
   memories: MemoryType[]
   exports: Export[]
+  /** Tables, globals and element segments: bounded at parse, outside the memory cap. */
+  resources: Resources
 }
 
 const MAGIC_AND_VERSION = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]
@@ -116,15 +127,7 @@ function memoryType(r: Reader): MemoryType {
   return { min, max, shared: (flags & 0x02) !== 0, memory64 }
 }
 
-function skipTableType(r: Reader): void {
-  valType(r)
-  const flags = r.u8()
-  if (flags > 0x05) r.fail(`unsupported table flags 0x${flags.toString(16)}`)
-  limitValue(r, (flags & 0x04) !== 0)
-  if (flags & 0x01) limitValue(r, (flags & 0x04) !== 0)
-}
-
-function importEntry(r: Reader): Import {
+function importEntry(r: Reader, resources: Resources): Import {
   const module = r.name()
   const name = r.name()
   const kind = KINDS[r.u8()] ?? r.fail('unknown import kind')
@@ -134,11 +137,13 @@ function importEntry(r: Reader): Import {
     case 'memory':
       return { module, name, kind, memory: memoryType(r) }
     case 'table':
-      skipTableType(r)
+      tableType(r)
+      countImport(kind, resources)
       return { module, name, kind }
     case 'global':
       valType(r)
       r.u8()
+      countImport(kind, resources)
       return { module, name, kind }
     case 'tag':
       r.u8()
@@ -169,6 +174,7 @@ export function parseModule(bytes: Uint8Array): ModuleInfo {
     functions: [],
     memories: [],
     exports: [],
+    resources: emptyResources(),
   }
   const r = new Reader(bytes, 8)
   while (!r.done) {
@@ -191,7 +197,7 @@ function readSection(info: ModuleInfo, r: Reader, id: number): void {
       break
     case SECTION.import:
       for (let n = sizedCount(r, MAX_IMPORTS, 'imports'); n > 0; n--)
-        info.imports.push(importEntry(r))
+        info.imports.push(importEntry(r, info.resources))
       break
     case SECTION.function:
       for (let n = sizedCount(r, MAX_FUNCTIONS, 'functions'); n > 0; n--)
@@ -199,6 +205,15 @@ function readSection(info: ModuleInfo, r: Reader, id: number): void {
       break
     case SECTION.memory:
       for (let n = r.count(); n > 0; n--) info.memories.push(memoryType(r))
+      break
+    case SECTION.table:
+      readTables(r, info.resources)
+      break
+    case SECTION.global:
+      readGlobals(r, info.resources)
+      break
+    case SECTION.element:
+      readElements(r, info.resources)
       break
     case SECTION.export:
       for (let n = sizedCount(r, MAX_EXPORTS, 'exports'); n > 0; n--) {

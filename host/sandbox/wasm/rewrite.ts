@@ -2,6 +2,7 @@ import { bodies, OP, walkBody, type Body } from './code.js'
 import { concatBytes } from '../../bytes.js'
 import { findSection, SECTION, type ModuleInfo } from './module.js'
 import { encodeName, leb, Reader } from './reader.js'
+import { tableMaxima } from './resources.js'
 
 /** Exported mutable i32 global the grow probe sets to 1 when a memory.grow fails (the cap is reached). */
 export const GROW_FAILED_EXPORT = 'fnhost:grow_failed'
@@ -99,9 +100,23 @@ function probeBody(global: number): number[] {
   return [...leb(code.length), ...code]
 }
 
-/** Returns new module bytes with the requested changes; the input is left untouched. */
+/** The table section with every table's maximum set, so table.grow stops at the host's bound. */
+function boundedTables(info: ModuleInfo): Chunk[] | undefined {
+  const { tables } = info.resources
+  if (tables.length === 0) return undefined
+  const maxima = tableMaxima(tables)
+  const entries = tables.map((t, i) => [t.elem, 0x01, ...leb(t.min), ...leb(maxima[i] as number)])
+  return section(SECTION.table, [leb(tables.length), ...entries])
+}
+
+/**
+ * Returns new module bytes with the requested changes (and every table's maximum bounded); the
+ * input is left untouched.
+ */
 export function rewrite(info: ModuleInfo, options: RewriteOptions): Uint8Array<ArrayBuffer> {
   const replaced = new Map<number, Chunk[]>()
+  const tables = boundedTables(info)
+  if (tables) replaced.set(SECTION.table, tables)
   const { importMemory } = options
   if (importMemory && info.memories.length > 0) {
     const { module, name, min, max } = importMemory

@@ -6,17 +6,24 @@ import { packageRoot } from '../../../host/paths.js'
 import { checkPublic, createOutboundFetch } from '../../../host/sandbox/outbound.js'
 import { createQuickjsDriver, quickjsDriver } from '../../../host/sandbox/quickjs/driver.js'
 import type { LoadedFunction, SandboxDriver } from '../../../host/sandbox/types.js'
-import { specFor } from '../../helpers/spec.js'
+import { scanFile } from '../../../host/registry/scan.js'
 import { invokeOptions } from './helpers.js'
 import { invokeHttp } from '../../helpers/invoke.js'
+import { inspectHere } from '../../helpers/inspect.js'
 
 const loaded: LoadedFunction[] = []
 afterEach(async () => {
   for (const fn of loaded.splice(0)) await fn[Symbol.asyncDispose]()
 })
 
+const examplesDir = join(packageRoot, 'guests/examples')
+
+/** An example as the registry builds it: bundled with its imports (TypeScript, npm packages). */
 async function example(name: string, file: string, driver: SandboxDriver = quickjsDriver) {
-  const fn = await driver.load(specFor(join(packageRoot, 'guests/examples', file), { name }))
+  const outcome = await scanFile(examplesDir, join(examplesDir, file), inspectHere)
+  if ('failure' in outcome) throw new Error(outcome.failure.reason)
+  expect(outcome.spec.name).toBe(name)
+  const fn = await driver.load(outcome.spec)
   loaded.push(fn)
   return async (path: string, init: RequestInit = {}, params: Record<string, string> = {}) => {
     const res = await invokeHttp(
@@ -100,27 +107,40 @@ describe('examples answer what their header comment says', () => {
     })
   })
 
-  it('hono-app.js (bundled Hono)', async () => {
-    const call = await example('hono-app', 'hono-app.js')
-    expect(await call('/hono-app')).toMatchObject({
+  it('greet.ts (TypeScript importing a _lib module)', async () => {
+    const call = await example('greet', 'greet.ts')
+    expect(await call('/greet?name=Ada&lang=fr')).toMatchObject({
+      status: 200,
+      type: 'application/json',
+      text: '{"greeting":"Bonjour, Ada!","lang":"fr"}',
+    })
+    expect(await call('/greet?lang=xx')).toMatchObject({
+      status: 400,
+      text: '{"error":"unknown lang xx; try en, fr, de"}',
+    })
+  })
+
+  it('hono-api.ts (imports hono, bundled at load)', async () => {
+    const call = await example('hono-api', 'hono-api.ts')
+    expect(await call('/hono-api')).toMatchObject({
       status: 200,
       type: 'text/plain;charset=UTF-8',
       text: 'Hono on fnhost',
     })
-    expect(await call('/hono-app/users/7')).toMatchObject({
+    expect(await call('/hono-api/users/7')).toMatchObject({
       status: 200,
       text: '{"id":"7","name":"User 7"}',
     })
     expect(
-      await call('/hono-app/echo', {
+      await call('/hono-api/echo', {
         method: 'POST',
         body: '{"a":1}',
         headers: { 'content-type': 'application/json' },
       }),
     ).toMatchObject({ status: 200, type: 'application/json', text: '{"echo":{"a":1}}' })
-    expect(await call('/hono-app/nope')).toMatchObject({
+    expect(await call('/hono-api/nope')).toMatchObject({
       status: 404,
-      text: '{"error":"no route for GET /hono-app/nope"}',
+      text: '{"error":"no route for GET /hono-api/nope"}',
     })
   })
 

@@ -50,7 +50,7 @@ describe('load failures: FUNCTION_LOAD_FAILED with the reason', () => {
     })
   })
 
-  it('import and require say to bundle dependencies', async () => {
+  it('an import or require left in a bundle says why it cannot load', async () => {
     await expect(loadJs(`import x from 'lodash'\nexport default x`)).rejects.toMatchObject({
       message: expect.stringContaining("cannot import 'lodash'"),
     })
@@ -58,7 +58,7 @@ describe('load failures: FUNCTION_LOAD_FAILED with the reason', () => {
       loadJs(`const fs = require('fs')\nmodule.exports = {}`, { file: '/f/r.cjs' }),
     ).rejects.toMatchObject({
       message: expect.stringContaining(
-        "require('fs') is not available: an fnhost function is a single file, so bundle",
+        "require('fs') is not available: fnhost bundles the imports and require() calls it can resolve",
       ),
     })
   })

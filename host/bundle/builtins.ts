@@ -1,0 +1,38 @@
+import type { OnResolveArgs, Plugin } from 'esbuild'
+import { builtinModules } from 'node:module'
+
+const BUILTINS = new Set(builtinModules)
+const SKIP = Symbol('fnhost: resolving a builtin name normally')
+
+function refuse(args: OnResolveArgs) {
+  return {
+    errors: [
+      {
+        text: `cannot import "${args.path}": it is a Node.js built-in module, and functions run in a sandbox without Node's APIs (no filesystem, process or sockets); use Web APIs (fetch, crypto.subtle, ...) or a package built for browsers or workers`,
+      },
+    ],
+  }
+}
+
+/**
+ * Refuses `node:*` imports and bare Node built-in names, with a message naming the import (esbuild
+ * adds the importing file, line and column). A bare name a package maps for browsers (its
+ * `browser` field) or that an npm package provides (`buffer`, `events`) still resolves.
+ */
+export const nodeBuiltins: Plugin = {
+  name: 'fnhost-node-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, refuse)
+    build.onResolve({ filter: /^[a-z_]/ }, async (args) => {
+      if (args.pluginData === SKIP) return undefined
+      if (!BUILTINS.has(args.path) && !BUILTINS.has(args.path.split('/')[0] ?? '')) return undefined
+      const found = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: SKIP,
+      })
+      return found.errors.length ? refuse(args) : found
+    })
+  },
+}

@@ -1,0 +1,113 @@
+import { build, transform, type BuildFailure, type Message, type Metafile } from 'esbuild'
+import { extname, join, relative, sep } from 'node:path'
+import { moduleKind } from '../sandbox/quickjs/source.js'
+import { nodeBuiltins } from './builtins.js'
+import { allowedRoots, isInside } from './roots.js'
+
+export type BundleFormat = 'esm' | 'cjs'
+
+/** A function's source and everything it imports, as one module QuickJS runs. */
+export interface Bundle {
+  code: Uint8Array
+  /** Source map (JSON); `sources` are relative to the functions folder, never absolute. */
+  map: string
+  format: BundleFormat
+  /** The entry file as JavaScript (TypeScript stripped), where `export const config` is looked for. */
+  entry: string
+  /** Absolute paths of every file bundled, the entry included: the watcher follows them. */
+  inputs: string[]
+}
+
+/** A function that could not be bundled; the message names file:line:column, relative to the folder. */
+export class BundleError extends Error {
+  override readonly name = 'BundleError'
+}
+
+/** File extensions bundled into a JS function. */
+export const BUNDLED_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const
+
+const TS = new Set(['.ts', '.mts', '.cts'])
+
+/** Bumped when the options below change, so a cached bundle from other options is not reused. */
+export const BUNDLE_OPTIONS_VERSION = 1
+
+function formatOf(file: string, source: string): BundleFormat {
+  const ext = extname(file)
+  if (ext === '.cjs' || ext === '.cts') return 'cjs'
+  if (ext === '.js') return moduleKind(file, source)
+  return 'esm'
+}
+
+function describe(m: Message): string {
+  const at = m.location
+  const where = at ? `${at.file}:${at.line}:${at.column + 1}: ` : ''
+  return `${where}${m.text}`
+}
+
+function failureOf(e: unknown): BundleError {
+  const errors = (e as Partial<BuildFailure>).errors
+  if (!Array.isArray(errors) || errors.length === 0)
+    return new BundleError(`bundling failed: ${(e as Error).message}`, { cause: e })
+  const shown = errors.slice(0, 5).map(describe)
+  if (errors.length > 5) shown.push(`... and ${errors.length - 5} more errors`)
+  return new BundleError(shown.join('\n'))
+}
+
+/** Every input must lie inside the functions folder or the project's node_modules (roots.ts). */
+function checkInputs(dir: string, metafile: Metafile): string[] {
+  const roots = allowedRoots(dir)
+  const inputs = Object.keys(metafile.inputs).map((p) => join(dir, p))
+  for (const input of inputs) {
+    if (roots.some((root) => isInside(root, input))) continue
+    const importer = Object.entries(metafile.inputs).find(([, v]) =>
+      v.imports.some((i) => join(dir, i.path) === input),
+    )?.[0]
+    const name = relative(dir, input).split(sep).join('/')
+    throw new BundleError(
+      `${importer ?? 'the function'} imports ${name}, which is outside the functions folder; imports must stay inside it (packages: a node_modules in the folder or in its project)`,
+    )
+  }
+  return inputs
+}
+
+/**
+ * Bundles one function file with esbuild (its async API runs in esbuild's own service process, so
+ * the event loop keeps serving). Browser/worker conditions, a syntax level QuickJS runs, JSON
+ * imports, Node built-ins refused.
+ */
+export async function bundleFile(dir: string, file: string, source: string): Promise<Bundle> {
+  const format = formatOf(file, source)
+  let result
+  try {
+    result = await build({
+      entryPoints: [file],
+      absWorkingDir: dir,
+      outfile: join(dir, 'fnhost-bundle.js'),
+      bundle: true,
+      write: false,
+      format,
+      platform: 'browser',
+      conditions: ['worker', 'browser'],
+      target: 'es2022',
+      sourcemap: 'external',
+      sourcesContent: false,
+      metafile: true,
+      legalComments: 'none',
+      charset: 'utf8',
+      logLevel: 'silent',
+      plugins: [nodeBuiltins],
+    })
+  } catch (e) {
+    throw failureOf(e)
+  }
+  const inputs = checkInputs(dir, result.metafile)
+  const js = result.outputFiles.find((f) => f.path.endsWith('.js'))
+  const map = result.outputFiles.find((f) => f.path.endsWith('.map'))
+  if (!js || !map) throw new BundleError('bundling produced no output')
+  // Only the config lookup reads the entry as JavaScript: skip stripping types when it has none.
+  const entry =
+    TS.has(extname(file)) && /\bconfig\b/.test(source)
+      ? (await transform(source, { loader: 'ts', sourcefile: relative(dir, file) })).code
+      : source
+  return { code: js.contents, map: map.text, format, entry, inputs }
+}

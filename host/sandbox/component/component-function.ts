@@ -1,0 +1,143 @@
+import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
+import { scheduledAsHttp, type GuestResponse, type Invocation } from '../../invocation.js'
+import type { FunctionSpec } from '../../types.js'
+import type { InvokeOptions, LoadedFunction } from '../types.js'
+import { STDOUT_CAP_BYTES, StderrLog } from '../wasi/stdio.js'
+import { guestFailure } from '../wasm/guest-failure.js'
+import { MemoryPool } from '../wasm/memory-pool.js'
+import type { CoreModules } from './core.js'
+import { instantiate, type ComponentInstance, type loadInstantiate } from './instance.js'
+import { IncomingRequest, ResponseOutparam } from './wasi/http.js'
+import { ComponentExit, wasiImports, type ComponentRun } from './wasi/imports.js'
+import type { OutgoingPolicy } from './wasi/outgoing.js'
+
+type Instantiate = Awaited<ReturnType<typeof loadInstantiate>>
+
+/** An instance in use, with the pooled memory it runs in. */
+interface Live {
+  instance: ComponentInstance
+  memory?: WebAssembly.Memory
+}
+
+/**
+ * A loaded wasi:http component. By default every request gets a fresh instance (the isolation
+ * `wasmtime serve` and Spin give) over a pooled, zeroed, capped memory; `isolation: "shared"`
+ * keeps one instance across requests. An instance that trapped or ran late is never reused.
+ */
+export class ComponentFunction implements LoadedFunction {
+  private current?: ComponentRun
+  private readonly imports: ReturnType<typeof wasiImports>
+  private readonly pool?: MemoryPool
+  private shared?: Live
+  private disposed = false
+
+  constructor(
+    readonly spec: FunctionSpec,
+    private readonly run: Instantiate,
+    private readonly cores: CoreModules,
+    outgoing: OutgoingPolicy,
+  ) {
+    this.imports = wasiImports(() => {
+      if (!this.current) throw new Error('WASI call outside a request')
+      return this.current
+    }, outgoing)
+    const plan = cores.capped?.plan
+    if (plan)
+      this.pool = new MemoryPool({
+        initialPages: plan.initialPages,
+        maximumPages: plan.maximumPages,
+      })
+  }
+
+  private get isShared(): boolean {
+    return this.spec.config.isolation === 'shared'
+  }
+
+  private instantiate(): Live {
+    const memory = this.pool?.take()
+    return { instance: instantiate(this.run, this.cores, this.imports, memory), memory }
+  }
+
+  async invoke(invocation: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
+    if (this.disposed) throw new Error(`function ${this.spec.name} was disposed`)
+    const inv = invocation.type === 'http' ? invocation : scheduledAsHttp(invocation)
+    const env = { ...this.spec.config.env, ...inv.env }
+    const run: ComponentRun = {
+      log: opts.log,
+      stdout: new StderrLog(opts.log),
+      stderr: new StderrLog(opts.log),
+      env: Object.entries(env),
+      args: [this.spec.name],
+      deadline: opts.deadline,
+      subrequests: 0,
+    }
+    const out = new ResponseOutparam()
+    let live: Live | undefined
+    let failure: unknown
+    this.current = run
+    try {
+      live = this.isShared ? (this.shared ??= this.instantiate()) : this.instantiate()
+      live.instance.handler.handle(new IncomingRequest(inv), out)
+    } catch (e) {
+      failure = e
+    } finally {
+      this.current = undefined
+      run.stdout.flush()
+      run.stderr.flush()
+    }
+    const late = Date.now() > opts.deadline
+    const grew = live?.instance.growFailed() ?? false
+    this.settle(live, failure !== undefined || late)
+    if (late) throw cpuLimitError(this.spec.config.timeoutMs)
+    if (failure !== undefined && !(failure instanceof ComponentExit && failure.ok)) {
+      if (grew) throw memoryLimitError(this.spec.config.memoryMb)
+      if (failure instanceof ComponentExit)
+        throw new FnhostError('GUEST_ERROR', `function ${this.spec.name} exited with an error`)
+      throw guestFailure(this.spec.name, failure)
+    }
+    return this.respond(out)
+  }
+
+  /** Gives a fresh instance's memory back; drops a shared instance that failed. */
+  private settle(live: Live | undefined, failed: boolean): void {
+    if (!live) return
+    if (live === this.shared) {
+      if (!failed) return
+      this.shared = undefined
+    }
+    if (live.memory) this.pool?.release(live.memory)
+  }
+
+  private respond(out: ResponseOutparam): GuestResponse {
+    const name = this.spec.name
+    const answer = out.response
+    if (!answer)
+      throw new FnhostError(
+        'GUEST_BAD_RESPONSE',
+        `function ${name} returned without setting a response (response-outparam.set)`,
+      )
+    if (answer.tag === 'err')
+      throw new FnhostError(
+        'GUEST_ERROR',
+        `function ${name} answered with wasi:http error-code ${String(answer.val?.tag)}`,
+      )
+    const response = answer.val
+    const sink = response.outgoing?.sink
+    if (sink?.overflowed)
+      throw new FnhostError(
+        'GUEST_BAD_RESPONSE',
+        `function ${name} wrote a response body larger than ${STDOUT_CAP_BYTES} bytes; write a smaller response`,
+      )
+    return {
+      status: response.status,
+      headers: response.headers().toHeaderList(),
+      body: sink && sink.size > 0 ? sink.bytes() : null,
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.disposed = true
+    this.shared = undefined
+    this.pool?.[Symbol.dispose]()
+  }
+}

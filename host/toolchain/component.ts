@@ -1,0 +1,76 @@
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { delimiter, join } from 'node:path'
+import { compile, sdkDir, type CompileResult } from './clang.js'
+
+/** The WIT (wasi:http@0.2.12 and the world C components target) shipped with the C SDK. */
+export function componentWitDir(): string {
+  return join(sdkDir(), 'wit')
+}
+export const COMPONENT_WORLD = 'http-handler'
+
+/** clang flags for the core module of a C component: freestanding, no libc, bulk memory for memcpy. */
+export function componentClangArgs(input: string, output: string): string[] {
+  return [
+    '--target=wasm32-unknown-unknown',
+    '-O2',
+    '-s',
+    '-Wall',
+    '-Wextra',
+    '-mbulk-memory',
+    '-nostdlib',
+    '-Wl,--no-entry',
+    '-I',
+    sdkDir(),
+    '-o',
+    output,
+    input,
+  ]
+}
+
+/**
+ * clang runs any `wasm-opt` it finds on PATH after linking; npm puts binaryen's there (a jco
+ * dependency), which would make the output depend on how the build was started. Leave it out.
+ */
+function withoutNpmBins(): NodeJS.ProcessEnv {
+  const path = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => !dir.split(/[\\/]/).includes('node_modules'))
+    .join(delimiter)
+  return { ...process.env, PATH: path }
+}
+
+/**
+ * A C handler written against fnhost_http.h as a wasi:http component: clang builds the core
+ * module, then the WIT is embedded and the component made (what `jco embed` and `jco new` run,
+ * here through jco-transpile's wasm-tools, a runtime dependency). The output is reproducible.
+ */
+export async function buildComponent(
+  clang: string,
+  input: string,
+  output: string,
+  wit: { dir: string; world: string } = { dir: componentWitDir(), world: COMPONENT_WORLD },
+): Promise<CompileResult> {
+  const core = `${output}.core.tmp`
+  try {
+    const result = await compile(clang, componentClangArgs(input, core), withoutNpmBins())
+    if (!result.ok) return result
+    const { componentEmbed, componentNew } =
+      await import('@bytecodealliance/jco-transpile/wasm-tools')
+    try {
+      const embedded = await componentEmbed({
+        binary: await readFile(core),
+        witPath: wit.dir,
+        world: wit.world,
+      })
+      await writeFile(output, await componentNew(embedded, []))
+    } catch (e) {
+      return {
+        ok: false,
+        output: `making the component failed: ${(e as Error).message ?? String(e)}`,
+      }
+    }
+    return result
+  } finally {
+    await rm(core, { force: true })
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Builds the single executable (Node's SEA flow) at dist/bin/fnhost-<os>-<arch>:
+ *
+ *   1. esbuild bundles the CLI (CommonJS: what a Node 20 SEA runs) and the pool's worker entry
+ *      (an ES module: it awaits at top level; started from a data: URL, see start-worker.ts);
+ *   2. every file the host reads at run time becomes a SEA asset under its package-relative key
+ *      (host/assets.ts reads them), with a manifest, since Node 20 cannot list assets;
+ *   3. `node --experimental-sea-config` writes the blob, a copy of this node binary receives it
+ *      through postject under the documented fuse.
+ *
+ *   npm run build:binary    (tsx scripts/build-binary.ts)
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { join, relative } from 'node:path'
+import { build, type Plugin } from 'esbuild'
+import { MANIFEST, QUICKJS_WASM, WORKER_ASSET } from '../host/assets.js'
+import { packageRoot } from '../host/paths.js'
+
+const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
+const out = join(packageRoot, 'dist', 'sea')
+const binDir = join(packageRoot, 'dist', 'bin')
+export const binaryName = `fnhost-${process.platform}-${process.arch}`
+
+/**
+ * Folders embedded whole: the guest prelude, the C SDK, the examples (`selftest`, `new`), the
+ * dashboard's built files (host/ui/assets.ts).
+ */
+const ASSET_DIRS = ['guests/js', 'guests/c', 'guests/examples', 'dist/ui']
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(join(packageRoot, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = `${dir}/${e.name}`
+    if (e.isDirectory()) return filesUnder(rel)
+    return e.isFile() ? [rel] : []
+  })
+}
+
+/**
+ * A dynamic import() has no loader behind it inside a SEA ("A dynamic import callback was not
+ * specified"), in its workers too; QuickJS's emscripten glue imports node:module that way.
+ * Both bundles load QuickJS: the main thread checks syntax at scan time.
+ */
+const builtinImports: Plugin = {
+  name: 'builtin-imports',
+  setup(b) {
+    // process.getBuiltinModule, not require: the glue declares its own `var require`.
+    b.onLoad({ filter: /node_modules.*\.m?js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8')
+      if (!text.includes('import("node:')) return undefined
+      const contents = text.replace(
+        /\bimport\("(node:[a-z_/]+)"\)/g,
+        'Promise.resolve(process.getBuiltinModule("$1"))',
+      )
+      return { contents, loader: 'js' }
+    })
+  },
+}
+
+async function bundle(): Promise<void> {
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    // import.meta.resolve is reached only when running from source (start-worker.ts).
+    logOverride: { 'empty-import-meta': 'silent' },
+  } as const
+  await build({
+    ...common,
+    entryPoints: [join(packageRoot, 'host/cli/main.ts')],
+    outfile: join(out, 'main.cjs'),
+    format: 'cjs',
+    // Paths from import.meta.url are never taken in the binary (assets.ts answers instead); the
+    // define keeps their module-level code from failing on an undefined url.
+    define: { 'import.meta.url': '__fnhost_url' },
+    banner: { js: 'const __fnhost_url=require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [builtinImports],
+  })
+  await build({
+    ...common,
+    entryPoints: [join(packageRoot, 'host/pool/worker.ts')],
+    outfile: join(out, WORKER_ASSET),
+    format: 'esm',
+    define: { 'import.meta.url': '__fnhost_url' },
+    // CommonJS dependencies inside an ES module bundle still call require for built-ins.
+    banner: {
+      js:
+        'import{createRequire as __cr}from"node:module";import{pathToFileURL as __pu}from"node:url";' +
+        'const require=__cr(process.execPath),__fnhost_url=__pu(process.execPath).href;',
+    },
+    plugins: [builtinImports],
+  })
+}
+
+function assets(): Record<string, string> {
+  const require = createRequire(import.meta.url)
+  const map: Record<string, string> = {
+    'package.json': join(packageRoot, 'package.json'),
+    [QUICKJS_WASM]: require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'),
+    [WORKER_ASSET]: join(out, WORKER_ASSET),
+  }
+  for (const dir of ASSET_DIRS) for (const key of filesUnder(dir)) map[key] = join(packageRoot, key)
+  const manifest = join(out, MANIFEST)
+  writeFileSync(manifest, JSON.stringify(Object.keys(map)))
+  map[MANIFEST] = manifest
+  return map
+}
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  rmSync(out, { recursive: true, force: true })
+  mkdirSync(out, { recursive: true })
+  mkdirSync(binDir, { recursive: true })
+  execFileSync(process.execPath, [join(packageRoot, 'scripts/build-ui.mjs')], { stdio: 'inherit' })
+  await bundle()
+  const blob = join(out, 'sea-prep.blob')
+  const config = join(out, 'sea-config.json')
+  writeFileSync(
+    config,
+    JSON.stringify({
+      main: join(out, 'main.cjs'),
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      assets: assets(),
+    }),
+  )
+  execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'inherit' })
+  const binary = join(binDir, binaryName)
+  rmSync(binary, { force: true })
+  copyFileSync(process.execPath, binary)
+  chmodSync(binary, 0o755)
+  const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js')
+  const args = [postject, binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE]
+  if (process.platform === 'darwin') args.push('--macho-segment-name', 'NODE_SEA')
+  const injected = spawnSync(process.execPath, args, { encoding: 'utf8' })
+  // LIEF (inside postject) warns about each ELF note section it cannot name; the binary is fine.
+  process.stderr.write(injected.stderr.replace(/^warning: Can't find string offset.*\n/gm, ''))
+  if (injected.status !== 0) throw new Error(`postject failed with status ${injected.status}`)
+  const mb = (statSync(binary).size / 2 ** 20).toFixed(1)
+  const s = ((Date.now() - started) / 1000).toFixed(1)
+  process.stdout.write(`built ${relative(process.cwd(), binary)} (${mb} MiB) in ${s} s\n`)
+}
+
+await main()

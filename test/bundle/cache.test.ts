@@ -1,0 +1,78 @@
+import { buildSync } from 'esbuild'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { bundleOffThread } from '../../host/bundle/thread.js'
+import { bundleSource } from '../../host/bundle/index.js'
+import { functionsDir, type TempDir } from '../helpers/fsdir.js'
+import { scaled } from '../helpers/time.js'
+
+/** The longest the event loop may go without running a timer while a bundle is built. */
+const MAX_STALL_MS = scaled(60)
+
+/** A module of `n` small functions: a few MB of source, so a synchronous build would stall. */
+function bigModule(n: number): string {
+  const lines = []
+  for (let i = 0; i < n; i++)
+    lines.push(`export function f${i}(x: number): number { return x * ${i} + ${i % 7} }`)
+  return lines.join('\n')
+}
+
+/** Runs `work` while a 1 ms interval timer measures the longest gap between its ticks. */
+async function longestStall(work: () => Promise<unknown> | unknown): Promise<number> {
+  let last = performance.now()
+  let worst = 0
+  const timer = setInterval(() => {
+    const now = performance.now()
+    worst = Math.max(worst, now - last)
+    last = now
+  }, 1)
+  try {
+    await new Promise((r) => setTimeout(r, 5))
+    last = performance.now()
+    await work()
+    await new Promise((r) => setTimeout(r, 5))
+  } finally {
+    clearInterval(timer)
+  }
+  return worst
+}
+
+describe('bundle cache and the event loop', () => {
+  let dir: TempDir
+  afterEach(async () => dir?.[Symbol.asyncDispose]())
+
+  it('reuses a bundle while its inputs are unchanged and rebuilds when an import changes', async () => {
+    dir = await functionsDir({
+      'a.ts': "import { v } from './_v'\nexport default () => new Response(v)\n",
+      '_v.ts': "export const v = 'one'\n",
+    })
+    const file = join(dir.path, 'a.ts')
+    const source = new TextEncoder().encode(
+      "import { v } from './_v'\nexport default () => new Response(v)\n",
+    )
+    await new Promise((r) => setTimeout(r, 30))
+    const first = await bundleSource(dir.path, file, source)
+    const second = await bundleSource(dir.path, file, source)
+    expect(second).toBe(first)
+    await dir.write('_v.ts', "export const v = 'two'\n")
+    const third = await bundleSource(dir.path, file, source)
+    expect(third).not.toBe(first)
+    expect(new TextDecoder().decode(third!.code)).toContain('"two"')
+    expect(third!.inputs.sort()).toEqual([file, join(dir.path, '_v.ts')].sort())
+  })
+
+  it('builds without stalling the event loop (on the bundling thread, esbuild in its own process)', async () => {
+    const source = bigModule(40_000)
+    dir = await functionsDir({
+      'big.ts': source + '\nexport default () => new Response(String(f3(2)))\n',
+    })
+    const file = join(dir.path, 'big.ts')
+    const sync = await longestStall(() =>
+      buildSync({ entryPoints: [file], bundle: true, write: false, format: 'esm' }),
+    )
+    const async = await longestStall(() => bundleOffThread(dir.path, file, source))
+    // The synchronous build of the same input shows what a stall would look like.
+    expect(sync).toBeGreaterThan(MAX_STALL_MS)
+    expect(async).toBeLessThan(MAX_STALL_MS)
+  })
+})

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { run as build } from '../../host/cli/build.js'
+import { packageRoot } from '../../host/paths.js'
+import { isComponent } from '../../host/sandbox/component/header.js'
+import { findClang } from '../../host/toolchain/clang.js'
+import { functionsDir, type TempDir } from '../helpers/fsdir.js'
+import { scaled } from '../helpers/time.js'
+import { capture } from '../toolchain/cli.js'
+
+function hasClang(): boolean {
+  try {
+    findClang()
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Without clang-19 this skips, unless CI demands the toolchain (FNHOST_REQUIRE_TOOLCHAINS=1). */
+const toolchain = hasClang() || process.env.FNHOST_REQUIRE_TOOLCHAINS === '1'
+
+describe.runIf(toolchain)('fnhost build --component', () => {
+  let dir: TempDir
+  afterEach(async () => dir?.[Symbol.asyncDispose]())
+
+  it(
+    'builds a C handler into the same component the repository commits',
+    async () => {
+      const source = readFileSync(join(packageRoot, 'guests/examples/component/hello.c'), 'utf8')
+      dir = await functionsDir({ 'hello.c': source })
+      const out = await capture(build, [dir.path, '--component'])
+      expect(out.code).toBe(0)
+      expect(out.stdout).toMatch(/built hello\.wasm \(wasi:http component, [\d.]+ KiB\)/)
+      const built = readFileSync(join(dir.path, 'hello.wasm'))
+      expect(isComponent(built)).toBe(true)
+      expect(
+        built.equals(readFileSync(join(packageRoot, 'wasm/examples/component-hello.wasm'))),
+      ).toBe(true)
+    },
+    scaled(60_000),
+  )
+
+  it(
+    'reports a handler that does not define fnh_http_handle',
+    async () => {
+      dir = await functionsDir({ 'bad.c': '#include "fnhost_http.h"\n' })
+      const out = await capture(build, [dir.path, '--component'])
+      expect(out.code).toBe(1)
+      expect(out.stderr).toMatch(/failed bad\.c:[\s\S]*fnh_http_handle/)
+    },
+    scaled(60_000),
+  )
+})
