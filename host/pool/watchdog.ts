@@ -121,21 +121,33 @@ export class Watchdog {
   private check(task: Task): void {
     if (!this.timers.has(task) || task.worker.state === 'dead') return
     const now = Date.now()
-    if (now >= (this.killAt.get(task) ?? task.hardDeadline)) return this.expire(task)
-    const terminator = this.terminator
+    const killAt = this.killAt.get(task)
     // One termination per claim: sent again, it could land in whatever the worker runs after
-    // taking the first one in.
-    if (this.stopping.has(task)) return this.schedule(task, this.killAt.get(task) ?? now)
-    if (!terminator) {
-      const late = now - (task.hardDeadline - this.options.graceMs) >= FALLBACK_KILL_MS
-      if (late && task.worker.slot.runs(task.id)) return this.kill(task.worker)
-    } else if (task.worker.slot.claim(task.id)) {
-      this.stopping.add(task)
-      terminator.terminate(task.worker.threadId)
-      task.worker.post({ type: 'stopped' })
-      this.killAt.set(task, Math.max(task.hardDeadline, now + STOP_LANDS_MS))
-      return this.schedule(task, this.killAt.get(task) ?? now)
+    // taking the first one in. A claimed stop that has not landed by killAt costs the worker.
+    if (killAt !== undefined) return now >= killAt ? this.expire(task) : this.schedule(task, killAt)
+    const slot = task.worker.slot
+    // In guest code, the deadline the worker published for the entry is the one that counts.
+    if (slot.runs(task.id)) {
+      const deadline = slot.deadline()
+      const { stopAfterMs, graceMs } = this.options
+      const terminator = this.terminator
+      if (!terminator?.reaches(task.worker.threadId)) {
+        if (now >= deadline + FALLBACK_KILL_MS) return this.kill(task.worker)
+        return this.schedule(task, Math.min(deadline + FALLBACK_KILL_MS, now + POLL_MS))
+      }
+      if (slot.claim(task.id, now - stopAfterMs)) {
+        this.stopping.add(task)
+        terminator.terminate(task.worker.threadId)
+        task.worker.post({ type: 'stopped' })
+        const at = Math.max(deadline + graceMs, now + STOP_LANDS_MS)
+        this.killAt.set(task, at)
+        return this.schedule(task, at)
+      }
+      if (now < deadline + stopAfterMs) return this.schedule(task, deadline + stopAfterMs)
+      // The entry ended as it was being claimed: look again shortly.
+      return this.schedule(task, now + POLL_MS)
     }
+    if (now >= task.hardDeadline) return this.expire(task)
     this.schedule(task, Math.min(now + POLL_MS, task.hardDeadline))
   }
 
@@ -147,8 +159,6 @@ export class Watchdog {
       if (!worker.slot.stopPending()) return this.schedule(task, Date.now() + POLL_MS)
       return this.kill(worker)
     }
-    // Still in the task's guest code with no stop possible: the last resort.
-    if (worker.slot.runs(task.id)) return this.kill(worker)
     if (!task.started) {
       const e = new FnhostError(
         'OVERLOADED',

@@ -7,6 +7,8 @@ import type { Session } from 'node:inspector'
  * lands in guest code the way `worker.terminate()` would, but the worker's event loop goes on.
  */
 export interface Terminator {
+  /** Whether the worker with this thread id can be reached (the inspector attached to it). */
+  reaches(threadId: number): boolean
   /** Sends the termination to the worker with this thread id; false if it is not attached. */
   terminate(threadId: number): boolean
 }
@@ -32,6 +34,10 @@ class InspectorTerminator implements Terminator {
         if (id === params.sessionId) this.sessions.delete(thread)
     })
     session.post('NodeWorker.enable', { waitForDebuggerOnStart: false })
+  }
+
+  reaches(threadId: number): boolean {
+    return this.sessions.has(String(threadId))
   }
 
   terminate(threadId: number): boolean {

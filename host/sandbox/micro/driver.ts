@@ -1,5 +1,6 @@
 import { FnhostError } from '../../errors.js'
 import type { FunctionSpec } from '../../types.js'
+import { guestRun } from '../guest-gate.js'
 import type { LoadedFunction, LoadOptions, SandboxDriver } from '../types.js'
 import { compileChecked, inspectModule } from '../wasm/compile.js'
 import { planMemory } from '../wasm/memory-plan.js'
@@ -46,7 +47,12 @@ export const microDriver: SandboxDriver = {
     const fn = new MicroFunction(spec, module, plan, spec.config.isolation === 'shared', opts.gate)
     try {
       // One probe instance at load, so a wrong ABI version or buffer layout is a load failure.
-      fn.probe(opts.runId ?? 0)
+      fn.probe(
+        guestRun({
+          runId: opts.runId,
+          deadline: opts.deadline ?? Date.now() + spec.config.timeoutMs,
+        }),
+      )
     } catch (e) {
       await fn[Symbol.asyncDispose]()
       const reason = e instanceof MicroAbiError ? e.message : (e as Error).message

@@ -91,7 +91,7 @@ export class GuestRuntime {
     this.#deadline = Math.min(inv.deadline, previousDeadline)
     let result: T
     try {
-      result = this.gate.run(inv.runId, fn)
+      result = this.gate.run(inv, fn)
     } catch (e) {
       throw this.poison(this.#hostFault(e), inv)
     } finally {

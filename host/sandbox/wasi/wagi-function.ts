@@ -1,7 +1,7 @@
 import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
 import { scheduledAsHttp, type GuestResponse, type Invocation } from '../../invocation.js'
 import type { FunctionSpec } from '../../types.js'
-import { openGate, type GuestGate } from '../guest-gate.js'
+import { guestRun, openGate, type GuestGate, type GuestRun } from '../guest-gate.js'
 import type { InvokeOptions, LoadedFunction } from '../types.js'
 import { parseCgiResponse } from '../wasm/cgi-response.js'
 import { guestFailure } from '../wasm/guest-failure.js'
@@ -79,7 +79,7 @@ export class WagiFunction implements LoadedFunction {
     })
     let outcome: Outcome
     try {
-      outcome = this.execute(run, memory, opts.runId ?? 0)
+      outcome = this.execute(run, memory, guestRun(opts))
     } finally {
       run.stderr.flush()
       this.pool.release(memory)
@@ -88,12 +88,12 @@ export class WagiFunction implements LoadedFunction {
     return this.respond(run, outcome)
   }
 
-  private execute(run: WasiRun, memory: WebAssembly.Memory, runId: number): Outcome {
+  private execute(run: WasiRun, memory: WebAssembly.Memory, guest: GuestRun): Outcome {
     this.memoryNamespace[this.plan.name] = memory
     this.current = run
     let instance: WebAssembly.Instance | undefined
     try {
-      this.gate.run(runId, () => {
+      this.gate.run(guest, () => {
         instance = new WebAssembly.Instance(this.module, this.imports)
         ;(instance.exports._start as () => void)()
       })
