@@ -126,6 +126,16 @@ const GOALS: Goal[] = [
     value: (m) => m.preemption?.hardKillOvershoot.p99Ms,
     met: (v) => v <= 100,
   },
+  {
+    goal: 'js-trivial cost of publishing guest entries for stops',
+    unit: '%',
+    target: '<= 3 (none measurable)',
+    value: (m) => {
+      const t = m.preemption?.trivialUs
+      return t ? Math.round((t.withStops / t.withoutStops - 1) * 1000) / 10 : undefined
+    },
+    met: (v) => v <= 3,
+  },
   binaryGoal,
 ]
 

@@ -150,7 +150,7 @@ function preemptionSection(p: PreemptionResult): string {
         summaryRow('wasm loop, worker killed (stops off)', p.hardKillOvershoot),
       ],
     ),
-    `hard kills answered other than 504 CPU_LIMIT: ${p.hardKillErrors}; js-trivial per call, median: ${fixed(p.trivialUs.withStops, 1)} µs with in-place stops, ${fixed(p.trivialUs.withoutStops, 1)} µs without`,
+    `hard kills answered other than 504 CPU_LIMIT: ${p.hardKillErrors}; js-trivial per call on one thread, median: ${fixed(p.trivialUs.withStops, 1)} µs with entries published for stops, ${fixed(p.trivialUs.withoutStops, 1)} µs without`,
   ].join('\n')
 }
 

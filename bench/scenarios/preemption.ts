@@ -2,7 +2,10 @@ import { CONFIG_DEFAULTS } from '../../host/config.js'
 import { isFnhostError } from '../../host/errors.js'
 import type { HttpInvocation } from '../../host/invocation.js'
 import { discardLog } from '../../host/observe/invocation-log.js'
-import { createPool, type WorkerPool } from '../../host/pool/index.js'
+import { createPool } from '../../host/pool/index.js'
+import { CopyGate } from '../../host/pool/preempt/copy-gate.js'
+import { newRunSlotBuffer, RunSlot } from '../../host/pool/preempt/run-slot.js'
+import { createDrivers } from '../../host/sandbox/index.js'
 import type { LoadedFunction } from '../../host/sandbox/types.js'
 import type { FunctionSpec, SandboxKind } from '../../host/types.js'
 import { WrongAnswerError } from '../answer.js'
@@ -25,7 +28,10 @@ export interface PreemptionResult {
   hardKillOvershoot: Summary
   /** Answers other than 504 CPU_LIMIT while killing (a request caught by a worker's replacement). */
   hardKillErrors: number
-  /** One js-trivial call in process, median µs, with the mechanism on and off (alternating rounds). */
+  /**
+   * One js-trivial call on this thread, median µs, its guest entries published in a run slot (what
+   * a pool worker does so the watchdog can stop it) and through an open gate (alternating rounds).
+   */
   trivialUs: { withStops: number; withoutStops: number }
   stops: number
   kills: number
@@ -83,8 +89,7 @@ async function overshoot(fn: LoadedFunction, timeoutMs: number): Promise<number>
   return Date.now() - deadline
 }
 
-async function trivialUs(pool: WorkerPool, source: Uint8Array, calls: number): Promise<number> {
-  const fn = await pool.load(spec('js-trivial.js', 'quickjs', source, 5000))
+async function trivialUs(fn: LoadedFunction, calls: number): Promise<number> {
   const samples: number[] = []
   for (let i = 0; i < calls; i++) {
     const t0 = performance.now()
@@ -92,6 +97,26 @@ async function trivialUs(pool: WorkerPool, source: Uint8Array, calls: number): P
     samples.push((performance.now() - t0) * 1000)
   }
   return median(samples)
+}
+
+/**
+ * What the mechanism costs a request, without a pool's message passing in the figures: the same
+ * js-trivial loaded twice on this thread, once behind a gate publishing every entry in a run slot
+ * (as in a worker), once behind an open gate; alternating rounds so drift hits both alike.
+ */
+async function gateCost(source: Uint8Array, calls: number): Promise<PreemptionResult['trivialUs']> {
+  const drivers = await createDrivers()
+  const trivialSpec = spec('js-trivial.js', 'quickjs', source, 5000)
+  const gate = new CopyGate(new RunSlot(newRunSlotBuffer(), () => undefined))
+  await using published = await drivers.load(trivialSpec, { gate, runId: 1 })
+  await using open = await drivers.load(trivialSpec)
+  const on: number[] = []
+  const off: number[] = []
+  for (let round = 0; round < 8; round++) {
+    on.push(await trivialUs(published, calls / 8))
+    off.push(await trivialUs(open, calls / 8))
+  }
+  return { withStops: median(on), withoutStops: median(off) }
 }
 
 /** Stops in place (and the last resort) as a pool sees them, in process: no HTTP in the figures. */
@@ -130,12 +155,6 @@ export async function measurePreemption(settings: Settings): Promise<PreemptionR
     if ((await call(killed, timeoutMs)) === 'CPU_LIMIT') hardKill.push(Date.now() - deadline)
     else hardKillErrors++
   }
-  const on: number[] = []
-  const off: number[] = []
-  for (let round = 0; round < 4; round++) {
-    on.push(await trivialUs(pool, trivial, settings.overheadCalls / 4))
-    off.push(await trivialUs(killing, trivial, settings.overheadCalls / 4))
-  }
   return {
     mechanism: stopMechanism,
     timeoutMs,
@@ -144,7 +163,7 @@ export async function measurePreemption(settings: Settings): Promise<PreemptionR
     nextRequestMs: summarize(next),
     hardKillOvershoot: summarize(hardKill),
     hardKillErrors,
-    trivialUs: { withStops: median(on), withoutStops: median(off) },
+    trivialUs: await gateCost(trivial, settings.overheadCalls),
     stops,
     kills,
   }

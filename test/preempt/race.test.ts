@@ -24,6 +24,12 @@ const LATE_MS = 3
  * stopping code that no longer ran, the race this test looks for.
  */
 const EXIT_NOISE_MS = scaled(4)
+/**
+ * The last resort's grace, widened from the pool's 100 ms: a 2-core machine shared with other
+ * test runs stalls a thread for 100+ ms now and then, which this test is not about. A stop that
+ * never lands still costs the worker, and kills are counted.
+ */
+const GRACE_MS = scaled(1000)
 /** A counter call queued behind a spinner never waits longer than this for its answer. */
 const COUNTER_TIMEOUT_MS = scaled(10_000)
 
@@ -47,7 +53,7 @@ describe('stops at deadlines, under a race', () => {
   })
 
   it(`stops only invocations that overran, over ${PAIRS} spinners ending at their deadlines`, async () => {
-    pool = createPool({ workers: 1, warmup: false })
+    pool = createPool({ workers: 1, warmup: false, graceMs: GRACE_MS })
     const spinner = await pool.load(
       specFor('/fns/spin.wasm', {
         name: 'spin',
@@ -76,10 +82,9 @@ describe('stops at deadlines, under a race', () => {
       )
       const [s, n] = await Promise.all([spin, next])
       const stopped = pool.stats().stops - before
+      // Its shared sandbox counts on: no stop landed on it, and no kill or reset took its state.
       if (!('status' in n) || n.status !== 200 || n.body !== String(i + 1))
-        wrongly.push(
-          `#${i}: the call behind the spinner got ${JSON.stringify(n)}; spinner ${JSON.stringify(s)} offset ${offset} stopped ${stopped} ${JSON.stringify(pool.stats())}`,
-        )
+        wrongly.push(`#${i}: the call behind the spinner got ${JSON.stringify(n)}`)
       if ('status' in s && (s.status !== 200 || s.body.trim() !== 'spun'))
         wrongly.push(`#${i}: the spinner answered ${JSON.stringify(s)}`)
       if ('error' in s && s.error !== 'CPU_LIMIT')

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { packageRoot } from '../../host/paths.js'
 import { poolDefaults } from '../../host/pool/index.js'
 import { errorAnswer, expectServes, handler, hostPerTest } from '../adversarial/host.js'
+import { sleep } from '../pool/helpers.js'
 import { scaled } from '../helpers/time.js'
 
 const fixture = (name: string) => readFile(join(packageRoot, 'wasm', 'fixtures', name))
@@ -115,13 +116,37 @@ describe('guests stopped at their deadline, in place', () => {
       {
         'loop.wasm': await fixture('loop.wasm'),
         'loop.json': JSON.stringify({ timeoutMs: TIMEOUT_MS }),
+        'quick.js': handler("return new Response('quick')"),
+        'quick.json': JSON.stringify({ timeoutMs: TIMEOUT_MS }),
       },
       { pool: { inThreadStops: false } },
     )
-    const answer = await errorAnswer(h.call, '/loop')
+    expect(await (await h.call('/quick')).text()).toBe('quick')
+    const overrun = errorAnswer(h.call, '/loop')
+    // Queued behind the loop on the one worker: it runs on the replacement, under a fresh load
+    // budget and its full time once loaded, instead of 503 for the time the kill took.
+    await sleep(TIMEOUT_MS / 2)
+    const behind = await h.call('/quick')
+    expect(`${behind.status} ${await behind.text()}`).toBe('200 quick')
+    const answer = await overrun
     expect(answer).toMatchObject({ status: 504, error: 'CPU_LIMIT' })
     expect(answer.elapsedMs).toBeLessThan(scaled(BOUND_MS))
     expect(h.pool.stats()).toMatchObject({ kills: 1, stops: 0, stopMechanism: 'worker-kill' })
     await expectServes(h.call)
+  })
+
+  it("loads a function under a budget of its own, not its first request's timeoutMs", async () => {
+    // Top-level code that runs three times the function's timeoutMs: QuickJS's interrupt
+    // handler and the watchdog judge it by the load budget (the pool's loadTimeoutMs).
+    const h = await start({
+      'slow-start.js': handler(
+        "return new Response('ready')",
+        `const until = Date.now() + ${3 * TIMEOUT_MS}; while (Date.now() < until) {}`,
+      ),
+      'slow-start.json': JSON.stringify({ timeoutMs: TIMEOUT_MS }),
+    })
+    const res = await h.call('/slow-start')
+    expect(`${res.status} ${await res.text()}`).toBe('200 ready')
+    expect(h.pool.stats()).toMatchObject({ kills: 0, stops: 0 })
   })
 })
