@@ -150,7 +150,8 @@ function preemptionSection(p: PreemptionResult): string {
         summaryRow('wasm loop, worker killed (stops off)', p.hardKillOvershoot),
       ],
     ),
-    `hard kills answered other than 504 CPU_LIMIT: ${p.hardKillErrors}; js-trivial per call on one thread, median: ${fixed(p.trivialUs.withStops, 1)} µs with entries published for stops, ${fixed(p.trivialUs.withoutStops, 1)} µs without`,
+    `hard kills answered other than 504 CPU_LIMIT: ${p.hardKillErrors}`,
+    `js-trivial on one thread, median per call: ${fixed(p.trivial.withStopsUs, 1)} µs with its guest entries published for stops, ${fixed(p.trivial.withoutStopsUs, 1)} µs without; ${p.trivial.entriesPerCall} entries per call x ${fixed(p.trivial.entryNs, 0)} ns per published entry = ${fixed(p.trivial.costPct, 2)} % of a call`,
   ].join('\n')
 }
 

@@ -58,7 +58,7 @@ export function poolDefaults(): ResolvedPoolOptions {
     workers: availableParallelism(),
     warmSpare: true,
     graceMs: 100,
-    stopAfterMs: 2,
+    stopAfterMs: 1,
     inThreadStops: true,
     maxConcurrent: 256,
     maxQueued: 512,

@@ -12,7 +12,7 @@ import { invokeOptions } from '../pool/helpers.js'
 const PAIRS = 1200
 /** Each spinner's deadline, from when it is sent. */
 const BUDGET_MS = 6
-/** Spinners end from EARLY_MS before their deadline to LATE_MS after it (the watchdog acts at +2). */
+/** Spinners end from EARLY_MS before their deadline to LATE_MS after it (the watchdog acts at +1). */
 const EARLY_MS = 8
 const LATE_MS = 3
 /**
