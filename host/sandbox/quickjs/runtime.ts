@@ -11,6 +11,13 @@ import { acquireQuickJSInstance, releaseQuickJSInstance, type QuickJSInstance } 
  */
 export const MAX_STACK_BYTES = 256 * 1024
 
+/**
+ * How long past its deadline JS code is left to QuickJS's interrupt handler, the gentle stop that
+ * keeps the runtime usable, before the pool's watchdog may stop it in place (which costs the
+ * sandbox): only native built-ins, which never poll the handler, should still run by then.
+ */
+export const INTERRUPT_FIRST_MS = 3
+
 export interface RuntimeLimits {
   memoryMb: number
   timeoutMs: number
@@ -91,7 +98,7 @@ export class GuestRuntime {
     this.#deadline = Math.min(inv.deadline, previousDeadline)
     let result: T
     try {
-      result = this.gate.run(inv, fn)
+      result = this.gate.run({ runId: inv.runId, deadline: inv.deadline + INTERRUPT_FIRST_MS }, fn)
     } catch (e) {
       throw this.poison(this.#hostFault(e), inv)
     } finally {
