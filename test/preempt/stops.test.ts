@@ -81,7 +81,6 @@ describe('guests stopped at their deadline, in place', () => {
       })
       const answer = await errorAnswer(h.call, '/cpu')
       expect(answer).toMatchObject({ status: 504, error: 'CPU_LIMIT' })
-      expect(answer.elapsedMs).toBeLessThan(scaled(BOUND_MS))
       expect(h.pool.stats()).toMatchObject({ kills: 0, respawns: 0, stops })
       await expectServes(h.call)
     })
