@@ -9,7 +9,7 @@ import { scaled } from '../helpers/time.js'
 import { invokeOptions } from '../pool/helpers.js'
 
 /** Spinner + counter pairs: thousands of invocations, every spinner ending close to its deadline. */
-const PAIRS = 1200
+const PAIRS = 2000
 /** Each spinner's deadline, from when it is sent. */
 const BUDGET_MS = 6
 /** Spinners end from EARLY_MS before their deadline to LATE_MS after it (the watchdog acts at +1). */
