@@ -99,7 +99,7 @@ const GOALS: Goal[] = [
     met: (v) => v <= 10,
   },
   {
-    goal: 'hard-kill overshoot p99',
+    goal: 'wasm-loop overshoot p99 over HTTP (the watchdog)',
     unit: 'ms',
     target: '<= 100',
     value: (m) => m.limits?.hardKillOvershoot.p99Ms,

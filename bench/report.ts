@@ -130,7 +130,7 @@ function limitsSection(l: LimitsResult): string {
       [
         [...summaryRow('soft (QuickJS interrupt)', l.softOvershoot), l.softOvershoot.errors],
         [
-          ...summaryRow('hard kill (wasm loop, watchdog)', l.hardKillOvershoot),
+          ...summaryRow('wasm loop (watchdog: stop in place)', l.hardKillOvershoot),
           l.hardKillOvershoot.errors,
         ],
       ],
