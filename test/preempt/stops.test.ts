@@ -23,11 +23,13 @@ const WASM_CASES: Record<string, [file: string, fixture: string, query?: string]
 
 /**
  * QuickJS native built-ins that never call the interrupt handler (stopped in place: one stop), and
- * guest code QuickJS's own interrupt handler ends first (its regex engine polls it; a JS loop
- * cannot catch the interrupt error): no stop needed, the runtime stays usable. Their data is built
- * at load (under the load budget); the handler's one call runs past the deadline.
+ * guest code QuickJS's own interrupt handler ends (its regex engine polls it; a JS loop cannot
+ * catch the interrupt error) well within the 3 ms it gets before an in-place stop: no stop
+ * (`undefined`: on a loaded machine the thread may lose those 3 ms, and the stop in place ends
+ * it instead, also without a kill). Their data is built at load (under the load budget); the
+ * handler's one call runs past the deadline.
  */
-const NATIVE_CASES: Record<string, [source: string, stops: number]> = {
+const NATIVE_CASES: Record<string, [source: string, stops: number | undefined]> = {
   'a sort of 1e6 elements': [
     handler(
       'const copy = numbers.slice(); copy.sort(); return new Response(String(copy[0]))',
@@ -37,7 +39,7 @@ const NATIVE_CASES: Record<string, [source: string, stops: number]> = {
   ],
   'a catastrophic regex': [
     handler('return new Response(String(/^(a+)+$/.test("a".repeat(40) + "b")))'),
-    0,
+    undefined,
   ],
   'JSON.stringify of a 50 MB structure': [
     handler(
@@ -52,7 +54,7 @@ const NATIVE_CASES: Record<string, [source: string, stops: number]> = {
   ],
   'a JS loop that catches its own interrupt': [
     handler('for (;;) { try { for (;;) {} } catch (e) { } }'),
-    0,
+    undefined,
   ],
 }
 
@@ -81,7 +83,9 @@ describe('guests stopped at their deadline, in place', () => {
       })
       const answer = await errorAnswer(h.call, '/cpu')
       expect(answer).toMatchObject({ status: 504, error: 'CPU_LIMIT' })
-      expect(h.pool.stats()).toMatchObject({ kills: 0, respawns: 0, stops })
+      expect(h.pool.stats()).toMatchObject({ kills: 0, respawns: 0 })
+      if (stops !== undefined) expect(h.pool.stats().stops).toBe(stops)
+      else expect(h.pool.stats().stops).toBeLessThanOrEqual(1)
       await expectServes(h.call)
     })
   }
