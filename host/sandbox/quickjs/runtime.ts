@@ -12,9 +12,10 @@ import { acquireQuickJSInstance, releaseQuickJSInstance, type QuickJSInstance } 
 export const MAX_STACK_BYTES = 256 * 1024
 
 /**
- * How long past its deadline JS code is left to QuickJS's interrupt handler, the gentle stop that
- * keeps the runtime usable, before the pool's watchdog may stop it in place (which costs the
- * sandbox): only native built-ins, which never poll the handler, should still run by then.
+ * How long past its deadline JS code is left to QuickJS's interrupt handler, the gentle stop (the
+ * call unwinds inside the engine, whose memory is then reused), before the pool's watchdog may
+ * stop it in place (the engine's memory is dropped): only native built-ins, which never poll the
+ * handler, should still run by then (the handler ends a JS loop ~1 ms past its deadline here).
  */
 export const INTERRUPT_FIRST_MS = 3
 
