@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { packageRoot } from '../host/paths.js'
+import { threadTagOptions } from './cpu.js'
 
 /**
  * Under vitest or tsx this file is the .ts source and the scripts it starts must be too (the
@@ -61,13 +62,21 @@ const START_TIMEOUT_MS = 60_000
  * load generator, the bench and the server under test never share a process.
  */
 export function startServer(script: string, args: string[]): Promise<Server> {
-  return startProcess(process.execPath, [...nodeArgs(script), ...args], script)
+  // Its worker threads name themselves, so the CPU figures can tell them from the main thread.
+  const env = { ...process.env, NODE_OPTIONS: threadTagOptions() }
+  return startProcess(process.execPath, [...nodeArgs(script), ...args], script, env)
 }
 
 /** startServer for any executable (the single binary); `label` names it in errors. */
-export function startProcess(command: string, argv: string[], label: string): Promise<Server> {
+export function startProcess(
+  command: string,
+  argv: string[],
+  label: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Server> {
   const child = spawn(command, argv, {
     cwd: packageRoot,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   live.add(child)

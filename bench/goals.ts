@@ -2,6 +2,7 @@ import { binaryGoal, type BinaryResult } from './scenarios/binary.js'
 import type { ColdStartResult } from './scenarios/cold-start.js'
 import type { DensityResult } from './scenarios/density.js'
 import type { LimitsResult } from './scenarios/limits.js'
+import { OBSERVE_MIN_RATIO, type ObserveResult } from './scenarios/observe.js'
 import type { PreemptionResult } from './scenarios/preemption.js'
 import type { ThroughputResult } from './scenarios/throughput.js'
 
@@ -12,6 +13,7 @@ export interface Measured {
   limits?: LimitsResult
   preemption?: PreemptionResult
   binary?: BinaryResult
+  observe?: ObserveResult
 }
 
 export interface GoalStatus {
@@ -134,6 +136,14 @@ const GOALS: Goal[] = [
     met: (v) => v <= 1,
   },
   binaryGoal,
+  {
+    // Issue #13: metrics and JSON access logs cost at most 5 % of js-trivial's rate.
+    goal: 'js-trivial with metrics + JSON logs vs off',
+    unit: 'x',
+    target: `>= ${OBSERVE_MIN_RATIO}`,
+    value: (m) => m.observe?.ratio,
+    met: (v) => v >= OBSERVE_MIN_RATIO,
+  },
 ]
 
 export function judgeGoals(m: Measured): GoalStatus[] {

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { autocannonGenerator } from './autocannon.js'
 
 const run = promisify(execFile)
 
 export interface LoadOptions {
   connections: number
+  /** wrk's -t; autocannon always drives its connections from one thread of its own process. */
   threads: number
   durationS: number
 }
@@ -20,12 +22,23 @@ export interface LoadResult {
   socketErrors: number
 }
 
+export const GENERATOR_NAMES = ['wrk', 'autocannon'] as const
+export type GeneratorName = (typeof GENERATOR_NAMES)[number]
+
+/** A load generator run as its own process, so it never shares a thread with the bench or the server. */
+export interface LoadGenerator {
+  readonly name: GeneratorName
+  /** Name and version as the report prints them. */
+  readonly version: string
+  run(url: string, options: LoadOptions): Promise<LoadResult>
+}
+
 export class LoadGeneratorError extends Error {
   override readonly name = 'LoadGeneratorError'
 }
 
-/** wrk's version line, or an error that says how to install it. */
-export async function loadGeneratorVersion(): Promise<string> {
+/** wrk's version line, or undefined when wrk is not on PATH. */
+async function wrkVersion(): Promise<string | undefined> {
   try {
     const { stdout, stderr } = await run('wrk', ['-v']).catch(
       (e: { stdout?: string; stderr?: string; code?: unknown }) => {
@@ -37,10 +50,23 @@ export async function loadGeneratorVersion(): Promise<string> {
     const line = (stdout + stderr).split('\n').find((l) => l.startsWith('wrk '))
     return line?.replace(/ Copyright.*/, '').trim() ?? 'wrk'
   } catch {
-    throw new LoadGeneratorError(
-      'the bench drives its load with wrk, which is not on PATH: apt-get install wrk (Debian/Ubuntu) or brew install wrk',
-    )
+    return undefined
   }
+}
+
+/**
+ * The generator the bench drives its load with: `wanted`, or wrk when it is on PATH and
+ * autocannon (an npm devDependency, so present after `npm install`) when it is not.
+ */
+export async function chooseLoadGenerator(wanted?: GeneratorName): Promise<LoadGenerator> {
+  if (wanted === 'autocannon') return autocannonGenerator()
+  const version = await wrkVersion()
+  if (version !== undefined) return { name: 'wrk', version, run: runWrk }
+  if (wanted === 'wrk')
+    throw new LoadGeneratorError(
+      'wrk is not on PATH: apt-get install wrk (Debian/Ubuntu) or brew install wrk, or leave --generator out to use autocannon',
+    )
+  return autocannonGenerator()
 }
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
@@ -76,8 +102,7 @@ export function parseWrk(out: string): LoadResult {
   }
 }
 
-/** Runs wrk as its own process against `url` and returns what it measured. */
-export async function loadTest(url: string, options: LoadOptions): Promise<LoadResult> {
+async function runWrk(url: string, options: LoadOptions): Promise<LoadResult> {
   const args = [
     `-t${options.threads}`,
     `-c${options.connections}`,

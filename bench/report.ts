@@ -1,7 +1,9 @@
 import { kvSection, type KvBenchResult } from './scenarios/kv.js'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { comparisonSection, type Comparison } from './compare.js'
 import type { GoalStatus } from './goals.js'
+import type { GeneratorName } from './load.js'
 import { machineLine, type Machine } from './machine.js'
 import { PUBLISHED } from './published.js'
 import { binarySection, type BinaryResult } from './scenarios/binary.js'
@@ -10,16 +12,22 @@ import type { DensityResult } from './scenarios/density.js'
 import type { LimitsResult } from './scenarios/limits.js'
 import type { PreemptionResult } from './scenarios/preemption.js'
 import { formatMcu, type McuResult } from './scenarios/mcu.js'
+import { observeSection, type ObserveResult } from './scenarios/observe.js'
 import type { OverheadResult } from './scenarios/overhead.js'
 import type { ThroughputResult } from './scenarios/throughput.js'
+import { warmUpSection, type WarmUpResult } from './scenarios/warm-up.js'
 import type { Settings } from './settings.js'
 import type { Summary } from './stats.js'
 
 export interface Report {
   machine: Machine
   settings: Settings & { quick: boolean }
+  /** The load generator every timed HTTP figure ran with (wrk, or autocannon where wrk is missing). */
+  loadGenerator: { name: GeneratorName; version: string } | null
   published: typeof PUBLISHED
   scenarios: ThroughputResult[]
+  warmUp?: WarmUpResult
+  observe?: ObserveResult
   coldStart?: ColdStartResult
   density?: DensityResult
   overhead?: OverheadResult
@@ -28,6 +36,8 @@ export interface Report {
   mcu?: McuResult
   binary?: BinaryResult
   kv?: KvBenchResult
+  /** `--compare FILE`: each scenario's ratio against an earlier run's. */
+  comparison?: Comparison
   goals: GoalStatus[]
   /** Scenarios that could not run, with why; their goals stay unjudged. */
   failed: { name: string; reason: string }[]
@@ -59,11 +69,33 @@ function throughputSection(r: Report): string {
     s.errors,
     fixed(s.ratioToBaseline, 3),
     fixed(s.rssMiB, 0),
+    fixed(s.cpu.mainUs, 1),
+    fixed(s.cpu.workersUs, 1),
+    fixed(s.cpu.otherUs, 1),
   ])
   const { connections, threads, warmupS, durationS } = r.settings
+  const generator =
+    r.loadGenerator?.name === 'autocannon'
+      ? `autocannon -c${connections}, whole-millisecond latencies`
+      : `wrk -t${threads} -c${connections}`
   return [
-    `Throughput over HTTP (wrk -t${threads} -c${connections}, ${warmupS} s warm-up, ${durationS} s timed, every scenario)`,
-    table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'x baseline', 'RSS MiB'], rows),
+    `Throughput over HTTP (${generator}, ${warmupS} s warm-up, ${durationS} s timed, every scenario)`,
+    table(
+      [
+        'scenario',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'x baseline',
+        'RSS MiB',
+        'main µs/req',
+        'workers µs/req',
+        'other µs/req',
+      ],
+      rows,
+    ),
+    'CPU of the server process over the timed run per request: its main thread, its worker threads, and its other threads (V8 GC and compiler threads, libuv pool)',
   ].join('\n')
 }
 
@@ -169,6 +201,9 @@ function goalsSection(goals: GoalStatus[]): string {
 export function formatReport(r: Report): string {
   const parts = [`fnhost bench${r.settings.quick ? ' (--quick)' : ''} · ${machineLine(r.machine)}`]
   if (r.scenarios.length) parts.push(throughputSection(r), publishedSection())
+  if (r.comparison) parts.push(comparisonSection(r.comparison))
+  if (r.warmUp) parts.push(warmUpSection(r.warmUp))
+  if (r.observe) parts.push(observeSection(r.observe))
   if (r.coldStart) parts.push(coldStartSection(r.coldStart))
   if (r.density) parts.push(densitySection(r.density))
   if (r.overhead) parts.push(overheadSection(r.overhead))
@@ -183,20 +218,26 @@ export function formatReport(r: Report): string {
   return parts.join('\n\n') + '\n'
 }
 
+/** The keys the JSON starts with, in the issue's shape; the rest follow. */
+const JSON_FIRST = [
+  'machine',
+  'loadGenerator',
+  'scenarios',
+  'coldStart',
+  'density',
+  'limits',
+  'overhead',
+  'goals',
+  'failed',
+] as const satisfies readonly (keyof Report)[]
+
 /** The issue's shape first (machine, scenarios, coldStart, density, limits), then the rest. */
 export async function writeJson(path: string, r: Report): Promise<void> {
-  const { machine, scenarios, coldStart, density, limits, overhead, goals, failed, ...rest } = r
-  const ordered = {
-    machine,
-    scenarios,
-    coldStart,
-    density,
-    limits,
-    overhead,
-    goals,
-    failed,
-    ...rest,
-  }
+  const first: readonly string[] = JSON_FIRST
+  const ordered = Object.fromEntries([
+    ...JSON_FIRST.map((k) => [k, r[k]]),
+    ...Object.entries(r).filter(([k]) => !first.includes(k)),
+  ])
   await mkdir(dirname(path), { recursive: true })
   await writeFile(path, JSON.stringify(ordered, null, 2) + '\n')
 }

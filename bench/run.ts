@@ -2,9 +2,15 @@ import { loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { packageRoot } from '../host/paths.js'
+import { compareRatios, readEarlierRun, type EarlierRun } from './compare.js'
 import { workspace, type Workspace } from './fixtures.js'
 import { judgeGoals } from './goals.js'
-import { loadGeneratorVersion } from './load.js'
+import {
+  chooseLoadGenerator,
+  GENERATOR_NAMES,
+  type GeneratorName,
+  type LoadGenerator,
+} from './load.js'
 import { describeMachine } from './machine.js'
 import { PUBLISHED } from './published.js'
 import { formatReport, writeJson, type Report } from './report.js'
@@ -14,6 +20,7 @@ import { measureDensity } from './scenarios/density.js'
 import { measureKv } from './scenarios/kv.js'
 import { measureLimits } from './scenarios/limits.js'
 import { measureMcu } from './scenarios/mcu.js'
+import { measureObserve, observeRounds } from './scenarios/observe.js'
 import { measureOverhead } from './scenarios/overhead.js'
 import { measurePreemption } from './scenarios/preemption.js'
 import {
@@ -23,9 +30,12 @@ import {
   type ThroughputName,
   type ThroughputResult,
 } from './scenarios/throughput.js'
+import { measureWarmUp } from './scenarios/warm-up.js'
 import { FULL, QUICK } from './settings.js'
 import { round } from './stats.js'
 
+/** Scenarios that drive HTTP load, and so need a load generator. */
+const LOADED_NAMES = ['warm-up', 'observe'] as const
 const OTHER_NAMES = [
   'cold-start',
   'density',
@@ -36,12 +46,14 @@ const OTHER_NAMES = [
   'binary',
   'kv',
 ] as const
-const ALL_NAMES: readonly string[] = [...THROUGHPUT_NAMES, ...OTHER_NAMES]
+const ALL_NAMES: readonly string[] = [...THROUGHPUT_NAMES, ...LOADED_NAMES, ...OTHER_NAMES]
 
-const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>]... [--json <file>]
-  --quick        short runs (under 2 minutes in all)
-  --only <name>  run only this scenario (repeat or comma-separate; throughput ones also run the baseline)
-  --json <file>  where to write the JSON (default .bench-out/bench.json)
+const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>]... [--json <file>] [--compare <file>]
+  --quick             short runs (under 2 minutes in all)
+  --only <name>       run only this scenario (repeat or comma-separate; throughput ones also run the baseline)
+  --json <file>       where to write the JSON (default .bench-out/bench.json)
+  --compare <file>    print each scenario's ratio to baseline against an earlier --json result
+  --generator <name>  wrk or autocannon (default: wrk when on PATH, else autocannon; env FNHOST_BENCH_GENERATOR)
 scenarios: ${ALL_NAMES.join(', ')}`
 
 function progress(message: string): void {
@@ -56,6 +68,8 @@ async function main(): Promise<number> {
         quick: { type: 'boolean' },
         only: { type: 'string', multiple: true },
         json: { type: 'string' },
+        compare: { type: 'string' },
+        generator: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -74,16 +88,38 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: unknown scenario ${unknown.join(', ')}\n${USAGE}\n`)
     return 2
   }
+  const generatorName = values.generator ?? process.env.FNHOST_BENCH_GENERATOR
+  if (
+    generatorName !== undefined &&
+    !(GENERATOR_NAMES as readonly string[]).includes(generatorName)
+  ) {
+    process.stderr.write(`bench: unknown load generator ${generatorName}\n${USAGE}\n`)
+    return 2
+  }
   const wanted = (name: string) => only.length === 0 || only.includes(name)
   const settings = values.quick ? QUICK : FULL
   const jsonPath = resolve(values.json ?? join(packageRoot, '.bench-out', 'bench.json'))
+  // Read before anything runs: a wrong path must not cost a whole run.
+  let earlier: EarlierRun | undefined
+  if (values.compare !== undefined) {
+    try {
+      earlier = await readEarlierRun(resolve(values.compare))
+    } catch (e) {
+      process.stderr.write(`bench: ${(e as Error).message}\n`)
+      return 2
+    }
+  }
 
   let throughput = THROUGHPUT_NAMES.filter(wanted)
   // A ratio needs the ceiling measured in the same run.
   if (throughput.length && !throughput.includes('baseline'))
     throughput = ['baseline', ...throughput]
-  const generator = throughput.length ? await loadGeneratorVersion() : 'none'
-  const machine = describeMachine(generator)
+  const loaded = throughput.length > 0 || LOADED_NAMES.some(wanted)
+  const generator: LoadGenerator | undefined = loaded
+    ? await chooseLoadGenerator(generatorName as GeneratorName | undefined)
+    : undefined
+  if (generator) progress(`load generator: ${generator.version}`)
+  const machine = describeMachine(generator?.version ?? 'none')
   if ((loadavg()[0] as number) > machine.cores / 2)
     progress(
       `load average is ${machine.loadAverage1m} on ${machine.cores} cores: other work will distort the figures`,
@@ -92,6 +128,7 @@ async function main(): Promise<number> {
   const report: Report = {
     machine,
     settings: { ...settings, quick: values.quick ?? false },
+    loadGenerator: generator ? { name: generator.name, version: generator.version } : null,
     published: PUBLISHED,
     scenarios: [],
     goals: [],
@@ -112,7 +149,9 @@ async function main(): Promise<number> {
   await using ws: Workspace = await workspace()
   const measured: Omit<ThroughputResult, 'ratioToBaseline'>[] = []
   for (const name of throughput as ThroughputName[]) {
-    const r = await attempt(name, () => measureThroughput(throughputScenarios[name], ws, settings))
+    const r = await attempt(name, () =>
+      measureThroughput(throughputScenarios[name], ws, settings, generator as LoadGenerator),
+    )
     if (r) measured.push(r)
   }
   const baselineRps = measured.find((m) => m.name === 'baseline')?.rps ?? Number.NaN
@@ -121,6 +160,15 @@ async function main(): Promise<number> {
     rssMiB: round(m.rssMiB, 1),
     ratioToBaseline: round(m.rps / baselineRps, 4),
   }))
+  if (earlier) report.comparison = compareRatios(earlier, report.scenarios)
+  if (generator && wanted('warm-up'))
+    report.warmUp = await attempt('warm-up', () => measureWarmUp(ws, settings, generator))
+  if (generator && wanted('observe'))
+    report.observe = await attempt('observe', () =>
+      measureObserve(ws, settings, generator, observeRounds(report.settings), (l) =>
+        progress(`observe ${l}`),
+      ),
+    )
   if (wanted('cold-start'))
     report.coldStart = await attempt('cold-start', () => measureColdStart(ws, settings))
   if (wanted('density'))

@@ -16,8 +16,6 @@ export const inBinary = sea.isSea()
 
 /** The asset listing every key the binary embeds (SEA has no listing of its own in Node 20). */
 export const MANIFEST = 'fnhost-assets.json'
-/** The bundled worker-thread entry (ESM), embedded in the binary only. */
-export const WORKER_ASSET = 'worker.mjs'
 /** The QuickJS engine. */
 export const QUICKJS_WASM = 'quickjs.wasm'
 
@@ -83,11 +81,6 @@ export function assetDir(prefix: string): string {
   }
   extracted.set(prefix, dir)
   return dir
-}
-
-/** The embedded worker entry's source, or undefined outside the binary. */
-export function embeddedWorkerSource(): string | undefined {
-  return inBinary ? readAssetText(WORKER_ASSET) : undefined
 }
 
 export function fnhostVersion(): string {

@@ -8,3 +8,11 @@ export function concatBytes(parts: readonly ArrayLike<number>[]): Uint8Array<Arr
   }
   return out
 }
+
+/**
+ * SHA-256 of `bytes`, computed off the calling thread (WebCrypto runs digests on libuv's pool):
+ * hashing a function file of tens of megabytes synchronously would stall the event loop.
+ */
+export async function digestOffThread(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
+}

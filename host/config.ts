@@ -1,20 +1,9 @@
 import { z } from 'zod'
 import { BOARD_NAMES } from './board-names.js'
+import { CONFIG_DEFAULTS, HTTP_METHODS, SHARED_NAME } from './config-defaults.js'
 import { scheduleSchema } from './schedule.js'
 
-export const HTTP_METHODS = [
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-  'OPTIONS',
-  'TRACE',
-] as const
-
-/** Shared KV namespace names: lower-case identifiers, so `KV_<NAME>` bindings never collide. */
-export const SHARED_NAME = /^[a-z][a-z0-9_]{0,62}$/
+export { CONFIG_DEFAULTS, HTTP_METHODS, SHARED_NAME }
 
 const routePattern = z
   .string()
@@ -51,16 +40,6 @@ export const functionConfigSchema = z.strictObject({
 })
 
 export type FunctionConfig = z.infer<typeof functionConfigSchema>
-
-export const CONFIG_DEFAULTS = {
-  methods: [...HTTP_METHODS] as string[],
-  private: false,
-  timeoutMs: 10_000,
-  memoryMb: 128,
-  maxBodyBytes: 6_291_456,
-  env: {} as Record<string, string>,
-  concurrency: 16,
-}
 
 /**
  * Config with defaults filled in. `isolation` has no default here: unset, each driver applies its

@@ -58,15 +58,36 @@ export function guestResponse(
 
 /** The Web Response for Hono to write: the guest's answer plus the request id. */
 export function toWebResponse(res: GuestResponse, requestId: string): Response {
-  const headers = new Headers()
-  for (const [name, value] of res.headers) headers.append(name, value)
-  headers.set('x-request-id', requestId)
   const { body } = res
-  const init = { status: res.status, headers }
+  const init = { status: res.status, headers: headerInit(res.headers, requestId) }
   if (body === null || body instanceof Uint8Array)
     return new Response(body as Uint8Array<ArrayBuffer> | null, init)
   if (body instanceof ReadableStream) return new Response(body as ReadableStream<Uint8Array>, init)
   return new Response(streamOf(body), init)
+}
+
+/**
+ * The answer's headers as a plain record when no name repeats: @hono/node-server hands a record
+ * to writeHead as it is (names and values were checked when the guest's answer was taken, in
+ * guestResponse), where a Headers object validates every entry again and is converted back. A
+ * repeated name (several set-cookie) keeps a Headers object, which keeps the values apart.
+ */
+function headerInit(list: HeaderList, requestId: string): HeadersInit {
+  const record: Record<string, string> = Object.create(null) as Record<string, string>
+  for (const [name, value] of list) {
+    const key = name.toLowerCase()
+    if (key in record || key === 'x-request-id') return headersObject(list, requestId)
+    record[key] = value
+  }
+  record['x-request-id'] = requestId
+  return record
+}
+
+function headersObject(list: HeaderList, requestId: string): Headers {
+  const headers = new Headers()
+  for (const [name, value] of list) headers.append(name, value)
+  headers.set('x-request-id', requestId)
+  return headers
 }
 
 function streamOf(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {

@@ -1,8 +1,8 @@
 /**
  * Builds the single executable (Node's SEA flow) at dist/bin/fnhost-<os>-<arch>:
  *
- *   1. esbuild bundles the CLI (CommonJS: what a Node 20 SEA runs) and the pool's worker entry
- *      (an ES module: it awaits at top level; started from a data: URL, see start-worker.ts);
+ *   1. esbuild bundles the CLI (CommonJS: what a Node 20 SEA runs) and every thread entry (ES
+ *      modules: they await at top level; started from data: URLs, see host/threads.ts);
  *   2. every file the host reads at run time becomes a SEA asset under its package-relative key
  *      (host/assets.ts reads them), with a manifest, since Node 20 cannot list assets;
  *   3. `node --experimental-sea-config` writes the blob, a copy of this node binary receives it
@@ -17,7 +17,8 @@ import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { build, type Plugin } from 'esbuild'
-import { MANIFEST, QUICKJS_WASM, WORKER_ASSET } from '../host/assets.js'
+import { MANIFEST, QUICKJS_WASM } from '../host/assets.js'
+import { THREAD_ENTRIES, threadAsset } from '../host/threads.js'
 import { packageRoot } from '../host/paths.js'
 
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
@@ -68,7 +69,7 @@ async function bundle(): Promise<void> {
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
-    // import.meta.resolve is reached only when running from source (start-worker.ts).
+    // import.meta.resolve is reached only when running from source (host/threads.ts).
     logOverride: { 'empty-import-meta': 'silent' },
   } as const
   await build({
@@ -82,10 +83,17 @@ async function bundle(): Promise<void> {
     banner: { js: 'const __fnhost_url=require("node:url").pathToFileURL(__filename).href;' },
     plugins: [builtinImports],
   })
+  // Every thread entry, each a self-contained ES module (they await at top level).
   await build({
     ...common,
-    entryPoints: [join(packageRoot, 'host/pool/worker.ts')],
-    outfile: join(out, WORKER_ASSET),
+    entryPoints: Object.fromEntries(
+      THREAD_ENTRIES.map((e) => [
+        threadAsset(e).replace(/\.mjs$/, ''),
+        join(packageRoot, `host/${e}.ts`),
+      ]),
+    ),
+    outdir: out,
+    outExtension: { '.js': '.mjs' },
     format: 'esm',
     define: { 'import.meta.url': '__fnhost_url' },
     // CommonJS dependencies inside an ES module bundle still call require for built-ins.
@@ -103,7 +111,7 @@ function assets(): Record<string, string> {
   const map: Record<string, string> = {
     'package.json': join(packageRoot, 'package.json'),
     [QUICKJS_WASM]: require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'),
-    [WORKER_ASSET]: join(out, WORKER_ASSET),
+    ...Object.fromEntries(THREAD_ENTRIES.map((e) => [threadAsset(e), join(out, threadAsset(e))])),
   }
   for (const dir of ASSET_DIRS) for (const key of filesUnder(dir)) map[key] = join(packageRoot, key)
   const manifest = join(out, MANIFEST)

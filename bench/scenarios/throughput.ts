@@ -9,7 +9,8 @@ import {
   type Files,
   type Workspace,
 } from '../fixtures.js'
-import { loadTest, type LoadResult } from '../load.js'
+import { cpuWindow, type CpuPerRequest } from '../cpu.js'
+import type { LoadGenerator, LoadResult } from '../load.js'
 import type { Settings } from '../settings.js'
 
 export const THROUGHPUT_NAMES = [
@@ -155,6 +156,8 @@ export interface ThroughputResult extends LoadResult {
   ratioToBaseline: number
   /** Resident memory of the server process right after the timed run. */
   rssMiB: number
+  /** The server process's CPU over the timed run, per request answered (bench/cpu.ts). */
+  cpu: CpuPerRequest
 }
 
 /** Checks the answer, warms up, times one run of the load generator, and checks the answer again. */
@@ -162,16 +165,19 @@ export async function measureThroughput(
   scenario: ThroughputScenario,
   ws: Workspace,
   settings: Settings,
+  generator: LoadGenerator,
 ): Promise<Omit<ThroughputResult, 'ratioToBaseline'>> {
   const t = await scenario.start(ws)
   try {
     await checkAnswer(t.url, scenario.expected)
     const load = { connections: settings.connections, threads: settings.threads }
-    await loadTest(t.url, { ...load, durationS: settings.warmupS })
-    const result = await loadTest(t.url, { ...load, durationS: settings.durationS })
+    await generator.run(t.url, { ...load, durationS: settings.warmupS })
+    const window = cpuWindow(t.pid)
+    const result = await generator.run(t.url, { ...load, durationS: settings.durationS })
+    const cpu = window.end(result.requests)
     const rssMiB = rssBytes(t.pid) / 2 ** 20
     await checkAnswer(t.url, scenario.expected)
-    return { name: scenario.name, what: scenario.what, ...result, rssMiB }
+    return { name: scenario.name, what: scenario.what, ...result, rssMiB, cpu }
   } finally {
     await t.stop()
   }

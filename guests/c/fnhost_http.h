@@ -136,9 +136,6 @@ struct fnh_response {
   size_t body_cap;
 };
 
-extern unsigned char __heap_base;
-static uintptr_t fnh__arena_next;
-
 size_t fnh_strlen(const char *s) {
   size_t n = 0;
   while (s[n]) n++;
@@ -156,6 +153,57 @@ int fnh_str_eq(fnh_str a, const char *b) {
   size_t n = fnh_strlen(b);
   return a.len == n && fnh_mem_eq(a.ptr, b, n);
 }
+
+#ifdef __wasi__
+/*
+ * With wasi-libc (the wasm32-wasi target), malloc owns the heap: the arena is a list of malloc'd
+ * blocks, freed when the next request starts. cabi_realloc serves the arena only while the glue
+ * itself reads the request or sends the response; any other caller (the WASI preview1 adapter
+ * allocating its state on the first printf) gets lasting memory from realloc.
+ */
+#include <stdlib.h>
+
+typedef struct fnh__block {
+  struct fnh__block *next;
+  uint32_t pad; /* keeps the block's payload 8-byte aligned */
+} fnh__block;
+
+static fnh__block *fnh__blocks;
+static int fnh__glue_phase;
+
+void *fnh_alloc(size_t size) {
+  if (size > SIZE_MAX - sizeof(fnh__block)) __builtin_trap();
+  fnh__block *b = (fnh__block *)malloc(sizeof(fnh__block) + size);
+  if (!b) __builtin_trap();
+  b->next = fnh__blocks;
+  fnh__blocks = b;
+  return b + 1;
+}
+
+static void fnh__arena_reset(void) {
+  while (fnh__blocks) {
+    fnh__block *next = fnh__blocks->next;
+    free(fnh__blocks);
+    fnh__blocks = next;
+  }
+}
+
+__attribute__((export_name("cabi_realloc"))) void *fnh__cabi_realloc(void *old, size_t old_size,
+                                                                     size_t align, size_t size) {
+  (void)align; /* malloc and the arena align to 8, the most any canonical type needs */
+  if (!fnh__glue_phase) {
+    void *p = realloc(old, size);
+    if (!p && size) __builtin_trap();
+    return p;
+  }
+  void *p = fnh_alloc(size);
+  if (old && old_size) __builtin_memcpy(p, old, old_size < size ? old_size : size);
+  return p;
+}
+#else
+extern unsigned char __heap_base;
+static uintptr_t fnh__arena_next;
+static int fnh__glue_phase;
 
 void *fnh_alloc(size_t size) {
   if (fnh__arena_next == 0) fnh__arena_next = (uintptr_t)&__heap_base;
@@ -178,6 +226,9 @@ __attribute__((export_name("cabi_realloc"))) void *fnh__cabi_realloc(void *old, 
   if (old && old_size) __builtin_memcpy(p, old, old_size < size ? old_size : size);
   return p;
 }
+
+static void fnh__arena_reset(void) { fnh__arena_next = (uintptr_t)&__heap_base; }
+#endif
 
 static void fnh__stream_write(int32_t stream, const void *data, size_t len) {
   uint8_t ret[12] __attribute__((aligned(4)));
@@ -286,7 +337,8 @@ static void fnh__send(int32_t outparam, fnh_response *res) {
 
 __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle"))) void fnh__handle(
     int32_t request, int32_t outparam) {
-  fnh__arena_next = (uintptr_t)&__heap_base;
+  fnh__arena_reset();
+  fnh__glue_phase = 1;
   fnh_request req = {0};
   int32_t ret[3];
   fnh__req_method(request, ret);
@@ -312,8 +364,11 @@ __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle"))) void fn
   fnh__drop_request(request);
 
   fnh_response res = {200, fnh__fields_new(), 0, 0, 0};
+  fnh__glue_phase = 0;
   fnh_http_handle(&req, &res);
+  fnh__glue_phase = 1;
   fnh__send(outparam, &res);
+  fnh__glue_phase = 0;
 }
 
 #endif

@@ -1,19 +1,23 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
+import { digestOffThread } from '../bytes.js'
 import { BUNDLE_OPTIONS_VERSION, type Bundle } from './bundle.js'
 import { bundleOffThread } from './thread.js'
 
 interface Entry {
   key: string
-  bundle: Bundle
+  /** undefined: the file imports nothing and runs as written. */
+  bundle: Bundle | undefined
 }
 
 /** Cached bundles, one per function file (the last one built), keyed by a hash of all inputs. */
 const cache = new Map<string, Entry>()
 
 /** Hash of the options, the entry's source and the bytes of every input; undefined if one is gone. */
-async function keyOf(dir: string, file: string, source: string, inputs: string[]) {
-  const hash = createHash('sha256').update(`${BUNDLE_OPTIONS_VERSION}\0${dir}\0${file}\0${source}`)
+async function keyOf(dir: string, file: string, source: Uint8Array, inputs: readonly string[]) {
+  const hash = createHash('sha256')
+    .update(`${BUNDLE_OPTIONS_VERSION}\0${dir}\0${file}\0`)
+    .update(await digestOffThread(source))
   for (const input of inputs) {
     if (input === file) continue
     const bytes = await readFile(input).catch(() => undefined)
@@ -40,16 +44,21 @@ async function changedSince(inputs: string[], startMs: number): Promise<boolean>
  * source). A new import changes the source, so the inputs of the last build cover every file that
  * could change the result, except a file added that now wins resolution (./lib.ts beside ./lib.js).
  */
-export async function bundleCached(dir: string, file: string, source: string): Promise<Bundle> {
+export async function bundleCached(
+  dir: string,
+  file: string,
+  source: Uint8Array,
+): Promise<Bundle | undefined> {
   const last = cache.get(file)
   if (last) {
-    const key = await keyOf(dir, file, source, last.bundle.inputs)
+    const key = await keyOf(dir, file, source, last.bundle?.inputs ?? [])
     if (key === last.key) return last.bundle
   }
   const startMs = Date.now()
   const bundle = await bundleOffThread(dir, file, source)
-  const key = await keyOf(dir, file, source, bundle.inputs)
-  if (key && !(await changedSince(bundle.inputs, startMs))) cache.set(file, { key, bundle })
+  const inputs = bundle?.inputs ?? []
+  const key = await keyOf(dir, file, source, inputs)
+  if (key && !(await changedSince(inputs, startMs))) cache.set(file, { key, bundle })
   else cache.delete(file)
   return bundle
 }

@@ -1,22 +1,14 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startThread } from '../threads.js'
 import { BundleError, type Bundle } from './bundle.js'
 import type { BundleReply, BundleRequest } from './worker.js'
 
-const entry = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
-
 function spawn(): Worker {
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { execArgv: [] })
-  // Running from source (as host/pool/worker-handle.ts does): the worker registers tsx itself.
-  const tsx = import.meta.resolve('tsx/esm/api')
-  const boot = `import { register } from ${JSON.stringify(tsx)}
-register()
-await import(${JSON.stringify(entry.href)})`
-  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), { execArgv: [] })
+  return startThread('bundle/worker', { execArgv: [] })
 }
 
 interface Pending {
-  source: string
-  resolve(bundle: Bundle): void
+  resolve(bundle: Bundle | undefined): void
   reject(e: Error): void
 }
 
@@ -37,7 +29,7 @@ function thread(): Worker {
     if (!p) return
     pending.delete(reply.id)
     if (pending.size === 0) w.unref()
-    if ('bundle' in reply) p.resolve({ ...reply.bundle, entry: reply.bundle.entry ?? p.source })
+    if ('bundle' in reply) p.resolve(reply.bundle)
     else p.reject(reply.bundleError ? new BundleError(reply.error) : new Error(reply.error))
   })
   w.on('error', (e) => failAll(e.message))
@@ -51,14 +43,19 @@ function thread(): Worker {
 }
 
 /**
- * Bundles on the bundling thread. The thread is held (ref'd) only while a bundle is pending, so
- * an idle one never keeps the process alive.
+ * Bundles on the bundling thread (undefined: the file imports nothing, no bundle needed). The
+ * thread is held (ref'd) only while a bundle is pending, so an idle one never keeps the process
+ * alive. `source` is copied to the thread, never moved: the caller keeps serving it.
  */
-export function bundleOffThread(dir: string, file: string, source: string): Promise<Bundle> {
+export function bundleOffThread(
+  dir: string,
+  file: string,
+  source: Uint8Array,
+): Promise<Bundle | undefined> {
   const w = thread()
   const id = nextId++
-  return new Promise<Bundle>((resolve, reject) => {
-    pending.set(id, { source, resolve, reject })
+  return new Promise<Bundle | undefined>((resolve, reject) => {
+    pending.set(id, { resolve, reject })
     w.ref()
     const req: BundleRequest = { id, dir, file, source }
     w.postMessage(req)

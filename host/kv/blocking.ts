@@ -1,4 +1,10 @@
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
+import {
+  MessageChannel,
+  receiveMessageOnPort,
+  type MessagePort,
+  type Worker,
+} from 'node:worker_threads'
+import { startThread } from '../threads.js'
 import { KvError, isKvErrorCode } from './errors.js'
 import type { KvFailure } from './ops.js'
 import type { KvSettings } from './options.js'
@@ -23,20 +29,9 @@ export interface BlockingSetup {
 /** Longest a guest thread blocks on one call before it fails with KV_UNAVAILABLE. */
 const CALL_TIMEOUT_MS = 10_000
 
-const entry = new URL(
-  `./blocking-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
-  import.meta.url,
-)
-
 function startWorker(setup: BlockingSetup, port: MessagePort): Worker {
   const options = { workerData: { ...setup, port }, transferList: [port], execArgv: [] }
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options)
-  // Running from source: the worker registers tsx itself (Node 20 hooks the main thread only).
-  const tsx = import.meta.resolve('tsx/esm/api')
-  const boot = `import { register } from ${JSON.stringify(tsx)}
-register()
-await import(${JSON.stringify(entry.href)})`
-  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), options)
+  return startThread('kv/blocking-worker', options)
 }
 
 /**

@@ -1,4 +1,3 @@
-import { threadKvStore } from './backends.js'
 import { KvError } from './errors.js'
 import type { KvSettings } from './options.js'
 import { kvBindings, SHARED_NAME } from './names.js'
@@ -48,10 +47,15 @@ export interface KvSpec {
   kv?: KvSettings
 }
 
-/** The grants of a function whose host has a store (`spec.kv`), on this thread's connection. */
-export function kvGrantsFor(spec: KvSpec): KvGrants | undefined {
+/**
+ * The grants of a function whose host has a store (`spec.kv`), on this thread's connection. The
+ * backends (and their client libraries) are imported here, on first need, so a worker whose
+ * functions use no store never loads them.
+ */
+export async function kvGrantsFor(spec: KvSpec): Promise<KvGrants | undefined> {
   if (!spec.kv) return undefined
   const settings = spec.kv
+  const { threadKvStore } = await import('./backends.js')
   // Opened on the first call, so a host whose functions never use KV creates no data folder.
   return new KvGrants(() => threadKvStore(settings), spec.name, spec.config.kv)
 }

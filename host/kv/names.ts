@@ -1,4 +1,4 @@
-export { SHARED_NAME } from '../config.js'
+export { SHARED_NAME } from '../config-defaults.js'
 
 export const ownNamespace = (functionName: string) => `fn:${functionName}`
 export const sharedNamespace = (name: string) => `shared:${name}`

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { extname, join, relative, sep } from 'node:path'
+import { digestOffThread } from '../bytes.js'
 import { bundleSource } from '../bundle/index.js'
 import { resolveConfig, type LimitDefaults } from '../config.js'
 import { HOST_CONFIG_FILE } from '../host-config.js'
@@ -145,7 +146,7 @@ export async function checkSource(
       )
     }
     const version = createHash('sha256')
-      .update(bytes)
+      .update(await digestOffThread(bytes))
       .update(JSON.stringify({ routes, config, map: bundle?.map }))
       .digest('hex')
       .slice(0, 16)

@@ -27,6 +27,51 @@ export function componentClangArgs(input: string, output: string): string[] {
   ]
 }
 
+/** Headers a freestanding build has (clang's own): including any other one means libc. */
+const FREESTANDING = new Set([
+  'stddef.h',
+  'stdint.h',
+  'stdbool.h',
+  'stdarg.h',
+  'limits.h',
+  'float.h',
+  'stdalign.h',
+  'stdnoreturn.h',
+  'iso646.h',
+])
+
+/** Whether a C component's source includes a libc header (then it links wasi-libc). */
+export function usesLibc(source: string): boolean {
+  for (const m of source.matchAll(/^\s*#\s*include\s*<([^>]+)>/gm))
+    if (!FREESTANDING.has(m[1] as string)) return true
+  return false
+}
+
+/**
+ * clang flags for the core module of a C component that uses libc: wasi-libc (its WASI preview1
+ * calls are adapted to wasi:cli and wasi:io by the preview1 adapter), as a reactor, so the
+ * component's exports can be called more than once.
+ */
+export function libcComponentClangArgs(input: string, output: string): string[] {
+  return [
+    '--target=wasm32-wasi',
+    '-mexec-model=reactor',
+    '-O2',
+    '-s',
+    '-Wall',
+    '-Wextra',
+    '-mbulk-memory',
+    '-I',
+    sdkDir(),
+    '-o',
+    output,
+    input,
+  ]
+}
+
+/** The WASI preview1 adapter shipped with the C SDK (guests/c/adapters/README.md). */
+const PREVIEW1_ADAPTER = 'adapters/wasi_snapshot_preview1.reactor.wasm'
+
 /**
  * clang runs any `wasm-opt` it finds on PATH after linking; npm puts binaryen's there (a jco
  * dependency), which would make the output depend on how the build was started. Leave it out.
@@ -41,7 +86,8 @@ function withoutNpmBins(): NodeJS.ProcessEnv {
 
 /**
  * A C handler written against fnhost_http.h as a wasi:http component: clang builds the core
- * module, then the WIT is embedded and the component made (what `jco embed` and `jco new` run,
+ * module (freestanding, or with wasi-libc and the preview1 adapter when the source includes a
+ * libc header), then the WIT is embedded and the component made (what `jco embed` and `jco new` run,
  * here through jco-transpile's wasm-tools, a runtime dependency). The output is reproducible.
  */
 export async function buildComponent(
@@ -52,7 +98,9 @@ export async function buildComponent(
 ): Promise<CompileResult> {
   const core = `${output}.core.tmp`
   try {
-    const result = await compile(clang, componentClangArgs(input, core), withoutNpmBins())
+    const libc = usesLibc(await readFile(input, 'utf8'))
+    const args = libc ? libcComponentClangArgs(input, core) : componentClangArgs(input, core)
+    const result = await compile(clang, args, withoutNpmBins())
     if (!result.ok) return result
     const { componentEmbed, componentNew } =
       await import('@bytecodealliance/jco-transpile/wasm-tools')
@@ -62,7 +110,10 @@ export async function buildComponent(
         witPath: wit.dir,
         world: wit.world,
       })
-      await writeFile(output, await componentNew(embedded, []))
+      const adapters: [string, Uint8Array][] = libc
+        ? [['wasi_snapshot_preview1', await readFile(join(sdkDir(), PREVIEW1_ADAPTER))]]
+        : []
+      await writeFile(output, await componentNew(embedded, adapters))
     } catch (e) {
       return {
         ok: false,

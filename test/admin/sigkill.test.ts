@@ -4,13 +4,14 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { listeningUrl, spawnCli } from '../helpers/cli.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
+import { sized } from '../helpers/size.js'
 import { scaled } from '../helpers/time.js'
 
 const ADMIN_KEY = 'admin-key-for-the-crash-test'
 /** A large upload (under the 8 MiB JavaScript limit), so the deploy takes long enough to hit. */
 const PAD_BYTES = 6 * 1024 * 1024
 /** Where in the deploy the host is killed, as fractions of one measured deploy's duration. */
-const KILL_POINTS = [0.05, 0.25, 0.5, 0.75, 0.9, 1.0]
+const KILL_POINTS = sized([0.05, 0.25, 0.5, 0.75, 0.9, 1.0], [0.25, 0.75])
 /** Two host starts per kill point, on a shared machine. */
 const TEST_MS = scaled(180_000)
 

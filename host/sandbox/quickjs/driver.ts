@@ -1,4 +1,4 @@
-import { CONFIG_DEFAULTS } from '../../config.js'
+import { CONFIG_DEFAULTS } from '../../config-defaults.js'
 import { createOutboundFetch, OUTBOUND_DEFAULTS, type HostFetch } from '../outbound.js'
 import { openGate } from '../guest-gate.js'
 import type { SandboxDriver } from '../types.js'

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { basename } from 'node:path'
-import { CONFIG_DEFAULTS } from '../../config.js'
+import { CONFIG_DEFAULTS } from '../../config-defaults.js'
 import { FnhostError } from '../../errors.js'
 import type { InspectHints, InspectResult } from '../types.js'
 import { readException, type GuestException } from './errors.js'

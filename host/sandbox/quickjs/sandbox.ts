@@ -1,6 +1,6 @@
 import type { QuickJSHandle } from 'quickjs-emscripten-core'
 import { FnhostError } from '../../errors.js'
-import { kvGrantsFor } from '../../kv/grants.js'
+import { kvGrantsFor, type KvGrants } from '../../kv/grants.js'
 import type { FunctionSpec } from '../../types.js'
 import { limitSubrequests, type HostFetch } from '../outbound.js'
 import type { GuestGate } from '../guest-gate.js'
@@ -42,9 +42,9 @@ export class Sandbox {
     spec: FunctionSpec,
     readonly rt: GuestRuntime,
     private readonly options: SandboxOptions,
+    grants: KvGrants | undefined,
   ) {
     this.spec = spec
-    const grants = kvGrantsFor(spec)
     this.#kvBindings = grants ? Object.keys(grants.bindings) : []
     this.#loop = new EventLoop(rt, grants)
     this.#mapper = stackMapperOf(spec)
@@ -57,6 +57,7 @@ export class Sandbox {
   ): Promise<Sandbox> {
     const filename = guestFilename(spec)
     const { memoryMb, timeoutMs } = spec.config
+    const grants = await kvGrantsFor(spec)
     let rt: GuestRuntime
     try {
       const owner = `${spec.name}@${spec.version}`
@@ -64,7 +65,7 @@ export class Sandbox {
     } catch (e) {
       throw loadFailure(filename, e)
     }
-    const sandbox = new Sandbox(spec, rt, options)
+    const sandbox = new Sandbox(spec, rt, options, grants)
     try {
       await sandbox.#boot(filename, load)
       return sandbox

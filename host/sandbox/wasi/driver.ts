@@ -1,3 +1,4 @@
+import { kvGrantsFor } from '../../kv/grants.js'
 import type { FunctionSpec } from '../../types.js'
 import type { LoadedFunction, LoadOptions, SandboxDriver } from '../types.js'
 import { compileChecked, inspectModule } from '../wasm/compile.js'
@@ -37,6 +38,6 @@ export const wasiDriver: SandboxDriver = {
         : undefined
       return { plan, bytes: rewrite(info, { importMemory, growProbe: true }) }
     })
-    return new WagiFunction(spec, module, plan, opts.gate)
+    return new WagiFunction(spec, module, plan, await kvGrantsFor(spec), opts.gate)
   },
 }

@@ -13,7 +13,7 @@ import { cgiEnv, requestJson, splitScriptPath, type CgiInput } from './cgi-reque
 import { parseContextResponse } from './context-response.js'
 import { WasiExit } from './errno.js'
 import { threadBlockingKv } from '../../kv/blocking.js'
-import { kvGrantsFor } from '../../kv/grants.js'
+import type { KvGrants } from '../../kv/grants.js'
 import { KV_MODULE, kvImports } from './kv-imports.js'
 import { preview1Imports, WASI_MODULE } from './preview1.js'
 import { WasiRun } from './run.js'
@@ -43,6 +43,7 @@ export class WagiFunction implements LoadedFunction {
     readonly spec: FunctionSpec,
     private readonly module: WebAssembly.Module,
     private readonly plan: MemoryPlan,
+    grants: KvGrants | undefined,
     private readonly gate: GuestGate = openGate,
   ) {
     this.pool = new MemoryPool({ initialPages: plan.initialPages, maximumPages: plan.maximumPages })
@@ -50,7 +51,7 @@ export class WagiFunction implements LoadedFunction {
     const settings = spec.kv
     const kv = kvImports(
       () => this.live().memory,
-      kvGrantsFor(spec),
+      grants,
       settings && (() => threadBlockingKv(settings)),
     )
     this.imports = {

@@ -118,8 +118,6 @@ describe('the outbound policy', () => {
     const denied: [string, string][] = [
       [`http://127.0.0.1:${port}/`, 'loopback'],
       ['http://[::1]/', 'loopback'],
-      ['http://169.254.169.254/latest/meta-data', 'link-local'],
-      ['http://10.0.0.1/', 'private'],
       ['http://2130706433/', '127.0.0.1 is a loopback'],
       ['http://[::ffff:127.0.0.1]/', 'loopback'],
       ['http://0.0.0.0/', 'this-network'],
@@ -182,6 +180,8 @@ describe('the outbound policy', () => {
     expect(checkPublic('8.8.8.8', 4)).toBeUndefined()
     expect(checkPublic('2606:4700:4700::1111', 6)).toBeUndefined()
     expect(checkPublic('172.16.5.4', 4)).toBe('private')
+    expect(checkPublic('10.0.0.1', 4)).toBe('private')
+    expect(checkPublic('169.254.169.254', 4)).toBe('link-local')
     expect(checkPublic('100.64.0.1', 4)).toBe('shared (carrier-grade NAT)')
     expect(checkPublic('224.0.0.1', 4)).toBe('multicast')
     expect(checkPublic('255.255.255.255', 4)).toBe('reserved')

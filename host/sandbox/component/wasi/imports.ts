@@ -115,8 +115,8 @@ export function wasiImports(
       },
     },
     'wasi:cli/stdin': { getStdin: () => new InputStream(new Uint8Array(0)) },
-    'wasi:cli/stdout': { getStdout: () => new OutputStream(logSink(run().stdout)) },
-    'wasi:cli/stderr': { getStderr: () => new OutputStream(logSink(run().stderr)) },
+    'wasi:cli/stdout': { getStdout: () => new OutputStream(logSink(() => run().stdout)) },
+    'wasi:cli/stderr': { getStderr: () => new OutputStream(logSink(() => run().stderr)) },
     'wasi:cli/terminal-input': { TerminalInput },
     'wasi:cli/terminal-output': { TerminalOutput },
     'wasi:cli/terminal-stdin': { getTerminalStdin: () => undefined },
@@ -132,10 +132,15 @@ export function wasiImports(
 }
 
 /** stdout and stderr both go to the function's log, a line per entry, under the log's cap. */
-function logSink(log: StderrLog) {
+/**
+ * A stream into the log of the request running when it is written, not of the one it was opened
+ * in: a shared instance may keep its stdout handle across requests (wasi-libc's preview1 adapter
+ * opens it once).
+ */
+function logSink(log: () => StderrLog) {
   return {
     write(data: Uint8Array): boolean {
-      log.write(data)
+      log().write(data)
       return true
     },
   }

@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Worker, type WorkerOptions } from 'node:worker_threads'
+import { inBinary, packageRootDir, readAsset } from './assets.js'
+
+/*
+ * Every thread the host starts (pool workers, the scanner, the bundler, component transpiles and
+ * fetches, blocking KV calls) starts here. In the single binary its entry is an embedded bundle;
+ * from dist/ (the npm package) the compiled .js. Running from source (tsx, vitest) a thread would otherwise
+ * register tsx and type-strip every module it imports on its own, on every start (~400 ms for a
+ * pool worker here, against ~200 ms from .js): instead the whole of host/ is transpiled once into
+ * a cache folder keyed by the sources' sizes and times, and threads start from that copy.
+ */
+
+/** Where transpiled copies of host/ live, one folder per version of the sources. */
+const MIRRORS = 'node_modules/.cache/fnhost/host-mirror'
+/** Copies older than this are removed when a new one is made (a long-running dev host may use one). */
+const MIRROR_KEEP_MS = 24 * 3600_000
+const COMPLETE = '.complete'
+
+let mirror: string | undefined
+
+function sourcesOf(hostDir: string): string[] {
+  return readdirSync(hostDir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .sort()
+}
+
+function prune(parent: string, keep: string): void {
+  for (const name of readdirSync(parent)) {
+    const path = join(parent, name)
+    if (path === keep) continue
+    try {
+      if (Date.now() - statSync(path).mtimeMs > MIRROR_KEEP_MS) rmSync(path, { recursive: true })
+    } catch {
+      // Another process removed it first.
+    }
+  }
+}
+
+/** The transpiled copy of host/ for the sources as they are now, made if missing. */
+function mirrorDir(): string {
+  if (mirror) return mirror
+  const root = packageRootDir()
+  const hostDir = join(root, 'host')
+  const files = sourcesOf(hostDir)
+  const hash = createHash('sha256')
+  for (const f of files) {
+    const s = statSync(join(hostDir, f))
+    hash.update(`${f}\0${s.size}\0${s.mtimeMs}\0`)
+  }
+  const parent = join(root, MIRRORS)
+  const dir = join(parent, hash.digest('hex').slice(0, 16))
+  if (!existsSync(join(dir, COMPLETE))) {
+    // Built aside and renamed into place: test files start hosts in parallel processes.
+    const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+    mkdirSync(tmp, { recursive: true })
+    // esbuild is a dependency (functions are bundled with it); required here, synchronously,
+    // because a thread is started synchronously.
+    const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild')
+    esbuild.buildSync({
+      entryPoints: files.map((f) => join(hostDir, f)),
+      outdir: join(tmp, 'host'),
+      outbase: hostDir,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'silent',
+    })
+    writeFileSync(join(tmp, COMPLETE), '')
+    try {
+      renameSync(tmp, dir)
+    } catch {
+      // Another process made the same copy first: use it.
+      rmSync(tmp, { recursive: true, force: true })
+    }
+    prune(parent, dir)
+  }
+  return (mirror = dir)
+}
+
+/** Every thread entry, by its path under host/ without extension (the binary embeds each one). */
+export const THREAD_ENTRIES = [
+  'pool/worker',
+  'bundle/worker',
+  'kv/blocking-worker',
+  'sandbox/component/fetch-thread',
+  'sandbox/component/transpile-thread',
+] as const
+export type ThreadEntry = (typeof THREAD_ENTRIES)[number]
+
+/** The asset key under which the single binary embeds a thread entry (scripts/build-binary.ts). */
+export const threadAsset = (entry: ThreadEntry) => `threads/${entry}.mjs`
+
+const embedded = new Map<ThreadEntry, URL>()
+
+/** The URL a thread entry runs from: embedded in the binary, compiled, or the transpiled copy. */
+export function threadEntry(entry: ThreadEntry): URL {
+  if (inBinary) {
+    let url = embedded.get(entry)
+    // An ES module (entries await at top level), so a data: URL rather than `eval: true`.
+    if (!url) {
+      const source = readAsset(threadAsset(entry)).toString('base64')
+      embedded.set(entry, (url = new URL('data:text/javascript;base64,' + source)))
+    }
+    return url
+  }
+  if (!import.meta.url.endsWith('.ts')) return new URL(`./${entry}.js`, import.meta.url)
+  return pathToFileURL(join(mirrorDir(), 'host', `${entry}.js`))
+}
+
+/**
+ * Starts a thread entry. `tsx`: the thread imports TypeScript from outside host/ (a test's own
+ * driver module), so when running from source it registers tsx and runs the sources instead.
+ */
+export function startThread(entry: ThreadEntry, options: WorkerOptions, tsx = false): Worker {
+  if (!tsx || !import.meta.url.endsWith('.ts')) return new Worker(threadEntry(entry), options)
+  const api = import.meta.resolve('tsx/esm/api')
+  const source = new URL(`./${entry}.ts`, import.meta.url)
+  const boot = `import { register } from ${JSON.stringify(api)}
+register()
+await import(${JSON.stringify(source.href)})`
+  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), options)
+}
