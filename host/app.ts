@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id'
 import { adminApi, type AdminOptions } from './admin/api.js'
 import type { Gate } from './auth/gate.js'
 import { errorResponse, FnhostError, toFnhostError } from './errors.js'
+import { clientSignal } from './http/client.js'
 import { dispatcher } from './http/dispatch.js'
 import { createLogger, type Logger } from './observe/log.js'
 import { HostMetrics } from './observe/metrics.js'
@@ -65,7 +66,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.onError((e, c) => {
     const id = c.get('requestId') ?? crypto.randomUUID()
     // The client went away: nobody reads an answer, and the host did nothing wrong.
-    if (c.req.raw.signal.aborted) {
+    if (clientSignal(c).aborted) {
       logger.info(`${c.req.method} ${c.req.path} aborted by the client`, {
         fn: c.get('fn'),
         requestId: id,

@@ -7,7 +7,7 @@ import type { Registry } from '../registry/registry.js'
 import { toWebResponse } from '../response.js'
 import { PathError } from '../routing/segments.js'
 import { readBody } from './body.js'
-import { clientAddress } from './client.js'
+import { clientAddress, clientSignal } from './client.js'
 
 function allowedMethods(methods: string[]): string[] {
   return methods.includes('GET') && !methods.includes('HEAD') ? [...methods, 'HEAD'] : methods
@@ -24,6 +24,8 @@ export interface DispatchContext {
   traceparent?: string
   /** Set once the request is matched, for the access log. */
   onMatch?: (fn: string) => void
+  /** Aborted when the client goes away (default: the Request's own signal). */
+  signal?: AbortSignal
 }
 
 /**
@@ -88,7 +90,7 @@ export async function dispatch(
   const log = invocationLog(ctx.logger, { fn, requestId: ctx.requestId })
   const timeoutMs = Math.min(spec?.config.timeoutMs ?? 0, (timeoutS ?? Infinity) * 1000)
   return slot.run(registry.loader, (f) =>
-    f.invoke(inv, { deadline: Date.now() + timeoutMs, signal: req.signal, log }),
+    f.invoke(inv, { deadline: Date.now() + timeoutMs, signal: ctx.signal ?? req.signal, log }),
   )
 }
 
@@ -97,6 +99,7 @@ export function dispatcher(registry: Registry, logger: Logger, gate: Gate = clos
   return async (c: Context): Promise<Response> => {
     const requestId = c.get('requestId') as string
     const res = await dispatch(registry, c.req.raw, {
+      signal: clientSignal(c),
       requestId,
       clientAddress: clientAddress(c),
       logger,

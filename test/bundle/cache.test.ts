@@ -10,6 +10,12 @@ import { scaled } from '../helpers/time.js'
 const MAX_STALL_MS = scaled(60)
 /** The hostile file size of the scan-stall case (the function-file limit is larger). */
 const HUGE_SOURCE_BYTES = 30 * 1024 * 1024
+/**
+ * The longest stall while such a source is read: copying 30 MB to the bundling thread and into
+ * WebCrypto still costs the event loop some milliseconds (it stalled ~860 ms when the import check
+ * ran on it).
+ */
+const HUGE_SOURCE_STALL_MS = scaled(150)
 
 /** A module of `n` small functions: a few MB of source, so a synchronous build would stall. */
 function bigModule(n: number): string {
@@ -92,6 +98,6 @@ describe('bundle cache and the event loop', () => {
       result = await bundleSource(dir!.path, file, bytes)
     })
     expect(result).toBeUndefined()
-    expect(stall).toBeLessThan(MAX_STALL_MS)
+    expect(stall).toBeLessThan(HUGE_SOURCE_STALL_MS)
   })
 })

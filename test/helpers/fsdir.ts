@@ -8,11 +8,17 @@ export interface TempDir extends AsyncDisposable {
   remove(rel: string): Promise<void>
 }
 
-/** A temporary functions folder holding `files`; removed on dispose. */
+/**
+ * A temporary functions folder holding `files`, alone in a private parent folder (what the host
+ * writes beside it, and what a test checks was not written there, is nobody else's); both are
+ * removed on dispose.
+ */
 export async function functionsDir(
   files: Record<string, string | Uint8Array> = {},
 ): Promise<TempDir> {
-  const path = await mkdtemp(join(tmpdir(), 'fnhost-test-'))
+  const parent = await mkdtemp(join(tmpdir(), 'fnhost-test-'))
+  const path = join(parent, 'functions')
+  await mkdir(path)
   const write = async (rel: string, content: string | Uint8Array) => {
     await mkdir(dirname(join(path, rel)), { recursive: true })
     await writeFile(join(path, rel), content)
@@ -22,7 +28,7 @@ export async function functionsDir(
     path,
     write,
     remove: (rel) => rm(join(path, rel), { recursive: true, force: true }),
-    [Symbol.asyncDispose]: () => rm(path, { recursive: true, force: true }),
+    [Symbol.asyncDispose]: () => rm(parent, { recursive: true, force: true }),
   }
 }
 
