@@ -3,6 +3,7 @@ import type { ColdStartResult } from './scenarios/cold-start.js'
 import type { DensityResult } from './scenarios/density.js'
 import type { LimitsResult } from './scenarios/limits.js'
 import { OBSERVE_MIN_RATIO, type ObserveResult } from './scenarios/observe.js'
+import type { PreemptionResult } from './scenarios/preemption.js'
 import type { ThroughputResult } from './scenarios/throughput.js'
 
 export interface Measured {
@@ -10,6 +11,7 @@ export interface Measured {
   coldStart?: ColdStartResult
   density?: DensityResult
   limits?: LimitsResult
+  preemption?: PreemptionResult
   binary?: BinaryResult
   observe?: ObserveResult
 }
@@ -99,11 +101,39 @@ const GOALS: Goal[] = [
     met: (v) => v <= 10,
   },
   {
-    goal: 'hard-kill overshoot p99',
+    goal: 'wasm-loop overshoot p99 over HTTP (the watchdog)',
     unit: 'ms',
     target: '<= 100',
     value: (m) => m.limits?.hardKillOvershoot.p99Ms,
     met: (v) => v <= 100,
+  },
+  {
+    goal: 'in-place stop overshoot p99, wasm loop',
+    unit: 'ms',
+    target: '<= 10',
+    value: (m) => m.preemption?.wasmLoopOvershoot.p99Ms,
+    met: (v) => v <= 10,
+  },
+  {
+    goal: 'in-place stop overshoot p99, native sort',
+    unit: 'ms',
+    target: '<= 10',
+    value: (m) => m.preemption?.nativeSortOvershoot.p99Ms,
+    met: (v) => v <= 10,
+  },
+  {
+    goal: 'hard-kill overshoot p99 (in-place stops off)',
+    unit: 'ms',
+    target: '<= 100',
+    value: (m) => m.preemption?.hardKillOvershoot.p99Ms,
+    met: (v) => v <= 100,
+  },
+  {
+    goal: 'js-trivial cost of publishing guest entries for stops',
+    unit: '%',
+    target: '<= 1 (none measurable)',
+    value: (m) => m.preemption?.trivial.costPct,
+    met: (v) => v <= 1,
   },
   binaryGoal,
   {

@@ -10,6 +10,7 @@ import { binarySection, type BinaryResult } from './scenarios/binary.js'
 import type { ColdStartResult } from './scenarios/cold-start.js'
 import type { DensityResult } from './scenarios/density.js'
 import type { LimitsResult } from './scenarios/limits.js'
+import type { PreemptionResult } from './scenarios/preemption.js'
 import { formatMcu, type McuResult } from './scenarios/mcu.js'
 import { observeSection, type ObserveResult } from './scenarios/observe.js'
 import type { OverheadResult } from './scenarios/overhead.js'
@@ -31,6 +32,7 @@ export interface Report {
   density?: DensityResult
   overhead?: OverheadResult
   limits?: LimitsResult
+  preemption?: PreemptionResult
   mcu?: McuResult
   binary?: BinaryResult
   kv?: KvBenchResult
@@ -160,11 +162,28 @@ function limitsSection(l: LimitsResult): string {
       [
         [...summaryRow('soft (QuickJS interrupt)', l.softOvershoot), l.softOvershoot.errors],
         [
-          ...summaryRow('hard kill (wasm loop, watchdog)', l.hardKillOvershoot),
+          ...summaryRow('wasm loop (watchdog: stop in place)', l.hardKillOvershoot),
           l.hardKillOvershoot.errors,
         ],
       ],
     ),
+  ].join('\n')
+}
+
+function preemptionSection(p: PreemptionResult): string {
+  return [
+    `Preemption (${p.mechanism}; ${p.stops} stops in place, ${p.kills} kills): ms past a ${p.timeoutMs} ms deadline, in process`,
+    table(
+      ['case', 'n', 'median', 'p90', 'p99', 'max'],
+      [
+        summaryRow('wasm loop, stopped in place', p.wasmLoopOvershoot),
+        summaryRow('native sort, stopped in place', p.nativeSortOvershoot),
+        summaryRow('next request after a stop (round trip)', p.nextRequestMs),
+        summaryRow('wasm loop, worker killed (stops off)', p.hardKillOvershoot),
+      ],
+    ),
+    `hard kills answered other than 504 CPU_LIMIT: ${p.hardKillErrors}`,
+    `js-trivial on one thread, median per call: ${fixed(p.trivial.withStopsUs, 1)} µs with its guest entries published for stops, ${fixed(p.trivial.withoutStopsUs, 1)} µs without; ${p.trivial.entriesPerCall} entries per call x ${fixed(p.trivial.entryNs, 0)} ns per published entry = ${fixed(p.trivial.costPct, 2)} % of a call`,
   ].join('\n')
 }
 
@@ -190,6 +209,7 @@ export function formatReport(r: Report): string {
   if (r.overhead) parts.push(overheadSection(r.overhead))
   if (r.kv) parts.push(kvSection(r.kv))
   if (r.limits) parts.push(limitsSection(r.limits))
+  if (r.preemption) parts.push(preemptionSection(r.preemption))
   if (r.mcu) parts.push(formatMcu(r.mcu))
   if (r.binary) parts.push(binarySection(r.binary))
   parts.push(goalsSection(r.goals))

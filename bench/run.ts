@@ -22,6 +22,7 @@ import { measureLimits } from './scenarios/limits.js'
 import { measureMcu } from './scenarios/mcu.js'
 import { measureObserve, observeRounds } from './scenarios/observe.js'
 import { measureOverhead } from './scenarios/overhead.js'
+import { measurePreemption } from './scenarios/preemption.js'
 import {
   measureThroughput,
   THROUGHPUT_NAMES,
@@ -35,7 +36,16 @@ import { round } from './stats.js'
 
 /** Scenarios that drive HTTP load, and so need a load generator. */
 const LOADED_NAMES = ['warm-up', 'observe'] as const
-const OTHER_NAMES = ['cold-start', 'density', 'overhead', 'limits', 'mcu', 'binary', 'kv'] as const
+const OTHER_NAMES = [
+  'cold-start',
+  'density',
+  'overhead',
+  'limits',
+  'preemption',
+  'mcu',
+  'binary',
+  'kv',
+] as const
 const ALL_NAMES: readonly string[] = [...THROUGHPUT_NAMES, ...LOADED_NAMES, ...OTHER_NAMES]
 
 const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>]... [--json <file>] [--compare <file>]
@@ -166,6 +176,8 @@ async function main(): Promise<number> {
   if (wanted('overhead'))
     report.overhead = await attempt('overhead', () => measureOverhead(ws, settings))
   if (wanted('limits')) report.limits = await attempt('limits', () => measureLimits(ws, settings))
+  if (wanted('preemption'))
+    report.preemption = await attempt('preemption', () => measurePreemption(settings))
   if (wanted('mcu')) report.mcu = await attempt('mcu', measureMcu)
   if (wanted('binary')) report.binary = await attempt('binary', () => measureBinary(ws))
   if (wanted('kv')) report.kv = await attempt('kv', () => measureKv(ws, settings))

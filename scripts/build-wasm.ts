@@ -19,7 +19,11 @@ import { buildComponent } from '../host/toolchain/component.js'
 const run = promisify(execFile)
 
 /** Built with emscripten instead of clang, to keep its standalone output covered. */
-const EMSCRIPTEN = new Set(['guests/examples/c/wordcount.c', 'test/fixtures/wasm/emcc-grow.c'])
+const EMSCRIPTEN = new Set([
+  'guests/examples/c/wordcount.c',
+  'test/fixtures/wasm/emcc-grow.c',
+  'test/fixtures/wasm/emcc-loop.c',
+])
 const EMCC_FLAGS = [
   '-O2',
   '-sSTANDALONE_WASM',

@@ -142,6 +142,11 @@ export class HostMetrics {
       (s) => s.evictions,
     )
     total('fnhost_worker_kills_total', 'Workers terminated by the watchdog', (s) => s.kills)
+    total(
+      'fnhost_guest_stops_total',
+      'Overrunning guest code stopped in place (V8 termination), its worker serving on',
+      (s) => s.stops,
+    )
     total('fnhost_worker_restarts_total', 'Workers started to replace lost ones', (s) => s.respawns)
     total(
       'fnhost_worker_crashes_total',

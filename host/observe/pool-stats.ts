@@ -16,8 +16,12 @@ export interface PoolStats {
   sandboxMemoryMb: number
   /** Workers started to replace lost ones. */
   respawns: number
-  /** Workers terminated by the watchdog. */
+  /** Workers terminated by the watchdog (the last resort). */
   kills: number
+  /** Overrunning guest code stopped in place, its worker serving on (its sandbox is rebuilt). */
+  stops: number
+  /** How overrunning guest code is stopped: in place by V8 termination, or by terminating the worker. */
+  stopMechanism: 'v8-terminate' | 'worker-kill'
   /** Workers lost otherwise (uncaught error, out of memory, killed from outside). */
   crashes: number
   /** Sandboxes dropped to make room or for being idle. */

@@ -1,5 +1,9 @@
 import { FnhostError } from '../errors.js'
 
+/** How long a request may wait past its deadline for a worker to be ready (after a kill). */
+const WORKER_WAIT_MS = 2_000
+const WORKER_POLL_MS = 10
+
 export interface AdmissionLimits {
   maxConcurrent: number
   maxQueued: number
@@ -82,15 +86,19 @@ export class Admission {
       }
       const onAbort = () =>
         waiter.refuse(this.overloaded('the request was aborted while it waited'))
-      const timer = setTimeout(
-        () =>
-          waiter.refuse(
-            this.overloaded(
-              `${who.name} waited its whole time limit for a free slot; the host is busy`,
-            ),
+      const since = Date.now()
+      const expire = () => {
+        // No worker to run on (one was just replaced): that wait is the host's, not the
+        // request's time; it waits on for a worker, within bounds.
+        if (!this.canStart() && Date.now() - since < WORKER_WAIT_MS)
+          return void (timer = setTimeout(expire, WORKER_POLL_MS))
+        waiter.refuse(
+          this.overloaded(
+            `${who.name} waited its whole time limit for a free slot; the host is busy`,
           ),
-        Math.max(0, options.deadline - Date.now()),
-      )
+        )
+      }
+      let timer = setTimeout(expire, Math.max(0, options.deadline - Date.now()))
       options.signal?.addEventListener('abort', onAbort, { once: true })
       who.queued++
       if (options.retry) this.queue.unshift(waiter)

@@ -7,8 +7,18 @@ export interface PoolOptions {
   workers?: number
   /** Keep one started worker in reserve so a respawn after a kill does not stall traffic. */
   warmSpare?: boolean
-  /** Past `deadline + graceMs` a worker still running the invocation is terminated. */
+  /**
+   * Past `deadline + graceMs` a worker still running the invocation (a stop in place that did
+   * not land, or no inspector to stop it with) is terminated.
+   */
   graceMs?: number
+  /** How long past its deadline a guest may still run before the watchdog stops it in place. */
+  stopAfterMs?: number
+  /**
+   * Stop overrunning guest code in place with V8's termination (through node:inspector), keeping
+   * the worker; false (or a Node without the inspector): terminate the worker instead.
+   */
+  inThreadStops?: boolean
   /** Invocations running at once, across every function. */
   maxConcurrent?: number
   /** Invocations waiting for a slot, across every function. */
@@ -19,7 +29,10 @@ export interface PoolOptions {
   maxSandboxMemoryMb?: number
   /** A sandbox copy unused this long is dropped from its worker (and reloaded when needed). */
   idleTimeoutMs?: number
-  /** Time a function's load (compile, top-level code) may take; at least its own `timeoutMs`. */
+  /**
+   * Time a function's load (engine instance, prelude, top-level code) may take: the load budget is
+   * the larger of this and the function's `timeoutMs`, apart from any request's deadline.
+   */
   loadTimeoutMs?: number
   /** V8 heap of one worker; past it the worker dies (and is replaced) instead of the process. */
   workerHeapMb?: number
@@ -44,7 +57,9 @@ export function poolDefaults(): ResolvedPoolOptions {
   return {
     workers: availableParallelism(),
     warmSpare: true,
-    graceMs: 200,
+    graceMs: 100,
+    stopAfterMs: 1,
+    inThreadStops: true,
     maxConcurrent: 256,
     maxQueued: 512,
     maxQueuedPerFunction: 128,

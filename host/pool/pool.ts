@@ -17,6 +17,8 @@ import type { FromWorker, WorkerConfig } from './protocol.js'
 import { SandboxTable, type SandboxCopy } from './sandboxes.js'
 import { Scanner } from './scanner.js'
 import { InvocationTask, LoadTask, type Task } from './tasks.js'
+import { loadBudgetMs } from './preempt/copy-gate.js'
+import { v8Terminator } from './preempt/v8-terminate.js'
 import { Watchdog } from './watchdog.js'
 import { retryable } from './wire.js'
 import { PoolWorker } from './worker-handle.js'
@@ -55,6 +57,7 @@ class Pool implements WorkerPool {
       warmup: options.warmup,
       heartbeatMs: Watchdog.heartbeatMs,
       logCap: INVOCATION_LOG_CAP,
+      loadTimeoutMs: options.loadTimeoutMs,
     }
     this.scanner = new Scanner(options, config)
     this.admission = new Admission(options, () => this.workers.hasReady())
@@ -69,8 +72,9 @@ class Pool implements WorkerPool {
         },
         kill: (worker) => void worker.kill(Watchdog.killReason),
       },
-      options.retryAfterS,
+      options,
     )
+    if (options.inThreadStops) void this.useV8Termination()
     this.workers = new WorkerSet(options, config, {
       message: (w, msg) => this.onMessage(w, msg),
       exit: (w, reason) => this.onExit(w, reason),
@@ -84,6 +88,16 @@ class Pool implements WorkerPool {
     this.sweeper.unref()
   }
 
+  /** Stops in place once the inspector is there; where it cannot be, says so once, at start. */
+  private async useV8Termination(): Promise<void> {
+    const terminator = await v8Terminator()
+    if (typeof terminator === 'string')
+      this.options.logger?.warn(
+        `guests that overrun will be stopped by terminating their worker thread: ${terminator}`,
+      )
+    else this.watchdog.useTerminator(terminator)
+  }
+
   stats(): PoolStats {
     return {
       ...this.workers.stats(),
@@ -93,6 +107,8 @@ class Pool implements WorkerPool {
       sandboxes: this.sandboxes.size,
       sandboxMemoryMb: this.sandboxes.usedMb,
       kills: this.watchdog.kills,
+      stops: this.watchdog.stops,
+      stopMechanism: this.watchdog.mechanism,
       evictions: this.sandboxes.evictions,
       rejected: this.admission.rejected,
       loads: this.loads,
@@ -148,10 +164,6 @@ class Pool implements WorkerPool {
     )
   }
 
-  private loadLimitMs(spec: FunctionSpec): number {
-    return Math.max(spec.config.timeoutMs, this.options.loadTimeoutMs)
-  }
-
   private memoryFull(): FnhostError {
     return this.admission.overloaded(
       `no room to load another function: sandboxes use ${this.sandboxes.usedMb} of ${this.options.maxSandboxMemoryMb} MB and none is idle`,
@@ -159,12 +171,12 @@ class Pool implements WorkerPool {
   }
 
   private startLoad(fn: FunctionState, worker: PoolWorker, copy: SandboxCopy): LoadTask {
-    const limit = this.loadLimitMs(fn.spec)
-    const hardDeadline = Date.now() + limit + this.options.graceMs
-    const task = new LoadTask(this.nextId++, worker, copy, hardDeadline, limit)
+    const limit = loadBudgetMs(fn.spec, this.options.loadTimeoutMs)
+    const deadline = Date.now() + limit
+    const task = new LoadTask(this.nextId++, worker, copy, deadline + this.options.graceMs, limit)
     this.track(task)
     this.loads++
-    worker.post({ type: 'load', task: task.id, fn: fn.id, spec: fn.spec })
+    worker.post({ type: 'load', task: task.id, fn: fn.id, spec: fn.spec, deadline })
     return task
   }
 
@@ -273,16 +285,34 @@ class Pool implements WorkerPool {
     if (msg.type === 'counts') return addGuestCounts(this.guest, msg.counts)
     if (!('task' in msg)) return
     const task = this.tasks.get(msg.task)
-    if (task?.worker === worker && task.handle(msg)) this.end(task)
+    if (task?.worker !== worker) return
+    if (msg.type === 'stopped') {
+      this.watchdog.stopped(task)
+      return this.end(task, this.watchdog.limitError(task))
+    }
+    if (msg.type === 'loading') this.rearm(task, msg.until)
+    if (msg.type === 'started' && msg.deadline !== undefined) this.rearm(task, msg.deadline)
+    if (task.handle(msg)) this.end(task)
+  }
+
+  /** The worker moved the task's deadline: it waits for a load, or runs its full time after one. */
+  private rearm(task: Task, deadline: number): void {
+    const hardDeadline = deadline + this.options.graceMs
+    if (hardDeadline === task.hardDeadline) return
+    task.hardDeadline = hardDeadline
+    this.watchdog.arm(task)
   }
 
   private onExit(worker: PoolWorker, reason: string): void {
     const timedOut = reason === Watchdog.killReason
     const now = Date.now()
+    const { graceMs } = this.options
     const retries: InvocationTask[] = []
     for (const task of [...this.tasks.values()]) {
       if (task.worker !== worker) continue
-      if (timedOut && task.started && task.hardDeadline <= now) {
+      // The run slot still shows what the worker ran when it was terminated.
+      const ran = task.started || worker.slot.runs(task.id)
+      if (timedOut && ran && task.hardDeadline - graceMs <= now) {
         this.end(task, this.watchdog.limitError(task))
       } else if (
         task instanceof InvocationTask &&

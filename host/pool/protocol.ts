@@ -24,15 +24,23 @@ export interface WorkerConfig {
   warmup: boolean
   heartbeatMs: number
   logCap: LogCap
+  /** The least a function's load may take (its budget is the larger of this and its timeoutMs). */
+  loadTimeoutMs: number
+  /** This worker's run slot (host/pool/preempt/run-slot.ts); set per worker when it is spawned. */
+  runSlot?: SharedArrayBuffer
 }
 
 export type ToWorker =
-  | { type: 'load'; task: number; fn: number; spec: FunctionSpec }
-  | { type: 'invoke'; task: number; fn: number; inv: Invocation; deadline: number }
+  /** `deadline`: epoch ms, the end of the load's own budget. */
+  | { type: 'load'; task: number; fn: number; spec: FunctionSpec; deadline: number }
+  /** `limitMs`: the function's timeoutMs, which restarts after a load the invocation waited for. */
+  | { type: 'invoke'; task: number; fn: number; inv: Invocation; deadline: number; limitMs: number }
   /** Scan-time checks of a file (syntax, module validation, embedded config). */
   | { type: 'inspect'; task: number; file: string; bytes: Uint8Array; hints?: InspectHints }
   | { type: 'abort'; task: number }
   | { type: 'unload'; fn: number }
+  /** The watchdog stopped guest code in this thread: a nudge, so the worker takes a turn and recovers. */
+  | { type: 'stopped' }
 
 export type FromWorker =
   /** `warmupError`: why warming up failed (the worker serves anyway). */
@@ -41,8 +49,15 @@ export type FromWorker =
   | { type: 'problem'; message: string }
   /** The worker is alive and its event loop turning; sent only while it has tasks. */
   | { type: 'beat' }
-  /** The task left the worker's queue and is running now (after its sandbox is loaded). */
-  | { type: 'started'; task: number }
+  /**
+   * The task left the worker's queue and is running now (after its sandbox is loaded). An
+   * invocation that waited for a load runs under a deadline counted from here (`deadline`).
+   */
+  | { type: 'started'; task: number; deadline?: number }
+  /** An invocation waits for its sandbox to (re)load, which may take until `until` (epoch ms). */
+  | { type: 'loading'; task: number; until: number }
+  /** The task's guest code was stopped in place at its deadline; the worker serves on. */
+  | { type: 'stopped'; task: number }
   | { type: 'loaded'; task: number }
   | { type: 'inspected'; task: number; kind: SandboxKind; config?: unknown }
   /** Guest output, batched: every line the task logged since the last batch. */

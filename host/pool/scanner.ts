@@ -29,7 +29,7 @@ export class Scanner implements AsyncDisposable {
         abandon: (task, e) => this.end(task as InspectTask, e),
         kill: (worker) => void worker.kill(Watchdog.killReason),
       },
-      options.retryAfterS,
+      options,
     )
   }
 

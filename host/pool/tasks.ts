@@ -113,6 +113,7 @@ export class InvocationTask implements Task {
       fn: this.fn,
       inv,
       deadline: this.opts.deadline,
+      limitMs: this.limitMs,
     }
     const body = inv.type === 'http' ? inv.body : null
     const movable = !this.retryable && body && body.buffer instanceof ArrayBuffer
@@ -164,6 +165,9 @@ export class InvocationTask implements Task {
   fail(e: FnhostError): void {
     if (this.state === 'waiting') this.reject(e)
     else if (this.state === 'streaming') this.onStream((s) => s.error(e))
+    // The answer is out: only the function's log can tell that its waitUntil work was cut short.
+    else if (this.state === 'after')
+      this.opts.log.write('error', `waitUntil work did not finish: ${e.message}`)
     this.state = 'done'
     this.stream = undefined
   }

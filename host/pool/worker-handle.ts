@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads'
+import { newRunSlotBuffer, RunSlotView } from './preempt/run-slot.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 import { startWorker } from './start-worker.js'
 
@@ -13,6 +14,8 @@ export class PoolWorker {
   state: 'starting' | 'ready' | 'dead' = 'starting'
   /** When the worker last showed its event loop turning (a message of any kind). */
   lastSeen = Date.now()
+  /** What guest code the worker runs now, and the claim of it for a stop. */
+  readonly slot: RunSlotView
   private readonly worker: Worker
   private exitReason?: string
 
@@ -22,7 +25,9 @@ export class PoolWorker {
     heapMb: number,
     private readonly events: WorkerEvents,
   ) {
-    this.worker = startWorker(config, heapMb)
+    const runSlot = newRunSlotBuffer()
+    this.slot = new RunSlotView(runSlot)
+    this.worker = startWorker({ ...config, runSlot }, heapMb)
     this.worker.on('message', (msg: FromWorker) => {
       this.lastSeen = Date.now()
       if (msg.type === 'ready') this.state = 'ready'
@@ -32,6 +37,10 @@ export class PoolWorker {
       this.exitReason ??= `crashed: ${e.message}`
     })
     this.worker.on('exit', (code) => this.gone(this.exitReason ?? `exited with code ${code}`))
+  }
+
+  get threadId(): number {
+    return this.worker.threadId
   }
 
   post(msg: ToWorker, transfer: ArrayBuffer[] = []): void {

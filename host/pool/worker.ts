@@ -1,11 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { FnhostError, isFnhostError } from '../errors.js'
 import type { GuestResponse, HttpInvocation } from '../invocation.js'
-import { takeGuestCounts } from '../observe/guest-counts.js'
+import { countGuest, takeGuestCounts } from '../observe/guest-counts.js'
 import { CappedLog, discardLog, type LogLevel } from '../observe/invocation-log.js'
 import { createDrivers } from '../sandbox/index.js'
 import type { LoadedFunction } from '../sandbox/types.js'
 import type { FunctionSpec } from '../types.js'
+import { CopyGate, loadBudgetMs, type WorkerCopy } from './preempt/copy-gate.js'
+import { RunSlot, type StoppedEntry } from './preempt/run-slot.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 import { errorToWire, ownedBuffer } from './wire.js'
 
@@ -16,9 +18,18 @@ const port = parentPort
 const config = workerData as WorkerConfig
 const drivers = await createDrivers(config.drivers)
 
-const sandboxes = new Map<number, Promise<LoadedFunction>>()
-/** Running tasks; invocations carry the controller that aborts them. */
-const tasks = new Map<number, AbortController | undefined>()
+const slot = config.runSlot ? new RunSlot(config.runSlot, onStopped) : undefined
+const sandboxes = new Map<number, WorkerCopy>()
+
+/** A running task: invocations carry the controller that aborts them and the copy they run on. */
+interface Running {
+  ctrl?: AbortController
+  log?: ReturnType<typeof batchedLog>
+  gate?: CopyGate
+  /** An invocation not yet running its guest: what restarts it if a stop swallowed its turn. */
+  pending?: () => void
+}
+const tasks = new Map<number, Running>()
 let heartbeat: NodeJS.Timeout | undefined
 
 function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
@@ -30,8 +41,8 @@ function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   }
 }
 
-function track(task: number, ctrl?: AbortController): void {
-  tasks.set(task, ctrl)
+function track(task: number, running: Running = {}): void {
+  tasks.set(task, running)
   heartbeat ??= setInterval(() => post({ type: 'beat' }), config.heartbeatMs)
 }
 
@@ -58,18 +69,44 @@ function loadError(spec: FunctionSpec, e: unknown): FnhostError {
   )
 }
 
+/** Starts (re)building a copy's sandbox behind a fresh gate, under the load's own budget. */
+function build(copy: WorkerCopy, runId: number, deadline: number): Promise<LoadedFunction> {
+  const gate = new CopyGate(slot)
+  const { spec } = copy
+  const loading = (async () => drivers.load(spec, { gate, runId, deadline }))()
+  const settled = loading.then(
+    (fn) => {
+      if (copy.loading === settled) copy.ready = true
+      return fn
+    },
+    (e: unknown) => {
+      if (copy.loading === settled) copy.loading = undefined
+      throw loadError(spec, e)
+    },
+  )
+  // Rejections reach whoever awaits the copy; an unawaited rebuild must not crash the thread.
+  settled.catch(() => undefined)
+  copy.gate = gate
+  copy.loading = settled
+  copy.ready = false
+  return settled
+}
+
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   track(msg.task)
   post({ type: 'started', task: msg.task })
-  const loading = drivers.load(msg.spec).catch((e: unknown) => {
-    throw loadError(msg.spec, e)
-  })
-  sandboxes.set(msg.fn, loading)
+  const copy: WorkerCopy = {
+    spec: msg.spec,
+    gate: new CopyGate(slot),
+    loading: undefined,
+    ready: false,
+  }
+  sandboxes.set(msg.fn, copy)
   try {
-    await loading
+    await build(copy, msg.task, msg.deadline)
     post({ type: 'loaded', task: msg.task })
   } catch (e) {
-    if (sandboxes.get(msg.fn) === loading) sandboxes.delete(msg.fn)
+    if (sandboxes.get(msg.fn) === copy) sandboxes.delete(msg.fn)
     post({ type: 'failed', task: msg.task, error: errorToWire(e) })
   } finally {
     untrack(msg.task)
@@ -92,9 +129,11 @@ async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<voi
 }
 
 async function unload(fn: number): Promise<void> {
-  const loading = sandboxes.get(fn)
+  const copy = sandboxes.get(fn)
   sandboxes.delete(fn)
-  const loaded = await loading?.catch(() => undefined)
+  // A copy cut short by a stop is dropped whole: its engine may be mid-operation.
+  if (!copy || copy.gate.closed) return
+  const loaded = await copy.loading?.catch(() => undefined)
   try {
     await loaded?.[Symbol.asyncDispose]()
   } catch (e) {
@@ -160,21 +199,68 @@ async function sendResponse(task: number, res: GuestResponse, after: boolean): P
   post({ type: 'end', task, after })
 }
 
+/** The copy's sandbox, waiting for its load (or rebuild after a stop); the deadline to run under. */
+async function sandboxFor(
+  msg: Extract<ToWorker, { type: 'invoke' }>,
+  running: Running,
+): Promise<{ fn: LoadedFunction; deadline: number }> {
+  const copy = sandboxes.get(msg.fn)
+  if (!copy) throw new Error(`function #${msg.fn} is not loaded in this worker`)
+  if (copy.ready && copy.loading) {
+    running.gate = copy.gate
+    return { fn: await copy.loading, deadline: msg.deadline }
+  }
+  let loading = copy.loading
+  if (!loading) {
+    countGuest('sandboxRebuilds')
+    loading = build(copy, msg.task, Date.now() + loadBudgetMs(copy.spec, config.loadTimeoutMs))
+  }
+  post({
+    type: 'loading',
+    task: msg.task,
+    until: Date.now() + loadBudgetMs(copy.spec, config.loadTimeoutMs),
+  })
+  running.gate = copy.gate
+  const fn = await loading
+  // Every invocation released by the same load gets a turn of its own: a stop cuts short the
+  // microtasks queued behind the one it stops, which must not be another request's.
+  await new Promise((resolve) => setImmediate(resolve))
+  return { fn, deadline: Math.max(msg.deadline, Date.now() + msg.limitMs) }
+}
+
 async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void> {
   const ctrl = new AbortController()
-  track(msg.task, ctrl)
   const log = batchedLog(msg.task)
+  const running: Running = { ctrl, log }
+  track(msg.task, running)
+  await attempt(msg, running)
+}
+
+/**
+ * One attempt at an invocation. A stop drops the microtasks queued behind the code it stops, so
+ * an invocation still waiting for its sandbox may lose its turn: the stop's recovery starts it
+ * again (`pending`), and the older attempt, should it wake after all, sees it is not current.
+ */
+async function attempt(
+  msg: Extract<ToWorker, { type: 'invoke' }>,
+  running: Running,
+): Promise<void> {
+  const { ctrl, log } = running as Required<Pick<Running, 'ctrl' | 'log'>>
+  const current = () => tasks.get(msg.task) === running && running.pending === restart
+  const restart = () => void attempt(msg, running)
+  running.pending = restart
   try {
-    const loading = sandboxes.get(msg.fn)
-    if (!loading) throw new Error(`function #${msg.fn} is not loaded in this worker`)
-    const fn = await loading
-    post({ type: 'started', task: msg.task })
+    const { fn, deadline } = await sandboxFor(msg, running)
+    if (!current()) return
+    running.pending = undefined
+    post({ type: 'started', task: msg.task, deadline })
     // waitUntil work keeps the task running here and on the main thread (its deadline, its slot).
     const after: Promise<void>[] = []
     const res = await fn.invoke(msg.inv, {
-      deadline: msg.deadline,
+      deadline,
       signal: ctrl.signal,
       log,
+      runId: msg.task,
       waitUntil: (work) => void after.push(work),
     })
     log.flush()
@@ -186,12 +272,12 @@ async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void>
       post({ type: 'settled', task: msg.task })
     }
   } catch (e) {
+    if (running.pending && !current()) return
     log.flush()
     sendGuestCounts()
     post({ type: 'failed', task: msg.task, error: errorToWire(e) })
-  } finally {
-    untrack(msg.task)
   }
+  untrack(msg.task)
 }
 
 /** Sends what was counted here before the answer, so a scrape after the answer sees it. */
@@ -200,7 +286,41 @@ function sendGuestCounts(): void {
   if (counts) post({ type: 'counts', counts })
 }
 
+/**
+ * A stop unwound the guest code of `entry.task` (nothing of its handler runs again): its sandbox is
+ * dropped and rebuilt on next use, the other requests sharing that sandbox fail, the stopped one
+ * is reported. Other sandboxes in this worker stay loaded.
+ */
+function onStopped(entry: StoppedEntry): void {
+  const gate = entry.gate as CopyGate | undefined
+  if (gate) {
+    gate.closed = true
+    for (const copy of sandboxes.values())
+      if (copy.gate === gate) {
+        copy.loading = undefined
+        copy.ready = false
+      }
+  }
+  for (const [task, running] of tasks) {
+    if (task === entry.task || !gate || running.gate !== gate) continue
+    running.log?.flush()
+    running.ctrl?.abort()
+    untrack(task)
+    const error = new FnhostError(
+      'CPU_LIMIT',
+      'another request to this function ran past its time limit, and the sandbox it shared with this request was reset',
+    )
+    post({ type: 'failed', task, error: errorToWire(error) })
+  }
+  tasks.get(entry.task)?.log?.flush()
+  untrack(entry.task)
+  sendGuestCounts()
+  post({ type: 'stopped', task: entry.task })
+  for (const running of [...tasks.values()]) running.pending?.()
+}
+
 port.on('message', (msg: ToWorker) => {
+  slot?.recover()
   switch (msg.type) {
     case 'load':
       return void load(msg)
@@ -209,9 +329,11 @@ port.on('message', (msg: ToWorker) => {
     case 'inspect':
       return void inspect(msg)
     case 'abort':
-      return tasks.get(msg.task)?.abort(new Error('the request was aborted'))
+      return tasks.get(msg.task)?.ctrl?.abort(new Error('the request was aborted'))
     case 'unload':
       return void unload(msg.fn)
+    case 'stopped':
+      return
   }
 })
 

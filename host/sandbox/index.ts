@@ -4,7 +4,7 @@ import { microDriver } from './micro/driver.js'
 import { resolveEgress, type EgressOptions } from './egress.js'
 import { createOutboundFetch } from './outbound.js'
 import { createQuickjsDriver } from './quickjs/driver.js'
-import type { LoadedFunction, SandboxDriver } from './types.js'
+import type { LoadedFunction, LoadOptions, SandboxDriver } from './types.js'
 import { wasiDriver } from './wasi/driver.js'
 
 /**
@@ -30,7 +30,7 @@ export interface DriverSet {
   /** The first driver that claims the file; throws UnsupportedFileError when none does. */
   detect(file: string, bytes: Uint8Array): SandboxDriver
   /** Loads a function with the driver of its kind, refusing config that kind cannot honour. */
-  load(spec: FunctionSpec): Promise<LoadedFunction>
+  load(spec: FunctionSpec, opts?: LoadOptions): Promise<LoadedFunction>
 }
 
 export class UnsupportedFileError extends Error {
@@ -66,12 +66,12 @@ function driverSet(drivers: SandboxDriver[]): DriverSet {
       if (!driver) throw new UnsupportedFileError(`no sandbox driver named ${kind}`)
       return driver
     },
-    async load(spec) {
+    async load(spec, opts) {
       if (spec.config.board !== undefined && spec.kind !== 'micro')
         throw new UnsupportedFileError(
           `config.board runs fnmicro modules on a device; ${spec.name} is not an fnmicro module`,
         )
-      return this.get(spec.kind).load(spec)
+      return this.get(spec.kind).load(spec, opts)
     },
     detect(file, bytes) {
       for (const driver of drivers) if (driver.detect(file, bytes)) return driver

@@ -1,6 +1,7 @@
 import type { GuestResponse, Invocation } from '../invocation.js'
 import type { InvocationLog } from '../observe/invocation-log.js'
 import type { FunctionSpec, SandboxKind } from '../types.js'
+import type { GuestGate } from './guest-gate.js'
 
 export interface InvokeOptions {
   /** Absolute deadline in epoch milliseconds (Date.now() scale, valid across threads). */
@@ -8,11 +9,22 @@ export interface InvokeOptions {
   /** Aborted when the caller goes away (client disconnect, host shutdown). */
   signal: AbortSignal
   log: InvocationLog
+  /** Which pool task this is, for the gate its guest code runs through (see LoadOptions.gate). */
+  runId?: number
   /**
    * Takes work the guest goes on doing after its response (ctx.waitUntil), settling when it ends;
    * it runs under the same deadline, and the caller counts the invocation as running until then.
    */
   waitUntil?: (work: Promise<void>) => void
+}
+
+export interface LoadOptions {
+  /** The gate every entry into this copy's guest code goes through (default: an open one). */
+  gate?: GuestGate
+  /** The pool task loading it, for the gate. */
+  runId?: number
+  /** Epoch ms: the load budget (engine, prelude, module evaluation); default: now + timeoutMs. */
+  deadline?: number
 }
 
 export interface LoadedFunction extends AsyncDisposable {
@@ -39,7 +51,7 @@ export interface SandboxDriver {
   detect(file: string, bytes: Uint8Array): boolean
   /** Checks at scan time (syntax, wasm validation, ABI profile) plus embedded config. Throws on a bad file. */
   inspect(file: string, bytes: Uint8Array, hints?: InspectHints): Promise<InspectResult>
-  load(spec: FunctionSpec): Promise<LoadedFunction>
+  load(spec: FunctionSpec, opts?: LoadOptions): Promise<LoadedFunction>
   /** A trivial function of this kind, loaded and called once so a fresh worker compiles the engine before traffic. */
   warmup?(): FunctionSpec
 }

@@ -1,6 +1,7 @@
 import { FnhostError } from '../../errors.js'
 import type { FunctionSpec } from '../../types.js'
-import type { LoadedFunction, SandboxDriver } from '../types.js'
+import { guestRun } from '../guest-gate.js'
+import type { LoadedFunction, LoadOptions, SandboxDriver } from '../types.js'
 import { compileChecked, inspectModule } from '../wasm/compile.js'
 import { planMemory } from '../wasm/memory-plan.js'
 import { exportNames, hasWasmHeader } from '../wasm/module.js'
@@ -26,7 +27,7 @@ export const microDriver: SandboxDriver = {
 
   inspect: (file, bytes) => inspectModule(file, bytes, checkMicroModule),
 
-  async load(spec: FunctionSpec): Promise<LoadedFunction> {
+  async load(spec: FunctionSpec, opts: LoadOptions = {}): Promise<LoadedFunction> {
     // A board in the config: the function runs on an (emulated) device, see device/.
     if (spec.config.board !== undefined) return loadOnDevice(spec)
     const { module, plan } = await compileChecked(spec, (info) => {
@@ -43,10 +44,15 @@ export const microDriver: SandboxDriver = {
         bytes: rewrite(info, { importMemory }),
       }
     })
-    const fn = new MicroFunction(spec, module, plan, spec.config.isolation === 'shared')
+    const fn = new MicroFunction(spec, module, plan, spec.config.isolation === 'shared', opts.gate)
     try {
       // One probe instance at load, so a wrong ABI version or buffer layout is a load failure.
-      fn.probe()
+      fn.probe(
+        guestRun({
+          runId: opts.runId,
+          deadline: opts.deadline ?? Date.now() + spec.config.timeoutMs,
+        }),
+      )
     } catch (e) {
       await fn[Symbol.asyncDispose]()
       const reason = e instanceof MicroAbiError ? e.message : (e as Error).message

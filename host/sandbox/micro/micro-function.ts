@@ -2,6 +2,7 @@ import { cpuLimitError, FnhostError } from '../../errors.js'
 import { scheduledAsHttp, type GuestResponse, type Invocation } from '../../invocation.js'
 import type { InvocationLog } from '../../observe/invocation-log.js'
 import type { FunctionSpec } from '../../types.js'
+import { guestRun, openGate, type GuestGate, type GuestRun } from '../guest-gate.js'
 import type { InvokeOptions, LoadedFunction } from '../types.js'
 import { parseCgiResponse } from '../wasm/cgi-response.js'
 import { guestFailure } from '../wasm/guest-failure.js'
@@ -31,6 +32,7 @@ export class MicroFunction implements LoadedFunction {
     private readonly module: WebAssembly.Module,
     private readonly plan: MemoryPlan,
     readonly shared: boolean,
+    private readonly gate: GuestGate = openGate,
   ) {
     this.pool = new MemoryPool({ initialPages: plan.initialPages, maximumPages: plan.maximumPages })
     this.imports = {
@@ -40,20 +42,21 @@ export class MicroFunction implements LoadedFunction {
   }
 
   /** Instantiates once and throws MicroAbiError if the ABI version or buffer layout is wrong. */
-  probe(): void {
-    this.pool.release(this.instantiate(this.pool.take()).memory)
+  probe(run: GuestRun): void {
+    this.pool.release(this.instantiate(this.pool.take(), run).memory)
   }
 
-  private instantiate(memory: WebAssembly.Memory): MicroInstance {
+  private instantiate(memory: WebAssembly.Memory, run: GuestRun): MicroInstance {
     this.memoryNamespace[this.plan.name] = memory
-    return instantiateMicro(this.module, this.imports, memory)
+    return this.gate.run(run, () => instantiateMicro(this.module, this.imports, memory))
   }
 
   async invoke(invocation: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
     this.assertLive()
     const inv = invocation.type === 'http' ? invocation : scheduledAsHttp(invocation)
     const request = encodeMicroRequest(inv)
-    const instance = this.acquire()
+    const run = guestRun(opts)
+    const instance = this.acquire(run)
     let trapped = false
     try {
       const { layout, memory, exports } = instance
@@ -66,11 +69,13 @@ export class MicroFunction implements LoadedFunction {
       this.current = { memory, log: opts.log }
       let length: number
       try {
-        length = exports.fnm_handle(
-          request.methodLen,
-          request.pathLen,
-          request.headersLen,
-          request.bodyLen,
+        length = this.gate.run(run, () =>
+          exports.fnm_handle(
+            request.methodLen,
+            request.pathLen,
+            request.headersLen,
+            request.bodyLen,
+          ),
         )
       } catch (e) {
         trapped = true
@@ -96,13 +101,14 @@ export class MicroFunction implements LoadedFunction {
     }
   }
 
-  private acquire(): MicroInstance {
+  private acquire(run: GuestRun): MicroInstance {
     try {
-      if (!this.shared) return this.instantiate(this.pool.take())
+      if (!this.shared) return this.instantiate(this.pool.take(), run)
       // The shared instance keeps its memory across requests, so it never comes from the pool.
       const { initialPages: initial, maximumPages: maximum } = this.plan
       return (this.sharedInstance ??= this.instantiate(
         new WebAssembly.Memory({ initial, maximum }),
+        run,
       ))
     } catch (e) {
       if (e instanceof MicroAbiError)

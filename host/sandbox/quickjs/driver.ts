@@ -1,5 +1,6 @@
 import { CONFIG_DEFAULTS } from '../../config-defaults.js'
 import { createOutboundFetch, OUTBOUND_DEFAULTS, type HostFetch } from '../outbound.js'
+import { openGate } from '../guest-gate.js'
 import type { SandboxDriver } from '../types.js'
 import { QuickjsFunction } from './function.js'
 import { inspectSource } from './inspect.js'
@@ -18,11 +19,16 @@ export function createQuickjsDriver(options: QuickjsDriverOptions = {}): Sandbox
     kind: 'quickjs',
     detect: (file) => /\.(?:js|mjs|cjs|ts|mts|cts)$/.test(file),
     inspect: inspectSource,
-    load: (spec) =>
-      QuickjsFunction.load(spec, {
-        hostFetch: (hostFetch ??= createOutboundFetch()),
-        maxSubrequests: options.maxSubrequests ?? OUTBOUND_DEFAULTS.maxSubrequests,
-      }),
+    load: (spec, opts = {}) =>
+      QuickjsFunction.load(
+        spec,
+        {
+          hostFetch: (hostFetch ??= createOutboundFetch()),
+          maxSubrequests: options.maxSubrequests ?? OUTBOUND_DEFAULTS.maxSubrequests,
+          gate: opts.gate ?? openGate,
+        },
+        opts,
+      ),
     warmup: () => ({
       name: '_fnhost/warmup',
       file: '/_fnhost/warmup.js',

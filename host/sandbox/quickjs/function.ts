@@ -1,7 +1,7 @@
 import type { GuestResponse, Invocation } from '../../invocation.js'
 import { countGuest } from '../../observe/guest-counts.js'
 import type { FunctionSpec } from '../../types.js'
-import type { InvokeOptions, LoadedFunction } from '../types.js'
+import type { InvokeOptions, LoadedFunction, LoadOptions } from '../types.js'
 import { Sandbox, type SandboxOptions } from './sandbox.js'
 
 /**
@@ -32,8 +32,12 @@ export class QuickjsFunction implements LoadedFunction {
   }
 
   /** Loads the function once up front, so a broken file fails here rather than on a request. */
-  static async load(spec: FunctionSpec, options: SandboxOptions): Promise<QuickjsFunction> {
-    return new QuickjsFunction(spec, options, await Sandbox.load(spec, options))
+  static async load(
+    spec: FunctionSpec,
+    options: SandboxOptions,
+    load: LoadOptions = {},
+  ): Promise<QuickjsFunction> {
+    return new QuickjsFunction(spec, options, await Sandbox.load(spec, options, load))
   }
 
   invoke(inv: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
@@ -46,10 +50,10 @@ export class QuickjsFunction implements LoadedFunction {
   }
 
   /** The shared sandbox, rebuilt when the last one faulted; concurrent callers share a rebuild. */
-  async #sharedSandbox(): Promise<Sandbox> {
+  async #sharedSandbox(runId: number | undefined): Promise<Sandbox> {
     // The first shared sandbox comes from load(): any later one replaces a faulted one.
     if (!this.#shared) countGuest('sandboxRebuilds')
-    const pending = (this.#shared ??= Sandbox.load(this.spec, this.options))
+    const pending = (this.#shared ??= Sandbox.load(this.spec, this.options, { runId }))
     let sandbox: Sandbox
     try {
       sandbox = await pending
@@ -60,11 +64,11 @@ export class QuickjsFunction implements LoadedFunction {
     if (!sandbox.faulted) return sandbox
     if (this.#shared === pending) this.#shared = undefined
     this.#retire(sandbox)
-    return this.#sharedSandbox()
+    return this.#sharedSandbox(runId)
   }
 
   async #invokeShared(inv: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
-    const sandbox = await this.#sharedSandbox()
+    const sandbox = await this.#sharedSandbox(opts.runId)
     try {
       return await sandbox.invoke(inv, opts)
     } finally {
@@ -73,7 +77,8 @@ export class QuickjsFunction implements LoadedFunction {
   }
 
   async #invokeFresh(inv: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
-    const sandbox = this.#spare ?? (await Sandbox.load(this.spec, this.options))
+    const sandbox =
+      this.#spare ?? (await Sandbox.load(this.spec, this.options, { runId: opts.runId }))
     this.#spare = undefined
     try {
       return await sandbox.invoke(inv, opts)

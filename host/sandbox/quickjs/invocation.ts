@@ -5,6 +5,8 @@ import { guestFrames, type GuestException } from './errors.js'
 export interface InvocationInit {
   /** Epoch milliseconds. */
   deadline: number
+  /** The pool task this is (for the guest gate). */
+  runId?: number
   log: InvocationLog
   signal: AbortSignal
   /** This invocation's fetch, already counting its subrequests. */
@@ -17,6 +19,7 @@ export interface InvocationInit {
  */
 export class Invocation {
   readonly deadline: number
+  readonly runId: number
   readonly log: InvocationLog
   readonly signal: AbortSignal
   readonly fetch: HostFetch
@@ -26,6 +29,7 @@ export class Invocation {
 
   constructor(init: InvocationInit) {
     this.deadline = init.deadline
+    this.runId = init.runId ?? 0
     this.log = init.log
     this.signal = init.signal
     this.fetch = init.fetch

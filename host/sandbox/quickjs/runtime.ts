@@ -1,5 +1,6 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
 import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
+import { openGate, type GuestGate } from '../guest-gate.js'
 import type { EngineState } from './errors.js'
 import type { Invocation } from './invocation.js'
 import { acquireQuickJSInstance, releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
@@ -9,6 +10,14 @@ import { acquireQuickJSInstance, releaseQuickJSInstance, type QuickJSInstance } 
  * exhaust Node's own stack first and V8's RangeError unwinds through QuickJS, poisoning it.
  */
 export const MAX_STACK_BYTES = 256 * 1024
+
+/**
+ * How long past its deadline JS code is left to QuickJS's interrupt handler, the gentle stop (the
+ * call unwinds inside the engine, whose memory is then reused), before the pool's watchdog may
+ * stop it in place (the engine's memory is dropped): only native built-ins, which never poll the
+ * handler, should still run by then (the handler ends a JS loop ~1 ms past its deadline here).
+ */
+export const INTERRUPT_FIRST_MS = 3
 
 export interface RuntimeLimits {
   memoryMb: number
@@ -45,13 +54,15 @@ export class GuestRuntime {
   #disposed = false
   #faultListeners: (() => void)[] = []
 
-  static async create(limits: RuntimeLimits): Promise<GuestRuntime> {
-    return new GuestRuntime(await acquireQuickJSInstance(limits.memoryMb, limits.owner), limits)
+  static async create(limits: RuntimeLimits, gate: GuestGate = openGate): Promise<GuestRuntime> {
+    const instance = await acquireQuickJSInstance(limits.memoryMb, limits.owner)
+    return new GuestRuntime(instance, limits, gate)
   }
 
   private constructor(
     readonly instance: QuickJSInstance,
     readonly limits: RuntimeLimits,
+    private readonly gate: GuestGate,
   ) {
     this.runtime = instance.module.newRuntime()
     this.runtime.setMaxStackSize(MAX_STACK_BYTES)
@@ -88,7 +99,7 @@ export class GuestRuntime {
     this.#deadline = Math.min(inv.deadline, previousDeadline)
     let result: T
     try {
-      result = fn()
+      result = this.gate.run({ runId: inv.runId, deadline: inv.deadline + INTERRUPT_FIRST_MS }, fn)
     } catch (e) {
       throw this.poison(this.#hostFault(e), inv)
     } finally {

@@ -3,7 +3,8 @@ import { FnhostError } from '../../errors.js'
 import { kvGrantsFor, type KvGrants } from '../../kv/grants.js'
 import type { FunctionSpec } from '../../types.js'
 import { limitSubrequests, type HostFetch } from '../outbound.js'
-import type { InvokeOptions } from '../types.js'
+import type { GuestGate } from '../guest-gate.js'
+import type { InvokeOptions, LoadOptions } from '../types.js'
 import { loadFailure, loadModule, startPrelude, type PreludeHandles } from './boot.js'
 import { EventLoop } from './event-loop.js'
 import { arrayBufferOf } from './hostcalls.js'
@@ -17,6 +18,8 @@ import { guestFilename } from './source.js'
 export interface SandboxOptions {
   hostFetch: HostFetch
   maxSubrequests: number
+  /** Default: an open gate (no watchdog). */
+  gate?: GuestGate
 }
 
 const neverAborted = new AbortController().signal
@@ -47,19 +50,24 @@ export class Sandbox {
     this.#mapper = stackMapperOf(spec)
   }
 
-  static async load(spec: FunctionSpec, options: SandboxOptions): Promise<Sandbox> {
+  static async load(
+    spec: FunctionSpec,
+    options: SandboxOptions,
+    load: LoadOptions = {},
+  ): Promise<Sandbox> {
     const filename = guestFilename(spec)
     const { memoryMb, timeoutMs } = spec.config
     const grants = await kvGrantsFor(spec)
     let rt: GuestRuntime
     try {
-      rt = await GuestRuntime.create({ memoryMb, timeoutMs, owner: `${spec.name}@${spec.version}` })
+      const owner = `${spec.name}@${spec.version}`
+      rt = await GuestRuntime.create({ memoryMb, timeoutMs, owner }, options.gate)
     } catch (e) {
       throw loadFailure(filename, e)
     }
     const sandbox = new Sandbox(spec, rt, options, grants)
     try {
-      await sandbox.#boot(filename)
+      await sandbox.#boot(filename, load)
       return sandbox
     } catch (e) {
       // A half-booted runtime may still hold values: mark it poisoned so it is dropped whole.
@@ -73,10 +81,11 @@ export class Sandbox {
     return this.rt.faulted
   }
 
-  async #boot(filename: string): Promise<void> {
+  async #boot(filename: string, load: LoadOptions): Promise<void> {
     const { config, name } = this.spec
     const inv = new Invocation({
-      deadline: Date.now() + config.timeoutMs,
+      deadline: load.deadline ?? Date.now() + config.timeoutMs,
+      runId: load.runId,
       log: this.#loadLog!,
       signal: neverAborted,
       fetch: noFetch,
@@ -115,6 +124,7 @@ export class Sandbox {
     const payload = requestPayload(invocation, this.#style, opts.deadline)
     const inv = new Invocation({
       deadline: opts.deadline,
+      runId: opts.runId,
       log: opts.log,
       signal: opts.signal,
       fetch: limitSubrequests(

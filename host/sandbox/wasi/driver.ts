@@ -1,6 +1,6 @@
 import { kvGrantsFor } from '../../kv/grants.js'
 import type { FunctionSpec } from '../../types.js'
-import type { LoadedFunction, SandboxDriver } from '../types.js'
+import type { LoadedFunction, LoadOptions, SandboxDriver } from '../types.js'
 import { compileChecked, inspectModule } from '../wasm/compile.js'
 import { pagesFor } from '../wasm/limits.js'
 import { planMemory } from '../wasm/memory-plan.js'
@@ -29,7 +29,7 @@ export const wasiDriver: SandboxDriver = {
       planMemory(info, ANY_CAP_PAGES)
     }),
 
-  async load(spec: FunctionSpec): Promise<LoadedFunction> {
+  async load(spec: FunctionSpec, opts: LoadOptions = {}): Promise<LoadedFunction> {
     const { module, plan } = await compileChecked(spec, (info) => {
       checkWagiModule(info)
       const plan = planMemory(info, pagesFor(spec.config.memoryMb))
@@ -38,6 +38,6 @@ export const wasiDriver: SandboxDriver = {
         : undefined
       return { plan, bytes: rewrite(info, { importMemory, growProbe: true }) }
     })
-    return new WagiFunction(spec, module, plan, await kvGrantsFor(spec))
+    return new WagiFunction(spec, module, plan, await kvGrantsFor(spec), opts.gate)
   },
 }

@@ -21,7 +21,9 @@ function strings(run: WasiRun, list: StringList, ptrsPtr: number, bufPtr: number
 function now(run: WasiRun, id: number): bigint | undefined {
   switch (id) {
     case CLOCK.REALTIME:
-      return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6))
+      // The wall clock the host's deadlines use: timeOrigin + now() drifts from it as the system
+      // clock is slewed after the thread started.
+      return BigInt(Date.now()) * 1_000_000n
     case CLOCK.MONOTONIC:
       return process.hrtime.bigint()
     case CLOCK.PROCESS_CPUTIME:
@@ -50,7 +52,7 @@ const calls = {
   environ_get: (run: WasiRun, p: number, b: number) => strings(run, run.env, p, b),
   clock_res_get: (run: WasiRun, id: number, ptr: number) => {
     if (now(run, id) === undefined) return E.INVAL
-    run.memory.setU64(ptr, 1000n)
+    run.memory.setU64(ptr, id === CLOCK.REALTIME ? 1_000_000n : 1000n)
     return E.SUCCESS
   },
   clock_time_get: (run: WasiRun, id: number, _precision: bigint, ptr: number) => {

@@ -1,6 +1,7 @@
 import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
 import { scheduledAsHttp, type GuestResponse, type Invocation } from '../../invocation.js'
 import type { FunctionSpec } from '../../types.js'
+import { guestRun, openGate, type GuestGate, type GuestRun } from '../guest-gate.js'
 import type { InvokeOptions, LoadedFunction } from '../types.js'
 import { parseCgiResponse } from '../wasm/cgi-response.js'
 import { guestFailure } from '../wasm/guest-failure.js'
@@ -43,6 +44,7 @@ export class WagiFunction implements LoadedFunction {
     private readonly module: WebAssembly.Module,
     private readonly plan: MemoryPlan,
     grants: KvGrants | undefined,
+    private readonly gate: GuestGate = openGate,
   ) {
     this.pool = new MemoryPool({ initialPages: plan.initialPages, maximumPages: plan.maximumPages })
     const wasi = preview1Imports(() => this.live())
@@ -78,7 +80,7 @@ export class WagiFunction implements LoadedFunction {
     })
     let outcome: Outcome
     try {
-      outcome = this.execute(run, memory)
+      outcome = this.execute(run, memory, guestRun(opts))
     } finally {
       run.stderr.flush()
       this.pool.release(memory)
@@ -87,14 +89,16 @@ export class WagiFunction implements LoadedFunction {
     return this.respond(run, outcome)
   }
 
-  private execute(run: WasiRun, memory: WebAssembly.Memory): Outcome {
+  private execute(run: WasiRun, memory: WebAssembly.Memory, guest: GuestRun): Outcome {
     this.memoryNamespace[this.plan.name] = memory
     this.current = run
     let instance: WebAssembly.Instance | undefined
     try {
-      instance = new WebAssembly.Instance(this.module, this.imports)
-      ;(instance.exports._start as () => void)()
-      return { exitCode: 0, growFailed: growFailed(instance) }
+      this.gate.run(guest, () => {
+        instance = new WebAssembly.Instance(this.module, this.imports)
+        ;(instance.exports._start as () => void)()
+      })
+      return { exitCode: 0, growFailed: instance ? growFailed(instance) : false }
     } catch (e) {
       const exitCode = e instanceof WasiExit ? e.code : 0
       const failure = e instanceof WasiExit ? undefined : e

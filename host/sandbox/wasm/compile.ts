@@ -19,10 +19,34 @@ export function loadFailure(what: string, e: unknown): FnhostError {
  * Parses the module, lets the driver check it and rewrite it, then compiles the result once; every
  * refusal is a FUNCTION_LOAD_FAILED naming the function.
  */
-export async function compileChecked(
+export function compileChecked(
   spec: FunctionSpec,
   prepare: (info: ModuleInfo) => { plan: MemoryPlan; bytes: Uint8Array<ArrayBuffer> },
-): Promise<{ module: WebAssembly.Module; plan: MemoryPlan }> {
+): Promise<Compiled> {
+  let compiling = compiled.get(spec)
+  if (!compiling) {
+    compiling = compile(spec, prepare)
+    compiled.set(spec, compiling)
+    compiling.catch(() => compiled.delete(spec))
+  }
+  return compiling
+}
+
+interface Compiled {
+  module: WebAssembly.Module
+  plan: MemoryPlan
+}
+
+/**
+ * Modules compiled in this thread, by the spec they came from: a sandbox rebuilt after a stop in
+ * place (its instance may have been mid-operation; the compiled module is immutable) reuses it.
+ */
+const compiled = new WeakMap<FunctionSpec, Promise<Compiled>>()
+
+async function compile(
+  spec: FunctionSpec,
+  prepare: (info: ModuleInfo) => { plan: MemoryPlan; bytes: Uint8Array<ArrayBuffer> },
+): Promise<Compiled> {
   try {
     const { plan, bytes } = prepare(parseModule(spec.source))
     return { module: await WebAssembly.compile(bytes), plan }
