@@ -1,15 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { FnhostError, isFnhostError } from '../errors.js'
-import type { GuestResponse, HttpInvocation } from '../invocation.js'
 import { countGuest, takeGuestCounts } from '../observe/guest-counts.js'
-import { CappedLog, discardLog, type LogLevel } from '../observe/invocation-log.js'
 import { createDrivers } from '../sandbox/index.js'
 import type { LoadedFunction } from '../sandbox/types.js'
 import type { FunctionSpec } from '../types.js'
 import { CopyGate, loadBudgetMs, type WorkerCopy } from './preempt/copy-gate.js'
 import { RunSlot, type StoppedEntry } from './preempt/run-slot.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
-import { errorToWire, ownedBuffer } from './wire.js'
+import { warmUp } from './warmup.js'
+import { errorToWire } from './wire.js'
+import { workerOutput } from './worker-output.js'
 
 /* The worker side of the pool: builds the drivers from plain options, loads and runs functions. */
 
@@ -142,62 +142,7 @@ async function unload(fn: number): Promise<void> {
   }
 }
 
-/**
- * Guest output under the invocation's caps, sent in batches: one message per event-loop turn at
- * most, however many lines the guest writes, so log volume never floods the port.
- */
-function batchedLog(task: number): CappedLog & { flush(): void } {
-  let lines: [LogLevel, string][] = []
-  let scheduled = false
-  const flush = () => {
-    scheduled = false
-    if (lines.length === 0) return
-    post({ type: 'logs', task, lines, full: log.full })
-    lines = []
-  }
-  const log = new CappedLog(
-    (level, message) => {
-      lines.push([level, message])
-      if (!scheduled) {
-        scheduled = true
-        setImmediate(flush)
-      }
-    },
-    undefined,
-    config.logCap,
-  )
-  return Object.assign(log, { flush })
-}
-
-function sendChunk(task: number, chunk: Uint8Array): void {
-  const data = ownedBuffer(chunk)
-  post({ type: 'chunk', task, data }, [data])
-}
-
-async function sendResponse(task: number, res: GuestResponse, after: boolean): Promise<void> {
-  const { status, headers, body } = res
-  if (body === null) return post({ type: 'response', task, status, headers, body: null, after })
-  if (body instanceof Uint8Array) {
-    const data = ownedBuffer(body)
-    return post({ type: 'response', task, status, headers, body: data, after }, [data])
-  }
-  // A streamed body that turns out to be one chunk crosses whole, in the response message.
-  const chunks = body[Symbol.asyncIterator]()
-  const first = await chunks.next()
-  if (first.done)
-    return post({ type: 'response', task, status, headers, body: new ArrayBuffer(0), after })
-  const second = await chunks.next()
-  if (second.done) {
-    const data = ownedBuffer(first.value)
-    return post({ type: 'response', task, status, headers, body: data, after }, [data])
-  }
-  post({ type: 'response', task, status, headers, body: 'stream' })
-  sendChunk(task, first.value)
-  sendChunk(task, second.value)
-  for (let next = await chunks.next(); !next.done; next = await chunks.next())
-    sendChunk(task, next.value)
-  post({ type: 'end', task, after })
-}
+const { batchedLog, sendResponse } = workerOutput(post, config.logCap)
 
 /** The copy's sandbox, waiting for its load (or rebuild after a stop); the deadline to run under. */
 async function sandboxFor(
@@ -337,43 +282,4 @@ port.on('message', (msg: ToWorker) => {
   }
 })
 
-const WARMUP_REQUEST: HttpInvocation = {
-  type: 'http',
-  method: 'GET',
-  url: 'http://warmup/',
-  path: '/',
-  query: '',
-  route: '/',
-  params: {},
-  headers: [],
-  body: null,
-  requestId: 'warmup',
-}
-
-/** Loads and calls each driver's warm-up function once, so engines compile before traffic. */
-async function warmUp(): Promise<string | undefined> {
-  if (!config.warmup) return undefined
-  try {
-    for (const driver of drivers.drivers) {
-      const spec = driver.warmup?.()
-      if (!spec) continue
-      await using fn = await driver.load(spec)
-      const res = await fn.invoke(WARMUP_REQUEST, {
-        deadline: Date.now() + spec.config.timeoutMs,
-        signal: new AbortController().signal,
-        log: discardLog,
-      })
-      if (res.body !== null && !(res.body instanceof Uint8Array)) await drain(res.body)
-    }
-    return undefined
-  } catch (e) {
-    return describe(e)
-  }
-}
-
-async function drain(chunks: AsyncIterable<Uint8Array>): Promise<void> {
-  const it = chunks[Symbol.asyncIterator]()
-  while (!(await it.next()).done);
-}
-
-post({ type: 'ready', warmupError: await warmUp() })
+post({ type: 'ready', warmupError: config.warmup ? await warmUp(drivers) : undefined })
