@@ -49,7 +49,7 @@ const OTHER_NAMES = [
 const ALL_NAMES: readonly string[] = [...THROUGHPUT_NAMES, ...LOADED_NAMES, ...OTHER_NAMES]
 
 const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>]... [--json <file>] [--compare <file>]
-  --quick             short runs (under 2 minutes in all)
+  --quick             short runs (about 3 minutes in all on 2 cores)
   --only <name>       run only this scenario (repeat or comma-separate; throughput ones also run the baseline)
   --json <file>       where to write the JSON (default .bench-out/bench.json)
   --compare <file>    print each scenario's ratio to baseline against an earlier --json result
