@@ -17,10 +17,11 @@ import { inBinary, packageRootDir, readAsset } from './assets.js'
 /*
  * Every thread the host starts (pool workers, the scanner, the bundler, component transpiles and
  * fetches, blocking KV calls) starts here. In the single binary its entry is an embedded bundle;
- * from dist/ (the npm package) the compiled .js. Running from source (tsx, vitest) a thread would otherwise
- * register tsx and type-strip every module it imports on its own, on every start (~400 ms for a
- * pool worker here, against ~200 ms from .js): instead the whole of host/ is transpiled once into
- * a cache folder keyed by the sources' sizes and times, and threads start from that copy.
+ * from dist/ (the npm package), the compiled .js. Running from source (tsx, vitest), a thread
+ * would otherwise register tsx and type-strip every module it imports on its own, on every start
+ * (~400 ms for a pool worker here, against ~200 ms from .js): instead the whole of host/ is
+ * transpiled once into a cache folder keyed by the sources' sizes and times, and threads start
+ * from that copy.
  */
 
 /** Where transpiled copies of host/ live, one folder per version of the sources. */
