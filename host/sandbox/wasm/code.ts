@@ -120,23 +120,8 @@ function immediates(r: Reader, op: number): number {
       case 0x1f:
         tryTable(r)
         break
-      case 0x41:
-        r.skipSigned(32)
-        break
-      case 0x42:
-        r.skipSigned(64)
-        break
-      case 0x43:
-        r.skip(4)
-        break
-      case 0x44:
-        r.skip(8)
-        break
-      case 0xd0:
-        r.skipSigned(33)
-        break
       default:
-        r.fail(`unknown instruction 0x${op.toString(16)}`)
+        if (!r.constImmediate(op)) r.fail(`unknown instruction 0x${op.toString(16)}`)
     }
   return 0
 }

@@ -51,6 +51,32 @@ export class Reader {
   }
 
   /** Skips a signed LEB128 of at most `bits` bits (i32.const, i64.const, block types). */
+  /**
+   * Skips the immediate of a constant instruction (i32/i64/f32/f64.const, ref.null), for a
+   * function body and a constant expression alike; false for any other opcode.
+   */
+  constImmediate(op: number): boolean {
+    switch (op) {
+      case 0x41:
+        this.skipSigned(32)
+        return true
+      case 0x42:
+        this.skipSigned(64)
+        return true
+      case 0x43:
+        this.skip(4)
+        return true
+      case 0x44:
+        this.skip(8)
+        return true
+      case 0xd0:
+        this.skipSigned(33)
+        return true
+      default:
+        return false
+    }
+  }
+
   skipSigned(bits: number): void {
     const maxBytes = Math.ceil(bits / 7)
     for (let i = 0; i < maxBytes; i++) if ((this.u8() & 0x80) === 0) return

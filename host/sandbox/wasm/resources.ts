@@ -55,24 +55,9 @@ export function skipConstExpr(r: Reader): void {
     switch (op) {
       case 0x0b:
         return
-      case 0x41:
-        r.skipSigned(32)
-        break
-      case 0x42:
-        r.skipSigned(64)
-        break
-      case 0x43:
-        r.skip(4)
-        break
-      case 0x44:
-        r.skip(8)
-        break
       case 0x23:
       case 0xd2:
         r.u32()
-        break
-      case 0xd0:
-        r.skipSigned(33)
         break
       case 0x6a:
       case 0x6b:
@@ -86,7 +71,8 @@ export function skipConstExpr(r: Reader): void {
         r.skip(16)
         break
       default:
-        r.fail(`unsupported instruction 0x${op.toString(16)} in a constant expression`)
+        if (!r.constImmediate(op))
+          r.fail(`unsupported instruction 0x${op.toString(16)} in a constant expression`)
     }
   }
 }
