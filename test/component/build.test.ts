@@ -5,23 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { run as build } from '../../host/cli/build.js'
 import { packageRoot } from '../../host/paths.js'
 import { isComponent } from '../../host/sandbox/component/header.js'
-import { findClang } from '../../host/toolchain/clang.js'
+import { clangToolchain } from '../helpers/clang.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { startHost } from '../helpers/host.js'
 import { scaled } from '../helpers/time.js'
 import { capture } from '../toolchain/cli.js'
 
-function hasClang(): boolean {
-  try {
-    findClang()
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Without clang-19 this skips, unless CI demands the toolchain (FNHOST_REQUIRE_TOOLCHAINS=1). */
-const toolchain = hasClang() || process.env.FNHOST_REQUIRE_TOOLCHAINS === '1'
+const toolchain = clangToolchain
 
 describe.runIf(toolchain)('fnhost build --component', () => {
   let dir: TempDir

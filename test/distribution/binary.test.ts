@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { packageRoot } from '../../host/paths.js'
-import { findClang } from '../../host/toolchain/clang.js'
+import { clangToolchain } from '../helpers/clang.js'
 import { collect, listeningUrl } from '../helpers/cli.js'
 import { scaled } from '../helpers/time.js'
 import { EXAMPLE_CHECKS, checkAnswers, spawnIn } from './run.js'
@@ -14,16 +14,7 @@ const exec = promisify(execFile)
 const BUILD_MS = scaled(90_000)
 const binaryName = `fnhost-${process.platform}-${process.arch}`
 
-function hasClang(): boolean {
-  try {
-    findClang()
-    return true
-  } catch {
-    return false
-  }
-}
-/** `fnhost build` needs clang-19; CI demands it (FNHOST_REQUIRE_TOOLCHAINS=1). */
-const toolchain = hasClang() || process.env.FNHOST_REQUIRE_TOOLCHAINS === '1'
+const toolchain = clangToolchain
 
 /*
  * The single binary as a user gets it: built from this checkout, copied alone into an empty

@@ -3,23 +3,14 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { run as build } from '../../host/cli/build.js'
 import { run as newHandler } from '../../host/cli/new.js'
-import { APT_PACKAGES, findClang } from '../../host/toolchain/clang.js'
+import { APT_PACKAGES } from '../../host/toolchain/clang.js'
+import { clangToolchain } from '../helpers/clang.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { invokeOptions, loadWasm } from '../helpers/wasm.js'
 import { capture } from './cli.js'
 import { invokeHttp } from '../helpers/invoke.js'
 
-function hasClang(): boolean {
-  try {
-    findClang()
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Without clang-19 the build tests skip, unless CI demands the toolchain (FNHOST_REQUIRE_TOOLCHAINS=1). */
-const toolchain = hasClang() || process.env.FNHOST_REQUIRE_TOOLCHAINS === '1'
+const toolchain = clangToolchain
 
 const MICRO = `#include "fnmicro.h"
 int fnm_main(const fnm_request *req, fnm_response *res) {
