@@ -4,7 +4,6 @@ import { invocationLog, type Logger } from '../observe/log.js'
 import type { Registry } from '../registry/registry.js'
 import type { Slot } from '../registry/slot.js'
 import { guestBodyBytes } from '../response.js'
-import { PathError } from '../routing/segments.js'
 
 export interface InvokeResult {
   status: number
@@ -45,13 +44,7 @@ export async function invokeOnce(
   const body =
     typeof input.body === 'string' && method !== 'GET' && method !== 'HEAD' ? input.body : null
   const url = new URL(path, 'http://localhost')
-  let match
-  try {
-    match = registry.match(url.pathname)
-  } catch (e) {
-    if (e instanceof PathError) throw new FnhostError('BAD_REQUEST', e.message)
-    throw e
-  }
+  const match = registry.match(url.pathname)
   const mine = match?.target === slot ? match : undefined
   let headers: [string, string][]
   try {

@@ -5,7 +5,6 @@ import type { GuestResponse, HttpInvocation } from '../invocation.js'
 import { invocationLog, type Logger } from '../observe/log.js'
 import type { Registry } from '../registry/registry.js'
 import { toWebResponse } from '../response.js'
-import { PathError } from '../routing/segments.js'
 import { readBody } from './body.js'
 import { clientAddress, clientSignal } from './client.js'
 
@@ -39,13 +38,7 @@ export async function dispatch(
 ): Promise<GuestResponse> {
   const url = new URL(req.url)
   const gate = ctx.gate ?? closedGate
-  let match
-  try {
-    match = registry.match(url.pathname)
-  } catch (e) {
-    if (e instanceof PathError) throw new FnhostError('BAD_REQUEST', e.message)
-    throw e
-  }
+  const match = registry.match(url.pathname)
   if (!match) throw new FnhostError('FUNCTION_NOT_FOUND', `no function serves ${url.pathname}`)
   const slot = match.target
   const spec = slot.spec

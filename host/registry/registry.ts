@@ -3,10 +3,12 @@ import { lstat, stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
 import { BUNDLED_EXTENSIONS, forgetBundle } from '../bundle/index.js'
 import type { LimitDefaults, ResolvedConfig } from '../config.js'
+import { FnhostError } from '../errors.js'
 import type { Logger } from '../observe/log.js'
 import { FUNCTION_EXTENSIONS, isFunctionFile, sidecarOf, unwatchedPath } from '../routing/names.js'
 import { matchRequestPath, type PathMatch } from '../routing/request-path.js'
 import { Router } from '../routing/router.js'
+import { PathError } from '../routing/segments.js'
 import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
 import { listFunctionFiles } from './files.js'
 import { scanFile } from './scan.js'
@@ -113,9 +115,14 @@ export class Registry implements AsyncDisposable {
     return undefined
   }
 
-  /** The function serving a raw request path (PathError for a path trick), if any. */
+  /** The function serving a raw request path, if any; a path trick is a 400 BAD_REQUEST. */
   match(rawPath: string): PathMatch<Slot> | undefined {
-    return matchRequestPath(this.router, rawPath)
+    try {
+      return matchRequestPath(this.router, rawPath)
+    } catch (e) {
+      if (e instanceof PathError) throw new FnhostError('BAD_REQUEST', e.message)
+      throw e
+    }
   }
 
   /**
