@@ -37,14 +37,18 @@ export async function adminFetch(
     )
   }
   if (res.ok) return res
+  throw new AdminRequestError(`${res.status}: ${await failureMessage(res)}`)
+}
+
+/** A failed answer's reason: the message of the host's JSON error, else the body as it came. */
+export async function failureMessage(res: Response): Promise<string> {
   const text = await res.text()
-  let message = text
   try {
-    message = (JSON.parse(text) as { message?: string }).message ?? text
+    return (JSON.parse(text) as { message?: string }).message ?? text
   } catch {
-    // Not the host's JSON error: show the text as it came.
+    // Not the host's JSON error (a proxy's page): show the text as it came.
+    return text
   }
-  throw new AdminRequestError(`${res.status}: ${message}`)
 }
 
 /** Runs a management command: a failed request prints its reason and exits 1. */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { failureMessage } from './admin-client.js'
 import { intOption, parse, UsageError, withUsage } from './args.js'
 
 const USAGE = `usage: fnhost kv list [NAMESPACE] [--prefix P] [--limit N] [--url URL]
@@ -32,14 +33,7 @@ function client(url: string): Client {
         throw new Error(`cannot reach ${url}: ${(e as Error).message}`, { cause: e })
       }
       if (res.ok) return res
-      const text = await res.text()
-      let message = text
-      try {
-        message = (JSON.parse(text) as { message?: string }).message ?? text
-      } catch {
-        // Not the host's JSON error body (a proxy's page): show it as it came.
-      }
-      throw new Error(`${res.status}: ${message}`)
+      throw new Error(`${res.status}: ${await failureMessage(res)}`)
     },
   }
 }
