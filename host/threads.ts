@@ -10,7 +10,7 @@ import {
 } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
 import { inBinary, packageRootDir, readAsset } from './assets.js'
 
@@ -19,13 +19,15 @@ import { inBinary, packageRootDir, readAsset } from './assets.js'
  * fetches, blocking KV calls) starts here. In the single binary its entry is an embedded bundle;
  * from dist/ (the npm package), the compiled .js. Running from source (tsx, vitest), a thread
  * would otherwise register tsx and type-strip every module it imports on its own, on every start
- * (~400 ms for a pool worker here, against ~200 ms from .js): instead the whole of host/ is
- * transpiled once into a cache folder keyed by the sources' sizes and times, and threads start
- * from that copy.
+ * (~400 ms for a pool worker here): instead the thread entries are bundled once into a cache
+ * folder keyed by the sources' sizes and times (code they share split into common chunks, so a
+ * thread imports a few files, not ~150), and threads start from that copy.
  */
 
 /** Where transpiled copies of host/ live, one folder per version of the sources. */
 const MIRRORS = 'node_modules/.cache/fnhost/host-mirror'
+/** Where driver modules of one's own (a test's TypeScript) are bundled to run in threads. */
+const MODULES = 'node_modules/.cache/fnhost/driver-modules'
 /** Copies older than this are removed when a new one is made (a long-running dev host may use one). */
 const MIRROR_KEEP_MS = 24 * 3600_000
 const COMPLETE = '.complete'
@@ -71,9 +73,19 @@ function mirrorDir(): string {
     // because a thread is started synchronously.
     const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild')
     esbuild.buildSync({
-      entryPoints: files.map((f) => join(hostDir, f)),
-      outdir: join(tmp, 'host'),
-      outbase: hostDir,
+      entryPoints: Object.fromEntries(
+        THREAD_ENTRIES.map((e) => [`host/${e}`, join(hostDir, `${e}.ts`)]),
+      ),
+      outdir: tmp,
+      bundle: true,
+      splitting: true,
+      chunkNames: 'host/chunks/[name]-[hash]',
+      packages: 'external',
+      // Modules locate the package (assets.ts) and thread entries (threadEntry) from their own URL:
+      // in a bundle every module keeps the URL threads.ts has in the copy once it is in place.
+      define: {
+        'import.meta.url': JSON.stringify(pathToFileURL(join(dir, 'host/threads.js')).href),
+      },
       format: 'esm',
       platform: 'node',
       target: 'node20',
@@ -89,6 +101,50 @@ function mirrorDir(): string {
     prune(parent, dir)
   }
   return (mirror = dir)
+}
+
+const runnable = new Map<string, string | undefined>()
+
+/**
+ * A driver module (`DriverOptions.modules`) as a thread can import it: a TypeScript module, when
+ * running from source, bundled on its own into the cache (once per process: cheap, never stale).
+ * undefined when it imports host/ at run time: those modules must be the thread's own instances
+ * (errors are told apart by class), so such a thread runs under tsx from the sources instead.
+ */
+export function runnableModule(url: string): string | undefined {
+  if (!url.startsWith('file:') || !url.endsWith('.ts') || !import.meta.url.endsWith('.ts'))
+    return url
+  if (runnable.has(url)) return runnable.get(url)
+  const root = packageRootDir()
+  const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild')
+  const result = esbuild.buildSync({
+    entryPoints: [fileURLToPath(url)],
+    absWorkingDir: root,
+    bundle: true,
+    packages: 'external',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  })
+  let out: string | undefined
+  if (!Object.keys(result.metafile.inputs).some((input) => input.startsWith('host/'))) {
+    const code = (result.outputFiles[0] as { contents: Uint8Array }).contents
+    const dir = join(root, MODULES)
+    const file = join(dir, `${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`)
+    if (!existsSync(file)) {
+      mkdirSync(dir, { recursive: true })
+      // Written aside and renamed into place: test files start workers in parallel processes.
+      const tmp = `${file}.tmp-${process.pid}`
+      writeFileSync(tmp, code)
+      renameSync(tmp, file)
+    }
+    out = pathToFileURL(file).href
+  }
+  runnable.set(url, out)
+  return out
 }
 
 /** Every thread entry, by its path under host/ without extension (the binary embeds each one). */
@@ -122,8 +178,9 @@ export function threadEntry(entry: ThreadEntry): URL {
 }
 
 /**
- * Starts a thread entry. `tsx`: the thread imports TypeScript from outside host/ (a test's own
- * driver module), so when running from source it registers tsx and runs the sources instead.
+ * Starts a thread entry. `tsx`: the thread imports TypeScript from outside host/ that cannot run
+ * bundled on its own (see runnableModule), so when running from source it registers tsx and runs
+ * the sources instead.
  */
 export function startThread(entry: ThreadEntry, options: WorkerOptions, tsx = false): Worker {
   if (!tsx || !import.meta.url.endsWith('.ts')) return new Worker(threadEntry(entry), options)

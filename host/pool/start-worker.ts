@@ -1,15 +1,17 @@
 import type { Worker, WorkerOptions } from 'node:worker_threads'
-import { startThread } from '../threads.js'
+import { runnableModule, startThread } from '../threads.js'
 import type { WorkerConfig } from './protocol.js'
 
 /** Starts one pool worker thread (host/threads.ts finds its entry wherever this host runs). */
 export function startWorker(config: WorkerConfig, heapMb: number): Worker {
+  // A test's own driver module is TypeScript from outside host/: bundled to run in the worker, or
+  // (when it imports host/ at run time) the worker runs under tsx.
+  const modules = config.drivers.modules?.map(runnableModule)
+  const tsx = modules?.includes(undefined) ?? false
   const options: WorkerOptions = {
-    workerData: config,
+    workerData: tsx ? config : { ...config, drivers: { ...config.drivers, modules } },
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
     execArgv: [],
   }
-  // A test's own driver module is TypeScript from outside host/: its worker runs under tsx.
-  const tsx = config.drivers.modules?.some((m) => m.endsWith('.ts')) ?? false
   return startThread('pool/worker', options, tsx)
 }
