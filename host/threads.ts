@@ -74,7 +74,7 @@ function mirrorDir(): string {
     const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild')
     esbuild.buildSync({
       entryPoints: Object.fromEntries(
-        THREAD_ENTRIES.map((e) => [`host/${e}`, join(hostDir, `${e}.ts`)]),
+        [...THREAD_ENTRIES, CLI].map((e) => [`host/${e}`, join(hostDir, `${e}.ts`)]),
       ),
       outdir: tmp,
       bundle: true,
@@ -159,6 +159,17 @@ export type ThreadEntry = (typeof THREAD_ENTRIES)[number]
 
 /** The asset key under which the single binary embeds a thread entry (scripts/build-binary.ts). */
 export const threadAsset = (entry: ThreadEntry) => `threads/${entry}.mjs`
+
+/** Bundled into the copy with the thread entries: tests spawn the CLI from it (see sourceCli). */
+const CLI = 'cli/main'
+
+/**
+ * The CLI bundled from the sources as they are now, to run with plain `node`: what tests spawn
+ * (as `fnhost` runs from dist/), instead of type-stripping all of host/ under tsx on every start.
+ */
+export function sourceCli(): string {
+  return join(mirrorDir(), 'host', `${CLI}.js`)
+}
 
 const embedded = new Map<ThreadEntry, URL>()
 

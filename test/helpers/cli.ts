@@ -1,8 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { join } from 'node:path'
 import { packageRoot } from '../../host/paths.js'
-
-const MAIN = join(packageRoot, 'host/cli/main.ts')
+import { sourceCli } from '../../host/threads.js'
 
 export interface CliResult {
   code: number | null
@@ -10,9 +8,9 @@ export interface CliResult {
   stderr: string
 }
 
-/** Starts the fnhost CLI from source (through tsx), as a user would run `fnhost ...`. */
+/** Starts the fnhost CLI built from source (host/threads.ts), as a user would run `fnhost ...`. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  return spawn(process.execPath, [sourceCli(), ...args], {
     cwd: packageRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
