@@ -1,13 +1,71 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
+
+/** `npm run test:fast` (test/helpers/size.ts reads the same variable). */
+const QUICK = process.env.FNHOST_TEST_QUICK === '1'
+
+/**
+ * Files whose sanity bounds are tens of milliseconds (a 4 ms race window, a 30 ms early answer, a
+ * 60 ms event-loop stall): they run one at a time after every other file, with the cores to
+ * themselves, so files racing them for the cores do not turn their bounds into coin flips.
+ */
+const TIMED = [
+  'test/preempt/race.test.ts',
+  'test/sandbox/quickjs/conventions.test.ts',
+  'test/sandbox/quickjs/faults.test.ts',
+  'test/bundle/cache.test.ts',
+  'test/pool/admission.test.ts',
+  'test/sandbox/wasi/load.test.ts',
+]
+
+/**
+ * What `npm test` runs and `npm run test:fast` (the inner loop) leaves out: the adversarial suite,
+ * the bench checks, and toolchain and packaging proofs, each a minute of builds or emulation
+ * that most edits do not change. The corpus replays every fnmicro module on both QEMU boards (mcu/build, link, serve
+ * and traps keep QEMU in the fast loop); the package test runs `npm pack` (a full build) and an
+ * install; the binary test builds the single binary.
+ */
+const SLOW = [
+  'test/adversarial/**',
+  'test/bench/**',
+  'test/mcu/corpus.test.ts',
+  'test/distribution/npm-package.test.ts',
+  'test/distribution/binary.test.ts',
+]
+
+/**
+ * Files of the parallel group running at once. Most files wait more than they compute (timers,
+ * child processes, cron ticks), so three keep two cores busy; those that measure time are TIMED.
+ */
+const PARALLEL_FILES = 3
+
+const common = {
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  pool: 'forks',
+} as const
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    pool: 'forks',
-    // One test file at a time: the watchdog and deadline cases measure time on a 2-core machine,
-    // and files racing each other for the cores turn their sanity bounds into coin flips.
-    fileParallelism: false,
+    projects: [
+      {
+        extends: true,
+        test: {
+          ...common,
+          name: 'parallel',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...TIMED, ...(QUICK ? SLOW : [])],
+          maxWorkers: PARALLEL_FILES,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          ...common,
+          name: 'timed',
+          include: TIMED,
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 })
