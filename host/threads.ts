@@ -122,6 +122,8 @@ export function runnableModule(url: string): string | undefined {
     absWorkingDir: root,
     bundle: true,
     packages: 'external',
+    // Files beside the module (a loader hook, a fixture) are found from its own URL, as under tsx.
+    define: { 'import.meta.url': JSON.stringify(url) },
     format: 'esm',
     platform: 'node',
     target: 'node20',

@@ -1,5 +1,8 @@
+import { afterAll } from 'vitest'
 import { createHost, type Host, type HostOptions } from '../../host/host.js'
+import { mergeHostConfig, readHostConfig } from '../../host/host-config.js'
 import { createLogger, type LogLine } from '../../host/observe/log.js'
+import { createPool, type WorkerPool } from '../../host/pool/index.js'
 import { serve, type RunningServer } from '../../host/server.js'
 
 export type Call = (path: string, init?: RequestInit) => Promise<Response>
@@ -17,6 +20,34 @@ export interface TestHost extends AsyncDisposable {
 export const transports = ['app.request', 'real server'] as const
 export type Transport = (typeof transports)[number]
 
+/** The logs of the hosts open now: what the shared pool logs (a worker's crash) goes to each. */
+const openLogs = new Set<LogLine[]>()
+let filePool: WorkerPool | undefined
+// Registered when a test file imports this module: the file's shared pool ends with the file.
+afterAll(async () => {
+  await filePool?.[Symbol.asyncDispose]()
+  filePool = undefined
+})
+
+/**
+ * The pool the hosts of one test file share, when a host would get the default one: a worker
+ * and a scanner started once per file instead of once per host. A host with pool options of its
+ * own, or with egress settings in its fnhost.json (a pool's drivers carry them), gets its own.
+ */
+async function sharedPoolFor(
+  options: Omit<HostOptions, 'logger'>,
+): Promise<WorkerPool | undefined> {
+  if (options.pool || options.sharedPool) return options.sharedPool
+  const config = mergeHostConfig(await readHostConfig(options.dir), options.config ?? {})
+  if (config.fetch) return undefined
+  return (filePool ??= createPool({
+    workers: 1,
+    warmSpare: false,
+    logger: createLogger((l) => openLogs.forEach((logs) => logs.push(l))),
+  }))
+}
+
+/** A host over `options.dir`, logging into `logs`, on this file's shared pool when it can be. */
 export async function startHost(
   transport: Transport,
   options: Omit<HostOptions, 'logger'>,
@@ -27,8 +58,10 @@ export async function startHost(
     ...options,
     // One worker and no spare: tests start many hosts; those about workers set their own.
     pool: { workers: 1, warmSpare: false, ...options.pool },
+    sharedPool: await sharedPoolFor(options),
     logger: createLogger((l) => logs.push(l)),
   })
+  openLogs.add(logs)
   let server: RunningServer | undefined
   let call: Call
   if (transport === 'real server') {
@@ -45,6 +78,7 @@ export async function startHost(
     async [Symbol.asyncDispose]() {
       await server?.close()
       await host[Symbol.asyncDispose]()
+      openLogs.delete(logs)
     },
   }
 }
