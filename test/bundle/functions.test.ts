@@ -56,10 +56,10 @@ describe.each(transports)('bundled functions (%s)', (transport) => {
     await t?.[Symbol.asyncDispose]()
     await dir?.[Symbol.asyncDispose]()
   })
-  const start = async (workers = 1) => {
+  const start = async () => {
     const files = Object.entries(project).map(([rel, text]) => [`functions/${rel}`, text])
     dir = await functionsDir({ ...Object.fromEntries(files), 'outside.json': '{"secret":1}' })
-    t = await startHost(transport, { dir: join(dir.path, 'functions'), pool: { workers } })
+    t = await startHost(transport, { dir: join(dir.path, 'functions') })
   }
   const json = async (path: string) => {
     const res = await t.call(path)
@@ -119,7 +119,7 @@ describe.each(transports)('bundled functions (%s)', (transport) => {
   })
 
   it('runs the bundle and maps its stack in the worker pool too', async () => {
-    await start(1)
+    await start()
     expect(await json('/api')).toEqual({ status: 200, body: { msg: 'HELLO ADA!', count: 3 } })
     expect((await json('/api?boom=1')).body.stack).toMatch(/at fetch \(api\.ts:12:\d+\)/)
   })

@@ -9,12 +9,16 @@ import { KV_LIMIT_DEFAULTS } from '../../host/kv/limits.js'
 import type { KvSettings } from '../../host/kv/options.js'
 import { namespaceFile } from '../../host/kv/sqlite.js'
 import { collect } from '../helpers/cli.js'
+import { sized } from '../helpers/size.js'
 import { scaled } from '../helpers/time.js'
 import { startRedis, type RedisServer } from './redis-server.js'
 
 const CHILD_TIMEOUT_MS = scaled(120_000)
 /** Acknowledged writes to wait for before the SIGKILL lands mid-burst. */
 const ACKS_BEFORE_KILL = 300
+/** Increments of one key from two processes of two threads each (fewer in test:fast). */
+const INCREMENTS = sized(10_000, 2_000)
+const THREADS = 2
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname
 
@@ -122,19 +126,25 @@ describe('kv durability', () => {
     ['redis', redisSettings],
   ] as const)
     it(
-      `two processes with two threads each increment one key to exactly 10,000 (${backend})`,
+      `two processes with two threads each increment one key to exactly ${INCREMENTS} (${backend})`,
       async () => {
         const settings = settingsFor()
         const results = await Promise.all(
           [0, 1].map(() =>
-            collect(runChild('increment.ts', [JSON.stringify(settings), '2', '2500'])),
+            collect(
+              runChild('increment.ts', [
+                JSON.stringify(settings),
+                String(THREADS),
+                String(INCREMENTS / 2 / THREADS),
+              ]),
+            ),
           ),
         )
-        for (const r of results) expect(r.stdout + r.stderr).toContain('done 5000')
+        for (const r of results) expect(r.stdout + r.stderr).toContain(`done ${INCREMENTS / 2}`)
         const store = openKvStore(settings)
         stores.push(store)
         const value = await store.namespace('shared:counter').get('hits')
-        expect(new TextDecoder().decode(value!)).toBe('10000')
+        expect(new TextDecoder().decode(value!)).toBe(String(INCREMENTS))
       },
       CHILD_TIMEOUT_MS,
     )
