@@ -93,7 +93,9 @@ describe('the dashboard in chromium', () => {
     expect(await p.evaluate(() => document.activeElement?.id)).toBe('key')
     await p.keyboard.type('not-the-key-at-all')
     await p.keyboard.press('Enter')
-    await expect.poll(() => p.textContent('.login [role=alert]')).toMatch(/refused/)
+    await expect
+      .poll(() => p.textContent('.login [role=alert]'), { timeout: UI_MS })
+      .toMatch(/refused/)
     await p.fill('#key', KEY)
     await p.keyboard.press('Enter')
     await p.waitForSelector('tr[data-fn="hello"]')
@@ -142,7 +144,9 @@ describe('the dashboard in chromium', () => {
       buffer: Buffer.from(source),
     })
     await p.click('form.deploy button[type=submit]')
-    await expect.poll(() => p.textContent('form.deploy .result')).toMatch(/greet deployed: ready/)
+    await expect
+      .poll(() => p.textContent('form.deploy .result'), { timeout: UI_MS })
+      .toMatch(/greet deployed: ready/)
     await p.waitForSelector('tr[data-fn="greet"][data-state="ready"]')
 
     await p.click('tr[data-fn="greet"] a')
@@ -150,13 +154,13 @@ describe('the dashboard in chromium', () => {
     await p.selectOption('#inv-method', 'POST')
     await p.fill('#inv-body', 'Ada')
     await p.click('form.invoke button[type=submit]')
-    await expect.poll(() => p.textContent('.inv-body')).toBe('greetings, Ada')
+    await expect.poll(() => p.textContent('.inv-body'), { timeout: UI_MS }).toBe('greetings, Ada')
     expect(await p.textContent('.inv-status')).toMatch(/^200 · [\d.]+ ms$/)
     expect(await p.textContent('.inv-headers')).toMatch(/x-greet: yes/)
     // The first call loaded the sandbox; the second is timed from its answer to its log line.
     await p.fill('#inv-body', 'Grace')
     await p.click('form.invoke button[type=submit]')
-    await expect.poll(() => p.textContent('.inv-body')).toBe('greetings, Grace')
+    await expect.poll(() => p.textContent('.inv-body'), { timeout: UI_MS }).toBe('greetings, Grace')
     const shown = Date.now()
     await p.waitForSelector('.log .line:has-text("greet says Grace")', { timeout: LOG_TAIL_MS })
     expect(Date.now() - shown).toBeLessThanOrEqual(LOG_TAIL_MS)

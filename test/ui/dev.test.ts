@@ -78,7 +78,7 @@ describe('fnhost serve --dev', () => {
     // The page's own same-origin POST goes through without a key.
     await page.click('tr[data-fn="hello"] a')
     await page.click('form.invoke button[type=submit]')
-    await expect.poll(() => page!.textContent('.inv-body')).toBe('hello in dev')
+    await expect.poll(() => page!.textContent('.inv-body'), { timeout: UI_MS }).toBe('hello in dev')
   })
 
   it('refuses keyless requests naming another host or coming from another origin', async () => {
