@@ -4,27 +4,30 @@ import { configDefaults, defineConfig } from 'vitest/config'
 const QUICK = process.env.FNHOST_TEST_QUICK === '1'
 
 /**
- * Files whose sanity bounds are tens of milliseconds (a 4 ms race window, a 30 ms early answer, a
- * 60 ms event-loop stall): they run one at a time after every other file, with the cores to
- * themselves, so files racing them for the cores do not turn their bounds into coin flips.
+ * Files that run one at a time after every other file, with the cores to themselves, so files
+ * racing them for the cores do not turn their bounds into coin flips: those whose sanity bounds
+ * are tens of milliseconds (a 4 ms race window, a 30 ms early answer, a 60 ms event-loop stall),
+ * the adversarial suite (load, floods, memory) and the bench checks.
  */
-const TIMED = [
+const ALONE = [
   'test/preempt/race.test.ts',
   'test/sandbox/quickjs/conventions.test.ts',
   'test/sandbox/quickjs/faults.test.ts',
   'test/bundle/cache.test.ts',
   'test/pool/admission.test.ts',
   'test/sandbox/wasi/load.test.ts',
+  'test/adversarial/**',
+  'test/bench/**',
 ]
 
 /**
  * What `npm test` runs and `npm run test:fast` (the inner loop) leaves out: the adversarial suite,
- * the bench checks, and toolchain and packaging proofs, each a minute of builds or emulation
- * that most edits do not change. The corpus replays every fnmicro module on both QEMU boards (mcu/build, link, serve
- * and traps keep QEMU in the fast loop); the package test runs `npm pack` (a full build) and an
- * install; the binary test builds the single binary.
+ * the bench checks, and toolchain and packaging proofs, each a minute of builds or emulation that
+ * most edits do not change. The corpus replays every fnmicro module on both QEMU boards
+ * (mcu/build, link, serve and traps keep QEMU in the fast loop); the package test runs `npm pack`
+ * (a full build) and an install; the binary test builds the single binary.
  */
-const SLOW = [
+const NOT_QUICK = [
   'test/adversarial/**',
   'test/bench/**',
   'test/mcu/corpus.test.ts',
@@ -34,7 +37,7 @@ const SLOW = [
 
 /**
  * Files of the parallel group running at once. Most files wait more than they compute (timers,
- * child processes, cron ticks), so three keep two cores busy; those that measure time are TIMED.
+ * child processes, cron ticks), so three keep two cores busy; those that measure time run ALONE.
  */
 const PARALLEL_FILES = 3
 
@@ -43,6 +46,7 @@ const common = {
   hookTimeout: 30_000,
   pool: 'forks',
 } as const
+const skipped = [...configDefaults.exclude, ...(QUICK ? NOT_QUICK : [])]
 
 export default defineConfig({
   test: {
@@ -53,7 +57,7 @@ export default defineConfig({
           ...common,
           name: 'parallel',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...TIMED, ...(QUICK ? SLOW : [])],
+          exclude: [...skipped, ...ALONE],
           maxWorkers: PARALLEL_FILES,
         },
       },
@@ -61,8 +65,9 @@ export default defineConfig({
         extends: true,
         test: {
           ...common,
-          name: 'timed',
-          include: TIMED,
+          name: 'alone',
+          include: ALONE.map((f) => (f.endsWith('/**') ? `${f}/*.test.ts` : f)),
+          exclude: skipped,
           fileParallelism: false,
         },
       },
