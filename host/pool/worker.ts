@@ -8,6 +8,7 @@ import { CopyGate, loadBudgetMs, type WorkerCopy } from './preempt/copy-gate.js'
 import { RunSlot, type StoppedEntry } from './preempt/run-slot.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 import { warmUp } from './warmup.js'
+import { Outbox } from './outbox.js'
 import { errorToWire } from './wire.js'
 import { workerOutput } from './worker-output.js'
 
@@ -30,15 +31,25 @@ interface Running {
   pending?: () => void
 }
 const tasks = new Map<number, Running>()
+/**
+ * A function whose calls lately took less than this (wall time, so a busy machine counts) may run
+ * while answers of its turn wait for the turn's end.
+ */
+const QUICK_MS = 2
 let heartbeat: NodeJS.Timeout | undefined
 
-function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+/** What this worker sends during one event-loop turn crosses as one message. */
+const outbox = new Outbox<FromWorker>((msgs, transfer) => {
   try {
-    port.postMessage(msg, transfer)
+    port.postMessage(msgs, transfer)
   } catch {
     // A buffer that cannot be moved (e.g. a view of wasm memory) is copied instead.
-    port.postMessage(msg)
+    port.postMessage(msgs)
   }
+})
+
+function post(msg: FromWorker, transfer?: ArrayBuffer[]): void {
+  outbox.push(msg, transfer)
 }
 
 function track(task: number, running: Running = {}): void {
@@ -148,12 +159,12 @@ const { batchedLog, sendResponse } = workerOutput(post, config.logCap)
 async function sandboxFor(
   msg: Extract<ToWorker, { type: 'invoke' }>,
   running: Running,
-): Promise<{ fn: LoadedFunction; deadline: number }> {
+): Promise<{ fn: LoadedFunction; deadline: number; copy: WorkerCopy }> {
   const copy = sandboxes.get(msg.fn)
   if (!copy) throw new Error(`function #${msg.fn} is not loaded in this worker`)
   if (copy.ready && copy.loading) {
     running.gate = copy.gate
-    return { fn: await copy.loading, deadline: msg.deadline }
+    return { fn: await copy.loading, deadline: msg.deadline, copy }
   }
   let loading = copy.loading
   if (!loading) {
@@ -170,15 +181,16 @@ async function sandboxFor(
   // Every invocation released by the same load gets a turn of its own: a stop cuts short the
   // microtasks queued behind the one it stops, which must not be another request's.
   await new Promise((resolve) => setImmediate(resolve))
-  return { fn, deadline: Math.max(msg.deadline, Date.now() + msg.limitMs) }
+  return { fn, deadline: Math.max(msg.deadline, Date.now() + msg.limitMs), copy }
 }
 
-async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void> {
+/** `ownTurn`: wait for a turn of its own before running (it came in a batch behind another). */
+async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>, ownTurn: boolean): Promise<void> {
   const ctrl = new AbortController()
   const log = batchedLog(msg.task)
   const running: Running = { ctrl, log }
   track(msg.task, running)
-  await attempt(msg, running)
+  await attempt(msg, running, ownTurn)
 }
 
 /**
@@ -189,25 +201,35 @@ async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void>
 async function attempt(
   msg: Extract<ToWorker, { type: 'invoke' }>,
   running: Running,
+  ownTurn = false,
 ): Promise<void> {
   const { ctrl, log } = running as Required<Pick<Running, 'ctrl' | 'log'>>
   const current = () => tasks.get(msg.task) === running && running.pending === restart
   const restart = () => void attempt(msg, running)
   running.pending = restart
   try {
-    const { fn, deadline } = await sandboxFor(msg, running)
+    // A stop drops the microtasks of the turn it lands in: requests that arrived together each
+    // run in a turn of their own, so one stopped guest never swallows another's answer.
+    if (ownTurn) await new Promise((resolve) => setImmediate(resolve))
+    if (!current()) return
+    const { fn, deadline, copy } = await sandboxFor(msg, running)
     if (!current()) return
     running.pending = undefined
     post({ type: 'started', task: msg.task, deadline })
+    // Answers waiting for the end of this turn go out first unless this guest has been quick:
+    // a slow one would hold them for its whole run.
+    if (!((copy.recentMs ?? Infinity) < QUICK_MS)) outbox.flush()
     // waitUntil work keeps the task running here and on the main thread (its deadline, its slot).
     const after: Promise<void>[] = []
-    const res = await fn.invoke(msg.inv, {
-      deadline,
-      signal: ctrl.signal,
-      log,
-      runId: msg.task,
-      waitUntil: (work) => void after.push(work),
-    })
+    const res = await timed(copy, () =>
+      fn.invoke(msg.inv, {
+        deadline,
+        signal: ctrl.signal,
+        log,
+        runId: msg.task,
+        waitUntil: (work) => void after.push(work),
+      }),
+    )
     log.flush()
     sendGuestCounts()
     await sendResponse(msg.task, res, after.length > 0)
@@ -223,6 +245,17 @@ async function attempt(
     post({ type: 'failed', task: msg.task, error: errorToWire(e) })
   }
   untrack(msg.task)
+}
+
+/** Runs a call, keeping a moving average of how long the copy's calls take (one slow call counts). */
+async function timed<T>(copy: WorkerCopy, call: () => Promise<T>): Promise<T> {
+  const began = performance.now()
+  try {
+    return await call()
+  } finally {
+    const took = performance.now() - began
+    copy.recentMs = copy.recentMs === undefined ? took : copy.recentMs * 0.8 + took * 0.2
+  }
 }
 
 /** Sends what was counted here before the answer, so a scrape after the answer sees it. */
@@ -264,13 +297,12 @@ function onStopped(entry: StoppedEntry): void {
   for (const running of [...tasks.values()]) running.pending?.()
 }
 
-port.on('message', (msg: ToWorker) => {
-  slot?.recover()
+function receive(msg: ToWorker, ownTurn: boolean): void {
   switch (msg.type) {
     case 'load':
       return void load(msg)
     case 'invoke':
-      return void invoke(msg)
+      return void invoke(msg, ownTurn)
     case 'inspect':
       return void inspect(msg)
     case 'abort':
@@ -280,6 +312,12 @@ port.on('message', (msg: ToWorker) => {
     case 'stopped':
       return
   }
+}
+
+port.on('message', (msgs: ToWorker[]) => {
+  slot?.recover()
+  let invocations = 0
+  for (const msg of msgs) receive(msg, msg.type === 'invoke' && invocations++ > 0)
 })
 
 post({ type: 'ready', warmupError: config.warmup ? await warmUp(drivers) : undefined })
