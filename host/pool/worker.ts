@@ -32,14 +32,18 @@ interface Running {
 }
 const tasks = new Map<number, Running>()
 /**
- * A function whose calls lately took less than this (wall time, so a busy machine counts) may run
- * while answers of its turn wait for the turn's end.
+ * A function whose calls lately took less than this (wall time, so a busy machine counts) starts
+ * without first sending what waits in the outbox (its own start among it).
  */
 const QUICK_MS = 2
 let heartbeat: NodeJS.Timeout | undefined
 
+/** Whether the outbox holds the end of some task's work (not merely that it started). */
+let answersWaiting = false
+
 /** What this worker sends during one event-loop turn crosses as one message. */
 const outbox = new Outbox<FromWorker>((msgs, transfer) => {
+  answersWaiting = false
   try {
     port.postMessage(msgs, transfer)
   } catch {
@@ -49,20 +53,27 @@ const outbox = new Outbox<FromWorker>((msgs, transfer) => {
 })
 
 function post(msg: FromWorker, transfer?: ArrayBuffer[]): void {
+  if (msg.type !== 'started' && msg.type !== 'logs' && msg.type !== 'beat') answersWaiting = true
   outbox.push(msg, transfer)
 }
 
 function track(task: number, running: Running = {}): void {
   tasks.set(task, running)
-  heartbeat ??= setInterval(() => post({ type: 'beat' }), config.heartbeatMs)
+  heartbeat ??= setInterval(beat, config.heartbeatMs)
 }
 
 function untrack(task: number): void {
   tasks.delete(task)
-  if (tasks.size === 0 && heartbeat) {
-    clearInterval(heartbeat)
-    heartbeat = undefined
-  }
+}
+
+/**
+ * Beats while the worker has tasks. The timer stops itself at the first beat with none, rather
+ * than at every last task: under load the worker runs out of tasks between most batches.
+ */
+function beat(): void {
+  if (tasks.size > 0) return post({ type: 'beat' })
+  clearInterval(heartbeat)
+  heartbeat = undefined
 }
 
 function describe(e: unknown): string {
@@ -103,9 +114,18 @@ function build(copy: WorkerCopy, runId: number, deadline: number): Promise<Loade
   return settled
 }
 
+/**
+ * Says a load or check has started, at once: its guest code may run the rest of the turn, and
+ * if that costs the worker, the main thread must know it ran (it is not retried elsewhere).
+ */
+function started(task: number): void {
+  post({ type: 'started', task })
+  outbox.flush()
+}
+
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   track(msg.task)
-  post({ type: 'started', task: msg.task })
+  started(msg.task)
   const copy: WorkerCopy = {
     spec: msg.spec,
     gate: new CopyGate(slot),
@@ -126,7 +146,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
 
 async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<void> {
   track(msg.task)
-  post({ type: 'started', task: msg.task })
+  started(msg.task)
   try {
     const driver = drivers.detect(msg.file, msg.bytes)
     const { config } = await driver.inspect(msg.file, msg.bytes, msg.hints)
@@ -216,9 +236,10 @@ async function attempt(
     if (!current()) return
     running.pending = undefined
     post({ type: 'started', task: msg.task, deadline })
-    // Answers waiting for the end of this turn go out first unless this guest has been quick:
-    // a slow one would hold them for its whole run.
-    if (!((copy.recentMs ?? Infinity) < QUICK_MS)) outbox.flush()
+    // Answers of earlier requests go out before this guest runs: should it cost the worker, the
+    // main thread must not take them for never run and run them again elsewhere. Unless it has
+    // been quick, what else waits (its own start) goes too: a slow guest would hold it.
+    if (answersWaiting || !((copy.recentMs ?? Infinity) < QUICK_MS)) outbox.flush()
     // waitUntil work keeps the task running here and on the main thread (its deadline, its slot).
     const after: Promise<void>[] = []
     const res = await timed(copy, () =>
