@@ -48,6 +48,8 @@ async function kvFolder(): Promise<TempDir> {
   await built(dir, 'kv.c', 'reader')
   await built(dir, 'kv.c', 'intruder')
   await built(dir, 'counter.c', 'counter')
+  await built(dir, 'libc-notes.c', 'notes')
+  await dir.write('notes.json', JSON.stringify({ isolation: 'shared', memoryMb: 8 }))
   return dir
 }
 
@@ -170,6 +172,22 @@ describe.runIf(clangToolchain)('components: wasi:keyvalue over a real socket', (
       async () => {
         expect(await text(h, '/counter')).toEqual({ status: 200, text: '1\n' })
         expect(await text(h, '/counter')).toEqual({ status: 200, text: '2\n' })
+      },
+      TEST_TIMEOUT_MS,
+    )
+
+    it(
+      'serves wasi:keyvalue to a component linked with wasi-libc, with isolation: shared',
+      async () => {
+        // Under this host's 4 KiB value limit: 40 requests reading a growing value.
+        const chunk = 'n'.repeat(100)
+        for (let i = 1; i <= 40; i++)
+          expect(await text(h, '/notes', { method: 'POST', body: chunk })).toEqual({
+            status: 200,
+            text: String(i * chunk.length),
+          })
+        const logged = h.logs.filter((l) => l.message.startsWith('libc note '))
+        expect(logged.at(-1)?.message).toBe(`libc note ${40 * chunk.length}`)
       },
       TEST_TIMEOUT_MS,
     )
