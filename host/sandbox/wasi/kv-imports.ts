@@ -47,7 +47,8 @@ export function kvImports(
     }
   }
   const sync = (nsPtr: number, nsLen: number) => {
-    if (!grants || !blocking) throw new KvError('KV_UNAVAILABLE', 'this host has no key-value store')
+    if (!grants || !blocking)
+      throw new KvError('KV_UNAVAILABLE', 'this host has no key-value store')
     return grants.syncNamed(text(nsPtr, nsLen), blocking)
   }
   const status = (fn: () => number): number => {
