@@ -2,8 +2,8 @@ import { WasmFormatError } from '../wasm/reader.js'
 
 /**
  * What a component may import: the interfaces of wasi:http/proxy plus the harmless parts of
- * wasi:cli and wasi:filesystem (which the host serves empty), and wasi:keyvalue (below). Keyed without version; every 0.2.x
- * version is served by the same implementation.
+ * wasi:cli and wasi:filesystem (which the host serves empty). Keyed without version; every 0.2.x
+ * version is served by the same implementation. wasi:keyvalue is allowed too, at one version.
  */
 export const ALLOWED_IMPORTS = new Set([
   'wasi:http/types',
@@ -35,8 +35,9 @@ export const KEYVALUE_VERSION = '0.2.0-draft'
 
 /**
  * Interfaces served at one exact version, not any 0.2.x: wasi:keyvalue is a draft whose versions
- * differ in shape (0.2.0-draft2 changed list-keys and increment), so only the one implemented
- * (host/sandbox/component/wasi/keyvalue.ts) is accepted.
+ * differ in shape (0.2.0-draft2 changed list-keys and increment and added cas), so only the one
+ * implemented (wasi/keyvalue.ts) is accepted. Any component may import it, as any WAGI module may
+ * import fnhost_kv: every function owns a namespace, and its grants decide what `open` reaches.
  */
 export const EXACT_VERSION_IMPORTS = new Map([
   ['wasi:keyvalue/store', KEYVALUE_VERSION],
