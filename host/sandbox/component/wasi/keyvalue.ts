@@ -34,8 +34,12 @@ function attempt<T>(fn: () => T): Result<T, KeyvalueError> {
   }
 }
 
-/** list-keys cursors a bucket handed out; wasi:keyvalue's are u64, the store's are strings. */
-const MAX_CURSORS = 10_000
+/**
+ * list-keys cursors a bucket keeps: wasi:keyvalue's are u64, the store's are strings, so a bucket
+ * numbers the ones it hands out. Paging walks forward, so the newest few suffice; older ones are
+ * forgotten, which keeps a bucket held by a shared instance from growing without bound.
+ */
+const LIVE_CURSORS = 64
 
 /**
  * A bucket: the identifier it was opened with, resolved through the function's grants again on
@@ -45,7 +49,8 @@ const MAX_CURSORS = 10_000
 export class Bucket {
   readonly #name: string
   readonly #access: KeyvalueAccess
-  readonly #cursors: string[] = []
+  readonly #cursors = new Map<bigint, string>()
+  #lastCursor = 0n
 
   constructor(name: string, access: KeyvalueAccess) {
     this.#name = name
@@ -88,20 +93,22 @@ export class Bucket {
       const calls = Bucket.calls(this)
       let after: string | undefined
       if (cursor !== undefined) {
-        after = cursor >= 1n ? this.#cursors[Number(cursor - 1n)] : undefined
+        after = this.#cursors.get(cursor)
         if (after === undefined)
           throw new KvError(
             'KV_BAD_ARGUMENT',
-            'cursor is not one list-keys of this bucket returned',
+            'cursor is not one of the last list-keys answers of this bucket',
           )
       }
       const page = calls.list({ cursor: after })
       const keys = page.keys.map((k) => k.name)
       if (page.complete || page.cursor === undefined) return { keys, cursor: undefined }
-      if (this.#cursors.length >= MAX_CURSORS)
-        throw new KvError('KV_BAD_ARGUMENT', `at most ${MAX_CURSORS} list-keys pages per bucket`)
-      this.#cursors.push(page.cursor)
-      return { keys, cursor: BigInt(this.#cursors.length) }
+      const next = ++this.#lastCursor
+      this.#cursors.set(next, page.cursor)
+      // Maps iterate in insertion order: the first key is the oldest cursor.
+      if (this.#cursors.size > LIVE_CURSORS)
+        this.#cursors.delete(this.#cursors.keys().next().value!)
+      return { keys, cursor: next }
     })
   }
 }
