@@ -118,6 +118,32 @@ function conformance(settings: () => KvSettings) {
       val: { tag: 'other', val: expect.stringMatching(/^KV_NOT_A_NUMBER: /) },
     })
     expect(text(okValue(b.get('word')))).toBe('word')
+    // JS and C may store a negative count; a u64 cannot carry it, and the answer says so.
+    okValue(b.set('neg', bytes('-10')))
+    expect(atomics.increment(b, 'neg', 3n)).toEqual({
+      tag: 'err',
+      val: { tag: 'other', val: expect.stringMatching(/^KV_NOT_A_NUMBER: the key now holds -7/) },
+    })
+  })
+
+  it('answers a full quota with other(KV_QUOTA_EXCEEDED), writing nothing', async () => {
+    const small = { ...settings(), limits: { ...KV_LIMIT_DEFAULTS, quotaBytes: 100 } }
+    const { store, batch } = await importsFor(small, 'quota')
+    const b = okValue(store.open(''))
+    okValue(b.set('a', new Uint8Array(60)))
+    expect(b.set('b', new Uint8Array(60))).toEqual({
+      tag: 'err',
+      val: { tag: 'other', val: expect.stringMatching(/^KV_QUOTA_EXCEEDED: /) },
+    })
+    expect(okValue(b.exists('b'))).toBe(false)
+    // Batches are key by key, as the WIT allows: the first pair lands, the second is refused.
+    expect(
+      batch.setMany(b, [
+        ['c', new Uint8Array(10)],
+        ['d', new Uint8Array(60)],
+      ]).tag,
+    ).toBe('err')
+    expect(okValue(batch.getMany(b, ['c', 'd'])).map((p) => p?.[0])).toEqual(['c', undefined])
   })
 
   it('refuses a handle the host never opened as a bucket', async () => {
