@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { packageRoot } from '../../host/paths.js'
-import { findClang } from '../../host/toolchain/clang.js'
-import { buildComponent } from '../../host/toolchain/component.js'
+import { cComponent } from '../helpers/c-component.js'
 import { clangToolchain } from '../helpers/clang.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { startHost, type TestHost } from '../helpers/host.js'
@@ -30,12 +29,10 @@ export default {
 `
 
 async function built(dir: TempDir, source: string, name: string): Promise<void> {
-  const result = await buildComponent(
-    findClang(),
-    join(packageRoot, 'test/fixtures/component/kv', source),
-    join(dir.path, `${name}.wasm`),
+  await dir.write(
+    `${name}.wasm`,
+    await cComponent(join(packageRoot, 'test/fixtures/component/kv', source)),
   )
-  if (!result.ok) throw new Error(`building ${source} failed:\n${result.output}`)
 }
 
 /** Functions: the JS writer, the C fixture granted `notes`, the same without it, the README counter. */
@@ -53,11 +50,19 @@ async function kvFolder(): Promise<TempDir> {
   return dir
 }
 
-const hostOptions = (dir: TempDir, config = {}) => ({
+/** The transpiled components, shared by the file's hosts (the cache is keyed by content). */
+let transpiled: TempDir | undefined
+afterAll(async () => transpiled?.[Symbol.asyncDispose]())
+
+const hostOptions = async (dir: TempDir, config = {}) => ({
   dir: dir.path,
   config,
   // Two workers: the JS guest and the component meet on one key from different threads.
-  pool: { workers: 2, graceMs: 100, drivers: { componentCacheDir: join(dir.path, '_cache') } },
+  pool: {
+    workers: 2,
+    graceMs: 100,
+    drivers: { componentCacheDir: (transpiled ??= await functionsDir()).path },
+  },
 })
 
 async function text(h: TestHost, path: string, init?: RequestInit) {
@@ -120,7 +125,7 @@ describe.runIf(clangToolchain)('components: wasi:keyvalue over a real socket', (
     beforeAll(async () => {
       dir = await kvFolder()
       const limits = { maxValueBytes: MAX_VALUE_BYTES }
-      h = await startHost('real server', hostOptions(dir, { kv: { limits } }))
+      h = await startHost('real server', await hostOptions(dir, { kv: { limits } }))
     }, SETUP_TIMEOUT_MS)
     afterAll(async () => {
       await h?.[Symbol.asyncDispose]()
@@ -214,7 +219,7 @@ describe.runIf(clangToolchain)('components: wasi:keyvalue over a real socket', (
       dir = await kvFolder()
       h = await startHost(
         'real server',
-        hostOptions(dir, { kv: { backend: 'redis', redis: { url: redis.url } } }),
+        await hostOptions(dir, { kv: { backend: 'redis', redis: { url: redis.url } } }),
       )
     }, SETUP_TIMEOUT_MS)
     afterAll(async () => {
@@ -231,7 +236,7 @@ describe.runIf(clangToolchain)('components: wasi:keyvalue over a real socket', (
     let h: TestHost
     beforeAll(async () => {
       dir = await kvFolder()
-      h = await startHost('real server', { ...hostOptions(dir), kv: false })
+      h = await startHost('real server', { ...(await hostOptions(dir)), kv: false })
     }, SETUP_TIMEOUT_MS)
     afterAll(async () => {
       await h?.[Symbol.asyncDispose]()
