@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createHost, type Host, type HostOptions } from '../../host/host.js'
-import { createLogger, type LogLine } from '../../host/observe/log.js'
+import type { Host, HostOptions } from '../../host/host.js'
+import type { LogLine } from '../../host/observe/log.js'
 import { packageRoot } from '../../host/paths.js'
 import type { RunRecord } from '../../host/triggers/history.js'
 import { eventually, functionsDir, type TempDir } from '../helpers/fsdir.js'
+import { startHost, type TestHost } from '../helpers/host.js'
 import { scaled } from '../helpers/time.js'
 
 const KEY = 'cron-test-key'
@@ -49,28 +50,25 @@ async function conventionFunctions(): Promise<Record<string, string | Uint8Array
 
 describe('cron schedules', () => {
   let dir: TempDir | undefined
+  let test: TestHost | undefined
   let host: Host | undefined
   let logs: LogLine[] = []
   afterEach(async () => {
-    await host?.[Symbol.asyncDispose]()
+    await test?.[Symbol.asyncDispose]()
     await dir?.[Symbol.asyncDispose]()
-    host = dir = undefined
+    test = host = dir = undefined
     logs = []
   })
 
   async function start(
     files: Record<string, string | Uint8Array>,
-    options: Partial<HostOptions> = {},
+    options: Partial<Omit<HostOptions, 'logger'>> = {},
   ) {
     dir = await functionsDir(files)
-    host = await createHost({
-      dir: dir.path,
-      watch: false,
-      logger: createLogger((l) => logs.push(l)),
-      adminKey: KEY,
-      ...options,
-    })
-    return host
+    // On the file's shared pool unless a test sets pool options of its own.
+    test = await startHost('app.request', { dir: dir.path, adminKey: KEY, ...options })
+    logs = test.logs
+    return (host = test.host)
   }
 
   const guestLines = (fn: string) =>
