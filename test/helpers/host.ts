@@ -30,6 +30,18 @@ afterAll(async () => {
 })
 
 /**
+ * The pool the hosts of one test file share: one worker, no spare, started once per file (ended
+ * when the file ends). For a test that calls createHost itself, as `sharedPool`.
+ */
+export function filePoolOf(): WorkerPool {
+  return (filePool ??= createPool({
+    workers: 1,
+    warmSpare: false,
+    logger: createLogger((l) => openLogs.forEach((logs) => logs.push(l))),
+  }))
+}
+
+/**
  * The pool the hosts of one test file share, when a host would get the default one: a worker
  * and a scanner started once per file instead of once per host. A host with pool options of its
  * own, or with egress settings in its fnhost.json (a pool's drivers carry them), gets its own.
@@ -40,11 +52,7 @@ async function sharedPoolFor(
   if (options.pool || options.sharedPool) return options.sharedPool
   const config = mergeHostConfig(await readHostConfig(options.dir), options.config ?? {})
   if (config.fetch) return undefined
-  return (filePool ??= createPool({
-    workers: 1,
-    warmSpare: false,
-    logger: createLogger((l) => openLogs.forEach((logs) => logs.push(l))),
-  }))
+  return filePoolOf()
 }
 
 /** A host over `options.dir`, logging into `logs`, on this file's shared pool when it can be. */

@@ -10,6 +10,8 @@ import { startRedis, type RedisServer } from './redis-server.js'
 
 /** Increments of one key across two processes: 10,000 in `npm test` (the store's contract), fewer in test:fast. */
 const INCREMENTS = sized(10_000, 1_000)
+/** A host's own pool (a restart starts a new one), without the default spare worker. */
+const ONE_WORKER = { workers: 1, warmSpare: false }
 // 10,000 fsync-acknowledged increments of one key: about 30 s on a quiet 2-core box, minutes on a busy one.
 const BURST_TIMEOUT_MS = scaled(360_000)
 const RETRY_PAUSE_MS = 50
@@ -76,12 +78,12 @@ describe('KV through the host', () => {
     const dir = folder('restart', { 'note.js': READER, 'counter.js': COUNTER })
     const dataDir = join(root, 'restart', 'data')
     {
-      await using host = await createHost({ dir, watch: false, dataDir })
+      await using host = await createHost({ dir, watch: false, dataDir, pool: ONE_WORKER })
       const res = await host.app.request('/note', { method: 'PUT', body: 'remember me' })
       expect(await res.text()).toBe('remember me')
       expect(await (await host.app.request('/counter')).text()).toBe('1')
     }
-    await using host = await createHost({ dir, watch: false, dataDir })
+    await using host = await createHost({ dir, watch: false, dataDir, pool: ONE_WORKER })
     expect(await (await host.app.request('/note')).text()).toBe('remember me')
     expect(await (await host.app.request('/counter')).text()).toBe('2')
   })
@@ -94,6 +96,7 @@ describe('KV through the host', () => {
       watch: false,
       dataDir: join(root, 'admin', 'data'),
       config: { admin: { key } },
+      pool: ONE_WORKER,
     })
     await host.app.request('/note', { method: 'PUT', body: 'from the function' })
     const auth = { authorization: `Bearer ${key}` }
