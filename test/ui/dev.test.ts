@@ -6,6 +6,7 @@ import { createHost } from '../../host/host.js'
 import { createLogger } from '../../host/observe/log.js'
 import { collect, listeningUrl, runCli, spawnCli } from '../helpers/cli.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
+import { filePoolOf } from '../helpers/host.js'
 import { scaled } from '../helpers/time.js'
 import { buildUi, launch, screenshot, type Browser } from './browser.js'
 
@@ -126,16 +127,23 @@ describe('--dev refusals and the dashboard without --dev', () => {
   it('keeps the dashboard off without a key, and behind the key with one', async () => {
     dir = await functionsDir({ 'hello.js': HELLO })
     const logger = createLogger(() => {})
-    const pool = { workers: 1, warmSpare: false }
+    // The file's one pool: these hosts differ in their key and mode, not in their workers.
+    const sharedPool = filePoolOf()
     {
-      await using host = await createHost({ dir: dir.path, watch: false, logger, pool })
+      await using host = await createHost({ dir: dir.path, watch: false, logger, sharedPool })
       const res = await host.app.request('/_fnhost/ui')
       expect(res.status).toBe(404)
       expect(await res.text()).toMatch(/the dashboard is off: set FNHOST_ADMIN_KEY/)
     }
     {
       const adminKey = 'a-key-of-sixteen-chars'
-      await using host = await createHost({ dir: dir.path, watch: false, logger, pool, adminKey })
+      await using host = await createHost({
+        dir: dir.path,
+        watch: false,
+        logger,
+        sharedPool,
+        adminKey,
+      })
       const page = await host.app.request('/_fnhost/ui')
       expect(page.status).toBe(200)
       expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/)
@@ -148,7 +156,13 @@ describe('--dev refusals and the dashboard without --dev', () => {
     }
     {
       // A dev host embedded without a loopback socket (here: no socket at all) opens nothing.
-      await using host = await createHost({ dir: dir.path, watch: false, logger, pool, dev: true })
+      await using host = await createHost({
+        dir: dir.path,
+        watch: false,
+        logger,
+        sharedPool,
+        dev: true,
+      })
       const res = await host.app.request('/_fnhost/v1/functions')
       expect(res.status).toBe(403)
       expect((await host.app.request('/_fnhost/ui/data/overview')).status).toBe(403)
