@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import { KvError, unavailable } from './errors.js'
 import { checkList, encodeCursor, prefixEnd, quotaError } from './limits.js'
 import { DELETE, INCREMENT, LIST, PUT, USAGE } from './redis-scripts.js'
@@ -17,10 +17,9 @@ interface RedisOptions {
 type Arg = string | Buffer | number
 
 /** Runs a script by its SHA, loading it on the server the first time (or after a restart). */
-function script(connection: () => Promise<Redis>, lua: string) {
+function script(redis: Redis, lua: string) {
   const sha = createHash('sha1').update(lua).digest('hex')
   return async (base: string, ...args: Arg[]): Promise<unknown> => {
-    const redis = await connection()
     try {
       return await redis.evalsha(sha, 1, base, ...args)
     } catch (e) {
@@ -53,26 +52,19 @@ export function openRedis(options: RedisOptions): KvBackend {
   const { limits } = options
   const prefix = options.keyPrefix ?? 'fnhost:kv:'
   const registry = `${prefix}namespaces`
-  // ioredis is loaded on the first call: a host on SQLite (the default) never loads it, in any of
-  // its threads (each would spend tens of milliseconds of CPU on it).
-  let client: Promise<Redis> | undefined
-  const connection = () =>
-    (client ??= import('ioredis').then(({ Redis }) => {
-      const redis = new Redis(options.url, {
-        lazyConnect: true,
-        connectTimeout: options.connectTimeoutMs ?? 5000,
-        maxRetriesPerRequest: 2,
-      })
-      // Connection errors surface on the calls; without a listener ioredis would log them itself.
-      redis.on('error', () => undefined)
-      return redis
-    }))
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    connectTimeout: options.connectTimeoutMs ?? 5000,
+    maxRetriesPerRequest: 2,
+  })
+  // Connection errors surface on the calls; without a listener ioredis would log them itself.
+  redis.on('error', () => undefined)
   const run = {
-    put: script(connection, PUT),
-    increment: script(connection, INCREMENT),
-    delete: script(connection, DELETE),
-    list: script(connection, LIST),
-    usage: script(connection, USAGE),
+    put: script(redis, PUT),
+    increment: script(redis, INCREMENT),
+    delete: script(redis, DELETE),
+    list: script(redis, LIST),
+    usage: script(redis, USAGE),
   }
   // Namespace names come from function paths; encoding keeps `{`, `}` and `:` out of key names.
   const base = (ns: string) => `${prefix}{${encodeURIComponent(ns)}}:`
@@ -88,7 +80,7 @@ export function openRedis(options: RedisOptions): KvBackend {
     kind: 'redis',
     get: (ns, key) =>
       call(async () => {
-        const value = await (await connection()).getBuffer(`${base(ns)}v:${key}`)
+        const value = await redis.getBuffer(`${base(ns)}v:${key}`)
         return value === null ? null : new Uint8Array(value.buffer, value.byteOffset, value.length)
       }),
     put: (ns, key, value, opts) =>
@@ -121,7 +113,7 @@ export function openRedis(options: RedisOptions): KvBackend {
       }),
     namespaces: () =>
       call(async () => {
-        const names = (await (await connection()).smembers(registry)).sort()
+        const names = (await redis.smembers(registry)).sort()
         const out = []
         for (const name of names) {
           const [keys, bytes] = (await run.usage(base(name))) as [number, number]
@@ -130,8 +122,7 @@ export function openRedis(options: RedisOptions): KvBackend {
         return out
       }),
     async [Symbol.asyncDispose]() {
-      // A call still loading ioredis gets its client disconnected once it has one.
-      ;(await client?.catch(() => undefined))?.disconnect()
+      redis.disconnect()
     },
   }
 }
