@@ -11,6 +11,7 @@ import type { Logger } from './observe/log.js'
 import { Observation, type AppObserve, type ObserveSetupOptions } from './observation.js'
 import { createPool, poolDefaults, type PoolOptions, type WorkerPool } from './pool/index.js'
 import { Registry } from './registry/registry.js'
+import { traceStart } from './observe/start-trace.js'
 
 export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
   dir: string
@@ -55,6 +56,7 @@ export interface Host extends AsyncDisposable {
 export async function createHost(options: HostOptions): Promise<Host> {
   const config = mergeHostConfig(await readHostConfig(options.dir), options.config ?? {})
   // One admin key guards the management API, the logs, the triggers and (optionally) metrics.
+  traceStart('config read')
   const adminKey = config.admin?.key ?? options.adminKey
   const observation = new Observation({ ...options, adminKey })
   const logger = observation.logger
@@ -68,6 +70,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
         ...options.pool,
         drivers: { egress, ...options.pool?.drivers },
       })
+  traceStart('pool created')
   const pool = options.sharedPool ?? (owned as WorkerPool)
   const kv =
     options.kv === false
@@ -87,6 +90,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
   try {
     await recoverChanges(registry.dir, logger)
     await registry.start()
+    traceStart('scan done')
   } catch (e) {
     observation[Symbol.dispose]()
     await owned?.[Symbol.asyncDispose]()

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { fnhostVersion } from '../assets.js'
+import { traceStart } from '../observe/start-trace.js'
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }
 
@@ -48,6 +49,7 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  traceStart('main module loaded')
   const [name, ...rest] = argv
   if (name === '--version' || name === '-v') {
     process.stdout.write(fnhostVersion() + '\n')

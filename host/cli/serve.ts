@@ -19,6 +19,7 @@ import { mergeHostConfig } from '../host-config.js'
 import { devListenAddress } from './dev.js'
 import { routeTable } from './routes-table.js'
 import { kvFlags } from './kv-flags.js'
+import { traceStart } from '../observe/start-trace.js'
 
 const USAGE =
   'usage: fnhost serve [dir] [--port N] [--host H] [--workers N] [--grace-ms N] [--no-watch]\n' +
@@ -55,6 +56,7 @@ export const SERVE_OPTIONS = {
 } as const satisfies ParseArgsConfig['options']
 
 export function run(argv: string[]): Promise<number> {
+  traceStart('serve module loaded')
   return withUsage(USAGE, async () => {
     const { values, positionals } = parse(argv, { allowPositionals: true, options: SERVE_OPTIONS })
     if (values.help) {
@@ -102,6 +104,7 @@ export function run(argv: string[]): Promise<number> {
       }
       throw e
     }
+    traceStart('listening')
     let host
     try {
       host = await createHost({
@@ -135,6 +138,7 @@ export function run(argv: string[]): Promise<number> {
       }
       throw e
     }
+    traceStart('host ready')
     gate.open(host.fetch)
     process.stdout.write(
       `fnhost serving ${dir}\n${routeTable(host.registry)}\n\nlistening on ${server.url}\n` +

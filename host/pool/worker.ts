@@ -10,13 +10,16 @@ import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 import { warmUp } from './warmup.js'
 import { errorToWire } from './wire.js'
 import { workerOutput } from './worker-output.js'
+import { traceStart } from '../observe/start-trace.js'
 
 /* The worker side of the pool: builds the drivers from plain options, loads and runs functions. */
 
 if (!parentPort) throw new Error('host/pool/worker runs only as a worker thread')
 const port = parentPort
 const config = workerData as WorkerConfig
+traceStart('pool worker loaded')
 const drivers = await createDrivers(config.drivers)
+traceStart('drivers created')
 
 const slot = config.runSlot ? new RunSlot(config.runSlot, onStopped) : undefined
 const sandboxes = new Map<number, WorkerCopy>()
@@ -103,7 +106,9 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   }
   sandboxes.set(msg.fn, copy)
   try {
+    traceStart(`load ${msg.spec.name}`)
     await build(copy, msg.task, msg.deadline)
+    traceStart(`loaded ${msg.spec.name}`)
     post({ type: 'loaded', task: msg.task })
   } catch (e) {
     if (sandboxes.get(msg.fn) === copy) sandboxes.delete(msg.fn)
@@ -282,4 +287,23 @@ port.on('message', (msg: ToWorker) => {
   }
 })
 
-post({ type: 'ready', warmupError: config.warmup ? await warmUp(drivers) : undefined })
+if (config.warmup && config.warmupLaterMs !== undefined) {
+  traceStart('ready')
+  post({ type: 'ready' })
+  setTimeout(() => void warmLater(), config.warmupLaterMs).unref()
+} else {
+  const warmupError = config.warmup ? await warmUp(drivers) : undefined
+  traceStart(config.warmup ? 'warmed up' : 'ready')
+  post({ type: 'ready', warmupError })
+}
+
+/**
+ * A warm-up after ready, unless a function has loaded by then (its load warmed the engines it
+ * uses); what goes wrong is logged as a problem (the worker serves anyway).
+ */
+async function warmLater(): Promise<void> {
+  if (sandboxes.size > 0) return
+  const error = await warmUp(drivers)
+  traceStart('warmed up')
+  if (error) post({ type: 'problem', message: `failed to warm up: ${error}` })
+}
