@@ -9,7 +9,7 @@
  * holds bench/functions/js-trivial.js alone, as the bench's `binary` section does.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, copyFileSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -28,7 +28,25 @@ const now = () => performance.timeOrigin + performance.now()
 
 interface Run {
   phases: Map<string, number>
+  /** The main thread's CPU time (ms) at its phases. */
+  mainCpu: Map<string, number>
   first200: number
+  /** CPU time (ms) each thread had used by the first 200: the main thread, then the others. */
+  cpu: { main: number; threads: number[] }
+}
+
+/** CPU time of every thread of `pid` so far, from Linux's schedstat (ns on CPU). */
+function threadCpu(pid: number): Run['cpu'] {
+  const ms = (tid: string) =>
+    Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6
+  const tids = readdirSync(`/proc/${pid}/task`)
+  return {
+    main: ms(String(pid)),
+    threads: tids
+      .filter((t) => t !== String(pid))
+      .map(ms)
+      .sort((a, b) => b - a),
+  }
 }
 
 async function once(command: string, args: string[], path: string): Promise<Run> {
@@ -39,6 +57,7 @@ async function once(command: string, args: string[], path: string): Promise<Run>
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const phases = new Map<string, number>()
+  const mainCpu = new Map<string, number>()
   let err = ''
   child.stderr.on('data', (d: Buffer) => (err += d.toString()))
   const url = await new Promise<string>((resolve, reject) => {
@@ -53,18 +72,21 @@ async function once(command: string, args: string[], path: string): Promise<Run>
   const res = await fetch(url + path)
   const body = await res.text()
   const first200 = now() - began
+  const cpu = threadCpu(child.pid as number)
   if (res.status !== 200) throw new Error(`${path} answered ${res.status} ${body}`)
   await new Promise((r) => setTimeout(r, 50))
   child.kill('SIGTERM')
   await new Promise((r) => child.once('exit', r))
   for (const line of err.split('\n')) {
-    const m = /^fnhost-trace (\S+) (\S+) (.*)$/.exec(line)
+    const m = /^fnhost-trace (\S+) (\S+) (.*?)(?: \(cpu (\d+) ms\))?$/.exec(line)
     if (!m) continue
-    const [, at, thread, phase] = m as unknown as [string, string, string, string]
+    const [, at, thread, phase, cpuMs] = m as unknown as [string, string, string, string, string?]
     const key = `${thread} ${phase}`
-    if (!phases.has(key)) phases.set(key, Number(at) - began)
+    if (phases.has(key)) continue
+    phases.set(key, Number(at) - began)
+    if (cpuMs !== undefined) mainCpu.set(key, Number(cpuMs))
   }
-  return { phases, first200 }
+  return { phases, mainCpu, first200, cpu }
 }
 
 const median = (xs: number[]) => {
@@ -88,7 +110,11 @@ try {
 }
 const keys = new Map<string, number[]>()
 for (const r of runs) for (const [k, v] of r.phases) keys.set(k, [...(keys.get(k) ?? []), v])
-const rows = [...keys].map(([k, v]) => [k, median(v), v.length] as const)
+const cpuAt = (k: string) => {
+  const v = runs.flatMap((r) => (r.mainCpu.has(k) ? [r.mainCpu.get(k) as number] : []))
+  return v.length ? `  [main cpu ${median(v)} ms]` : ''
+}
+const rows = [...keys].map(([k, v]) => [k + cpuAt(k), median(v), v.length] as const)
 rows.sort((a, b) => a[1] - b[1])
 for (const [k, v, n] of rows)
   console.log(
@@ -98,4 +124,10 @@ console.log(
   `${median(runs.map((r) => r.first200))
     .toFixed(1)
     .padStart(8)} ms  first 200 (median of ${runs.length})`,
+)
+const cpuMain = median(runs.map((r) => r.cpu.main))
+const cpuAll = median(runs.map((r) => r.cpu.main + r.cpu.threads.reduce((a, b) => a + b, 0)))
+const busiest = [0, 1, 2, 3].map((i) => median(runs.map((r) => r.cpu.threads[i] ?? 0)).toFixed(0))
+console.log(
+  `CPU by the first 200 (medians): main thread ${cpuMain.toFixed(0)} ms, all threads ${cpuAll.toFixed(0)} ms; busiest other threads ${busiest.join(', ')} ms`,
 )

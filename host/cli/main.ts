@@ -2,10 +2,19 @@
 import { fnhostVersion } from '../assets.js'
 import { traceStart } from '../observe/start-trace.js'
 
-type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }
+type Command = {
+  summary: string
+  load: () => Promise<{ run(argv: string[]): Promise<number> }>
+  /** Work to start before the command's modules load (they take a while to). */
+  early?: () => Promise<void>
+}
 
 const commands: Record<string, Command> = {
-  serve: { summary: 'serve a folder of functions over HTTP', load: () => import('./serve.js') },
+  serve: {
+    summary: 'serve a folder of functions over HTTP',
+    load: () => import('./serve.js'),
+    early: async () => (await import('./serve-early.js')).startEarly(),
+  },
   invoke: {
     summary: 'run one function once and print its response',
     load: () => import('./invoke.js'),
@@ -64,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`fnhost: unknown command '${name}'\n\n${usage()}\n`)
     return 2
   }
+  if (!rest.includes('--help') && !rest.includes('-h')) await command.early?.()
   return (await command.load()).run(rest)
 }
 

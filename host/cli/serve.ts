@@ -19,6 +19,7 @@ import { mergeHostConfig } from '../host-config.js'
 import { devListenAddress } from './dev.js'
 import { routeTable } from './routes-table.js'
 import { kvFlags } from './kv-flags.js'
+import { dropEarlyWorkers } from '../pool/start-worker.js'
 import { traceStart } from '../observe/start-trace.js'
 
 const USAGE =
@@ -137,6 +138,9 @@ export function run(argv: string[]): Promise<number> {
         return 1
       }
       throw e
+    } finally {
+      // Started before the config was known (cli/main.ts); the pool took those it could use.
+      dropEarlyWorkers()
     }
     traceStart('host ready')
     gate.open(host.fetch)

@@ -1,7 +1,6 @@
 import { FnhostError } from '../errors.js'
 import type { GuestResponse, Invocation } from '../invocation.js'
 import { addGuestCounts, emptyGuestCounts } from '../observe/guest-counts.js'
-import { INVOCATION_LOG_CAP } from '../observe/invocation-log.js'
 import type {
   FunctionInspector,
   FunctionLoader,
@@ -13,7 +12,7 @@ import type { FunctionSpec } from '../types.js'
 import { Admission } from './admission.js'
 import { PooledFunction, type FunctionState } from './function.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
-import type { FromWorker, WorkerConfig } from './protocol.js'
+import type { FromWorker } from './protocol.js'
 import { SandboxTable, type SandboxCopy } from './sandboxes.js'
 import { Scanner } from './scanner.js'
 import { InvocationTask, LoadTask, type Task } from './tasks.js'
@@ -22,6 +21,7 @@ import { v8Terminator } from './preempt/v8-terminate.js'
 import { Watchdog } from './watchdog.js'
 import { retryable } from './wire.js'
 import { PoolWorker } from './worker-handle.js'
+import { workerConfig } from './worker-config.js'
 import { WORKER_START_WAIT_MS, WorkerSet } from './workers.js'
 
 /**
@@ -52,13 +52,7 @@ class Pool implements WorkerPool {
   private readonly guest = emptyGuestCounts()
 
   constructor(private readonly options: ResolvedPoolOptions) {
-    const config: WorkerConfig = {
-      drivers: options.drivers,
-      warmup: options.warmup,
-      heartbeatMs: Watchdog.heartbeatMs,
-      logCap: INVOCATION_LOG_CAP,
-      loadTimeoutMs: options.loadTimeoutMs,
-    }
+    const config = workerConfig(options)
     this.scanner = new Scanner(options, config)
     this.admission = new Admission(options, () => this.workers.hasReady())
     this.sandboxes = new SandboxTable(options.maxSandboxMemoryMb, (copy) =>

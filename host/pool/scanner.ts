@@ -4,6 +4,7 @@ import type { SandboxKind } from '../types.js'
 import type { ResolvedPoolOptions } from './options.js'
 import type { FromWorker, WorkerConfig } from './protocol.js'
 import { InspectTask } from './tasks.js'
+import { scannerConfig } from './worker-config.js'
 import { Watchdog } from './watchdog.js'
 import type { PoolWorker } from './worker-handle.js'
 import { WORKER_START_WAIT_MS, WorkerSet } from './workers.js'
@@ -46,7 +47,7 @@ export class Scanner implements AsyncDisposable {
     if (this.disposed) throw new Error('the worker pool is disposed')
     this.set ??= new WorkerSet(
       { ...this.options, workers: 1, warmSpare: false },
-      { ...this.config, warmup: false },
+      scannerConfig(this.config),
       {
         message: (w, msg) => this.onMessage(w, msg),
         exit: (w, reason) => this.onExit(w, reason),

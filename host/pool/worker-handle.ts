@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads'
-import { newRunSlotBuffer, RunSlotView } from './preempt/run-slot.js'
+import { RunSlotView } from './preempt/run-slot.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 import { startWorker } from './start-worker.js'
 
@@ -25,9 +25,9 @@ export class PoolWorker {
     heapMb: number,
     private readonly events: WorkerEvents,
   ) {
-    const runSlot = newRunSlotBuffer()
+    const { worker, runSlot } = startWorker(config, heapMb)
     this.slot = new RunSlotView(runSlot)
-    this.worker = startWorker({ ...config, runSlot }, heapMb)
+    this.worker = worker
     this.worker.on('message', (msg: FromWorker) => {
       this.lastSeen = Date.now()
       if (msg.type === 'ready') this.state = 'ready'

@@ -20,6 +20,8 @@ const config = workerData as WorkerConfig
 traceStart('pool worker loaded')
 const drivers = await createDrivers(config.drivers)
 traceStart('drivers created')
+// A serving worker (the scanner warms nothing) compiles its engines while it waits for work.
+if (config.warmup) drivers.prepare()
 
 const slot = config.runSlot ? new RunSlot(config.runSlot, onStopped) : undefined
 const sandboxes = new Map<number, WorkerCopy>()

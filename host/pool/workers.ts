@@ -1,6 +1,7 @@
 import type { FnhostError } from '../errors.js'
 import type { ResolvedPoolOptions } from './options.js'
 import type { FromWorker, WorkerConfig } from './protocol.js'
+import { firstWorkerConfig } from './worker-config.js'
 import { PoolWorker } from './worker-handle.js'
 
 export interface WorkerSetEvents {
@@ -15,11 +16,10 @@ const MAX_BACKOFF_MS = 5_000
 /** How long a load waits for a worker to come up (they start in well under a second). */
 export const WORKER_START_WAIT_MS = 10_000
 /**
- * How long after the first worker is ready the others start, and it warms up: by then a starting
- * host has usually given its first answer.
+ * How long after the first worker is ready the others start: by then a starting host has usually
+ * given its first answer.
  */
 export const REST_START_DELAY_MS = 250
-export const FIRST_WARMUP_DELAY_MS = 1_000
 
 /**
  * The serving workers plus one warm spare. A lost worker is replaced by the spare at once (a new
@@ -155,9 +155,7 @@ export class WorkerSet {
 
   private start(): PoolWorker {
     let ready = false
-    const config = this.everReady
-      ? this.config
-      : { ...this.config, warmupLaterMs: FIRST_WARMUP_DELAY_MS }
+    const config = this.everReady ? this.config : firstWorkerConfig(this.config)
     return new PoolWorker(this.nextId++, config, this.options.workerHeapMb, {
       message: (w, msg) => {
         if (msg.type === 'problem') this.options.logger?.warn(`worker ${w.id}: ${msg.message}`)
