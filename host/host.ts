@@ -1,6 +1,5 @@
 import { recoverChanges } from './admin/store.js'
-import { createApp } from './app.js'
-import { openKvStore } from './kv/backends.js'
+import type { createApp } from './app.js'
 import { dataDir, resolveKvSettings } from './kv/options.js'
 import type { KvStore } from './kv/store.js'
 import { createGate } from './auth/gate.js'
@@ -52,6 +51,17 @@ export interface Host extends AsyncDisposable {
   readonly kv?: KvStore
 }
 
+let appModule: Promise<typeof import('./app.js')> | undefined
+
+/**
+ * The app's modules (Hono, the routes, the management API, the dashboard) are not needed before
+ * the first scan is done: they load once it has sent its first check to the scanner's worker,
+ * while the main thread waits for the answer, instead of in front of the scan.
+ */
+function loadApp(): Promise<typeof import('./app.js')> {
+  return (appModule ??= import('./app.js'))
+}
+
 /** A functions folder, scanned and (optionally) watched, behind the Hono app. */
 export async function createHost(options: HostOptions): Promise<Host> {
   const config = mergeHostConfig(await readHostConfig(options.dir), options.config ?? {})
@@ -80,13 +90,22 @@ export async function createHost(options: HostOptions): Promise<Host> {
     dir: options.dir,
     // Specs carry the store's settings to the worker that loads them (host/kv/grants.ts).
     loader: observation.loader(kv ? (spec) => pool.load({ ...spec, kv }) : pool.load),
-    inspector: pool.inspect,
+    inspector: (file, bytes, hints) => {
+      const checked = pool.inspect(file, bytes, hints)
+      // After this check is on its way to the scanner (see loadApp).
+      setImmediate(loadApp)
+      return checked
+    },
     logger,
     watch: options.files ? false : (options.watch ?? true),
     files: options.files,
     defaults: config.limits,
     overrides: options.overrides,
   })
+  // The store's backends (a Redis client, SQLite) load while the first scan waits on its worker.
+  const backends = kv && import('./kv/backends.js')
+  // Awaited below, unless the scan fails first.
+  backends?.catch(() => undefined)
   try {
     await recoverChanges(registry.dir, logger)
     await registry.start()
@@ -96,7 +115,8 @@ export async function createHost(options: HostOptions): Promise<Host> {
     await owned?.[Symbol.asyncDispose]()
     throw e
   }
-  const kvStore = kv && openKvStore(kv)
+  const kvStore = kv && (await backends)?.openKvStore(kv)
+  const { createApp } = await loadApp()
   const observe = observation.start(registry, pool)
   const app = createApp({
     registry,

@@ -117,7 +117,10 @@ export function threadEntry(entry: ThreadEntry): URL {
     }
     return url
   }
-  if (!import.meta.url.endsWith('.ts')) return new URL(`./${entry}.js`, import.meta.url)
+  // From the package's root, not this file: from dist/ this code may be inside a bundle
+  // (scripts/bundle-dist.mjs) that lives elsewhere in dist/host.
+  if (!import.meta.url.endsWith('.ts'))
+    return pathToFileURL(join(packageRootDir(), 'dist/host', `${entry}.js`))
   return pathToFileURL(join(mirrorDir(), 'host', `${entry}.js`))
 }
 

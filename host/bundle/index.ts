@@ -1,9 +1,9 @@
 import { extname } from 'node:path'
-import { BUNDLED_EXTENSIONS, type Bundle } from './bundle.js'
+import { BUNDLED_EXTENSIONS, type Bundle } from './types.js'
 import { bundleCached } from './cache.js'
 import { smallSelfContained } from './self-contained.js'
 
-export { BUNDLED_EXTENSIONS, BundleError, type Bundle, type BundleFormat } from './bundle.js'
+export { BUNDLED_EXTENSIONS, BundleError, type Bundle, type BundleFormat } from './types.js'
 export { forgetBundle } from './cache.js'
 
 /**

@@ -1,6 +1,7 @@
 import { relative, sep } from 'node:path'
 import { parentPort } from 'node:worker_threads'
-import { BundleError, bundleFile, type Bundle } from './bundle.js'
+import { bundleFile } from './bundle.js'
+import { BundleError, type Bundle } from './types.js'
 import { selfContained } from './self-contained.js'
 import { traceStart } from '../observe/start-trace.js'
 

@@ -23,8 +23,8 @@ export interface WorkerConfig {
   /** Call every driver's warm-up function before taking traffic. */
   warmup: boolean
   /**
-   * Warm up this long after reporting ready instead of before: the first worker of a pool, whose
-   * warm-up would otherwise stand between a starting host and its first answer.
+   * Warm up this long after reporting ready instead of before: the first worker of a pool takes
+   * work as soon as it has booted (work sent meanwhile waits no longer than behind a warm-up).
    */
   warmupLaterMs?: number
   heartbeatMs: number

@@ -9,8 +9,13 @@ import { Watchdog } from './watchdog.js'
  * only if its own config is the same.
  */
 
-/** How long after it is ready the first worker of a set warms up (by then a starting host has answered). */
-export const FIRST_WARMUP_DELAY_MS = 1_000
+/**
+ * How long after it is ready the first worker of a set warms up: at once, since a worker that
+ * `fnhost serve` starts early is ready long before the first load arrives (the main thread is
+ * still loading), and a load that does arrive meanwhile is no slower than behind a warm-up done
+ * before ready.
+ */
+export const FIRST_WARMUP_DELAY_MS = 0
 
 /** What every serving worker of a pool with these options gets. */
 export function workerConfig(options: ResolvedPoolOptions): WorkerConfig {
@@ -23,10 +28,7 @@ export function workerConfig(options: ResolvedPoolOptions): WorkerConfig {
   }
 }
 
-/**
- * The first worker of a set reports ready before it warms up: its warm-up would otherwise stand
- * between a starting host and its first answer.
- */
+/** The first worker of a set reports ready before it warms up (see FIRST_WARMUP_DELAY_MS). */
 export function firstWorkerConfig(config: WorkerConfig): WorkerConfig {
   return config.warmup ? { ...config, warmupLaterMs: FIRST_WARMUP_DELAY_MS } : config
 }
