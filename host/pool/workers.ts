@@ -15,19 +15,17 @@ export interface WorkerSetEvents {
 const MAX_BACKOFF_MS = 5_000
 /** How long a load waits for a worker to come up (they start in well under a second). */
 export const WORKER_START_WAIT_MS = 10_000
-/**
- * How long after the first worker is ready the others start: by then a starting host has usually
- * given its first answer.
- */
-export const REST_START_DELAY_MS = 250
+/** The longest the others wait for the first worker's first answer once it is ready. */
+export const REST_START_DELAY_MS = 500
 
 /**
  * The serving workers plus one warm spare. A lost worker is replaced by the spare at once (a new
  * worker takes ~100 ms to start) and a new spare is started behind it.
  *
  * A new set starts one worker, which reports ready before it warms up; the others (and the spare)
- * start a moment after it is ready. Started together, on a machine of few cores, they would take
- * the CPU the first one (and the scanner) needs while the host waits for its first answer.
+ * start once it has answered (or failed) its first task, or REST_START_DELAY_MS after it is
+ * ready. Started together, on a machine of few cores, they would take the CPU the first one (and
+ * the scanner) needs while a starting host works towards its first answer.
  */
 export class WorkerSet {
   respawns = 0
@@ -139,7 +137,7 @@ export class WorkerSet {
   }
 
   private fill(): void {
-    if (this.backoff) return
+    if (this.backoff || this.disposed) return
     let promotedReady = false
     const wanted = this.everReady ? this.options.workers : 1
     while (this.serving.length < wanted) {
@@ -167,9 +165,18 @@ export class WorkerSet {
           if (this.serving.includes(w)) this.woke()
           if (!this.everReady) {
             this.everReady = true
-            this.rest = setTimeout(() => this.fill(), REST_START_DELAY_MS)
+            this.rest = setTimeout(() => {
+              this.rest = undefined
+              this.fill()
+            }, REST_START_DELAY_MS)
             this.rest.unref()
           }
+        }
+        if (this.rest && (msg.type === 'response' || msg.type === 'failed')) {
+          // After this answer has been handed on (a timer runs after the promises it settles).
+          clearTimeout(this.rest)
+          this.rest = undefined
+          setTimeout(() => this.fill(), 0)
         }
         this.events.message(w, msg)
       },
