@@ -86,12 +86,14 @@ export async function createHost(options: HostOptions): Promise<Host> {
     options.kv === false
       ? undefined
       : resolveKvSettings(config.kv, dataDir(options.dir, options.dataDir))
+  // The first scan's checks run on the pool's first worker (WorkerPool.inspectFirst).
+  let firstScan = owned?.inspectFirst
   const registry = new Registry({
     dir: options.dir,
     // Specs carry the store's settings to the worker that loads them (host/kv/grants.ts).
     loader: observation.loader(kv ? (spec) => pool.load({ ...spec, kv }) : pool.load),
     inspector: (file, bytes, hints) => {
-      const checked = pool.inspect(file, bytes, hints)
+      const checked = (firstScan ?? pool.inspect)(file, bytes, hints)
       // After this check is on its way to the scanner (see loadApp).
       setImmediate(loadApp)
       return checked
@@ -109,6 +111,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
   try {
     await recoverChanges(registry.dir, logger)
     await registry.start()
+    firstScan = undefined
     traceStart('scan done')
   } catch (e) {
     observation[Symbol.dispose]()

@@ -28,7 +28,7 @@ const now = () => performance.timeOrigin + performance.now()
 
 interface Run {
   phases: Map<string, number>
-  /** The main thread's CPU time (ms) at its phases. */
+  /** The tracing thread's own CPU time (ms) at each phase. */
   mainCpu: Map<string, number>
   first200: number
   /** CPU time (ms) each thread had used by the first 200: the main thread, then the others. */
@@ -112,7 +112,7 @@ const keys = new Map<string, number[]>()
 for (const r of runs) for (const [k, v] of r.phases) keys.set(k, [...(keys.get(k) ?? []), v])
 const cpuAt = (k: string) => {
   const v = runs.flatMap((r) => (r.mainCpu.has(k) ? [r.mainCpu.get(k) as number] : []))
-  return v.length ? `  [main cpu ${median(v)} ms]` : ''
+  return v.length ? `  [cpu ${median(v)} ms]` : ''
 }
 const rows = [...keys].map(([k, v]) => [k + cpuAt(k), median(v), v.length] as const)
 rows.sort((a, b) => a[1] - b[1])

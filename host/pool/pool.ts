@@ -4,18 +4,19 @@ import { addGuestCounts, emptyGuestCounts } from '../observe/guest-counts.js'
 import type {
   FunctionInspector,
   FunctionLoader,
+  InspectHints,
   InvokeOptions,
   LoadedFunction,
 } from '../sandbox/types.js'
 import type { PoolStats, WorkerPool } from './api.js'
-import type { FunctionSpec } from '../types.js'
+import type { FunctionSpec, SandboxKind } from '../types.js'
 import { Admission } from './admission.js'
 import { PooledFunction, type FunctionState } from './function.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
 import type { FromWorker } from './protocol.js'
 import { SandboxTable, type SandboxCopy } from './sandboxes.js'
 import { Scanner } from './scanner.js'
-import { InvocationTask, LoadTask, type Task } from './tasks.js'
+import { InspectTask, InvocationTask, LoadTask, type Task } from './tasks.js'
 import { loadBudgetMs } from './preempt/copy-gate.js'
 import { v8Terminator } from './preempt/v8-terminate.js'
 import { Watchdog } from './watchdog.js'
@@ -38,6 +39,8 @@ class Pool implements WorkerPool {
   readonly load: FunctionLoader = (spec) => this.loadFunction(spec)
   readonly inspect: FunctionInspector = (file, bytes, hints) =>
     this.scanner.inspect(file, bytes, hints)
+  readonly inspectFirst: FunctionInspector = (file, bytes, hints) =>
+    this.inspectHere(file, bytes, hints)
   private readonly functions = new Map<number, FunctionState>()
   private readonly tasks = new Map<number, Task>()
   private readonly admission: Admission
@@ -156,6 +159,24 @@ class Pool implements WorkerPool {
       (inv, opts) => this.invoke(fn, inv, opts),
       () => this.unloadFunction(fn),
     )
+  }
+
+  /** A scan-time check on a serving worker (see WorkerPool.inspectFirst). */
+  private async inspectHere(
+    file: string,
+    bytes: Uint8Array,
+    hints?: InspectHints,
+  ): Promise<{ kind: SandboxKind; config?: unknown }> {
+    this.assertOpen()
+    const worker = await this.workers.whenReady(Date.now() + WORKER_START_WAIT_MS, {
+      overloaded: (message) => new FnhostError('FUNCTION_LOAD_FAILED', message),
+    })
+    const limit = this.options.inspectTimeoutMs
+    const deadline = Date.now() + limit + this.options.graceMs
+    const task = new InspectTask(this.nextId++, worker, deadline, limit)
+    this.track(task)
+    worker.post({ type: 'inspect', task: task.id, file, bytes, hints })
+    return task.result
   }
 
   private memoryFull(): FnhostError {
@@ -308,6 +329,11 @@ class Pool implements WorkerPool {
       const ran = task.started || worker.slot.runs(task.id)
       if (timedOut && ran && task.hardDeadline - graceMs <= now) {
         this.end(task, this.watchdog.limitError(task))
+      } else if (task.kind === 'inspect') {
+        this.end(
+          task,
+          new FnhostError('FUNCTION_LOAD_FAILED', `checking the file stopped its worker (${reason})`),
+        )
       } else if (
         task instanceof InvocationTask &&
         !task.started &&

@@ -2,6 +2,7 @@ import type { Worker, WorkerOptions } from 'node:worker_threads'
 import { startThread } from '../threads.js'
 import { newRunSlotBuffer } from './preempt/run-slot.js'
 import type { WorkerConfig } from './protocol.js'
+import { traceStart } from '../observe/start-trace.js'
 
 /** A pool worker thread and its run slot (host/pool/preempt/run-slot.ts). */
 export interface StartedWorker {
@@ -18,6 +19,7 @@ function spawn(config: WorkerConfig, heapMb: number): StartedWorker {
   }
   // A test's own driver module is TypeScript from outside host/: its worker runs under tsx.
   const tsx = config.drivers.modules?.some((m) => m.endsWith('.ts')) ?? false
+  traceStart(config.warmup ? 'pool worker spawned' : 'scanner spawned')
   return { worker: startThread('pool/worker', options, tsx), runSlot }
 }
 

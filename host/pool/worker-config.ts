@@ -10,12 +10,12 @@ import { Watchdog } from './watchdog.js'
  */
 
 /**
- * How long after it is ready the first worker of a set warms up: at once, since a worker that
- * `fnhost serve` starts early is ready long before the first load arrives (the main thread is
- * still loading), and a load that does arrive meanwhile is no slower than behind a warm-up done
- * before ready.
+ * How long after it is ready the first worker of a set warms up, unless a function has loaded by
+ * then (its load compiled what it uses): a starting host sends its first load within this, and a
+ * warm-up in front of it would cost the first answer its time (the engine itself starts compiling
+ * at once, see SandboxDriver.prepare).
  */
-export const FIRST_WARMUP_DELAY_MS = 0
+export const FIRST_WARMUP_DELAY_MS = 1_000
 
 /** What every serving worker of a pool with these options gets. */
 export function workerConfig(options: ResolvedPoolOptions): WorkerConfig {

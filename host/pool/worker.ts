@@ -155,8 +155,10 @@ async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<voi
   track(msg.task)
   started(msg.task)
   try {
+    traceStart('inspect')
     const driver = drivers.detect(msg.file, msg.bytes)
     const { config } = await driver.inspect(msg.file, msg.bytes, msg.hints)
+    traceStart('inspected')
     post({ type: 'inspected', task: msg.task, kind: driver.kind, config })
   } catch (e) {
     const error = isFnhostError(e) ? e : new FnhostError('FUNCTION_LOAD_FAILED', describe(e))
