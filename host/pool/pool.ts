@@ -332,7 +332,10 @@ class Pool implements WorkerPool {
       } else if (task.kind === 'inspect') {
         this.end(
           task,
-          new FnhostError('FUNCTION_LOAD_FAILED', `checking the file stopped its worker (${reason})`),
+          new FnhostError(
+            'FUNCTION_LOAD_FAILED',
+            `checking the file stopped its worker (${reason})`,
+          ),
         )
       } else if (
         task instanceof InvocationTask &&
