@@ -35,6 +35,13 @@ export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
   kv?: false
   /** The data folder (`--data`); default: `.fnhost-data` beside the functions folder. */
   dataDir?: string
+  /**
+   * Load the functions right after the first scan when there are at most this many (default 0:
+   * each loads on its first request). `fnhost serve` sets it: the first request of a small
+   * folder then finds its function loaded, or loading since the scan, instead of starting the
+   * load itself; a large folder loads on demand, so no first request waits behind many loads.
+   */
+  preload?: number
 }
 
 export interface Host extends AsyncDisposable {
@@ -60,6 +67,14 @@ let appModule: Promise<typeof import('./app.js')> | undefined
  */
 function loadApp(): Promise<typeof import('./app.js')> {
   return (appModule ??= import('./app.js'))
+}
+
+/** Loads every function that scanned well, if there are at most `max` (HostOptions.preload). */
+function preload(registry: Registry, max: number): void {
+  const slots = registry.list().filter((s) => s.spec)
+  if (slots.length === 0 || slots.length > max) return
+  // A failure is remembered by the slot and answered to the function's first request.
+  for (const slot of slots) void slot.preload(registry.loader)
 }
 
 /** A functions folder, scanned and (optionally) watched, behind the Hono app. */
@@ -113,6 +128,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     await registry.start()
     firstScan = undefined
     traceStart('scan done')
+    preload(registry, options.preload ?? 0)
   } catch (e) {
     observation[Symbol.dispose]()
     await owned?.[Symbol.asyncDispose]()

@@ -37,6 +37,9 @@ const USAGE =
   '  --kv-redis: keep the key-value store in this Redis instead (redis://host:port)\n' +
   CONFIG_USAGE
 
+/** A folder of at most this many functions loads them all at start (HostOptions.preload). */
+const PRELOAD_MAX = 4
+
 /** The flags of `fnhost serve` (deploy/knative manifests are checked against them). */
 export const SERVE_OPTIONS = {
   port: { type: 'string', short: 'p' },
@@ -124,6 +127,7 @@ export function run(argv: string[]): Promise<number> {
         metrics: !values['no-metrics'],
         cron: !values['no-cron'],
         dev: values.dev,
+        preload: PRELOAD_MAX,
       })
     } catch (e) {
       await server.close()
