@@ -12,7 +12,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
-import { inBinary, packageRootDir, readAsset } from './assets.js'
+import { assetDir, inBinary, packageRootDir } from './assets.js'
 
 /*
  * Every thread the host starts (pool workers, the scanner, the bundler, component transpiles and
@@ -104,19 +104,12 @@ export type ThreadEntry = (typeof THREAD_ENTRIES)[number]
 /** The asset key under which the single binary embeds a thread entry (scripts/build-binary.ts). */
 export const threadAsset = (entry: ThreadEntry) => `threads/${entry}.mjs`
 
-const embedded = new Map<ThreadEntry, URL>()
-
 /** The URL a thread entry runs from: embedded in the binary, compiled, or the transpiled copy. */
 export function threadEntry(entry: ThreadEntry): URL {
-  if (inBinary) {
-    let url = embedded.get(entry)
-    // An ES module (entries await at top level), so a data: URL rather than `eval: true`.
-    if (!url) {
-      const source = readAsset(threadAsset(entry)).toString('base64')
-      embedded.set(entry, (url = new URL('data:text/javascript;base64,' + source)))
-    }
-    return url
-  }
+  // The binary's entries are written once per process into a private temporary folder: a thread
+  // reads and compiles its bundle from a file faster than from a data: URL of its base64 (a
+  // pool worker's start is on the way to a starting host's first answer).
+  if (inBinary) return pathToFileURL(join(assetDir('threads'), `${entry}.mjs`))
   // From the package's root, not this file: from dist/ this code may be inside a bundle
   // (scripts/bundle-dist.mjs) that lives elsewhere in dist/host.
   if (!import.meta.url.endsWith('.ts'))
