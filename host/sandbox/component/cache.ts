@@ -26,7 +26,7 @@ export const TRANSPILE_OPTIONS = {
 } as const
 
 /** Bumped when what the host does to jco's output changes, so old cache entries are not used. */
-const PATCH_VERSION = 1
+const PATCH_VERSION = 2
 
 let jcoVersion: string | undefined
 function transpilerVersion(): string {

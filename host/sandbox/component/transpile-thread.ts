@@ -17,6 +17,20 @@ import { checkWorld, parseWorld } from './world.js'
  */
 const DEBUG_CHECK = 'if (!globalThis?.process?.env?.JCO_DEBUG) { return; }'
 
+/**
+ * Every instantiation wraps each realloc with `WebAssembly.promising` inside a try, falling back
+ * to the plain function. Node 20 has no JSPI, so the call throws a TypeError, and V8 renders the
+ * "is not a function" message by re-parsing the enclosing function: jco's whole instantiation
+ * generator, thousands of lines, on every instance (over half of a fresh instance's cost).
+ * Falling back without the throw gives the same function.
+ */
+const PROMISING_CALL = 'WebAssembly.promising('
+const PROMISING_OR_PLAIN = '(WebAssembly.promising ?? ((f) => f))('
+
+function patchGenerated(js: string): string {
+  return js.replace(DEBUG_CHECK, 'return;').replaceAll(PROMISING_CALL, PROMISING_OR_PLAIN)
+}
+
 async function run(job: ThreadJob): Promise<ThreadResult> {
   let wit: string
   try {
@@ -34,8 +48,7 @@ async function run(job: ThreadJob): Promise<ThreadResult> {
   let js: string | undefined
   const cores = new Map<string, Uint8Array>()
   for (const [name, content] of Object.entries(result.files)) {
-    if (name === 'component.js')
-      js = Buffer.from(content).toString('utf8').replace(DEBUG_CHECK, 'return;')
+    if (name === 'component.js') js = patchGenerated(Buffer.from(content).toString('utf8'))
     else if (/^[\w.-]+\.wasm$/.test(name)) cores.set(name, content)
   }
   if (js === undefined) return { ok: false, message: 'jco-transpile produced no module' }
