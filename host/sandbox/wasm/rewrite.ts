@@ -3,6 +3,7 @@ import { concatBytes } from '../../bytes.js'
 import { findSection, SECTION, type ModuleInfo } from './module.js'
 import { encodeName, leb, Reader } from './reader.js'
 import { tableMaxima } from './resources.js'
+import { STATE_EXPORT_PREFIX, type StateScan } from './state.js'
 
 /** Exported mutable i32 global the grow probe sets to 1 when a memory.grow fails (the cap is reached). */
 export const GROW_FAILED_EXPORT = 'fnhost:grow_failed'
@@ -12,6 +13,8 @@ export interface RewriteOptions {
   importMemory?: { module: string; name: string; min: number; max: number }
   /** Route every memory.grow through an appended function that records failure in GROW_FAILED_EXPORT. */
   growProbe?: boolean
+  /** Export every defined mutable global and table (see STATE_EXPORT_PREFIX), from this scan. */
+  exportState?: StateScan
 }
 
 // Sections in the order the binary format requires; the tag section sits between memory and global.
@@ -109,6 +112,18 @@ function boundedTables(info: ModuleInfo): Chunk[] | undefined {
   return section(SECTION.table, [leb(tables.length), ...entries])
 }
 
+function stateExports(scan: StateScan): number[][] {
+  const entry = (kind: string, code: number, index: number) => [
+    ...encodeName(`${STATE_EXPORT_PREFIX}${kind}:${index}`),
+    code,
+    ...leb(index),
+  ]
+  return [
+    ...scan.mutableGlobals.map((i) => entry('global', 0x03, i)),
+    ...scan.tables.map((i) => entry('table', 0x01, i)),
+  ]
+}
+
 /**
  * Returns new module bytes with the requested changes (and every table's maximum bounded); the
  * input is left untouched.
@@ -124,6 +139,7 @@ export function rewrite(info: ModuleInfo, options: RewriteOptions): Uint8Array<A
     replaced.set(SECTION.import, appendVector(info, SECTION.import, [entry]))
     replaced.set(SECTION.memory, [])
   }
+  const exports = options.exportState ? stateExports(options.exportState) : []
   const all = options.growProbe ? bodies(info) : []
   const sites = growSites(info, all)
   if (sites.size > 0) {
@@ -131,17 +147,17 @@ export function rewrite(info: ModuleInfo, options: RewriteOptions): Uint8Array<A
     const importedGlobals = info.imports.filter((i) => i.kind === 'global').length
     const probe = importedFuncs + info.functions.length
     const global = importedGlobals + vectorCount(info, SECTION.global)
-    const exportEntry = [...encodeName(GROW_FAILED_EXPORT), 0x03, ...leb(global)]
+    exports.push([...encodeName(GROW_FAILED_EXPORT), 0x03, ...leb(global)])
     replaced.set(SECTION.type, appendVector(info, SECTION.type, [[0x60, 1, 0x7f, 1, 0x7f]]))
     replaced.set(SECTION.function, appendVector(info, SECTION.function, [leb(info.types.length)]))
     replaced.set(SECTION.global, appendVector(info, SECTION.global, [[0x7f, 1, 0x41, 0, 0x0b]]))
-    replaced.set(SECTION.export, appendVector(info, SECTION.export, [exportEntry]))
     const code = codeSection(info, all, sites, probe)
     replaced.set(
       SECTION.code,
       section(SECTION.code, [leb(code.count + 1), ...code.parts, probeBody(global)]),
     )
   }
+  if (exports.length > 0) replaced.set(SECTION.export, appendVector(info, SECTION.export, exports))
   return assemble(info, replaced)
 }
 

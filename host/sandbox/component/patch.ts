@@ -1,0 +1,67 @@
+/**
+ * What the host changes in jco's generated module: text edits checked against jco-transpile's
+ * pinned output (its version is part of the cache key, so a new jco transpiles afresh).
+ */
+
+/**
+ * jco's generated `_debugLog` reads `process.env` on every call: a real share of a call's cost,
+ * and host state the host never means to consult for a guest. The host never turns it on.
+ */
+const DEBUG_CHECK = 'if (!globalThis?.process?.env?.JCO_DEBUG) { return; }'
+
+/**
+ * Every instantiation wraps each realloc with `WebAssembly.promising` inside a try, falling back
+ * to the plain function. Node 20 has no JSPI, so the call throws a TypeError, and V8 renders the
+ * "is not a function" message by re-parsing the enclosing function: jco's whole instantiation
+ * generator, thousands of lines, on every instance (over half of a fresh instance's cost).
+ * Falling back without the throw gives the same function.
+ */
+const PROMISING_CALL = 'WebAssembly.promising('
+const PROMISING_OR_PLAIN = '(WebAssembly.promising ?? ((f) => f))('
+
+const SIGNATURE =
+  'export function instantiate(getCoreModule, imports, instantiateCore = (module, importObject) => new WebAssembly.Instance(module, importObject)) {'
+const HANDLE_TABLES = 'const HANDLE_TABLES= [];'
+const TABLE_SET = /^ {2}HANDLE_TABLES\[(\d+)\] = handleTable(\d+);$/gm
+
+/**
+ * The glue's resource tables, handed out through a fourth `instantiate` argument: per resource
+ * type, the handle table (the guest's handle numbers) and the capture table (the host objects
+ * behind them). A snapshot of an instance copies them, and a restore puts them back, so no
+ * handle of one request reaches the next. Returns undefined when jco's output does not have the
+ * expected shape; such a component gets a real fresh instance per request.
+ */
+function exposeGlue(js: string): string | undefined {
+  if (js.split(SIGNATURE).length !== 2) return undefined
+  const withGlue = js.replace(SIGNATURE, `${SIGNATURE.slice(0, -3)}, glue = {}) {`)
+  const tables = [...withGlue.matchAll(TABLE_SET)]
+  if (!withGlue.includes(HANDLE_TABLES))
+    return tables.length === 0 && !withGlue.includes('HANDLE_TABLES') ? withGlue : undefined
+  if (withGlue.split(HANDLE_TABLES).length !== 2) return undefined
+  for (const [, index, table] of tables)
+    if (index !== table || !withGlue.includes(`  const captureTable${index}= new Map();\n`))
+      return undefined
+  return withGlue
+    .replace(
+      HANDLE_TABLES,
+      `${HANDLE_TABLES} const CAPTURE_TABLES= []; glue.handleTables = HANDLE_TABLES; glue.captureTables = CAPTURE_TABLES;`,
+    )
+    .replace(
+      TABLE_SET,
+      (line, index: string) => `${line} CAPTURE_TABLES[${index}] = captureTable${index};`,
+    )
+}
+
+export interface Patched {
+  js: string
+  /** The glue's resource tables are reachable (see exposeGlue): instances can be restored. */
+  glue: boolean
+}
+
+export function patchGenerated(generated: string): Patched {
+  const js = generated
+    .replace(DEBUG_CHECK, 'return;')
+    .replaceAll(PROMISING_CALL, PROMISING_OR_PLAIN)
+  const exposed = exposeGlue(js)
+  return exposed === undefined ? { js, glue: false } : { js: exposed, glue: true }
+}
