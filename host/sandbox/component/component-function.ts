@@ -54,10 +54,13 @@ export class ComponentFunction implements LoadedFunction {
       return this.current
     }, outgoing)
     const plan = cores.capped?.plan
+    // A memory that grew is never handed out again: its size would tell the next instance what
+    // an earlier request did.
     if (plan)
       this.pool = new MemoryPool({
         initialPages: plan.initialPages,
         maximumPages: plan.maximumPages,
+        retainBytes: 0,
       })
   }
 
