@@ -47,7 +47,7 @@ export class ComponentFunction implements LoadedFunction {
     private readonly run: Instantiate,
     private readonly cores: CoreModules,
     outgoing: OutgoingPolicy,
-    private readonly restorable: boolean,
+    readonly restorable: boolean,
   ) {
     this.imports = wasiImports(() => {
       if (!this.current) throw new Error('WASI call outside a request')
