@@ -16,7 +16,7 @@ import { prepareComponent } from '../../host/sandbox/component/transpile.js'
 import type { LoadedFunction } from '../../host/sandbox/types.js'
 import { parseModule } from '../../host/sandbox/wasm/module.js'
 import { leb } from '../../host/sandbox/wasm/reader.js'
-import { rewrite } from '../../host/sandbox/wasm/rewrite.js'
+import { GROW_FAILED_EXPORT, rewrite } from '../../host/sandbox/wasm/rewrite.js'
 import { scanState } from '../../host/sandbox/wasm/state.js'
 import { specFor } from '../helpers/spec.js'
 import { scaled } from '../helpers/time.js'
@@ -39,6 +39,8 @@ const stateful = module({
   exports: [funcExport('bump', 0), funcExport('clear', 1), funcExport('has', 2)],
   elements: [[0x00, 0x41, 0x00, 0x0b, 0x01, 0x00]],
 })
+
+const PAGE = 65536
 
 /** A component binary of the given sections (id, payload). */
 function component(...sections: Array<[number, number[]]>): Uint8Array {
@@ -79,6 +81,7 @@ describe('snapshot and restore of an instance', () => {
       tables: [0],
       writesTables: true,
       dropsSegments: false,
+      usesMemorySize: false,
     })
     const { instance } = await WebAssembly.instantiate(rewrite(info, { exportState: scan }))
     const { bump, clear, has } = instance.exports as Record<string, () => number>
@@ -93,6 +96,44 @@ describe('snapshot and restore of an instance', () => {
     expect([bump!(), has!(), new Uint8Array(memory.buffer)[100]]).toEqual([1, 1, 0])
     memory.grow(1)
     expect(snapshot.restore()).toBe(false)
+  })
+
+  it('gives the guest a logical memory size a restore puts back, with the cap kept', async () => {
+    const sized = module({
+      types: [funcType([I32], [I32]), funcType([], [I32])],
+      memories: [[0x01, 0x01, 0x04]],
+      bodies: [
+        [0x20, 0x00, 0x40, 0x00],
+        [0x3f, 0x00],
+      ],
+      bodyTypes: [1, 2],
+      exports: [funcExport('grow', 0), funcExport('size', 1)],
+    })
+    const info = parseModule(sized)
+    const importMemory = { module: 'fnhost', name: 'memory', min: 1, max: 3 }
+    const exportState = scanState(info)
+    const options = { importMemory, growProbe: true, exportState, logicalMemory: true }
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 3 })
+    const { instance } = await WebAssembly.instantiate(rewrite(info, options), {
+      fnhost: { memory },
+    })
+    const { grow, size } = instance.exports as Record<string, (n?: number) => number>
+    const flag = instance.exports[GROW_FAILED_EXPORT] as WebAssembly.Global
+    const snapshot = new Snapshot(
+      { memory, instances: [instance], importedGlobals: [], glue: {} },
+      false,
+    )
+    expect([grow!(1), size!(), memory.buffer.byteLength]).toEqual([1, 2, 2 * PAGE])
+    new Uint8Array(memory.buffer)[PAGE + 5] = 9
+    expect(snapshot.restore()).toBe(true)
+    expect([size!(), memory.buffer.byteLength, new Uint8Array(memory.buffer)[PAGE + 5]]).toEqual([
+      1,
+      2 * PAGE,
+      0,
+    ])
+    expect([grow!(1), memory.buffer.byteLength, flag.value]).toEqual([1, 2 * PAGE, 0])
+    expect([grow!(2), size!(), flag.value]).toEqual([-1, 2, 1])
+    expect([grow!(1), size!(), memory.buffer.byteLength]).toEqual([2, 3, 3 * PAGE])
   })
 
   it('finds a segment drop, which no restore can undo', () => {

@@ -36,7 +36,10 @@ export async function compileCores(t: Transpiled, memoryMb: number): Promise<Cor
   for (const name of t.cores) {
     const info = parseModule(await readFile(join(t.dir, name)))
     const exportState = scanState(info)
-    restorable &&= !exportState.dropsSegments
+    // Only the module that owns the memory keeps its logical size (logical-memory.ts): another
+    // that grows it or reads its size would see the high-water mark.
+    restorable &&=
+      !exportState.dropsSegments && (info.memories.length > 0 || !exportState.usesMemorySize)
     writesTables ||= exportState.writesTables
     if (info.memories.length === 0) {
       modules.set(name, await WebAssembly.compile(rewrite(info, { exportState })))
@@ -54,7 +57,7 @@ export async function compileCores(t: Transpiled, memoryMb: number): Promise<Cor
       max: plan.maximumPages,
     }
     const module = await WebAssembly.compile(
-      rewrite(info, { importMemory, growProbe: true, exportState }),
+      rewrite(info, { importMemory, growProbe: true, exportState, logicalMemory: true }),
     )
     modules.set(name, module)
     capped = { module, plan }

@@ -1,4 +1,4 @@
-import { GROW_FAILED_EXPORT } from '../wasm/rewrite.js'
+import { GROW_FAILED_EXPORT, PAGES_EXPORT } from '../wasm/rewrite.js'
 import { STATE_EXPORT_PREFIX } from '../wasm/state.js'
 
 /** jco's handle table for one resource type: scope/rep pairs after a free-list head. */
@@ -20,6 +20,12 @@ export interface InstanceParts {
 }
 
 const TABLE_PREFIX = `${STATE_EXPORT_PREFIX}table:`
+
+/**
+ * A memory that grew past this is not kept: each restore zeroes everything past the snapshot's
+ * last non-zero byte, up to the memory's high-water mark.
+ */
+const MAX_RETAINED_BYTES = 8 * 1024 * 1024
 
 function isMutable(global: WebAssembly.Global): boolean {
   try {
@@ -44,6 +50,8 @@ export class Snapshot {
   private readonly tables: Array<[WebAssembly.Table, unknown[]]> = []
   private readonly handles: Array<[HandleTable, number[], Set<number>]> = []
   private readonly captures: Array<[Map<number, unknown>, Array<[number, unknown]>]> = []
+  /** The guest sees a logical memory size (wasm/logical-memory.ts): the memory may have grown. */
+  private readonly logical: boolean
 
   constructor(
     private readonly parts: InstanceParts,
@@ -53,6 +61,9 @@ export class Snapshot {
     let used = this.bytes.length
     while (used > 0 && this.bytes[used - 1] === 0) used--
     this.used = used
+    this.logical = parts.instances.some(
+      (i) => i.exports[PAGES_EXPORT] instanceof WebAssembly.Global,
+    )
     const globals = new Set(parts.importedGlobals.filter(isMutable))
     for (const instance of parts.instances) {
       for (const [name, value] of Object.entries(instance.exports)) {
@@ -73,12 +84,14 @@ export class Snapshot {
   }
 
   /**
-   * Puts the instance back as it was after instantiation. False when that cannot be done (its
-   * memory or a table grew, and neither shrinks): the caller drops the instance.
+   * Puts the instance back as it was after instantiation. False when that cannot be done (a table
+   * grew, or the memory grew without a logical size or past MAX_RETAINED_BYTES; neither shrinks):
+   * the caller drops the instance.
    */
   restore(): boolean {
     const buffer = this.parts.memory.buffer
-    if (buffer.byteLength !== this.bytes.length) return false
+    const size = buffer.byteLength
+    if (size !== this.bytes.length && (!this.logical || size > MAX_RETAINED_BYTES)) return false
     for (const [table, entries] of this.tables) if (table.length !== entries.length) return false
     const memory = new Uint8Array(buffer)
     memory.set(this.bytes.subarray(0, this.used))

@@ -1,4 +1,5 @@
 import { bodies, OP, walkBody } from './code.js'
+import { MEMORY_SIZE } from './logical-memory.js'
 import { findSection, SECTION, type ModuleInfo } from './module.js'
 import { Reader } from './reader.js'
 import { skipConstExpr } from './resources.js'
@@ -20,6 +21,8 @@ export interface StateScan {
   writesTables: boolean
   /** Some code drops a data or element segment: state no restore can put back. */
   dropsSegments: boolean
+  /** Some code grows the memory or reads its size. */
+  usesMemorySize: boolean
 }
 
 const TABLE_SET = 0x26
@@ -45,8 +48,10 @@ function mutableGlobals(info: ModuleInfo): number[] {
 export function scanState(info: ModuleInfo): StateScan {
   let writesTables = false
   let dropsSegments = false
+  let usesMemorySize = false
   for (const body of bodies(info)) {
     walkBody(info.bytes, body, (op, sub) => {
+      if (op === OP.memoryGrow || op === MEMORY_SIZE) usesMemorySize = true
       if (op === TABLE_SET || (op === OP.prefixMisc && MISC_TABLE_WRITES.has(sub)))
         writesTables = true
       else if (op === OP.prefixMisc && MISC_DROPS.has(sub)) dropsSegments = true
@@ -58,5 +63,6 @@ export function scanState(info: ModuleInfo): StateScan {
     tables: tables.map((_, i) => importedTables + i),
     writesTables,
     dropsSegments,
+    usesMemorySize,
   }
 }
