@@ -22,10 +22,11 @@ export interface InstanceParts {
 const TABLE_PREFIX = `${STATE_EXPORT_PREFIX}table:`
 
 /**
- * A memory that grew past this is not kept: each restore zeroes everything past the snapshot's
- * last non-zero byte, up to the memory's high-water mark.
+ * A memory that grew past this (or past twice its size at instantiation, when that is more) is
+ * not kept: each restore zeroes everything past the snapshot's last non-zero byte, up to the
+ * memory's high-water mark.
  */
-const MAX_RETAINED_BYTES = 8 * 1024 * 1024
+const RETAINED_BYTES = 8 * 1024 * 1024
 
 function isMutable(global: WebAssembly.Global): boolean {
   try {
@@ -85,13 +86,14 @@ export class Snapshot {
 
   /**
    * Puts the instance back as it was after instantiation. False when that cannot be done (a table
-   * grew, or the memory grew without a logical size or past MAX_RETAINED_BYTES; neither shrinks):
+   * grew, or the memory grew without a logical size or past RETAINED_BYTES; neither shrinks):
    * the caller drops the instance.
    */
   restore(): boolean {
     const buffer = this.parts.memory.buffer
     const size = buffer.byteLength
-    if (size !== this.bytes.length && (!this.logical || size > MAX_RETAINED_BYTES)) return false
+    const retained = Math.max(RETAINED_BYTES, 2 * this.bytes.length)
+    if (size !== this.bytes.length && (!this.logical || size > retained)) return false
     for (const [table, entries] of this.tables) if (table.length !== entries.length) return false
     const memory = new Uint8Array(buffer)
     memory.set(this.bytes.subarray(0, this.used))
