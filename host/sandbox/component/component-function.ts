@@ -132,7 +132,8 @@ export class ComponentFunction implements LoadedFunction {
 
   /**
    * Gives a fresh instance's memory back; puts a restorable instance back as instantiated; drops a
-   * shared or restorable instance that failed (or one that cannot be restored: its memory grew).
+   * shared or restorable instance that failed (or one that cannot be restored: a table or, past
+   * the bound snapshot.ts keeps, its memory grew).
    */
   private settle(live: Live | undefined, failed: boolean): void {
     if (!live) return
