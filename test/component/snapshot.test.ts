@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -16,11 +16,11 @@ import { prepareComponent } from '../../host/sandbox/component/transpile.js'
 import type { LoadedFunction } from '../../host/sandbox/types.js'
 import { parseModule } from '../../host/sandbox/wasm/module.js'
 import { leb } from '../../host/sandbox/wasm/reader.js'
-import { GROW_FAILED_EXPORT, rewrite } from '../../host/sandbox/wasm/rewrite.js'
+import { GROW_FAILED_EXPORT, PAGES_EXPORT, rewrite } from '../../host/sandbox/wasm/rewrite.js'
 import { scanState } from '../../host/sandbox/wasm/state.js'
 import { specFor } from '../helpers/spec.js'
 import { scaled } from '../helpers/time.js'
-import { funcExport, funcType, I32, module } from '../helpers/wasm-module.js'
+import { funcExport, funcType, I32, memoryImport, module } from '../helpers/wasm-module.js'
 
 /**
  * A core module with state outside memory that it never exports: a mutable global `bump`
@@ -134,6 +134,27 @@ describe('snapshot and restore of an instance', () => {
     expect([grow!(1), memory.buffer.byteLength, flag.value]).toEqual([1, 2 * PAGE, 0])
     expect([grow!(2), size!(), flag.value]).toEqual([-1, 2, 1])
     expect([grow!(1), size!(), memory.buffer.byteLength]).toEqual([2, 3, 3 * PAGE])
+  })
+
+  it('keeps memory sizes real, and does not restore, when another module sizes the memory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnhost-component-cores-'))
+    try {
+      const grows = [0x41, 0x01, 0x40, 0x00, 0x1a]
+      const owner = module({ memories: [[0x00, 0x01]], bodies: [grows] })
+      const user = (body: number[]) =>
+        module({ imports: [memoryImport('main', 'memory', [0x00, 0x01])], bodies: [body] })
+      writeFileSync(join(dir, 'owner.wasm'), owner)
+      writeFileSync(join(dir, 'quiet.wasm'), user([0x41, 0x00, 0x1a]))
+      writeFileSync(join(dir, 'grows.wasm'), user(grows))
+      const quiet = await compileCores({ dir, cores: ['owner.wasm', 'quiet.wasm'], glue: true }, 8)
+      const sizing = await compileCores({ dir, cores: ['owner.wasm', 'grows.wasm'], glue: true }, 8)
+      expect([quiet.restorable, sizing.restorable]).toEqual([true, false])
+      const exported = (m: WebAssembly.Module) => WebAssembly.Module.exports(m).map((e) => e.name)
+      expect(exported(quiet.capped!.module)).toContain(PAGES_EXPORT)
+      expect(exported(sizing.capped!.module)).not.toContain(PAGES_EXPORT)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('finds a segment drop, which no restore can undo', () => {

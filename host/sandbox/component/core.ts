@@ -29,18 +29,21 @@ export interface CoreModules {
  * Each module also exports its mutable globals and tables, for snapshot/restore (snapshot.ts).
  */
 export async function compileCores(t: Transpiled, memoryMb: number): Promise<CoreModules> {
+  const parsed = await Promise.all(
+    t.cores.map(async (name) => {
+      const info = parseModule(await readFile(join(t.dir, name)))
+      return { name, info, exportState: scanState(info) }
+    }),
+  )
+  // Only the module that owns the memory can keep a logical size (logical-memory.ts): with
+  // another module growing it or reading its size, the sizes would disagree, so the memory's
+  // size stays real and such an instance is not restored.
+  const othersSizeMemory = parsed.some(
+    (p) => p.info.memories.length === 0 && p.exportState.usesMemorySize,
+  )
   const modules = new Map<string, WebAssembly.Module>()
   let capped: CoreModules['capped']
-  let restorable = true
-  let writesTables = false
-  for (const name of t.cores) {
-    const info = parseModule(await readFile(join(t.dir, name)))
-    const exportState = scanState(info)
-    // Only the module that owns the memory keeps its logical size (logical-memory.ts): another
-    // that grows it or reads its size would see the high-water mark.
-    restorable &&=
-      !exportState.dropsSegments && (info.memories.length > 0 || !exportState.usesMemorySize)
-    writesTables ||= exportState.writesTables
+  for (const { name, info, exportState } of parsed) {
     if (info.memories.length === 0) {
       modules.set(name, await WebAssembly.compile(rewrite(info, { exportState })))
       continue
@@ -56,11 +59,17 @@ export async function compileCores(t: Transpiled, memoryMb: number): Promise<Cor
       min: plan.initialPages,
       max: plan.maximumPages,
     }
-    const module = await WebAssembly.compile(
-      rewrite(info, { importMemory, growProbe: true, exportState, logicalMemory: true }),
-    )
+    const logicalMemory = !othersSizeMemory
+    const options = { importMemory, growProbe: true, exportState, logicalMemory }
+    const module = await WebAssembly.compile(rewrite(info, options))
     modules.set(name, module)
     capped = { module, plan }
   }
-  return { modules, capped, restorable: restorable && capped !== undefined, writesTables }
+  const dropsSegments = parsed.some((p) => p.exportState.dropsSegments)
+  return {
+    modules,
+    capped,
+    restorable: capped !== undefined && !dropsSegments && !othersSizeMemory,
+    writesTables: parsed.some((p) => p.exportState.writesTables),
+  }
 }
