@@ -10,6 +10,7 @@ import { instantiate, type ComponentInstance, type loadInstantiate } from './ins
 import { Snapshot } from './snapshot.js'
 import { IncomingRequest, ResponseOutparam } from './wasi/http.js'
 import { ComponentExit, wasiImports, type ComponentRun } from './wasi/imports.js'
+import { keyvalueImports, type KeyvalueAccess } from './wasi/keyvalue.js'
 import type { OutgoingPolicy } from './wasi/outgoing.js'
 
 type Instantiate = Awaited<ReturnType<typeof loadInstantiate>>
@@ -36,7 +37,7 @@ interface Live {
  */
 export class ComponentFunction implements LoadedFunction {
   private current?: ComponentRun
-  private readonly imports: ReturnType<typeof wasiImports>
+  private readonly imports: Record<string, Record<string, unknown>>
   private readonly pool?: MemoryPool
   private shared?: Live
   private restored?: Live
@@ -48,11 +49,15 @@ export class ComponentFunction implements LoadedFunction {
     private readonly cores: CoreModules,
     outgoing: OutgoingPolicy,
     readonly restorable: boolean,
+    keyvalue: KeyvalueAccess = {},
   ) {
-    this.imports = wasiImports(() => {
-      if (!this.current) throw new Error('WASI call outside a request')
-      return this.current
-    }, outgoing)
+    this.imports = {
+      ...wasiImports(() => {
+        if (!this.current) throw new Error('WASI call outside a request')
+        return this.current
+      }, outgoing),
+      ...keyvalueImports(keyvalue),
+    }
     const plan = cores.capped?.plan
     // A memory that grew is never handed out again: its size would tell the next instance what
     // an earlier request did.
