@@ -29,7 +29,7 @@ export const TRANSPILE_OPTIONS = {
 } as const
 
 /** Bumped when what the host does to jco's output changes, so old cache entries are not used. */
-const PATCH_VERSION = 4
+const PATCH_VERSION = 5
 
 let jcoVersion: string | undefined
 function transpilerVersion(): string {

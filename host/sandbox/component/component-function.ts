@@ -75,7 +75,8 @@ export class ComponentFunction implements LoadedFunction {
 
   private instantiate(): Live {
     const memory = this.pool?.take()
-    return { instance: instantiate(this.run, this.cores, this.imports, memory), memory }
+    const instance = instantiate(this.run, this.cores, this.imports, memory, this.restorable)
+    return { instance, memory }
   }
 
   /**

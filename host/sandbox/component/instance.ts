@@ -48,18 +48,19 @@ export async function loadInstantiate(t: Transpiled): Promise<Instantiate> {
 
 /**
  * Instantiates through the generated JS with the host's imports only, handing the capped core
- * module the given memory.
+ * module the given memory. `leanSync`: the component uses no async builtins (patch.ts).
  */
 export function instantiate(
   run: Instantiate,
   cores: CoreModules,
   imports: Imports,
   memory: WebAssembly.Memory | undefined,
+  leanSync = false,
 ): ComponentInstance {
   let owner: WebAssembly.Instance | undefined
   const instances: WebAssembly.Instance[] = []
   const importedGlobals: WebAssembly.Global[] = []
-  const glue: Glue = {}
+  const glue: Glue = { leanSync }
   const exports = run(
     (name) => {
       const module = cores.modules.get(name)

@@ -48,7 +48,7 @@ function exposeGlue(js: string): string | undefined {
   for (const [, index, table] of tables)
     if (index !== table || !withGlue.includes(`  const captureTable${index}= new Map();\n`))
       return undefined
-  return withGlue
+  return (leanSyncCalls(withGlue) ?? withGlue)
     .replace(
       HANDLE_TABLES,
       `${HANDLE_TABLES} const CAPTURE_TABLES= []; glue.handleTables = HANDLE_TABLES; glue.captureTables = CAPTURE_TABLES;`,
@@ -56,6 +56,67 @@ function exposeGlue(js: string): string | undefined {
     .replace(
       TABLE_SET,
       (line, index: string) => `${line} CAPTURE_TABLES[${index}] = captureTable${index};`,
+    )
+}
+
+const LOWER_IMPORT = `  function _lowerImportBackwardsCompat(args) {
+    ${PARAMS_SLICE}
+`
+const TASK_CREATION = '\n    taskCreation: {\n      parentTask = getCurrentTask(\n'
+/** Where a generated import body ends. */
+const BODY_END = /^ {2}_trampoline\d+\.fnName = /m
+/** What an import body may ask of its host-side task, all of which the stand-in answers. */
+const STAND_IN_METHODS = new Set([
+  'enterSync',
+  'componentIdx',
+  'id',
+  'getParentSubtask',
+  'setParentSubtask',
+  'resolve',
+  'exit',
+  'setErrored',
+  'reject',
+])
+
+/**
+ * jco runs every call from the guest to a host import as a subtask of the export's task, with a
+ * task of its own for the host side: two tasks' bookkeeping (promises, waitables, handle-table
+ * entries, borrow scopes), made and torn down on every call, the larger part of a small
+ * component's request. That machinery serves the component model's async calls. Given
+ * `glue.leanSync` (a component that uses no async builtins, see canon.ts), a synchronous call to a
+ * synchronous import from inside an export runs its generated body directly: the guest's
+ * may-leave check, the lifting and lowering, the borrow and handle checks stay; the host side's
+ * task is a stand-in that records nothing. Returns undefined when the output has another shape.
+ */
+function leanSyncCalls(js: string): string | undefined {
+  const bodies = js.split(TASK_CREATION).slice(1)
+  if (js.split(LOWER_IMPORT).length !== 2 || bodies.length === 0) return undefined
+  for (const body of bodies) {
+    const end = body.search(BODY_END)
+    if (end < 0) return undefined
+    for (const [, method] of body.slice(0, end).matchAll(/\btask\.(\w+)\(/g))
+      if (!STAND_IN_METHODS.has(method!)) return undefined
+  }
+  const lean = `  let LEAN_CALL = false;
+  const takeLeanCall = () => { const lean = LEAN_CALL; LEAN_CALL = false; return lean; };
+  const LEAN_HOST_TASK = {
+    enterSync: () => true, componentIdx: () => -1, id: () => -1, getParentSubtask: () => undefined,
+    setParentSubtask() {}, resolve() {}, exit() {}, setErrored() {}, reject() {},
+  };
+${LOWER_IMPORT}    if (glue.leanSync === true && !args.isAsync && !args.isManualAsync && !args.funcTypeIsAsync && CURRENT_TASK_META[args.componentIdx]) {
+      _checkMayLeave(args.componentIdx);
+      LEAN_CALL = true;
+      try { return args.importFn(...params); } finally { LEAN_CALL = false; }
+    }
+`
+  return js
+    .replace(LOWER_IMPORT, lean)
+    .replaceAll(
+      TASK_CREATION,
+      TASK_CREATION.replace(
+        'taskCreation',
+        'if (takeLeanCall()) task = LEAN_HOST_TASK; else taskCreation',
+      ),
     )
 }
 

@@ -6,6 +6,8 @@ type HandleTable = number[] & { _createdReps?: Set<number> }
 
 /** The glue's resource tables, handed out by the patched generated module (patch.ts). */
 export interface Glue {
+  /** Set by the host: synchronous import calls skip jco's task bookkeeping (patch.ts). */
+  leanSync?: boolean
   handleTables?: HandleTable[]
   captureTables?: Map<number, unknown>[]
 }
