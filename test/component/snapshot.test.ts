@@ -190,6 +190,19 @@ describe('fresh component instances, in-process', () => {
         )
         expect((fn as ComponentFunction).restorable, name).toBe(true)
         await fn[Symbol.asyncDispose]()
+        // Every import body jco generated takes the lean path for a synchronous call (patch.ts).
+        const { dir } = await prepareComponent(
+          readFileSync(join(packageRoot, `wasm/${name}.wasm`)),
+          cacheDir,
+        )
+        const js = readFileSync(join(dir, 'component.mjs'), 'utf8')
+        const bodies = js.split('taskCreation: {').length - 1
+        expect(bodies, name).toBeGreaterThan(0)
+        expect(
+          js.split('if (takeLeanCall()) task = LEAN_HOST_TASK; else taskCreation: {').length - 1,
+          name,
+        ).toBe(bodies)
+        expect(js, name).toContain('if (glue.leanSync === true && !args.isAsync')
       }
     },
     scaled(60_000),
