@@ -5,11 +5,14 @@
  * falls on all of them alike. Medians and means of N rounds, in ms, and each median over wagi-c's.
  *
  *   component-c            fresh: one instance put back after each request (snapshot.ts)
- *   component-c-jco        fresh by jco's instantiation per request (the way without a snapshot)
+ *   component-c-jco        fresh by jco's instantiation per request, with jco's tasks per import
+ *                          call (the way without a snapshot, and without lean calls)
  *   component-c-shared     isolation: "shared"
  *
  * Then where a fresh component's time goes: jco's instantiation, the first handle on a new
- * instance, a handle on an instance in use, and a restore.
+ * instance; and a fresh request's invoke split into a handle on an instance in use (beside the
+ * same handle with jco's task and subtask per import call, which the lean calls of patch.ts skip),
+ * a restore, and the rest.
  *
  *   node --import tsx bench/component-cost.ts [N]
  */
@@ -111,11 +114,10 @@ try {
   }
   // jco's instantiation per request makes new classes each time, and the glue's shared code
   // then sees many shapes: the functions that keep one instance are timed first, without it.
-  for (const group of [
-    ['wagi-c', 'component-c', 'component-c-shared'],
-    ['wagi-c', 'component-c-jco'],
-  ])
-    await timeTurns(Object.fromEntries(group.map((name) => [name, functions[name]!])))
+  const turns = (names: string[]) =>
+    timeTurns(Object.fromEntries(names.map((name) => [name, functions[name]!])))
+  await turns(['wagi-c', 'component-c', 'component-c-shared'])
+  await turns(['wagi-c', 'component-c-jco'])
 
   const log = { write: () => {}, full: false }
   const current = {
@@ -126,13 +128,23 @@ try {
   const plan = cores.capped!.plan
   const memory = () =>
     new WebAssembly.Memory({ initial: plan.initialPages, maximum: plan.maximumPages })
-  const reused = instantiate(run, cores, imports, memory())
-  const snapshot = new Snapshot(reused.parts!, cores.writesTables)
+  // A kept instance with the lean import calls a fresh component uses (patch.ts), and one with
+  // jco's task and subtask per import call: the difference is what that bookkeeping costs.
+  const reused = instantiate(run, cores, imports, memory(), true)
+  const tasked = instantiate(run, cores, imports, memory(), false)
+  const snapshots = [reused, tasked].map((i) => new Snapshot(i.parts!, cores.writesTables))
   const parts = { instantiate: [] as number[], first: [] as number[] }
-  const steady = { handle: [] as number[], restore: [] as number[] }
+  const steady = {
+    ...{ invoke: [] as number[], handle: [] as number[] },
+    ...{ tasked: [] as number[], restore: [] as number[] },
+  }
+  const component = functions['component-c']!
   for (let i = 0; i < rounds; i++) {
     let t = performance.now()
-    const fresh = instantiate(run, cores, imports, memory())
+    await component.invoke(inv, options())
+    steady.invoke.push(performance.now() - t)
+    t = performance.now()
+    const fresh = instantiate(run, cores, imports, memory(), true)
     parts.instantiate.push(performance.now() - t)
     t = performance.now()
     fresh.handler.handle(new IncomingRequest(inv), new ResponseOutparam())
@@ -141,14 +153,22 @@ try {
     reused.handler.handle(new IncomingRequest(inv), new ResponseOutparam())
     steady.handle.push(performance.now() - t)
     t = performance.now()
-    if (!snapshot.restore()) throw new Error('the instance could not be restored')
+    if (!snapshots[0]!.restore()) throw new Error('the instance could not be restored')
     steady.restore.push(performance.now() - t)
+    t = performance.now()
+    tasked.handler.handle(new IncomingRequest(inv), new ResponseOutparam())
+    steady.tasked.push(performance.now() - t)
+    if (!snapshots[1]!.restore()) throw new Error('the instance could not be restored')
   }
+  const invoke = median(steady.invoke)
+  const [handle, restore] = [median(steady.handle), median(steady.restore)]
   process.stdout.write(
     `where it goes, medians (ms): jco instantiation ${ms(median(parts.instantiate))}, ` +
-      `first handle on a new instance ${ms(median(parts.first))}; ` +
-      `handle on an instance in use ${ms(median(steady.handle))}, ` +
-      `restore (${plan.initialPages} pages) ${ms(median(steady.restore))}\n`,
+      `first handle on a new instance ${ms(median(parts.first))}\n` +
+      `a fresh component-c request ${ms(invoke)}: handle on the restored instance ${ms(handle)} ` +
+      `(guest, glue and host imports; ${ms(median(steady.tasked))} with jco's task and subtask ` +
+      `per import call), restore (${plan.initialPages} pages) ${ms(restore)}, ` +
+      `the rest (request and response objects, log, settling) ${ms(invoke - handle - restore)}\n`,
   )
   for (const fn of Object.values(functions)) await fn[Symbol.asyncDispose]()
 } finally {
