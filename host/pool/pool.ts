@@ -207,7 +207,8 @@ class Pool implements WorkerPool {
     const task = new InvocationTask(this.nextId++, fn.id, inv, retryable(inv), opts, limit, cancel)
     await this.run(task)
     if (opts.signal.aborted) cancel()
-    else opts.signal.addEventListener('abort', cancel, { once: true })
+    // An abort event fires once; without `once` the listener is cheaper to add and remove.
+    else opts.signal.addEventListener('abort', cancel)
     return task.response.finally(() => opts.signal.removeEventListener('abort', cancel))
   }
 

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { parentPort, workerData } from 'node:worker_threads'
 import { FnhostError, isFnhostError } from '../errors.js'
 import { countGuest, takeGuestCounts } from '../observe/guest-counts.js'
@@ -68,7 +69,21 @@ function track(task: number, running: Running = {}): void {
 }
 
 function untrack(task: number): void {
+  const ctrl = tasks.get(task)?.ctrl
   tasks.delete(task)
+  if (ctrl) recycle(ctrl)
+}
+
+/**
+ * Controllers whose signal was never aborted and has no listener left, for the next invocations:
+ * making an AbortSignal costs microseconds, a large part of a trivial call.
+ */
+const idleControllers: AbortController[] = []
+const IDLE_CONTROLLERS = 64
+
+function recycle(ctrl: AbortController): void {
+  if (ctrl.signal.aborted || idleControllers.length >= IDLE_CONTROLLERS) return
+  if (getEventListeners(ctrl.signal, 'abort').length === 0) idleControllers.push(ctrl)
 }
 
 /**
@@ -215,7 +230,7 @@ async function sandboxFor(
 
 /** `ownTurn`: wait for a turn of its own before running (it came in a batch behind another). */
 async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>, ownTurn: boolean): Promise<void> {
-  const ctrl = new AbortController()
+  const ctrl = idleControllers.pop() ?? new AbortController()
   const log = batchedLog(msg.task)
   const running: Running = { ctrl, log }
   track(msg.task, running)
