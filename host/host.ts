@@ -109,7 +109,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     loader: observation.loader(kv ? (spec) => pool.load({ ...spec, kv }) : pool.load),
     inspector: (file, bytes, hints) => {
       const checked = (firstScan ?? pool.inspect)(file, bytes, hints)
-      // After this check is on its way to the scanner (see loadApp).
+      // After this check is on its way to its worker (see loadApp).
       setImmediate(loadApp)
       return checked
     },

@@ -149,7 +149,11 @@ class Pool implements WorkerPool {
       const worker = await this.workers.whenReady(Date.now() + WORKER_START_WAIT_MS, this.admission)
       const copy = this.sandboxes.add(worker, fn.id, memoryMb)
       if (!copy) throw this.memoryFull()
-      await this.startLoad(fn, worker, copy).done
+      const loading = this.startLoad(fn, worker, copy)
+      // A load is worth its own message: the caller may go on with long work of its own (a
+      // starting host creating its app while its functions preload).
+      worker.flush()
+      await loading.done
     } catch (e) {
       this.functions.delete(fn.id)
       throw e
@@ -176,6 +180,7 @@ class Pool implements WorkerPool {
     const task = new InspectTask(this.nextId++, worker, deadline, limit)
     this.track(task)
     worker.post({ type: 'inspect', task: task.id, file, bytes, hints })
+    worker.flush()
     return task.result
   }
 

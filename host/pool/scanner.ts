@@ -63,6 +63,7 @@ export class Scanner implements AsyncDisposable {
     this.tasks.set(task.id, task)
     this.watchdog.arm(task)
     worker.post({ type: 'inspect', task: task.id, file, bytes, hints })
+    worker.flush()
     return task.result
   }
 

@@ -54,6 +54,14 @@ export class PoolWorker {
     this.outbox.push(msg, transfer)
   }
 
+  /**
+   * Sends what waits at once instead of when this event-loop turn ends: for work the main thread
+   * then waits on while it does something long itself (a scan-time check while the app loads).
+   */
+  flush(): void {
+    this.outbox.flush()
+  }
+
   private send(msgs: ToWorker[], transfer: ArrayBuffer[]): void {
     if (this.state === 'dead') return
     try {
