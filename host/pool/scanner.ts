@@ -12,7 +12,9 @@ import { WORKER_START_WAIT_MS, WorkerSet } from './workers.js'
 /**
  * Scan-time checks (syntax, module validation, a JS file's config literal) in a worker of their
  * own, started on first use: no guest byte is evaluated on the main thread, and a file whose check
- * hangs costs the scanner's worker, never a serving one, so traffic goes on meanwhile.
+ * hangs costs the scanner's worker, never a serving one, so traffic goes on meanwhile. A starting
+ * host's first scan, before it serves anything, checks on the pool's first worker instead
+ * (WorkerPool.inspectFirst), so a start boots one thread, not two.
  */
 export class Scanner implements AsyncDisposable {
   private set?: WorkerSet
