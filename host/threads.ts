@@ -130,6 +130,9 @@ export function embeddedThread(name: string): URL {
 /** The URL a thread entry runs from: embedded in the binary, compiled, or the transpiled copy. */
 export function threadEntry(entry: ThreadEntry): URL {
   if (inBinary) return embeddedThread(entry)
+  // A thread started by a thread that runs from the transpiled copy of host/ (a pool worker that
+  // transpiles a component, from source): that same copy, not dist/ (absent, or older).
+  if (import.meta.url.includes(`/${MIRRORS}/`)) return new URL(`./${entry}.js`, import.meta.url)
   // From the package's root, not this file: from dist/ this code may be inside a bundle
   // (scripts/bundle-dist.mjs) that lives elsewhere in dist/host.
   if (!import.meta.url.endsWith('.ts'))
