@@ -11,8 +11,8 @@ import {
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker, type WorkerOptions } from 'node:worker_threads'
-import { inBinary, packageRootDir, readAsset } from './assets.js'
+import { isMainThread, Worker, type WorkerOptions } from 'node:worker_threads'
+import { assetDir, inBinary, packageRootDir, readAsset } from './assets.js'
 
 /*
  * Every thread the host starts (pool workers, the scanner, the bundler, component transpiles and
@@ -173,20 +173,39 @@ export function sourceCli(): string {
   return join(mirrorDir(), 'host', `${CLI}.js`)
 }
 
-const embedded = new Map<ThreadEntry, URL>()
+const embedded = new Map<string, URL>()
+
+/**
+ * The URL of a thread bundle the binary embeds under `threads/<name>.mjs`: a host entry, or a
+ * dependency's own thread (scripts/build-binary.ts rewrites the dependency's `new URL(...)` into a
+ * call to this).
+ */
+export function embeddedThread(name: string): URL {
+  // The main thread writes the binary's entries once per process into a private temporary
+  // folder, removed at exit: a thread reads and compiles its bundle from a file faster than
+  // from a data: URL of its base64 (a pool worker's start is on the way to a starting host's
+  // first answer). A worker thread (one that starts a fetch or KV thread) keeps to data: URLs:
+  // a copy of its own could outlive a worker that is terminated.
+  if (isMainThread) return pathToFileURL(join(assetDir('threads'), `${name}.mjs`))
+  let url = embedded.get(name)
+  // An ES module (entries await at top level), so a data: URL rather than `eval: true`.
+  if (!url) {
+    const source = readAsset(`threads/${name}.mjs`).toString('base64')
+    embedded.set(name, (url = new URL('data:text/javascript;base64,' + source)))
+  }
+  return url
+}
 
 /** The URL a thread entry runs from: embedded in the binary, compiled, or the transpiled copy. */
 export function threadEntry(entry: ThreadEntry): URL {
-  if (inBinary) {
-    let url = embedded.get(entry)
-    // An ES module (entries await at top level), so a data: URL rather than `eval: true`.
-    if (!url) {
-      const source = readAsset(threadAsset(entry)).toString('base64')
-      embedded.set(entry, (url = new URL('data:text/javascript;base64,' + source)))
-    }
-    return url
-  }
-  if (!import.meta.url.endsWith('.ts')) return new URL(`./${entry}.js`, import.meta.url)
+  if (inBinary) return embeddedThread(entry)
+  // A thread started by a thread that runs from the transpiled copy of host/ (a pool worker that
+  // transpiles a component, from source): that same copy, not dist/ (absent, or older).
+  if (import.meta.url.includes(`/${MIRRORS}/`)) return new URL(`./${entry}.js`, import.meta.url)
+  // From the package's root, not this file: from dist/ this code may be inside a bundle
+  // (scripts/bundle-dist.mjs) that lives elsewhere in dist/host.
+  if (!import.meta.url.endsWith('.ts'))
+    return pathToFileURL(join(packageRootDir(), 'dist/host', `${entry}.js`))
   return pathToFileURL(join(mirrorDir(), 'host', `${entry}.js`))
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { digestOffThread } from '../bytes.js'
-import { BUNDLE_OPTIONS_VERSION, type Bundle } from './bundle.js'
+import { BUNDLE_OPTIONS_VERSION, type Bundle } from './types.js'
 import { bundleOffThread } from './thread.js'
 
 interface Entry {

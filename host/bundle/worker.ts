@@ -1,7 +1,9 @@
-import { extname, relative, sep } from 'node:path'
+import { relative, sep } from 'node:path'
 import { parentPort } from 'node:worker_threads'
-import { codeOnly } from '../sandbox/quickjs/source.js'
-import { BundleError, bundleFile, type Bundle } from './bundle.js'
+import { bundleFile } from './bundle.js'
+import { BundleError, type Bundle } from './types.js'
+import { selfContained } from './self-contained.js'
+import { traceStart } from '../observe/start-trace.js'
 
 export interface BundleRequest {
   id: number
@@ -17,17 +19,6 @@ export type BundleReply =
   /** `bundle` undefined: the file imports nothing and runs as written. */
   | { id: number; bundle: WireBundle | undefined }
   | { id: number; error: string; bundleError: boolean }
-
-const JS = new Set(['.js', '.mjs', '.cjs'])
-
-/**
- * A JavaScript file that imports nothing is its own bundle: it runs as written (and keeps its
- * own positions), without a trip through esbuild, which would cost every one of a thousand
- * small functions a few milliseconds at start-up.
- */
-function selfContained(file: string, source: string): boolean {
-  return JS.has(extname(file)) && !/\b(?:import|require)\b/.test(codeOnly(source))
-}
 
 async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
   let source: string
@@ -47,6 +38,7 @@ async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
  * metafile) still takes the calling thread tens of milliseconds; here all of that is off the
  * thread that serves requests.
  */
+traceStart('bundle thread loaded')
 const port = parentPort
 if (!port) throw new Error('host/bundle/worker.ts runs as a worker thread')
 port.on('message', (req: BundleRequest) => {

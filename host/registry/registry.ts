@@ -13,6 +13,7 @@ import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
 import { listFunctionFiles } from './files.js'
 import { scanFile } from './scan.js'
 import { Slot } from './slot.js'
+import { traceStart } from '../observe/start-trace.js'
 
 export interface RegistryOptions {
   dir: string
@@ -93,6 +94,22 @@ export class Registry implements AsyncDisposable {
     if (!info?.isDirectory()) throw new FunctionsDirError(`functions folder not found: ${this.dir}`)
     const files =
       this.options.files ?? (await listFunctionFiles(this.dir, (path) => this.skipLink(path)))
+    const scanned = this.scanAll(files)
+    // The watcher starts alongside the first scan (its own crawl of the folder costs as much as
+    // a small scan); what it sees meanwhile waits in the update queue until the scan is done.
+    this.updates = scanned.catch(() => undefined)
+    const outcomes = await Promise.allSettled([
+      scanned,
+      this.options.watch ? this.startWatching() : undefined,
+    ])
+    const failed = outcomes.find((o) => o.status === 'rejected')
+    if (failed) {
+      await this.watcher?.close()
+      throw failed.reason
+    }
+  }
+
+  private async scanAll(files: string[]): Promise<void> {
     // Several files in flight at once, so reading and checking them (in a worker) overlap.
     const queue = [...files]
     const scanNext = async (): Promise<void> => {
@@ -101,7 +118,7 @@ export class Registry implements AsyncDisposable {
     }
     await Promise.all(Array.from({ length: START_SCANS_IN_FLIGHT }, scanNext))
     this.rebuild()
-    if (this.options.watch) await this.startWatching()
+    traceStart('scanned')
   }
 
   /** All functions, failed ones included, sorted by name. */

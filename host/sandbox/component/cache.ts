@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { lstatSync, mkdirSync, readFileSync } from 'node:fs'
+import { lstatSync, mkdirSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { JCO_PACKAGE, readAssetText } from '../../assets.js'
+import type { Patched } from './patch.js'
 
 /**
  * jco-transpile's output for one component, as files on disk: the generated module (whose
@@ -15,6 +16,8 @@ export interface Transpiled {
   dir: string
   /** Core module file names, in the order jco lists them. */
   cores: string[]
+  /** The generated module hands out its resource tables (patch.ts), so instances can be restored. */
+  glue: boolean
 }
 
 export const TRANSPILE_OPTIONS = {
@@ -26,15 +29,13 @@ export const TRANSPILE_OPTIONS = {
 } as const
 
 /** Bumped when what the host does to jco's output changes, so old cache entries are not used. */
-const PATCH_VERSION = 1
+const PATCH_VERSION = 5
 
 let jcoVersion: string | undefined
 function transpilerVersion(): string {
   if (jcoVersion) return jcoVersion
-  const entry = fileURLToPath(import.meta.resolve('@bytecodealliance/jco-transpile'))
-  const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as {
-    version: string
-  }
+  // Through the assets: the binary has no node_modules to resolve it in.
+  const pkg = JSON.parse(readAssetText(JCO_PACKAGE)) as { version: string }
   jcoVersion = pkg.version
   return jcoVersion
 }
@@ -68,8 +69,9 @@ export async function readEntry(dir: string): Promise<Transpiled | undefined> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
       cores: string[]
+      glue?: boolean
     }
-    return { dir, cores: manifest.cores }
+    return { dir, cores: manifest.cores, glue: manifest.glue === true }
   } catch {
     return undefined
   }
@@ -81,19 +83,19 @@ export async function readEntry(dir: string): Promise<Transpiled | undefined> {
  */
 export async function writeEntry(
   dir: string,
-  js: string,
+  { js, glue }: Patched,
   cores: Map<string, Uint8Array>,
 ): Promise<Transpiled> {
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
   await mkdir(tmp, { mode: 0o700 })
   await writeFile(join(tmp, 'component.mjs'), js)
   for (const [name, bytes] of cores) await writeFile(join(tmp, name), bytes)
-  await writeFile(join(tmp, 'manifest.json'), JSON.stringify({ cores: [...cores.keys()] }))
+  await writeFile(join(tmp, 'manifest.json'), JSON.stringify({ cores: [...cores.keys()], glue }))
   try {
     await rename(tmp, dir)
   } catch {
     // Another thread cached the same component first; its copy is identical.
     await rm(tmp, { recursive: true, force: true })
   }
-  return { dir, cores: [...cores.keys()] }
+  return { dir, cores: [...cores.keys()], glue }
 }
