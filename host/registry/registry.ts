@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar'
 import { lstat, stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
-import { BUNDLED_EXTENSIONS, forgetBundle } from '../bundle/index.js'
+import { BUNDLED_EXTENSIONS, forgetBundle, warmBundler } from '../bundle/index.js'
 import type { LimitDefaults, ResolvedConfig } from '../config.js'
 import { FnhostError } from '../errors.js'
 import type { Logger } from '../observe/log.js'
@@ -91,6 +91,8 @@ export class Registry implements AsyncDisposable {
   async start(): Promise<void> {
     const info = await stat(this.dir).catch(() => undefined)
     if (!info?.isDirectory()) throw new FunctionsDirError(`functions folder not found: ${this.dir}`)
+    // A file written later is bundled without first waiting for the thread and esbuild to start.
+    if (this.options.watch) warmBundler()
     const files =
       this.options.files ?? (await listFunctionFiles(this.dir, (path) => this.skipLink(path)))
     // Several files in flight at once, so reading and checking them (in a worker) overlap.

@@ -145,9 +145,10 @@ export async function checkSource(
         `route ${reserved} lies under /${RESERVED_SEGMENT}/, which is reserved for the host`,
       )
     }
+    // A bundle comes hashed (code and source map) from the bundling thread.
     const version = createHash('sha256')
-      .update(await digestOffThread(bytes))
-      .update(JSON.stringify({ routes, config, map: bundle?.map }))
+      .update(bundle ? bundle.digest : await digestOffThread(bytes))
+      .update(JSON.stringify({ routes, config }))
       .digest('hex')
       .slice(0, 16)
     const spec: FunctionSpec = {
