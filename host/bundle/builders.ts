@@ -1,7 +1,20 @@
-import { context, type BuildContext, type BuildOptions, type BuildResult, type Plugin } from 'esbuild'
+import {
+  context,
+  type BuildContext,
+  type BuildOptions,
+  type BuildResult,
+  type Plugin,
+} from 'esbuild'
 
 /** esbuild contexts kept, least recently used dropped first: each holds its folder's parsed modules. */
 const MAX_BUILDERS = 4
+
+/**
+ * Kept contexts are disposed after this long without a build. esbuild's service process outlives
+ * its parent while a context is open (it waits for a dispose that never comes, until its next
+ * ping fails), so none is kept longer than it helps: a burst of new or edited functions.
+ */
+const IDLE_MS = 30_000
 
 /** The entry point every build of a kept context names; the entry plugin maps it to the file. */
 const ENTRY = 'fnhost:entry'
@@ -15,6 +28,7 @@ interface Builder {
 
 /** One kept context per folder and option set (the format), keyed by both. */
 const builders = new Map<string, Builder>()
+let idle: NodeJS.Timeout | undefined
 
 function entryPlugin(builder: Builder): Plugin {
   return {
@@ -27,11 +41,19 @@ function entryPlugin(builder: Builder): Plugin {
   }
 }
 
-function dispose(builder: Builder): void {
-  void builder.turn
+function dispose(builder: Builder): Promise<void> {
+  return builder.turn
     .then(() => builder.ctx)
     .then((ctx) => ctx.dispose())
     .catch(() => undefined)
+}
+
+/** Disposes every kept context (the next build starts a fresh one). */
+export async function releaseBuilders(): Promise<void> {
+  clearTimeout(idle)
+  const all = [...builders.values()]
+  builders.clear()
+  await Promise.all(all.map(dispose))
 }
 
 function builderFor(key: string, options: BuildOptions): Builder {
@@ -54,7 +76,7 @@ function builderFor(key: string, options: BuildOptions): Builder {
   for (const [old, oldest] of builders) {
     if (builders.size <= MAX_BUILDERS) break
     builders.delete(old)
-    dispose(oldest)
+    void dispose(oldest)
   }
   return builder
 }
@@ -73,5 +95,7 @@ export function buildKept(key: string, file: string, options: BuildOptions): Pro
     return ctx.rebuild()
   })
   builder.turn = run.catch(() => undefined)
+  clearTimeout(idle)
+  idle = setTimeout(() => void releaseBuilders(), IDLE_MS).unref()
   return run
 }

@@ -3,7 +3,7 @@ import { extname, relative, sep } from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import { transform } from 'esbuild'
 import { codeOnly } from '../sandbox/quickjs/source.js'
-import { buildKept } from './builders.js'
+import { buildKept, releaseBuilders } from './builders.js'
 import { BundleError, bundleFile, type Bundle } from './bundle.js'
 import { forgetBuild, recordBuild, stillHolds } from './cache.js'
 
@@ -19,6 +19,12 @@ export interface BundleRequest {
 /** A deleted function (`forget`), or a host starting to watch its folder (`warm`). */
 export type BundleNotice = { forget: string } | { warm: true }
 
+/** A host shutting down: the kept esbuild contexts are disposed, then `released` answers. */
+export interface ReleaseRequest {
+  id: number
+  release: true
+}
+
 /**
  * A bundle as it crosses back: `entry` is left out when it is the source the caller sent.
  * `digest`: SHA-256 of the code and source map, hashed here so the caller need not.
@@ -29,6 +35,7 @@ export type BundleReply =
   /** `bundle` undefined: the file imports nothing and runs as written. */
   | { id: number; build: number; bundle: WireBundle | undefined }
   | { id: number; unchanged: true }
+  | { id: number; released: true }
   | { id: number; error: string; bundleError: boolean }
 
 const JS = new Set(['.js', '.mjs', '.cjs'])
@@ -55,6 +62,11 @@ async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
   return entry === source ? { ...rest, digest } : { ...rest, digest, entry }
 }
 
+async function release(id: number): Promise<BundleReply> {
+  await releaseBuilders()
+  return { id, released: true }
+}
+
 async function answer(req: BundleRequest): Promise<BundleReply> {
   if (await stillHolds(req.dir, req.file, req.source, req.have))
     return { id: req.id, unchanged: true }
@@ -72,11 +84,12 @@ async function answer(req: BundleRequest): Promise<BundleReply> {
  */
 const port = parentPort
 if (!port) throw new Error('host/bundle/worker.ts runs as a worker thread')
-port.on('message', (msg: BundleRequest | BundleNotice) => {
+port.on('message', (msg: BundleRequest | BundleNotice | ReleaseRequest) => {
   if ('forget' in msg) return forgetBuild(msg.forget)
   // Starts esbuild's service process now, so the first function written is not the one to wait.
   if ('warm' in msg) return void transform('').catch(() => undefined)
-  answer(msg).then(
+  const answered = 'release' in msg ? release(msg.id) : answer(msg)
+  answered.then(
     (reply) => {
       const bundle = 'bundle' in reply ? reply.bundle : undefined
       port.postMessage(reply, bundle ? [bundle.code.buffer as ArrayBuffer] : [])

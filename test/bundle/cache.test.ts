@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bundleOffThread } from '../../host/bundle/thread.js'
-import { bundleSource, forgetBundle } from '../../host/bundle/index.js'
+import { bundleSource, forgetBundle, releaseBundler } from '../../host/bundle/index.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { scaled } from '../helpers/time.js'
 
@@ -48,7 +48,11 @@ async function longestStall(work: () => Promise<unknown> | unknown): Promise<num
 
 describe('bundle cache and the event loop', () => {
   let dir: TempDir
-  afterEach(async () => dir?.[Symbol.asyncDispose]())
+  afterEach(async () => {
+    // The kept esbuild contexts, so esbuild's process exits with this one.
+    await releaseBundler()
+    await dir?.[Symbol.asyncDispose]()
+  })
 
   it('reuses a bundle while its inputs are unchanged and rebuilds when an import changes', async () => {
     dir = await functionsDir({
