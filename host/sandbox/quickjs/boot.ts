@@ -43,10 +43,12 @@ export function startPrelude(
 ): PreludeHandles {
   const ctx = rt.context
   const timeOrigin = performance.now()
-  const prelude = loop.unwrap(
-    inv,
-    rt.enter(inv, () => ctx.evalCode(preludeSource(), PRELUDE_FILENAME, { type: 'global' })),
-  )
+  const prelude =
+    rt.takePrelude() ??
+    loop.unwrap(
+      inv,
+      rt.enter(inv, () => ctx.evalCode(preludeSource(), PRELUDE_FILENAME, { type: 'global' })),
+    )
   const result = rt.enter(inv, () => {
     const host = newHostObject({
       rt,
