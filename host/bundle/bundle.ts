@@ -1,12 +1,4 @@
-import {
-  build,
-  transform,
-  type BuildFailure,
-  type BuildOptions,
-  type BuildResult,
-  type Message,
-  type Metafile,
-} from 'esbuild'
+import { build, transform, type BuildFailure, type Message, type Metafile } from 'esbuild'
 import { extname, join, relative, sep } from 'node:path'
 import { moduleKind } from '../sandbox/quickjs/source.js'
 import { nodeBuiltins } from './builtins.js'
@@ -25,14 +17,6 @@ export interface Bundle {
   /** Absolute paths of every file bundled, the entry included: the watcher follows them. */
   inputs: string[]
 }
-
-/**
- * Runs one build of `file` with `options` (which name no entry point): a fresh esbuild build, or
- * a rebuild of a context kept for `key` (the folder and format) on the bundling thread.
- */
-export type BuildRunner = (key: string, file: string, options: BuildOptions) => Promise<BuildResult>
-
-const freshBuild: BuildRunner = (_key, file, options) => build({ ...options, entryPoints: [file] })
 
 /** A function that could not be bundled; the message names file:line:column, relative to the folder. */
 export class BundleError extends Error {
@@ -86,46 +70,36 @@ function checkInputs(dir: string, metafile: Metafile): string[] {
   return inputs
 }
 
-/** The esbuild options of every function bundle in `dir`, the entry point left out. */
-function optionsFor(dir: string, format: BundleFormat): BuildOptions {
-  return {
-    absWorkingDir: dir,
-    outfile: join(dir, 'fnhost-bundle.js'),
-    bundle: true,
-    write: false,
-    format,
-    platform: 'browser',
-    conditions: ['worker', 'browser'],
-    target: 'es2022',
-    sourcemap: 'external',
-    sourcesContent: false,
-    metafile: true,
-    legalComments: 'none',
-    charset: 'utf8',
-    logLevel: 'silent',
-    plugins: [nodeBuiltins],
-  }
-}
-
 /**
  * Bundles one function file with esbuild (its async API runs in esbuild's own service process, so
  * the event loop keeps serving). Browser/worker conditions, a syntax level QuickJS runs, JSON
  * imports, Node built-ins refused.
  */
-export async function bundleFile(
-  dir: string,
-  file: string,
-  source: string,
-  run: BuildRunner = freshBuild,
-): Promise<Bundle> {
+export async function bundleFile(dir: string, file: string, source: string): Promise<Bundle> {
   const format = formatOf(file, source)
   let result
   try {
-    result = await run(`${format}\0${dir}`, file, optionsFor(dir, format))
+    result = await build({
+      entryPoints: [file],
+      absWorkingDir: dir,
+      outfile: join(dir, 'fnhost-bundle.js'),
+      bundle: true,
+      write: false,
+      format,
+      platform: 'browser',
+      conditions: ['worker', 'browser'],
+      target: 'es2022',
+      sourcemap: 'external',
+      sourcesContent: false,
+      metafile: true,
+      legalComments: 'none',
+      charset: 'utf8',
+      logLevel: 'silent',
+      plugins: [nodeBuiltins],
+    })
   } catch (e) {
     throw failureOf(e)
   }
-  if (!result.metafile || !result.outputFiles) throw new BundleError('bundling produced no output')
   const inputs = checkInputs(dir, result.metafile)
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'))
   const map = result.outputFiles.find((f) => f.path.endsWith('.map'))

@@ -3,7 +3,7 @@ import { BUNDLED_EXTENSIONS } from './bundle.js'
 import { bundleOffThread, type HashedBundle } from './thread.js'
 
 export { BUNDLED_EXTENSIONS, BundleError, type Bundle, type BundleFormat } from './bundle.js'
-export { forgetBundle, releaseBundler, warmBundler, type HashedBundle } from './thread.js'
+export { forgetBundle, warmBundler, type HashedBundle } from './thread.js'
 
 /**
  * The bundle of a JS/TS function file (cached), or undefined for a file that needs none: a wasm

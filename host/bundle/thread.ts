@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads'
 import { startThread } from '../threads.js'
 import { BundleError, type Bundle } from './bundle.js'
-import type { BundleNotice, BundleReply, BundleRequest, ReleaseRequest } from './worker.js'
+import type { BundleNotice, BundleReply, BundleRequest } from './worker.js'
 
 function spawn(): Worker {
   return startThread('bundle/worker', { execArgv: [] })
@@ -38,7 +38,6 @@ function settle(p: Pending, reply: BundleReply): void {
   if ('error' in reply)
     return p.reject(reply.bundleError ? new BundleError(reply.error) : new Error(reply.error))
   if ('unchanged' in reply) return p.resolve(p.held?.bundle)
-  if ('released' in reply) return p.resolve(undefined)
   const wire = reply.bundle
   // Left out of the reply when it is the source itself: decoded here, natively.
   const bundle = wire && { ...wire, entry: wire.entry ?? new TextDecoder().decode(p.source) }
@@ -94,28 +93,6 @@ export function bundleOffThread(
 export function warmBundler(): void {
   const notice: BundleNotice = { warm: true }
   thread().postMessage(notice)
-}
-
-/**
- * Disposes the bundling thread's kept esbuild contexts (a host shutting down): esbuild's process
- * then exits with its parent instead of waiting on them.
- */
-export function releaseBundler(): Promise<void> {
-  const w = worker
-  if (!w) return Promise.resolve()
-  const id = nextId++
-  return new Promise<void>((resolve, reject) => {
-    pending.set(id, {
-      file: '',
-      source: new Uint8Array(),
-      held: undefined,
-      resolve: () => resolve(),
-      reject,
-    })
-    w.ref()
-    const req: ReleaseRequest = { id, release: true }
-    w.postMessage(req)
-  })
 }
 
 /** Forgets a deleted function's bundle (here and on the thread). */

@@ -3,7 +3,6 @@ import { extname, relative, sep } from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import { transform } from 'esbuild'
 import { codeOnly } from '../sandbox/quickjs/source.js'
-import { buildKept, releaseBuilders } from './builders.js'
 import { BundleError, bundleFile, type Bundle } from './bundle.js'
 import { forgetBuild, recordBuild, stillHolds } from './cache.js'
 
@@ -19,12 +18,6 @@ export interface BundleRequest {
 /** A deleted function (`forget`), or a host starting to watch its folder (`warm`). */
 export type BundleNotice = { forget: string } | { warm: true }
 
-/** A host shutting down: the kept esbuild contexts are disposed, then `released` answers. */
-export interface ReleaseRequest {
-  id: number
-  release: true
-}
-
 /**
  * A bundle as it crosses back: `entry` is left out when it is the source the caller sent.
  * `digest`: SHA-256 of the code and source map, hashed here so the caller need not.
@@ -35,7 +28,6 @@ export type BundleReply =
   /** `bundle` undefined: the file imports nothing and runs as written. */
   | { id: number; build: number; bundle: WireBundle | undefined }
   | { id: number; unchanged: true }
-  | { id: number; released: true }
   | { id: number; error: string; bundleError: boolean }
 
 const JS = new Set(['.js', '.mjs', '.cjs'])
@@ -57,14 +49,9 @@ async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
     throw new Error(`${relative(req.dir, req.file).split(sep).join('/')} is not UTF-8 text`)
   }
   if (selfContained(req.file, source)) return undefined
-  const { entry, ...rest } = await bundleFile(req.dir, req.file, source, buildKept)
+  const { entry, ...rest } = await bundleFile(req.dir, req.file, source)
   const digest = createHash('sha256').update(rest.code).update(rest.map).digest('hex')
   return entry === source ? { ...rest, digest } : { ...rest, digest, entry }
-}
-
-async function release(id: number): Promise<BundleReply> {
-  await releaseBuilders()
-  return { id, released: true }
 }
 
 async function answer(req: BundleRequest): Promise<BundleReply> {
@@ -84,12 +71,11 @@ async function answer(req: BundleRequest): Promise<BundleReply> {
  */
 const port = parentPort
 if (!port) throw new Error('host/bundle/worker.ts runs as a worker thread')
-port.on('message', (msg: BundleRequest | BundleNotice | ReleaseRequest) => {
+port.on('message', (msg: BundleRequest | BundleNotice) => {
   if ('forget' in msg) return forgetBuild(msg.forget)
   // Starts esbuild's service process now, so the first function written is not the one to wait.
   if ('warm' in msg) return void transform('').catch(() => undefined)
-  const answered = 'release' in msg ? release(msg.id) : answer(msg)
-  answered.then(
+  answer(msg).then(
     (reply) => {
       const bundle = 'bundle' in reply ? reply.bundle : undefined
       port.postMessage(reply, bundle ? [bundle.code.buffer as ArrayBuffer] : [])

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar'
 import { lstat, stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
-import { BUNDLED_EXTENSIONS, forgetBundle, releaseBundler, warmBundler } from '../bundle/index.js'
+import { BUNDLED_EXTENSIONS, forgetBundle, warmBundler } from '../bundle/index.js'
 import type { LimitDefaults, ResolvedConfig } from '../config.js'
 import { FnhostError } from '../errors.js'
 import type { Logger } from '../observe/log.js'
@@ -387,6 +387,6 @@ export class Registry implements AsyncDisposable {
     this.pending.clear()
     this.slots.clear()
     this.router = new Router([])
-    await Promise.all([...this.retiring, releaseBundler().catch(() => undefined)])
+    await Promise.all(this.retiring)
   }
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bundleOffThread } from '../../host/bundle/thread.js'
-import { bundleSource, forgetBundle, releaseBundler } from '../../host/bundle/index.js'
+import { bundleSource, forgetBundle } from '../../host/bundle/index.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { scaled } from '../helpers/time.js'
 
@@ -48,11 +48,7 @@ async function longestStall(work: () => Promise<unknown> | unknown): Promise<num
 
 describe('bundle cache and the event loop', () => {
   let dir: TempDir
-  afterEach(async () => {
-    // The kept esbuild contexts, so esbuild's process exits with this one.
-    await releaseBundler()
-    await dir?.[Symbol.asyncDispose]()
-  })
+  afterEach(async () => dir?.[Symbol.asyncDispose]())
 
   it('reuses a bundle while its inputs are unchanged and rebuilds when an import changes', async () => {
     dir = await functionsDir({
@@ -74,7 +70,7 @@ describe('bundle cache and the event loop', () => {
     expect(third!.inputs.sort()).toEqual([file, join(dir.path, '_v.ts')].sort())
   })
 
-  it('bundles the functions of one folder in turn through its kept build, each with its own inputs', async () => {
+  it('bundles two functions of one folder at once, each with its own inputs and source map', async () => {
     dir = await functionsDir({
       'a.ts': "import { v } from './_a'\nexport default () => new Response(v)\n",
       'b.ts': "import { v } from './_b'\nexport default () => new Response(v)\n",
@@ -85,7 +81,7 @@ describe('bundle cache and the event loop', () => {
       const file = join(dir.path, name)
       return bundleSource(dir.path, file, await readFile(file))
     }
-    // Both at once: the kept build takes them in turn.
+    // Both at once, on one bundling thread.
     const [a, b] = await Promise.all([bundle('a.ts'), bundle('b.ts')])
     expect(new TextDecoder().decode(a!.code)).toContain('from a')
     expect(new TextDecoder().decode(a!.code)).not.toContain('from b')
@@ -94,7 +90,7 @@ describe('bundle cache and the event loop', () => {
     expect(JSON.parse(b!.map).sources.sort()).toEqual(['_b.ts', 'b.ts'])
   })
 
-  it('sees a package installed and a module added after an earlier build of the folder', async () => {
+  it('rebuilds after a failed build once the package is installed, and when a new module wins resolution', async () => {
     dir = await functionsDir({
       'a.ts': "import { v } from 'late'\nexport default () => new Response(v)\n",
       'b.ts': "import { v } from './_lib'\nexport default () => new Response(v)\n",
