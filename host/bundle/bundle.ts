@@ -29,7 +29,7 @@ export const BUNDLED_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts']
 const TS = new Set(['.ts', '.mts', '.cts'])
 
 /** Bumped when the options below change, so a cached bundle from other options is not reused. */
-export const BUNDLE_OPTIONS_VERSION = 1
+export const BUNDLE_OPTIONS_VERSION = 2
 
 function formatOf(file: string, source: string): BundleFormat {
   const ext = extname(file)
@@ -93,6 +93,9 @@ export async function bundleFile(dir: string, file: string, source: string): Pro
       sourcesContent: false,
       metafile: true,
       legalComments: 'none',
+      // A quarter less text for esbuild to print and QuickJS to parse (a 514 KB bundle becomes
+      // 401 KB, ~10 % off each); positions still map to the author's files through the source map.
+      minifyWhitespace: true,
       charset: 'utf8',
       logLevel: 'silent',
       plugins: [nodeBuiltins],
