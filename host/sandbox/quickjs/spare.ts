@@ -16,7 +16,7 @@ export interface Engine {
  * request it serves, run first (a timer due meanwhile would run before a queued request). Making
  * one costs this thread ~10-20 ms; a burst of loads makes one, after the last.
  */
-const SPARE_DELAY_MS = 200
+export const SPARE_DELAY_MS = 200
 
 let spare: Engine | undefined
 let making: NodeJS.Timeout | undefined
@@ -62,4 +62,9 @@ export async function takeEngine(memoryMb: number, owner?: string): Promise<Engi
   making = setTimeout(() => void makeSpare(memoryMb).catch(() => undefined), SPARE_DELAY_MS)
   making.unref()
   return ready ?? newEngine(memoryMb, owner)
+}
+
+/** Whether an engine for `memoryMb` is ready ahead (what the next load of that cap gets). */
+export function spareReady(memoryMb: number): boolean {
+  return spare?.instance.memoryMb === memoryMb
 }
