@@ -1,10 +1,10 @@
 import { Hono } from 'hono'
-import { requestId } from 'hono/request-id'
 import { adminApi, type AdminOptions } from './admin/api.js'
 import type { Gate } from './auth/gate.js'
 import { errorResponse, FnhostError, toFnhostError } from './errors.js'
 import { clientSignal } from './http/client.js'
 import { dispatcher } from './http/dispatch.js'
+import { requestIds } from './http/request-id.js'
 import { createLogger, type Logger } from './observe/log.js'
 import { HostMetrics } from './observe/metrics.js'
 import { LogStore } from './observe/log-store.js'
@@ -41,7 +41,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   const startedAt = Date.now()
   const app = new Hono<Env>()
 
-  app.use(requestId({ headerName: 'x-request-id', limitLength: 128 }))
+  app.use(requestIds())
 
   const observe = options.observe ?? { metrics: new HostMetrics(), logs: new LogStore() }
   app.use(observeRequests({ logger, metrics: observe.metrics, accessLog: !!options.accessLog }))

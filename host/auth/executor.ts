@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import { FnhostError } from '../errors.js'
+import type { HeaderReader } from './token-header.js'
 
 /** The header an Open Runtimes executor proves itself with. */
 export const CHALLENGE_HEADER = 'x-internal-challenge'
@@ -13,7 +14,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /** Open Runtimes answers a failed challenge with 401 and the message `unauthorized`. */
-export function checkChallenge(headers: Headers, key: string): void {
+export function checkChallenge(headers: HeaderReader, key: string): void {
   const given = headers.get(CHALLENGE_HEADER)
   if (given === null || !constantTimeEqual(given, key))
     throw new FnhostError('UNAUTHORIZED', 'unauthorized')

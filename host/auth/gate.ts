@@ -3,7 +3,7 @@ import type { HttpInvocation } from '../invocation.js'
 import type { FunctionSpec } from '../types.js'
 import { checkChallenge, executorCall, type ExecutorCall } from './executor.js'
 import { verifyKeyFrom } from './keys.js'
-import { TOKEN_HEADERS, tokenFrom } from './token-header.js'
+import { TOKEN_HEADERS, tokenFrom, type HeaderReader } from './token-header.js'
 import {
   checkScope,
   createVerifier,
@@ -29,7 +29,7 @@ export interface GuestCall {
  * (no spec) included. Runs before the body is read.
  */
 export interface Gate {
-  admit(req: Request, url: URL, spec: FunctionSpec | undefined): Promise<Admission>
+  admit(headers: HeaderReader, url: URL, spec: FunctionSpec | undefined): Promise<Admission>
   /** The invocation as the guest sees it: the token header gone, an executor body unwrapped. */
   shape(inv: HttpInvocation, admission: Admission): GuestCall
 }
@@ -39,14 +39,14 @@ export async function createGate(config: HostConfig, dir: string): Promise<Gate>
   const verifier: TokenVerifier | undefined = key && createVerifier(key, config.auth)
   const runtimeKey = config.auth?.internalRuntimeKey
   return {
-    async admit(req, url, spec) {
-      if (runtimeKey !== undefined) checkChallenge(req.headers, runtimeKey)
+    async admit(headers, url, spec) {
+      if (runtimeKey !== undefined) checkChallenge(headers, runtimeKey)
       if (!spec?.config.private) return {}
       if (!verifier)
         throw unauthorized(
           `${spec.name} is a private function and this host has no JWT key configured (FNHOST_JWT_SECRET, a public key or a JWKS URL in fnhost.json)`,
         )
-      const claims = await verifier.verify(tokenFrom(req.headers, url))
+      const claims = await verifier.verify(tokenFrom(headers, url))
       checkScope(claims, spec.name)
       return { claims }
     },
@@ -68,7 +68,7 @@ export async function createGate(config: HostConfig, dir: string): Promise<Gate>
 
 /** A gate for hosts built without a config: private functions fail closed. */
 export const closedGate: Gate = {
-  async admit(_req, _url, spec) {
+  async admit(_headers, _url, spec) {
     if (spec?.config.private)
       throw unauthorized(
         `${spec.name} is a private function and this host has no JWT key configured`,

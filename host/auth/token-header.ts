@@ -1,5 +1,10 @@
 import { MAX_TOKEN_BYTES, unauthorized } from './verify.js'
 
+/** Enough of a request's headers to read one (a Web Headers, or the host's view of a Node request). */
+export interface HeaderReader {
+  get(name: string): string | null
+}
+
 /** Headers a token may come in: the standard one, and the one Scaleway's functions use. */
 export const TOKEN_HEADERS = ['authorization', 'x-auth-token'] as const
 
@@ -7,7 +12,7 @@ export const TOKEN_HEADERS = ['authorization', 'x-auth-token'] as const
 const QUERY_TOKEN_NAMES = ['token', 'access_token', 'jwt', 'auth']
 
 /** The caller's token from `Authorization: Bearer` or `X-Auth-Token`; never the query string. */
-export function tokenFrom(headers: Headers, url: URL): string {
+export function tokenFrom(headers: HeaderReader, url: URL): string {
   const authorization = headers.get('authorization')
   const header = headers.get('x-auth-token')
   let token: string | undefined

@@ -1,7 +1,7 @@
 import { concatBytes } from '../bytes.js'
 import { FnhostError } from '../errors.js'
 
-function tooLarge(limit: number): FnhostError {
+export function tooLarge(limit: number): FnhostError {
   return new FnhostError(
     'BODY_TOO_LARGE',
     `request body is larger than this function's limit of ${limit} bytes (config.maxBodyBytes)`,

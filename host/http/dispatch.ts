@@ -5,8 +5,8 @@ import type { GuestResponse, HttpInvocation } from '../invocation.js'
 import { invocationLog, type Logger } from '../observe/log.js'
 import type { Registry } from '../registry/registry.js'
 import { toWebResponse } from '../response.js'
-import { readBody } from './body.js'
 import { clientAddress, clientSignal } from './client.js'
+import { requestParts, webParts, type RequestParts } from './incoming.js'
 
 function allowedMethods(methods: string[]): string[] {
   return methods.includes('GET') && !methods.includes('HEAD') ? [...methods, 'HEAD'] : methods
@@ -25,6 +25,8 @@ export interface DispatchContext {
   onMatch?: (fn: string) => void
   /** Aborted when the client goes away (default: the Request's own signal). */
   signal?: AbortSignal
+  /** The request's headers and body (default: the Web Request's). */
+  parts?: RequestParts
 }
 
 /**
@@ -43,7 +45,8 @@ export async function dispatch(
   const slot = match.target
   const spec = slot.spec
   ctx.onMatch?.(spec?.name ?? slot.name)
-  const admission = await gate.admit(req, url, spec)
+  const parts = ctx.parts ?? webParts(req)
+  const admission = await gate.admit(parts, url, spec)
   let body: Uint8Array | null = null
   if (spec) {
     const allowed = allowedMethods(spec.config.methods)
@@ -55,7 +58,7 @@ export async function dispatch(
       )
     }
     if (req.method !== 'GET' && req.method !== 'HEAD')
-      body = await readBody(req, spec.config.maxBodyBytes)
+      body = await parts.body(spec.config.maxBodyBytes)
   }
   const request: HttpInvocation = {
     type: 'http',
@@ -65,12 +68,12 @@ export async function dispatch(
     query: url.search.slice(1),
     route: match.pattern,
     params: match.params,
-    headers: [...req.headers],
+    headers: parts.list(),
     body,
     clientAddress: ctx.clientAddress,
     requestId: ctx.requestId,
   }
-  const traceparent = ctx.traceparent ?? req.headers.get('traceparent') ?? undefined
+  const traceparent = ctx.traceparent ?? parts.get('traceparent') ?? undefined
   if (traceparent !== undefined) {
     request.traceparent = traceparent
     request.headers = [
@@ -93,6 +96,7 @@ export function dispatcher(registry: Registry, logger: Logger, gate: Gate = clos
     const requestId = c.get('requestId') as string
     const res = await dispatch(registry, c.req.raw, {
       signal: clientSignal(c),
+      parts: requestParts(c),
       requestId,
       clientAddress: clientAddress(c),
       logger,

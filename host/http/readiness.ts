@@ -18,7 +18,9 @@ export class ReadinessGate {
   private host?: Fetch
 
   readonly fetch: Fetch = (req, env) => {
-    const path = new URL(req.url).pathname
+    // Function requests, nearly all of them, pass without a URL parse of their own.
+    const probe = this.state !== 'ready' || req.url.includes(LIVE_PATH)
+    const path = probe ? new URL(req.url).pathname : undefined
     if (path === LIVE_PATH && req.method === 'GET') return Response.json({ status: 'ok' })
     if (this.state !== 'ready' && path === HEALTH_PATH && req.method === 'GET')
       return Response.json({ status: this.state }, { status: 503 })

@@ -19,6 +19,8 @@ async function answer(req: BlockingRequest): Promise<unknown> {
       return ns.put(req.key, req.value ?? new Uint8Array(), { ttl: req.ttl })
     case 'delete':
       return ns.delete(req.key)
+    case 'list':
+      return ns.list(req.list)
     case 'increment':
       return ns.increment(req.key, req.by ?? 1)
   }

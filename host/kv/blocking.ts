@@ -9,16 +9,17 @@ import { KvError, isKvErrorCode } from './errors.js'
 import type { KvFailure } from './ops.js'
 import type { KvSettings } from './options.js'
 import type { RawSyncCalls } from './store.js'
-import type { KvPutOptions } from './types.js'
+import type { KvListOptions, KvListPage, KvPutOptions } from './types.js'
 
 export interface BlockingRequest {
   id: number
-  op: 'get' | 'put' | 'delete' | 'increment'
+  op: 'get' | 'put' | 'delete' | 'list' | 'increment'
   ns: string
   key: string
   value?: Uint8Array
   ttl?: number
   by?: number
+  list?: KvListOptions
 }
 
 export interface BlockingSetup {
@@ -93,6 +94,8 @@ export class BlockingKv {
       put: (key: string, value: Uint8Array, options?: KvPutOptions) =>
         this.#call<void>({ op: 'put', ns, key, value, ttl: options?.ttl }),
       delete: (key: string) => this.#call<boolean>({ op: 'delete', ns, key }),
+      list: (options?: KvListOptions) =>
+        this.#call<KvListPage>({ op: 'list', ns, key: '', list: options }),
       increment: (key: string, by: number) => this.#call<number>({ op: 'increment', ns, key, by }),
     }
   }

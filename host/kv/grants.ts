@@ -1,7 +1,8 @@
+import type { BlockingKv } from './blocking.js'
 import { KvError } from './errors.js'
 import type { KvSettings } from './options.js'
 import { kvBindings, SHARED_NAME } from './names.js'
-import type { KvNamespace, KvStore } from './store.js'
+import type { KvNamespace, KvStore, KvSyncCalls } from './store.js'
 
 function denied(name: string): KvError {
   return new KvError(
@@ -37,6 +38,15 @@ export class KvGrants {
   named(name: string): KvNamespace {
     if (name !== '' && !SHARED_NAME.test(name)) throw denied(name)
     return this.binding(name === '' ? 'KV' : `KV_${name.toUpperCase()}`)
+  }
+
+  /**
+   * `named`, with calls that answer synchronously for a guest that cannot await (WAGI, components):
+   * on this thread when the backend can (SQLite), else through the blocking bridge (Redis).
+   */
+  syncNamed(name: string, blocking: () => BlockingKv): KvSyncCalls {
+    const ns = this.named(name)
+    return ns.sync ?? ns.checked(blocking().namespace(ns.name))
   }
 }
 

@@ -1,5 +1,12 @@
 import { checkIncrement, checkKey, checkList, checkPutOptions, checkValue } from './limits.js'
-import type { KvBackend, KvLimits, KvListOptions, KvPutOptions, KvSyncBackend } from './types.js'
+import type {
+  KvBackend,
+  KvLimits,
+  KvListOptions,
+  KvListPage,
+  KvPutOptions,
+  KvSyncBackend,
+} from './types.js'
 
 /** What a value may be on the way in: text is stored as UTF-8. */
 export type KvValue = string | Uint8Array
@@ -53,15 +60,13 @@ export class KvNamespace {
     if (!backend.sync) return undefined
     const { sync } = backend
     const { name } = this
-    return {
-      ...this.checked({
-        get: (key) => sync.get(name, key),
-        put: (key, value, options) => sync.put(name, key, value, options),
-        delete: (key) => sync.delete(name, key),
-        increment: (key, by) => sync.increment(name, key, by),
-      }),
-      list: (options?: KvListOptions) => sync.list(name, options),
-    }
+    return this.checked({
+      get: (key) => sync.get(name, key),
+      put: (key, value, options) => sync.put(name, key, value, options),
+      delete: (key) => sync.delete(name, key),
+      list: (options) => sync.list(name, options),
+      increment: (key, by) => sync.increment(name, key, by),
+    })
   }
 
   /** Synchronous calls of this namespace, their arguments checked against the limits first. */
@@ -76,16 +81,24 @@ export class KvNamespace {
           checkPutOptions(options),
         ),
       delete: (key: string) => raw.delete(checkKey(key, limits)),
+      list: (options?: KvListOptions) => {
+        checkList(options, limits)
+        return raw.list(options)
+      },
       increment: (key: string, by = 1) => raw.increment(checkKey(key, limits), checkIncrement(by)),
     }
   }
 }
+
+/** One namespace's synchronous calls, their arguments checked against the limits. */
+export type KvSyncCalls = ReturnType<KvNamespace['checked']>
 
 /** One namespace's synchronous calls, unchecked (a sync backend, or the blocking bridge). */
 export interface RawSyncCalls {
   get(key: string): Uint8Array | null
   put(key: string, value: Uint8Array, options: KvPutOptions): void
   delete(key: string): boolean
+  list(options?: KvListOptions): KvListPage
   increment(key: string, by: number): number
 }
 

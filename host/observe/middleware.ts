@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import { toFnhostError } from '../errors.js'
+import { requestParts } from '../http/incoming.js'
 import type { Logger } from './log.js'
 import { NO_ERROR, NO_FUNCTION, type HostMetrics } from './metrics.js'
 import { traceparentFor } from './trace.js'
@@ -24,7 +25,7 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler<Obse
   const { logger, metrics, accessLog } = options
   return async (c, next) => {
     const start = performance.now()
-    const traceparent = traceparentFor(c.req.header('traceparent'))
+    const traceparent = traceparentFor(requestParts(c).get('traceparent') ?? undefined)
     c.set('traceparent', traceparent)
     const path = rawPath(c.req.url)
     // Host endpoints (a scrape among them) are not invocations: they are logged, not counted.

@@ -1,7 +1,9 @@
 import type { Worker } from 'node:worker_threads'
+import { Outbox } from './outbox.js'
 import { newRunSlotBuffer, RunSlotView } from './preempt/run-slot.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 import { startWorker } from './start-worker.js'
+import { errorToWire } from './wire.js'
 
 export interface WorkerEvents {
   message(worker: PoolWorker, msg: FromWorker): void
@@ -18,6 +20,8 @@ export class PoolWorker {
   readonly slot: RunSlotView
   private readonly worker: Worker
   private exitReason?: string
+  /** What this thread sends the worker during one event-loop turn crosses as one message. */
+  private readonly outbox = new Outbox<ToWorker>((msgs, transfer) => this.send(msgs, transfer))
 
   constructor(
     readonly id: number,
@@ -28,10 +32,12 @@ export class PoolWorker {
     const runSlot = newRunSlotBuffer()
     this.slot = new RunSlotView(runSlot)
     this.worker = startWorker({ ...config, runSlot }, heapMb)
-    this.worker.on('message', (msg: FromWorker) => {
+    this.worker.on('message', (msgs: FromWorker[]) => {
       this.lastSeen = Date.now()
-      if (msg.type === 'ready') this.state = 'ready'
-      if (this.state !== 'dead') this.events.message(this, msg)
+      for (const msg of msgs) {
+        if (msg.type === 'ready') this.state = 'ready'
+        if (this.state !== 'dead') this.events.message(this, msg)
+      }
     })
     this.worker.on('error', (e) => {
       this.exitReason ??= `crashed: ${e.message}`
@@ -43,9 +49,26 @@ export class PoolWorker {
     return this.worker.threadId
   }
 
-  post(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
+  post(msg: ToWorker, transfer?: ArrayBuffer[]): void {
     if (this.state === 'dead') return
-    this.worker.postMessage(msg, transfer)
+    this.outbox.push(msg, transfer)
+  }
+
+  private send(msgs: ToWorker[], transfer: ArrayBuffer[]): void {
+    if (this.state === 'dead') return
+    try {
+      return this.worker.postMessage(msgs, transfer)
+    } catch {
+      // Something in the batch cannot cross (a buffer that cannot be moved): each goes alone,
+      // copied, and one that still cannot go fails its own task, not the others.
+    }
+    for (const msg of msgs)
+      try {
+        this.worker.postMessage([msg])
+      } catch (e) {
+        if ('task' in msg)
+          this.events.message(this, { type: 'failed', task: msg.task, error: errorToWire(e) })
+      }
   }
 
   /** Stops the thread wherever it is (a wasm loop, a long native call); `reason` goes to the exit event. */

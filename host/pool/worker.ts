@@ -8,6 +8,7 @@ import { CopyGate, loadBudgetMs, type WorkerCopy } from './preempt/copy-gate.js'
 import { RunSlot, type StoppedEntry } from './preempt/run-slot.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 import { warmUp } from './warmup.js'
+import { Outbox } from './outbox.js'
 import { errorToWire } from './wire.js'
 import { workerOutput } from './worker-output.js'
 
@@ -30,28 +31,49 @@ interface Running {
   pending?: () => void
 }
 const tasks = new Map<number, Running>()
+/**
+ * A function whose calls lately took less than this (wall time, so a busy machine counts) starts
+ * without first sending what waits in the outbox (its own start among it).
+ */
+const QUICK_MS = 2
 let heartbeat: NodeJS.Timeout | undefined
 
-function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+/** Whether the outbox holds the end of some task's work (not merely that it started). */
+let answersWaiting = false
+
+/** What this worker sends during one event-loop turn crosses as one message. */
+const outbox = new Outbox<FromWorker>((msgs, transfer) => {
+  answersWaiting = false
   try {
-    port.postMessage(msg, transfer)
+    port.postMessage(msgs, transfer)
   } catch {
     // A buffer that cannot be moved (e.g. a view of wasm memory) is copied instead.
-    port.postMessage(msg)
+    port.postMessage(msgs)
   }
+})
+
+function post(msg: FromWorker, transfer?: ArrayBuffer[]): void {
+  if (msg.type !== 'started' && msg.type !== 'logs' && msg.type !== 'beat') answersWaiting = true
+  outbox.push(msg, transfer)
 }
 
 function track(task: number, running: Running = {}): void {
   tasks.set(task, running)
-  heartbeat ??= setInterval(() => post({ type: 'beat' }), config.heartbeatMs)
+  heartbeat ??= setInterval(beat, config.heartbeatMs)
 }
 
 function untrack(task: number): void {
   tasks.delete(task)
-  if (tasks.size === 0 && heartbeat) {
-    clearInterval(heartbeat)
-    heartbeat = undefined
-  }
+}
+
+/**
+ * Beats while the worker has tasks. The timer stops itself at the first beat with none, rather
+ * than at every last task: under load the worker runs out of tasks between most batches.
+ */
+function beat(): void {
+  if (tasks.size > 0) return post({ type: 'beat' })
+  clearInterval(heartbeat)
+  heartbeat = undefined
 }
 
 function describe(e: unknown): string {
@@ -92,9 +114,18 @@ function build(copy: WorkerCopy, runId: number, deadline: number): Promise<Loade
   return settled
 }
 
+/**
+ * Says a load or check has started, at once: its guest code may run the rest of the turn, and
+ * if that costs the worker, the main thread must know it ran (it is not retried elsewhere).
+ */
+function started(task: number): void {
+  post({ type: 'started', task })
+  outbox.flush()
+}
+
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   track(msg.task)
-  post({ type: 'started', task: msg.task })
+  started(msg.task)
   const copy: WorkerCopy = {
     spec: msg.spec,
     gate: new CopyGate(slot),
@@ -115,7 +146,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
 
 async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<void> {
   track(msg.task)
-  post({ type: 'started', task: msg.task })
+  started(msg.task)
   try {
     const driver = drivers.detect(msg.file, msg.bytes)
     const { config } = await driver.inspect(msg.file, msg.bytes, msg.hints)
@@ -148,12 +179,12 @@ const { batchedLog, sendResponse } = workerOutput(post, config.logCap)
 async function sandboxFor(
   msg: Extract<ToWorker, { type: 'invoke' }>,
   running: Running,
-): Promise<{ fn: LoadedFunction; deadline: number }> {
+): Promise<{ fn: LoadedFunction; deadline: number; copy: WorkerCopy }> {
   const copy = sandboxes.get(msg.fn)
   if (!copy) throw new Error(`function #${msg.fn} is not loaded in this worker`)
   if (copy.ready && copy.loading) {
     running.gate = copy.gate
-    return { fn: await copy.loading, deadline: msg.deadline }
+    return { fn: await copy.loading, deadline: msg.deadline, copy }
   }
   let loading = copy.loading
   if (!loading) {
@@ -170,15 +201,16 @@ async function sandboxFor(
   // Every invocation released by the same load gets a turn of its own: a stop cuts short the
   // microtasks queued behind the one it stops, which must not be another request's.
   await new Promise((resolve) => setImmediate(resolve))
-  return { fn, deadline: Math.max(msg.deadline, Date.now() + msg.limitMs) }
+  return { fn, deadline: Math.max(msg.deadline, Date.now() + msg.limitMs), copy }
 }
 
-async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void> {
+/** `ownTurn`: wait for a turn of its own before running (it came in a batch behind another). */
+async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>, ownTurn: boolean): Promise<void> {
   const ctrl = new AbortController()
   const log = batchedLog(msg.task)
   const running: Running = { ctrl, log }
   track(msg.task, running)
-  await attempt(msg, running)
+  await attempt(msg, running, ownTurn)
 }
 
 /**
@@ -189,25 +221,36 @@ async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>): Promise<void>
 async function attempt(
   msg: Extract<ToWorker, { type: 'invoke' }>,
   running: Running,
+  ownTurn = false,
 ): Promise<void> {
   const { ctrl, log } = running as Required<Pick<Running, 'ctrl' | 'log'>>
   const current = () => tasks.get(msg.task) === running && running.pending === restart
   const restart = () => void attempt(msg, running)
   running.pending = restart
   try {
-    const { fn, deadline } = await sandboxFor(msg, running)
+    // A stop drops the microtasks of the turn it lands in: requests that arrived together each
+    // run in a turn of their own, so one stopped guest never swallows another's answer.
+    if (ownTurn) await new Promise((resolve) => setImmediate(resolve))
+    if (!current()) return
+    const { fn, deadline, copy } = await sandboxFor(msg, running)
     if (!current()) return
     running.pending = undefined
     post({ type: 'started', task: msg.task, deadline })
+    // Answers of earlier requests go out before this guest runs: should it cost the worker, the
+    // main thread must not take them for never run and run them again elsewhere. Unless it has
+    // been quick, what else waits (its own start) goes too: a slow guest would hold it.
+    if (answersWaiting || !((copy.recentMs ?? Infinity) < QUICK_MS)) outbox.flush()
     // waitUntil work keeps the task running here and on the main thread (its deadline, its slot).
     const after: Promise<void>[] = []
-    const res = await fn.invoke(msg.inv, {
-      deadline,
-      signal: ctrl.signal,
-      log,
-      runId: msg.task,
-      waitUntil: (work) => void after.push(work),
-    })
+    const res = await timed(copy, () =>
+      fn.invoke(msg.inv, {
+        deadline,
+        signal: ctrl.signal,
+        log,
+        runId: msg.task,
+        waitUntil: (work) => void after.push(work),
+      }),
+    )
     log.flush()
     sendGuestCounts()
     await sendResponse(msg.task, res, after.length > 0)
@@ -223,6 +266,17 @@ async function attempt(
     post({ type: 'failed', task: msg.task, error: errorToWire(e) })
   }
   untrack(msg.task)
+}
+
+/** Runs a call, keeping a moving average of how long the copy's calls take (one slow call counts). */
+async function timed<T>(copy: WorkerCopy, call: () => Promise<T>): Promise<T> {
+  const began = performance.now()
+  try {
+    return await call()
+  } finally {
+    const took = performance.now() - began
+    copy.recentMs = copy.recentMs === undefined ? took : copy.recentMs * 0.8 + took * 0.2
+  }
 }
 
 /** Sends what was counted here before the answer, so a scrape after the answer sees it. */
@@ -264,13 +318,12 @@ function onStopped(entry: StoppedEntry): void {
   for (const running of [...tasks.values()]) running.pending?.()
 }
 
-port.on('message', (msg: ToWorker) => {
-  slot?.recover()
+function receive(msg: ToWorker, ownTurn: boolean): void {
   switch (msg.type) {
     case 'load':
       return void load(msg)
     case 'invoke':
-      return void invoke(msg)
+      return void invoke(msg, ownTurn)
     case 'inspect':
       return void inspect(msg)
     case 'abort':
@@ -280,6 +333,12 @@ port.on('message', (msg: ToWorker) => {
     case 'stopped':
       return
   }
+}
+
+port.on('message', (msgs: ToWorker[]) => {
+  slot?.recover()
+  let invocations = 0
+  for (const msg of msgs) receive(msg, msg.type === 'invoke' && invocations++ > 0)
 })
 
 post({ type: 'ready', warmupError: config.warmup ? await warmUp(drivers) : undefined })

@@ -37,6 +37,8 @@ export interface WorkerCopy {
   gate: CopyGate
   loading: Promise<LoadedFunction> | undefined
   ready: boolean
+  /** How long its calls took lately, in ms (a moving average); unset before the first call. */
+  recentMs?: number
 }
 
 /** How long loading (engine instance, prelude, module evaluation) may take: its own budget, not a request's. */

@@ -9,6 +9,7 @@ import type { CoreModules } from './core.js'
 import { instantiate, type ComponentInstance, type loadInstantiate } from './instance.js'
 import { IncomingRequest, ResponseOutparam } from './wasi/http.js'
 import { ComponentExit, wasiImports, type ComponentRun } from './wasi/imports.js'
+import { keyvalueImports, type KeyvalueAccess } from './wasi/keyvalue.js'
 import type { OutgoingPolicy } from './wasi/outgoing.js'
 
 type Instantiate = Awaited<ReturnType<typeof loadInstantiate>>
@@ -26,7 +27,7 @@ interface Live {
  */
 export class ComponentFunction implements LoadedFunction {
   private current?: ComponentRun
-  private readonly imports: ReturnType<typeof wasiImports>
+  private readonly imports: Record<string, Record<string, unknown>>
   private readonly pool?: MemoryPool
   private shared?: Live
   private disposed = false
@@ -36,11 +37,15 @@ export class ComponentFunction implements LoadedFunction {
     private readonly run: Instantiate,
     private readonly cores: CoreModules,
     outgoing: OutgoingPolicy,
+    keyvalue: KeyvalueAccess = {},
   ) {
-    this.imports = wasiImports(() => {
-      if (!this.current) throw new Error('WASI call outside a request')
-      return this.current
-    }, outgoing)
+    this.imports = {
+      ...wasiImports(() => {
+        if (!this.current) throw new Error('WASI call outside a request')
+        return this.current
+      }, outgoing),
+      ...keyvalueImports(keyvalue),
+    }
     const plan = cores.capped?.plan
     if (plan)
       this.pool = new MemoryPool({

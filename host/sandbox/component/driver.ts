@@ -1,3 +1,5 @@
+import { threadBlockingKv } from '../../kv/blocking.js'
+import { kvGrantsFor } from '../../kv/grants.js'
 import type { FunctionSpec } from '../../types.js'
 import type { LoadedFunction, SandboxDriver } from '../types.js'
 import { loadFailure } from '../wasm/compile.js'
@@ -10,12 +12,20 @@ import { resolveEgress, type EgressOptions } from '../egress.js'
 import { checkComponent } from './check.js'
 import { SyncFetcher } from './fetch-sync.js'
 import { prepareComponent } from './transpile.js'
+import type { KeyvalueAccess } from './wasi/keyvalue.js'
 
 export interface ComponentDriverOptions {
   /** Where transpiled components are cached (default: a private folder under the OS temp dir). */
   cacheDir?: string
   /** Where outgoing requests may go: the same policy as guest fetch (default: public only). */
   egress?: EgressOptions
+}
+
+/** The function's namespaces for wasi:keyvalue, reached the way WAGI's fnhost_kv reaches them. */
+async function keyvalueAccess(spec: FunctionSpec): Promise<KeyvalueAccess> {
+  const settings = spec.kv
+  if (!settings) return {}
+  return { grants: await kvGrantsFor(spec), blocking: () => threadBlockingKv(settings) }
 }
 
 /**
@@ -49,7 +59,7 @@ export function createComponentDriver(options: ComponentDriverOptions = {}): San
         const transpiled = await prepareComponent(spec.source, cacheDir)
         const cores = await compileCores(transpiled, spec.config.memoryMb)
         const run = await loadInstantiate(transpiled)
-        return new ComponentFunction(spec, run, cores, outgoing)
+        return new ComponentFunction(spec, run, cores, outgoing, await keyvalueAccess(spec))
       } catch (e) {
         throw loadFailure(`function ${spec.name}`, e)
       }

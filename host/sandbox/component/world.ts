@@ -3,7 +3,7 @@ import { WasmFormatError } from '../wasm/reader.js'
 /**
  * What a component may import: the interfaces of wasi:http/proxy plus the harmless parts of
  * wasi:cli and wasi:filesystem (which the host serves empty). Keyed without version; every 0.2.x
- * version is served by the same implementation.
+ * version is served by the same implementation. wasi:keyvalue is allowed too, at one version.
  */
 export const ALLOWED_IMPORTS = new Set([
   'wasi:http/types',
@@ -28,6 +28,21 @@ export const ALLOWED_IMPORTS = new Set([
   'wasi:cli/terminal-stderr',
   'wasi:filesystem/types',
   'wasi:filesystem/preopens',
+])
+
+/** The one wasi:keyvalue version served: the draft wasmtime's wasi-keyvalue crate implements. */
+export const KEYVALUE_VERSION = '0.2.0-draft'
+
+/**
+ * Interfaces served at one exact version, not any 0.2.x: wasi:keyvalue is a draft whose versions
+ * differ in shape (0.2.0-draft2 changed list-keys and increment and added cas), so only the one
+ * implemented (wasi/keyvalue.ts) is accepted. Any component may import it, as any WAGI module may
+ * import fnhost_kv: every function owns a namespace, and its grants decide what `open` reaches.
+ */
+export const EXACT_VERSION_IMPORTS = new Map([
+  ['wasi:keyvalue/store', KEYVALUE_VERSION],
+  ['wasi:keyvalue/atomics', KEYVALUE_VERSION],
+  ['wasi:keyvalue/batch', KEYVALUE_VERSION],
 ])
 
 export const HANDLER_EXPORT = 'wasi:http/incoming-handler'
@@ -68,7 +83,10 @@ export function checkWorld(world: ComponentWorld): void {
   const problems: string[] = []
   for (const name of world.imports) {
     const [iface, version] = splitVersion(name)
-    if (!ALLOWED_IMPORTS.has(iface))
+    const exact = EXACT_VERSION_IMPORTS.get(iface)
+    if (exact !== undefined) {
+      if (version !== exact) problems.push(`imports ${name}; fnhost serves ${iface}@${exact}`)
+    } else if (!ALLOWED_IMPORTS.has(iface))
       problems.push(`imports ${name}, which fnhost does not provide to components`)
     else if (!isPreview2(version))
       problems.push(`imports ${name}; fnhost serves WASI 0.2.x interfaces only`)

@@ -47,9 +47,9 @@ export function kvImports(
     }
   }
   const sync = (nsPtr: number, nsLen: number) => {
-    if (!grants) throw new KvError('KV_UNAVAILABLE', 'this host has no key-value store')
-    const ns = grants.named(text(nsPtr, nsLen))
-    return ns.sync ?? ns.checked(blocking!().namespace(ns.name))
+    if (!grants || !blocking)
+      throw new KvError('KV_UNAVAILABLE', 'this host has no key-value store')
+    return grants.syncNamed(text(nsPtr, nsLen), blocking)
   }
   const status = (fn: () => number): number => {
     try {
