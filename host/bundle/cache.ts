@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { BUNDLE_OPTIONS_VERSION } from './bundle.js'
+import { phaseMark } from '../observe/phase-marks.js'
 
 /*
  * The bundling thread's memory of each function file's last build: its inputs and a hash of all
@@ -76,7 +77,9 @@ export function recordBuild(
 ): number {
   const build = ++lastBuild
   const key = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+    phaseMark('bt:hash-start')
     const k = await keyOf(dir, file, source, inputs)
+    phaseMark('bt:hash-done')
     return k && !(await changedSince(inputs, startMs)) ? k : undefined
   })
   built.set(file, { build, inputs, key })

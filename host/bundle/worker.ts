@@ -5,6 +5,7 @@ import { transform } from 'esbuild'
 import { codeOnly } from '../sandbox/quickjs/source.js'
 import { BundleError, bundleFile, type Bundle } from './bundle.js'
 import { forgetBuild, recordBuild, stillHolds } from './cache.js'
+import { phaseMark } from '../observe/phase-marks.js'
 
 export interface BundleRequest {
   id: number
@@ -49,7 +50,9 @@ async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
     throw new Error(`${relative(req.dir, req.file).split(sep).join('/')} is not UTF-8 text`)
   }
   if (selfContained(req.file, source)) return undefined
+  phaseMark('bt:esbuild-start')
   const { entry, ...rest } = await bundleFile(req.dir, req.file, source)
+  phaseMark('bt:esbuild-done')
   const digest = createHash('sha256').update(rest.code).update(rest.map).digest('hex')
   return entry === source ? { ...rest, digest } : { ...rest, digest, entry }
 }
@@ -75,8 +78,10 @@ port.on('message', (msg: BundleRequest | BundleNotice) => {
   if ('forget' in msg) return forgetBuild(msg.forget)
   // Starts esbuild's service process now, so the first function written is not the one to wait.
   if ('warm' in msg) return void transform('').catch(() => undefined)
+  phaseMark('bt:recv')
   answer(msg).then(
     (reply) => {
+      phaseMark('bt:post')
       const bundle = 'bundle' in reply ? reply.bundle : undefined
       port.postMessage(reply, bundle ? [bundle.code.buffer as ArrayBuffer] : [])
     },

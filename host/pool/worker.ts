@@ -1,3 +1,4 @@
+import { phaseMark } from '../observe/phase-marks.js'
 import { parentPort, workerData } from 'node:worker_threads'
 import { FnhostError, isFnhostError } from '../errors.js'
 import { countGuest, takeGuestCounts } from '../observe/guest-counts.js'
@@ -124,6 +125,7 @@ function started(task: number): void {
 }
 
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
+  phaseMark('w:load-recv')
   track(msg.task)
   started(msg.task)
   const copy: WorkerCopy = {
@@ -135,6 +137,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   sandboxes.set(msg.fn, copy)
   try {
     await build(copy, msg.task, msg.deadline)
+    phaseMark('w:loaded')
     post({ type: 'loaded', task: msg.task })
   } catch (e) {
     if (sandboxes.get(msg.fn) === copy) sandboxes.delete(msg.fn)

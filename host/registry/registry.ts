@@ -13,6 +13,7 @@ import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
 import { listFunctionFiles } from './files.js'
 import { scanFile } from './scan.js'
 import { Slot } from './slot.js'
+import { phaseMark } from '../observe/phase-marks.js'
 
 export interface RegistryOptions {
   dir: string
@@ -168,6 +169,7 @@ export class Registry implements AsyncDisposable {
       ignored: (path) => unwatchedPath(relative(this.dir, path)),
     })
     const onPath = (path: string) => {
+      phaseMark('watch:event', path)
       this.enqueue(() => this.onFileEvent(path))
       this.recheckLater(path)
     }
@@ -258,7 +260,9 @@ export class Registry implements AsyncDisposable {
       if (log) this.options.logger.info(`removed ${old.routes.join(', ')}`, { fn: old.name })
       return true
     }
+    phaseMark('scan:start', file)
     const outcome = await scanFile(this.dir, file, this.options.inspector, this.options.defaults)
+    phaseMark('scan:done', file)
     // A failed bundle keeps the inputs of its last good build, so fixing one of them reloads it.
     if (outcome.inputs) this.inputs.set(file, outcome.inputs)
     else if ('failure' in outcome && !this.inputs.has(file) && isBundled(file))
@@ -374,6 +378,7 @@ export class Registry implements AsyncDisposable {
       ])
     }
     this.router = new Router(table)
+    phaseMark('listed')
     for (const listener of this.listeners) listener()
   }
 

@@ -11,6 +11,7 @@ import type { FunctionSpec } from '../types.js'
 import { jsonErrorOffset, lineAndColumn } from './json-error.js'
 import { clientReason } from './load-reason.js'
 import { readRegularFile } from './read-regular.js'
+import { phaseMark } from '../observe/phase-marks.js'
 
 /** A file that is a function but could not be loaded: it keeps its route and answers 500 with the reason. */
 export interface LoadFailure {
@@ -124,6 +125,7 @@ export async function checkSource(
     if (fromSidecar?.route) routes = fromSidecar.route
     if (!(source instanceof Uint8Array)) throw source.unreadable
     const bundle = await bundleSource(dir, file, source)
+    phaseMark('bundle:got')
     inputs = bundle?.inputs
     if (bundle && bundle.code.byteLength > MAX_FUNCTION_BYTES)
       return fail(
@@ -132,6 +134,7 @@ export async function checkSource(
     const bytes = bundle?.code ?? source
     const hints = bundle && { format: bundle.format, configSource: bundle.entry }
     const inspected = await inspector(file, bytes, hints)
+    phaseMark('inspect:done')
     if (fromSidecar && inspected.config !== undefined)
       return fail(`${rel} declares its config both in the source and in ${name}.json; keep one`)
     const { route, ...config } = fromSidecar ?? resolveConfig(inspected.config, rel, defaults)

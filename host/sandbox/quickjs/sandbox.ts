@@ -14,6 +14,7 @@ import { mappedError, mappedLog, stackMapperOf } from './mapped.js'
 import { buildResponse, requestPayload, type Style } from './marshal.js'
 import { GuestRuntime } from './runtime.js'
 import { guestFilename } from './source.js'
+import { phaseMark } from '../../observe/phase-marks.js'
 
 export interface SandboxOptions {
   hostFetch: HostFetch
@@ -65,6 +66,7 @@ export class Sandbox {
     } catch (e) {
       throw loadFailure(filename, e)
     }
+    phaseMark('w:engine')
     const sandbox = new Sandbox(spec, rt, options, grants)
     try {
       await sandbox.#boot(filename, load)
@@ -100,6 +102,7 @@ export class Sandbox {
         timeOrigin: Date.now(),
       }
       this.#prelude = startPrelude(this.rt, this.#loop, inv, init)
+      phaseMark('w:prelude')
       this.#style = await loadModule(this.rt, this.#loop, inv, this.#prelude, this.spec, filename)
     } finally {
       this.#loop.finish(inv)
@@ -121,6 +124,7 @@ export class Sandbox {
     const { rt } = this
     const ctx = rt.context
     const loop = this.#loop
+    phaseMark('w:invoke')
     const payload = requestPayload(invocation, this.#style, opts.deadline)
     const inv = new Invocation({
       deadline: opts.deadline,

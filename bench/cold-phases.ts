@@ -1,0 +1,82 @@
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { get } from './answer.js'
+import { startFnhost } from './children.js'
+import { workspace, writeFiles } from './fixtures.js'
+import { bundledSource, prepareBundledFolder } from './scenarios/cold-start-bundled.js'
+import { median, sleep } from './stats.js'
+
+/*
+ * Where a new bundled function's first answer spends its time: runs the bench's bundled cold
+ * start against a host started with FNHOST_PHASE_MARKS (host/observe/phase-marks.ts) and prints
+ * the median time from the file's write to each mark.
+ *   npx tsx bench/cold-phases.ts [runs]
+ */
+const runs = Number(process.argv[2] ?? 15)
+const marks = join(process.cwd(), 'node_modules/.cache/fnhost/phase-marks.txt')
+writeFileSync(marks, '')
+process.env.FNHOST_PHASE_MARKS = marks
+const now = () => performance.timeOrigin + performance.now()
+const mark = (label: string, detail = '') =>
+  appendFileSync(marks, `${now().toFixed(2)} client ${label} ${detail}\n`)
+
+await using ws = await workspace()
+const dir = await ws.folder('cold-phases', {})
+const bytes = await prepareBundledFolder(dir, (files) => writeFiles(dir, files))
+const server = await startFnhost(dir)
+const totals: number[] = []
+try {
+  await get(`${server.url}/_fnhost/health`)
+  await sleep(500)
+  for (let i = 0; i < runs; i++) {
+    const name = `bundled-${i}`
+    await sleep(300)
+    mark('run', name)
+    const start = performance.now()
+    await writeFile(join(dir, `${name}.ts`), bundledSource(name))
+    mark('written')
+    let polls = 0
+    if (process.env.QUIET_POLL) await sleep(Number(process.env.QUIET_POLL))
+    for (;;) {
+      const r = await get(`${server.url}/${name}`)
+      polls++
+      if (r.status === 200) break
+      await sleep(1)
+    }
+    totals.push(performance.now() - start)
+    mark('polls', String(polls))
+    mark('first200')
+  }
+} finally {
+  await server.stop()
+}
+
+// Each run: time of every mark after 'run', relative to the write; the first of each label.
+const lines = readFileSync(marks, 'utf8').trim().split('\n')
+const perRun: Map<string, number>[] = []
+let current: Map<string, number> | undefined
+let t0 = 0
+for (const line of lines) {
+  const [at, thread, label] = line.split(' ') as [string, string, string]
+  if (label === 'run') {
+    current = new Map()
+    perRun.push(current)
+    t0 = Number(at)
+    continue
+  }
+  if (!current) continue
+  const key = `${label}@${thread === 'client' ? 'c' : thread}`
+  if (!current.has(key)) current.set(key, Number(at) - t0)
+}
+const order = new Map<string, number[]>()
+for (const run of perRun) for (const [k, v] of run) order.set(k, [...(order.get(k) ?? []), v])
+const rows = [...order].map(([k, v]) => [k, median(v), v.length] as const)
+rows.sort((a, b) => a[1] - b[1])
+console.log(
+  `bundle ${bytes} bytes, ${runs} runs, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
+)
+for (const [k, m, n] of rows) console.log(`${m.toFixed(1).padStart(8)} ms  ${k}  (${n})`)
+console.log(
+  `first 200 median ${median(totals).toFixed(1)} ms; all: ${totals.map((t) => t.toFixed(0)).join(' ')}`,
+)
