@@ -286,6 +286,11 @@ export class Registry implements AsyncDisposable {
     }
     this.slots.set(file, slot)
     if (old) this.retire(old)
+    // A bundle takes its sandbox tens of milliseconds to compile (QuickJS parses every byte of
+    // it): a bundled function that appears while the host runs starts loading now, so its first
+    // request finds it loading or loaded. A load that fails is remembered by the slot, as if a
+    // request had made it; an idle preloaded sandbox is evicted like any other.
+    if (log && slot.spec?.sourceMap !== undefined) void slot.preload(this.loader)
     if ('failure' in outcome)
       this.options.logger.error(`failed to load: ${outcome.failure.detail}`, { fn: slot.name })
     else if (log)
