@@ -10,8 +10,10 @@ import { median, sleep } from './stats.js'
 /*
  * Where a new bundled function's first answer spends its time: runs the bench's bundled cold
  * start against a host started with FNHOST_PHASE_MARKS (host/observe/phase-marks.ts) and prints
- * the median time from the file's write to each mark.
+ * the median time from the file's write to each mark, then the median length of each phase.
  *   npx tsx bench/cold-phases.ts [runs]
+ * With PHASES_POLL_AFTER_MS=n the client starts polling n ms after the write, so the phases run
+ * without the polling's 404s competing for the CPU.
  */
 const runs = Number(process.argv[2] ?? 15)
 const marks = join(process.cwd(), 'node_modules/.cache/fnhost/phase-marks.txt')
@@ -37,7 +39,7 @@ try {
     await writeFile(join(dir, `${name}.ts`), bundledSource(name))
     mark('written')
     let polls = 0
-    if (process.env.QUIET_POLL) await sleep(Number(process.env.QUIET_POLL))
+    if (process.env.PHASES_POLL_AFTER_MS) await sleep(Number(process.env.PHASES_POLL_AFTER_MS))
     for (;;) {
       const r = await get(`${server.url}/${name}`)
       polls++
