@@ -33,7 +33,8 @@ try {
   await sleep(500)
   for (let i = 0; i < runs; i++) {
     const name = `bundled-${i}`
-    await sleep(300)
+    // Back to back, as the bench writes them, unless PHASES_GAP_MS asks for a pause.
+    await sleep(Number(process.env.PHASES_GAP_MS ?? 0))
     mark('run', name)
     const start = performance.now()
     await writeFile(join(dir, `${name}.ts`), bundledSource(name))
@@ -79,6 +80,31 @@ console.log(
   `bundle ${bytes} bytes, ${runs} runs, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
 )
 for (const [k, m, n] of rows) console.log(`${m.toFixed(1).padStart(8)} ms  ${k}  (${n})`)
+/** Phase lengths: from one mark to the next, each in whichever thread set it. */
+const PHASES: [string, string, string][] = [
+  ['write -> watcher event', 'run@c', 'watch:event@'],
+  ['watcher event -> bundling thread', 'watch:event@', 'bt:recv@'],
+  ['esbuild', 'bt:esbuild-start@', 'bt:esbuild-done@'],
+  ['bundle -> main thread', 'bt:esbuild-done@', 'bundle:got@'],
+  ['config check, listing', 'bundle:got@', 'listed@'],
+  ['bundle on main -> load sent', 'bundle:got@', 'load:start@'],
+  ['load sent -> worker', 'load:start@', 'w:load-recv@'],
+  ['engine, prelude, decode', 'w:load-recv@', 'w:decoded@'],
+  ['QuickJS compile + module eval', 'w:decoded@', 'w:evalCode@'],
+  ['evaluated -> load done on main', 'w:evalCode@', 'load:done@'],
+  ['load done -> request in worker', 'load:done@', 'w:invoke@'],
+  ['request in worker -> 200 read', 'w:invoke@', 'first200@c'],
+]
+const at = (run: Map<string, number>, prefix: string) =>
+  prefix === 'run@c' ? 0 : [...run].find(([k]) => k.startsWith(prefix))?.[1]
+console.log('phase lengths (median ms):')
+for (const [label, from, to] of PHASES) {
+  const spans = perRun
+    .map((run) => [at(run, from), at(run, to)])
+    .filter((p): p is [number, number] => p[0] !== undefined && p[1] !== undefined)
+    .map(([a, b]) => b - a)
+  if (spans.length) console.log(`${median(spans).toFixed(1).padStart(8)}  ${label}`)
+}
 console.log(
   `first 200 median ${median(totals).toFixed(1)} ms; all: ${totals.map((t) => t.toFixed(0)).join(' ')}`,
 )
