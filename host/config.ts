@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { BOARD_NAMES } from './board-names.js'
 import { CONFIG_DEFAULTS, HTTP_METHODS, SHARED_NAME } from './config-defaults.js'
 import { scheduleSchema } from './schedule.js'

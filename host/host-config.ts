@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import { functionConfigSchema } from './config.js'
 import { kvOptionsSchema } from './kv/options.js'
 

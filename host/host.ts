@@ -1,6 +1,5 @@
 import { recoverChanges } from './admin/store.js'
-import { createApp } from './app.js'
-import { openKvStore } from './kv/backends.js'
+import type { createApp } from './app.js'
 import { dataDir, resolveKvSettings } from './kv/options.js'
 import type { KvStore } from './kv/store.js'
 import { createGate } from './auth/gate.js'
@@ -11,6 +10,7 @@ import type { Logger } from './observe/log.js'
 import { Observation, type AppObserve, type ObserveSetupOptions } from './observation.js'
 import { createPool, poolDefaults, type PoolOptions, type WorkerPool } from './pool/index.js'
 import { Registry } from './registry/registry.js'
+import { traceStart } from './observe/start-trace.js'
 
 export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
   dir: string
@@ -35,6 +35,13 @@ export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
   kv?: false
   /** The data folder (`--data`); default: `.fnhost-data` beside the functions folder. */
   dataDir?: string
+  /**
+   * Load the functions right after the first scan when there are at most this many (default 0:
+   * each loads on its first request). `fnhost serve` sets it: the first request of a small
+   * folder then finds its function loaded, or loading since the scan, instead of starting the
+   * load itself; a large folder loads on demand, so no first request waits behind many loads.
+   */
+  preload?: number
 }
 
 export interface Host extends AsyncDisposable {
@@ -51,10 +58,30 @@ export interface Host extends AsyncDisposable {
   readonly kv?: KvStore
 }
 
+let appModule: Promise<typeof import('./app.js')> | undefined
+
+/**
+ * The app's modules (Hono, the routes, the management API, the dashboard) are not needed before
+ * the first scan is done: they load once it has sent its first check to the scanner's worker,
+ * while the main thread waits for the answer, instead of in front of the scan.
+ */
+function loadApp(): Promise<typeof import('./app.js')> {
+  return (appModule ??= import('./app.js'))
+}
+
+/** Loads every function that scanned well, if there are at most `max` (HostOptions.preload). */
+function preload(registry: Registry, max: number): void {
+  const slots = registry.list().filter((s) => s.spec)
+  if (slots.length === 0 || slots.length > max) return
+  // A failure is remembered by the slot and answered to the function's first request.
+  for (const slot of slots) void slot.preload(registry.loader)
+}
+
 /** A functions folder, scanned and (optionally) watched, behind the Hono app. */
 export async function createHost(options: HostOptions): Promise<Host> {
   const config = mergeHostConfig(await readHostConfig(options.dir), options.config ?? {})
   // One admin key guards the management API, the logs, the triggers and (optionally) metrics.
+  traceStart('config read')
   const adminKey = config.admin?.key ?? options.adminKey
   const observation = new Observation({ ...options, adminKey })
   const logger = observation.logger
@@ -68,31 +95,47 @@ export async function createHost(options: HostOptions): Promise<Host> {
         ...options.pool,
         drivers: { egress, ...options.pool?.drivers },
       })
+  traceStart('pool created')
   const pool = options.sharedPool ?? (owned as WorkerPool)
   const kv =
     options.kv === false
       ? undefined
       : resolveKvSettings(config.kv, dataDir(options.dir, options.dataDir))
+  // The first scan's checks run on the pool's first worker (WorkerPool.inspectFirst).
+  let firstScan = owned?.inspectFirst
   const registry = new Registry({
     dir: options.dir,
     // Specs carry the store's settings to the worker that loads them (host/kv/grants.ts).
     loader: observation.loader(kv ? (spec) => pool.load({ ...spec, kv }) : pool.load),
-    inspector: pool.inspect,
+    inspector: (file, bytes, hints) => {
+      const checked = (firstScan ?? pool.inspect)(file, bytes, hints)
+      // After this check is on its way to its worker (see loadApp).
+      setImmediate(loadApp)
+      return checked
+    },
     logger,
     watch: options.files ? false : (options.watch ?? true),
     files: options.files,
     defaults: config.limits,
     overrides: options.overrides,
   })
+  // The store's backends (a Redis client, SQLite) load while the first scan waits on its worker.
+  const backends = kv && import('./kv/backends.js')
+  // Awaited below, unless the scan fails first.
+  backends?.catch(() => undefined)
   try {
     await recoverChanges(registry.dir, logger)
     await registry.start()
+    firstScan = undefined
+    traceStart('scan done')
+    preload(registry, options.preload ?? 0)
   } catch (e) {
     observation[Symbol.dispose]()
     await owned?.[Symbol.asyncDispose]()
     throw e
   }
-  const kvStore = kv && openKvStore(kv)
+  const kvStore = kv && (await backends)?.openKvStore(kv)
+  const { createApp } = await loadApp()
   const observe = observation.start(registry, pool)
   const app = createApp({
     registry,

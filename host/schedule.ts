@@ -1,5 +1,5 @@
 import { Cron } from 'croner'
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** A function's schedule, normalized: the config may give just the cron string. */
 export interface Schedule {

@@ -11,8 +11,8 @@ import {
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { Worker, type WorkerOptions } from 'node:worker_threads'
-import { inBinary, packageRootDir, readAsset } from './assets.js'
+import { isMainThread, Worker, type WorkerOptions } from 'node:worker_threads'
+import { assetDir, inBinary, packageRootDir, readAsset } from './assets.js'
 
 /*
  * Every thread the host starts (pool workers, the scanner, the bundler, component transpiles and
@@ -109,6 +109,12 @@ const embedded = new Map<ThreadEntry, URL>()
 /** The URL a thread entry runs from: embedded in the binary, compiled, or the transpiled copy. */
 export function threadEntry(entry: ThreadEntry): URL {
   if (inBinary) {
+    // The main thread writes the binary's entries once per process into a private temporary
+    // folder, removed at exit: a thread reads and compiles its bundle from a file faster than
+    // from a data: URL of its base64 (a pool worker's start is on the way to a starting host's
+    // first answer). A worker thread (one that starts a fetch or KV thread) keeps to data: URLs:
+    // a copy of its own could outlive a worker that is terminated.
+    if (isMainThread) return pathToFileURL(join(assetDir('threads'), `${entry}.mjs`))
     let url = embedded.get(entry)
     // An ES module (entries await at top level), so a data: URL rather than `eval: true`.
     if (!url) {
@@ -117,7 +123,10 @@ export function threadEntry(entry: ThreadEntry): URL {
     }
     return url
   }
-  if (!import.meta.url.endsWith('.ts')) return new URL(`./${entry}.js`, import.meta.url)
+  // From the package's root, not this file: from dist/ this code may be inside a bundle
+  // (scripts/bundle-dist.mjs) that lives elsewhere in dist/host.
+  if (!import.meta.url.endsWith('.ts'))
+    return pathToFileURL(join(packageRootDir(), 'dist/host', `${entry}.js`))
   return pathToFileURL(join(mirrorDir(), 'host', `${entry}.js`))
 }
 

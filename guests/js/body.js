@@ -240,10 +240,20 @@ function normalizeMethod(method) {
   return METHODS.includes(upper) ? upper : m
 }
 
+/** Header pairs from alternating name and value lines. */
+function linePairs(lines) {
+  const pairs = []
+  if (!lines) return pairs
+  const parts = lines.split('\n')
+  for (let i = 0; i + 1 < parts.length; i += 2) pairs.push([parts[i], parts[i + 1]])
+  return pairs
+}
+
 class Request extends Body {
   #method
   #url
-  #headers
+  #headers = null
+  #headerLines = ''
   #signal
   #redirect
   constructor(input, init = {}) {
@@ -272,13 +282,17 @@ class Request extends Body {
     this.#redirect = redirect
   }
   static {
-    /** The incoming request, built from fields the host already validated. */
+    /**
+     * The incoming request, built from fields the host already validated. `pairs` is a header
+     * list, or the host's header lines (name, value, ...), read when the handler first asks.
+     */
     incomingRequest = (method, url, pairs, bytes) => {
       const req = new Request(INTERNAL)
       setBodyContent(req, bytes && bytes.byteLength ? { bytes } : null)
       req.#method = method
       req.#url = url
-      req.#headers = trustedHeaders(pairs)
+      if (typeof pairs === 'string') req.#headerLines = pairs
+      else req.#headers = trustedHeaders(pairs)
       req.#signal = null
       req.#redirect = 'follow'
       return req
@@ -291,7 +305,7 @@ class Request extends Body {
     return this.#url
   }
   get headers() {
-    return this.#headers
+    return (this.#headers ??= trustedHeaders(linePairs(this.#headerLines)))
   }
   /** Made on first use: most requests never look at it, and it needs the events unit. */
   get signal() {

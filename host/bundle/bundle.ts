@@ -3,33 +3,9 @@ import { extname, join, relative, sep } from 'node:path'
 import { moduleKind } from '../sandbox/quickjs/source.js'
 import { nodeBuiltins } from './builtins.js'
 import { allowedRoots, isInside } from './roots.js'
-
-export type BundleFormat = 'esm' | 'cjs'
-
-/** A function's source and everything it imports, as one module QuickJS runs. */
-export interface Bundle {
-  code: Uint8Array
-  /** Source map (JSON); `sources` are relative to the functions folder, never absolute. */
-  map: string
-  format: BundleFormat
-  /** The entry file as JavaScript (TypeScript stripped), where `export const config` is looked for. */
-  entry: string
-  /** Absolute paths of every file bundled, the entry included: the watcher follows them. */
-  inputs: string[]
-}
-
-/** A function that could not be bundled; the message names file:line:column, relative to the folder. */
-export class BundleError extends Error {
-  override readonly name = 'BundleError'
-}
-
-/** File extensions bundled into a JS function. */
-export const BUNDLED_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const
+import { BundleError, type Bundle, type BundleFormat } from './types.js'
 
 const TS = new Set(['.ts', '.mts', '.cts'])
-
-/** Bumped when the options below change, so a cached bundle from other options is not reused. */
-export const BUNDLE_OPTIONS_VERSION = 2
 
 function formatOf(file: string, source: string): BundleFormat {
   const ext = extname(file)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
-import { BUNDLE_OPTIONS_VERSION } from './bundle.js'
+import { BUNDLE_OPTIONS_VERSION } from './types.js'
 import { phaseMark } from '../observe/phase-marks.js'
 
 /*

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads'
 import { startThread } from '../threads.js'
-import { BundleError, type Bundle } from './bundle.js'
+import { BundleError, type Bundle } from './types.js'
 import type { BundleNotice, BundleReply, BundleRequest } from './worker.js'
 
 function spawn(): Worker {

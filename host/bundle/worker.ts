@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto'
-import { extname, relative, sep } from 'node:path'
+import { relative, sep } from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import { transform } from 'esbuild'
-import { codeOnly } from '../sandbox/quickjs/source.js'
-import { BundleError, bundleFile, type Bundle } from './bundle.js'
+import { bundleFile } from './bundle.js'
 import { forgetBuild, recordBuild, stillHolds } from './cache.js'
+import { selfContained } from './self-contained.js'
+import { BundleError, type Bundle } from './types.js'
 import { phaseMark } from '../observe/phase-marks.js'
+import { traceStart } from '../observe/start-trace.js'
 
 export interface BundleRequest {
   id: number
@@ -30,17 +32,6 @@ export type BundleReply =
   | { id: number; build: number; bundle: WireBundle | undefined }
   | { id: number; unchanged: true }
   | { id: number; error: string; bundleError: boolean }
-
-const JS = new Set(['.js', '.mjs', '.cjs'])
-
-/**
- * A JavaScript file that imports nothing is its own bundle: it runs as written (and keeps its
- * own positions), without a trip through esbuild, which would cost every one of a thousand
- * small functions a few milliseconds at start-up.
- */
-function selfContained(file: string, source: string): boolean {
-  return JS.has(extname(file)) && !/\b(?:import|require)\b/.test(codeOnly(source))
-}
 
 async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
   let source: string
@@ -72,6 +63,7 @@ async function answer(req: BundleRequest): Promise<BundleReply> {
  * metafile) still takes the calling thread tens of milliseconds, and reads and hashes every input
  * for the cache: all of that off the thread that serves requests.
  */
+traceStart('bundle thread loaded')
 const port = parentPort
 if (!port) throw new Error('host/bundle/worker.ts runs as a worker thread')
 port.on('message', (msg: BundleRequest | BundleNotice) => {

@@ -1,10 +1,20 @@
 #!/usr/bin/env node
 import { fnhostVersion } from '../assets.js'
+import { traceStart } from '../observe/start-trace.js'
 
-type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }
+type Command = {
+  summary: string
+  load: () => Promise<{ run(argv: string[]): Promise<number> }>
+  /** Work to start before the command's modules load (they take a while to). */
+  early?: () => Promise<void>
+}
 
 const commands: Record<string, Command> = {
-  serve: { summary: 'serve a folder of functions over HTTP', load: () => import('./serve.js') },
+  serve: {
+    summary: 'serve a folder of functions over HTTP',
+    load: () => import('./serve.js'),
+    early: async () => (await import('./serve-early.js')).startEarly(),
+  },
   invoke: {
     summary: 'run one function once and print its response',
     load: () => import('./invoke.js'),
@@ -48,6 +58,7 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  traceStart('main module loaded')
   const [name, ...rest] = argv
   if (name === '--version' || name === '-v') {
     process.stdout.write(fnhostVersion() + '\n')
@@ -62,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`fnhost: unknown command '${name}'\n\n${usage()}\n`)
     return 2
   }
+  if (!rest.includes('--help') && !rest.includes('-h')) await command.early?.()
   return (await command.load()).run(rest)
 }
 

@@ -19,6 +19,8 @@ import { mergeHostConfig } from '../host-config.js'
 import { devListenAddress } from './dev.js'
 import { routeTable } from './routes-table.js'
 import { kvFlags } from './kv-flags.js'
+import { dropEarlyWorkers } from '../pool/start-worker.js'
+import { traceStart } from '../observe/start-trace.js'
 
 const USAGE =
   'usage: fnhost serve [dir] [--port N] [--host H] [--workers N] [--grace-ms N] [--no-watch]\n' +
@@ -34,6 +36,9 @@ const USAGE =
   '  --data: the key-value store folder (default .fnhost-data beside dir);\n' +
   '  --kv-redis: keep the key-value store in this Redis instead (redis://host:port)\n' +
   CONFIG_USAGE
+
+/** A folder of at most this many functions loads them all at start (HostOptions.preload). */
+const PRELOAD_MAX = 4
 
 /** The flags of `fnhost serve` (deploy/knative manifests are checked against them). */
 export const SERVE_OPTIONS = {
@@ -55,6 +60,7 @@ export const SERVE_OPTIONS = {
 } as const satisfies ParseArgsConfig['options']
 
 export function run(argv: string[]): Promise<number> {
+  traceStart('serve module loaded')
   return withUsage(USAGE, async () => {
     const { values, positionals } = parse(argv, { allowPositionals: true, options: SERVE_OPTIONS })
     if (values.help) {
@@ -102,6 +108,7 @@ export function run(argv: string[]): Promise<number> {
       }
       throw e
     }
+    traceStart('listening')
     let host
     try {
       host = await createHost({
@@ -120,6 +127,7 @@ export function run(argv: string[]): Promise<number> {
         metrics: !values['no-metrics'],
         cron: !values['no-cron'],
         dev: values.dev,
+        preload: PRELOAD_MAX,
       })
     } catch (e) {
       await server.close()
@@ -134,7 +142,11 @@ export function run(argv: string[]): Promise<number> {
         return 1
       }
       throw e
+    } finally {
+      // Started before the config was known (cli/main.ts); the pool took those it could use.
+      dropEarlyWorkers()
     }
+    traceStart('host ready')
     gate.open(host.fetch)
     process.stdout.write(
       `fnhost serving ${dir}\n${routeTable(host.registry)}\n\nlistening on ${server.url}\n` +

@@ -1,5 +1,5 @@
 import type { KvSettings } from './options.js'
-import { openRedis } from './redis.js'
+import { lazyBackend } from './lazy-backend.js'
 import { openSqlite } from './sqlite.js'
 import { KvStore } from './store.js'
 import type { KvBackend } from './types.js'
@@ -9,7 +9,14 @@ export const kvBackends: {
   [K in KvSettings['backend']]: (settings: Extract<KvSettings, { backend: K }>) => KvBackend
 } = {
   sqlite: (s) => openSqlite({ dir: s.dir, limits: s.limits }),
-  redis: (s) => openRedis({ url: s.url, keyPrefix: s.keyPrefix, limits: s.limits }),
+  redis: (s) =>
+    lazyBackend('redis', async () =>
+      (await import('./redis.js')).openRedis({
+        url: s.url,
+        keyPrefix: s.keyPrefix,
+        limits: s.limits,
+      }),
+    ),
 }
 
 export function openKvStore(settings: KvSettings): KvStore {

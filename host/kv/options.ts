@@ -1,5 +1,5 @@
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import { KV_LIMIT_DEFAULTS } from './limits.js'
 import type { KvLimits } from './types.js'
 

@@ -1,27 +1,28 @@
 import { FnhostError } from '../errors.js'
 import type { GuestResponse, Invocation } from '../invocation.js'
 import { addGuestCounts, emptyGuestCounts } from '../observe/guest-counts.js'
-import { INVOCATION_LOG_CAP } from '../observe/invocation-log.js'
 import type {
   FunctionInspector,
   FunctionLoader,
+  InspectHints,
   InvokeOptions,
   LoadedFunction,
 } from '../sandbox/types.js'
 import type { PoolStats, WorkerPool } from './api.js'
-import type { FunctionSpec } from '../types.js'
+import type { FunctionSpec, SandboxKind } from '../types.js'
 import { Admission } from './admission.js'
 import { PooledFunction, type FunctionState } from './function.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
-import type { FromWorker, WorkerConfig } from './protocol.js'
+import type { FromWorker } from './protocol.js'
 import { SandboxTable, type SandboxCopy } from './sandboxes.js'
 import { Scanner } from './scanner.js'
-import { InvocationTask, LoadTask, type Task } from './tasks.js'
+import { InspectTask, InvocationTask, LoadTask, type Task } from './tasks.js'
 import { loadBudgetMs } from './preempt/copy-gate.js'
 import { v8Terminator } from './preempt/v8-terminate.js'
 import { Watchdog } from './watchdog.js'
 import { retryable } from './wire.js'
 import { PoolWorker } from './worker-handle.js'
+import { workerConfig } from './worker-config.js'
 import { WORKER_START_WAIT_MS, WorkerSet } from './workers.js'
 
 /**
@@ -38,6 +39,8 @@ class Pool implements WorkerPool {
   readonly load: FunctionLoader = (spec) => this.loadFunction(spec)
   readonly inspect: FunctionInspector = (file, bytes, hints) =>
     this.scanner.inspect(file, bytes, hints)
+  readonly inspectFirst: FunctionInspector = (file, bytes, hints) =>
+    this.inspectHere(file, bytes, hints)
   private readonly functions = new Map<number, FunctionState>()
   private readonly tasks = new Map<number, Task>()
   private readonly admission: Admission
@@ -52,13 +55,7 @@ class Pool implements WorkerPool {
   private readonly guest = emptyGuestCounts()
 
   constructor(private readonly options: ResolvedPoolOptions) {
-    const config: WorkerConfig = {
-      drivers: options.drivers,
-      warmup: options.warmup,
-      heartbeatMs: Watchdog.heartbeatMs,
-      logCap: INVOCATION_LOG_CAP,
-      loadTimeoutMs: options.loadTimeoutMs,
-    }
+    const config = workerConfig(options)
     this.scanner = new Scanner(options, config)
     this.admission = new Admission(options, () => this.workers.hasReady())
     this.sandboxes = new SandboxTable(options.maxSandboxMemoryMb, (copy) =>
@@ -152,7 +149,11 @@ class Pool implements WorkerPool {
       const worker = await this.workers.whenReady(Date.now() + WORKER_START_WAIT_MS, this.admission)
       const copy = this.sandboxes.add(worker, fn.id, memoryMb)
       if (!copy) throw this.memoryFull()
-      await this.startLoad(fn, worker, copy).done
+      const loading = this.startLoad(fn, worker, copy)
+      // A load is worth its own message: the caller may go on with long work of its own (a
+      // starting host creating its app while its functions preload).
+      worker.flush()
+      await loading.done
     } catch (e) {
       this.functions.delete(fn.id)
       throw e
@@ -162,6 +163,25 @@ class Pool implements WorkerPool {
       (inv, opts) => this.invoke(fn, inv, opts),
       () => this.unloadFunction(fn),
     )
+  }
+
+  /** A scan-time check on a serving worker (see WorkerPool.inspectFirst). */
+  private async inspectHere(
+    file: string,
+    bytes: Uint8Array,
+    hints?: InspectHints,
+  ): Promise<{ kind: SandboxKind; config?: unknown }> {
+    this.assertOpen()
+    const worker = await this.workers.whenReady(Date.now() + WORKER_START_WAIT_MS, {
+      overloaded: (message) => new FnhostError('FUNCTION_LOAD_FAILED', message),
+    })
+    const limit = this.options.inspectTimeoutMs
+    const deadline = Date.now() + limit + this.options.graceMs
+    const task = new InspectTask(this.nextId++, worker, deadline, limit)
+    this.track(task)
+    worker.post({ type: 'inspect', task: task.id, file, bytes, hints })
+    worker.flush()
+    return task.result
   }
 
   private memoryFull(): FnhostError {
@@ -192,7 +212,8 @@ class Pool implements WorkerPool {
     const task = new InvocationTask(this.nextId++, fn.id, inv, retryable(inv), opts, limit, cancel)
     await this.run(task)
     if (opts.signal.aborted) cancel()
-    else opts.signal.addEventListener('abort', cancel, { once: true })
+    // An abort event fires once; without `once` the listener is cheaper to add and remove.
+    else opts.signal.addEventListener('abort', cancel)
     return task.response.finally(() => opts.signal.removeEventListener('abort', cancel))
   }
 
@@ -314,6 +335,14 @@ class Pool implements WorkerPool {
       const ran = task.started || worker.slot.runs(task.id)
       if (timedOut && ran && task.hardDeadline - graceMs <= now) {
         this.end(task, this.watchdog.limitError(task))
+      } else if (task.kind === 'inspect') {
+        this.end(
+          task,
+          new FnhostError(
+            'FUNCTION_LOAD_FAILED',
+            `checking the file stopped its worker (${reason})`,
+          ),
+        )
       } else if (
         task instanceof InvocationTask &&
         !task.started &&

@@ -22,6 +22,11 @@ export interface WorkerConfig {
   drivers: DriverOptions
   /** Call every driver's warm-up function before taking traffic. */
   warmup: boolean
+  /**
+   * Warm up this long after reporting ready instead of before: the first worker of a pool takes
+   * work as soon as it has booted (work sent meanwhile waits no longer than behind a warm-up).
+   */
+  warmupLaterMs?: number
   heartbeatMs: number
   logCap: LogCap
   /** The least a function's load may take (its budget is the larger of this and its timeoutMs). */

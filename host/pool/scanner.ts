@@ -4,6 +4,7 @@ import type { SandboxKind } from '../types.js'
 import type { ResolvedPoolOptions } from './options.js'
 import type { FromWorker, WorkerConfig } from './protocol.js'
 import { InspectTask } from './tasks.js'
+import { scannerConfig } from './worker-config.js'
 import { Watchdog } from './watchdog.js'
 import type { PoolWorker } from './worker-handle.js'
 import { WORKER_START_WAIT_MS, WorkerSet } from './workers.js'
@@ -11,7 +12,9 @@ import { WORKER_START_WAIT_MS, WorkerSet } from './workers.js'
 /**
  * Scan-time checks (syntax, module validation, a JS file's config literal) in a worker of their
  * own, started on first use: no guest byte is evaluated on the main thread, and a file whose check
- * hangs costs the scanner's worker, never a serving one, so traffic goes on meanwhile.
+ * hangs costs the scanner's worker, never a serving one, so traffic goes on meanwhile. A starting
+ * host's first scan, before it serves anything, checks on the pool's first worker instead
+ * (WorkerPool.inspectFirst), so a start boots one thread, not two.
  */
 export class Scanner implements AsyncDisposable {
   private set?: WorkerSet
@@ -46,7 +49,7 @@ export class Scanner implements AsyncDisposable {
     if (this.disposed) throw new Error('the worker pool is disposed')
     this.set ??= new WorkerSet(
       { ...this.options, workers: 1, warmSpare: false },
-      { ...this.config, warmup: false },
+      scannerConfig(this.config),
       {
         message: (w, msg) => this.onMessage(w, msg),
         exit: (w, reason) => this.onExit(w, reason),
@@ -62,6 +65,7 @@ export class Scanner implements AsyncDisposable {
     this.tasks.set(task.id, task)
     this.watchdog.arm(task)
     worker.post({ type: 'inspect', task: task.id, file, bytes, hints })
+    worker.flush()
     return task.result
   }
 

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads'
 import { Outbox } from './outbox.js'
-import { newRunSlotBuffer, RunSlotView } from './preempt/run-slot.js'
+import { RunSlotView } from './preempt/run-slot.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 import { startWorker } from './start-worker.js'
 import { errorToWire } from './wire.js'
@@ -29,9 +29,9 @@ export class PoolWorker {
     heapMb: number,
     private readonly events: WorkerEvents,
   ) {
-    const runSlot = newRunSlotBuffer()
+    const { worker, runSlot } = startWorker(config, heapMb)
     this.slot = new RunSlotView(runSlot)
-    this.worker = startWorker({ ...config, runSlot }, heapMb)
+    this.worker = worker
     this.worker.on('message', (msgs: FromWorker[]) => {
       this.lastSeen = Date.now()
       for (const msg of msgs) {
@@ -52,6 +52,14 @@ export class PoolWorker {
   post(msg: ToWorker, transfer?: ArrayBuffer[]): void {
     if (this.state === 'dead') return
     this.outbox.push(msg, transfer)
+  }
+
+  /**
+   * Sends what waits at once instead of when this event-loop turn ends: for work the main thread
+   * then waits on while it does something long itself (a scan-time check while the app loads).
+   */
+  flush(): void {
+    this.outbox.flush()
   }
 
   private send(msgs: ToWorker[], transfer: ArrayBuffer[]): void {

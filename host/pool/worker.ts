@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { phaseMark } from '../observe/phase-marks.js'
 import { parentPort, workerData } from 'node:worker_threads'
 import { FnhostError, isFnhostError } from '../errors.js'
@@ -12,13 +13,18 @@ import { warmUp } from './warmup.js'
 import { Outbox } from './outbox.js'
 import { errorToWire } from './wire.js'
 import { workerOutput } from './worker-output.js'
+import { traceStart } from '../observe/start-trace.js'
 
 /* The worker side of the pool: builds the drivers from plain options, loads and runs functions. */
 
 if (!parentPort) throw new Error('host/pool/worker runs only as a worker thread')
 const port = parentPort
 const config = workerData as WorkerConfig
+traceStart('pool worker loaded')
 const drivers = await createDrivers(config.drivers)
+traceStart('drivers created')
+// A serving worker (the scanner warms nothing) compiles its engines while it waits for work.
+if (config.warmup) drivers.prepare()
 
 const slot = config.runSlot ? new RunSlot(config.runSlot, onStopped) : undefined
 const sandboxes = new Map<number, WorkerCopy>()
@@ -64,7 +70,21 @@ function track(task: number, running: Running = {}): void {
 }
 
 function untrack(task: number): void {
+  const ctrl = tasks.get(task)?.ctrl
   tasks.delete(task)
+  if (ctrl) recycle(ctrl)
+}
+
+/**
+ * Controllers whose signal was never aborted and has no listener left, for the next invocations:
+ * making an AbortSignal costs microseconds, a large part of a trivial call.
+ */
+const idleControllers: AbortController[] = []
+const IDLE_CONTROLLERS = 64
+
+function recycle(ctrl: AbortController): void {
+  if (ctrl.signal.aborted || idleControllers.length >= IDLE_CONTROLLERS) return
+  if (getEventListeners(ctrl.signal, 'abort').length === 0) idleControllers.push(ctrl)
 }
 
 /**
@@ -136,8 +156,10 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   }
   sandboxes.set(msg.fn, copy)
   try {
+    traceStart(`load ${msg.spec.name}`)
     await build(copy, msg.task, msg.deadline)
     phaseMark('w:loaded')
+    traceStart(`loaded ${msg.spec.name}`)
     post({ type: 'loaded', task: msg.task })
   } catch (e) {
     if (sandboxes.get(msg.fn) === copy) sandboxes.delete(msg.fn)
@@ -151,8 +173,10 @@ async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<voi
   track(msg.task)
   started(msg.task)
   try {
+    traceStart('inspect')
     const driver = drivers.detect(msg.file, msg.bytes)
     const { config } = await driver.inspect(msg.file, msg.bytes, msg.hints)
+    traceStart('inspected')
     post({ type: 'inspected', task: msg.task, kind: driver.kind, config })
   } catch (e) {
     const error = isFnhostError(e) ? e : new FnhostError('FUNCTION_LOAD_FAILED', describe(e))
@@ -209,7 +233,7 @@ async function sandboxFor(
 
 /** `ownTurn`: wait for a turn of its own before running (it came in a batch behind another). */
 async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>, ownTurn: boolean): Promise<void> {
-  const ctrl = new AbortController()
+  const ctrl = idleControllers.pop() ?? new AbortController()
   const log = batchedLog(msg.task)
   const running: Running = { ctrl, log }
   track(msg.task, running)
@@ -344,4 +368,23 @@ port.on('message', (msgs: ToWorker[]) => {
   for (const msg of msgs) receive(msg, msg.type === 'invoke' && invocations++ > 0)
 })
 
-post({ type: 'ready', warmupError: config.warmup ? await warmUp(drivers) : undefined })
+if (config.warmup && config.warmupLaterMs !== undefined) {
+  traceStart('ready')
+  post({ type: 'ready' })
+  setTimeout(() => void warmLater(), config.warmupLaterMs).unref()
+} else {
+  const warmupError = config.warmup ? await warmUp(drivers) : undefined
+  traceStart(config.warmup ? 'warmed up' : 'ready')
+  post({ type: 'ready', warmupError })
+}
+
+/**
+ * A warm-up after ready, unless a function has loaded by then (its load warmed the engines it
+ * uses); what goes wrong is logged as a problem (the worker serves anyway).
+ */
+async function warmLater(): Promise<void> {
+  if (sandboxes.size > 0) return
+  const error = await warmUp(drivers)
+  traceStart('warmed up')
+  if (error) post({ type: 'problem', message: `failed to warm up: ${error}` })
+}

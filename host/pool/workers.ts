@@ -1,6 +1,7 @@
 import type { FnhostError } from '../errors.js'
 import type { ResolvedPoolOptions } from './options.js'
 import type { FromWorker, WorkerConfig } from './protocol.js'
+import { firstWorkerConfig } from './worker-config.js'
 import { PoolWorker } from './worker-handle.js'
 
 export interface WorkerSetEvents {
@@ -14,10 +15,17 @@ export interface WorkerSetEvents {
 const MAX_BACKOFF_MS = 5_000
 /** How long a load waits for a worker to come up (they start in well under a second). */
 export const WORKER_START_WAIT_MS = 10_000
+/** The longest the others wait for the first worker's first answer once it is ready. */
+export const REST_START_DELAY_MS = 500
 
 /**
  * The serving workers plus one warm spare. A lost worker is replaced by the spare at once (a new
  * worker takes ~100 ms to start) and a new spare is started behind it.
+ *
+ * A new set starts one worker, which reports ready before it warms up; the others (and the spare)
+ * start once it has answered (or failed) its first task, or REST_START_DELAY_MS after it is
+ * ready. Started together, on a machine of few cores, they would take the CPU the first one (and
+ * the scanner) needs while a starting host works towards its first answer.
  */
 export class WorkerSet {
   respawns = 0
@@ -28,6 +36,8 @@ export class WorkerSet {
   private readonly waiters = new Set<() => void>()
   private nextId = 1
   private failedStarts = 0
+  private everReady = false
+  private rest?: NodeJS.Timeout
   private backoff?: NodeJS.Timeout
   private disposed = false
 
@@ -118,6 +128,7 @@ export class WorkerSet {
   async dispose(): Promise<void> {
     this.disposed = true
     clearTimeout(this.backoff)
+    clearTimeout(this.rest)
     for (const wake of this.waiters) wake()
     const all = [...this.serving, ...(this.spare ? [this.spare] : [])]
     this.serving = []
@@ -126,22 +137,24 @@ export class WorkerSet {
   }
 
   private fill(): void {
-    if (this.backoff) return
+    if (this.backoff || this.disposed) return
     let promotedReady = false
-    while (this.serving.length < this.options.workers) {
+    const wanted = this.everReady ? this.options.workers : 1
+    while (this.serving.length < wanted) {
       const worker = this.spare ?? this.start()
       this.spare = undefined
       promotedReady ||= worker.state === 'ready'
       this.serving.push(worker)
       this.load.set(worker, 0)
     }
-    if (this.options.warmSpare && !this.spare) this.spare = this.start()
+    if (this.everReady && this.options.warmSpare && !this.spare) this.spare = this.start()
     if (promotedReady) this.woke()
   }
 
   private start(): PoolWorker {
     let ready = false
-    return new PoolWorker(this.nextId++, this.config, this.options.workerHeapMb, {
+    const config = this.everReady ? this.config : firstWorkerConfig(this.config)
+    return new PoolWorker(this.nextId++, config, this.options.workerHeapMb, {
       message: (w, msg) => {
         if (msg.type === 'problem') this.options.logger?.warn(`worker ${w.id}: ${msg.message}`)
         if (msg.type === 'ready') {
@@ -150,6 +163,20 @@ export class WorkerSet {
             this.options.logger?.warn(`worker ${w.id} failed to warm up: ${msg.warmupError}`)
           this.failedStarts = 0
           if (this.serving.includes(w)) this.woke()
+          if (!this.everReady) {
+            this.everReady = true
+            this.rest = setTimeout(() => {
+              this.rest = undefined
+              this.fill()
+            }, REST_START_DELAY_MS)
+            this.rest.unref()
+          }
+        }
+        if (this.rest && (msg.type === 'response' || msg.type === 'failed')) {
+          // After this answer has been handed on (a timer runs after the promises it settles).
+          clearTimeout(this.rest)
+          this.rest = undefined
+          setTimeout(() => this.fill(), 0)
         }
         this.events.message(w, msg)
       },

@@ -14,6 +14,7 @@ import { listFunctionFiles } from './files.js'
 import { scanFile } from './scan.js'
 import { Slot } from './slot.js'
 import { phaseMark } from '../observe/phase-marks.js'
+import { traceStart } from '../observe/start-trace.js'
 
 export interface RegistryOptions {
   dir: string
@@ -36,6 +37,13 @@ const START_SCANS_IN_FLIGHT = 8
 
 const isBundled = (file: string) =>
   (BUNDLED_EXTENSIONS as readonly string[]).includes(extname(file))
+
+/**
+ * How long after a watching host starts the bundling thread and esbuild's process are started (if
+ * no bundled function started them already): after the first answers of a folder of plain files,
+ * before most first edits.
+ */
+const WARM_BUNDLER_AFTER_MS = 1000
 
 /** Past chokidar's 50 ms change throttle. */
 const RECHECK_AFTER_MS = 75
@@ -65,6 +73,7 @@ export class Registry implements AsyncDisposable {
   private readonly retiring = new Set<Promise<void>>()
   private disposed = false
   private readonly rechecks = new Map<string, NodeJS.Timeout>()
+  private warming?: NodeJS.Timeout
   private readonly listeners = new Set<() => void>()
   /** The files each bundled function was last built from: a change to one reloads the function. */
   private readonly inputs = new Map<string, string[]>()
@@ -92,10 +101,30 @@ export class Registry implements AsyncDisposable {
   async start(): Promise<void> {
     const info = await stat(this.dir).catch(() => undefined)
     if (!info?.isDirectory()) throw new FunctionsDirError(`functions folder not found: ${this.dir}`)
-    // A file written later is bundled without first waiting for the thread and esbuild to start.
-    if (this.options.watch) warmBundler()
+    // A file written later is bundled without first waiting for the thread and esbuild to start;
+    // started a moment after the start, so a folder of plain files answers first without them.
+    if (this.options.watch) {
+      this.warming = setTimeout(warmBundler, WARM_BUNDLER_AFTER_MS)
+      this.warming.unref()
+    }
     const files =
       this.options.files ?? (await listFunctionFiles(this.dir, (path) => this.skipLink(path)))
+    const scanned = this.scanAll(files)
+    // The watcher starts alongside the first scan (its own crawl of the folder costs as much as
+    // a small scan); what it sees meanwhile waits in the update queue until the scan is done.
+    this.updates = scanned.catch(() => undefined)
+    const outcomes = await Promise.allSettled([
+      scanned,
+      this.options.watch ? this.startWatching() : undefined,
+    ])
+    const failed = outcomes.find((o) => o.status === 'rejected')
+    if (failed) {
+      await this.watcher?.close()
+      throw failed.reason
+    }
+  }
+
+  private async scanAll(files: string[]): Promise<void> {
     // Several files in flight at once, so reading and checking them (in a worker) overlap.
     const queue = [...files]
     const scanNext = async (): Promise<void> => {
@@ -104,7 +133,7 @@ export class Registry implements AsyncDisposable {
     }
     await Promise.all(Array.from({ length: START_SCANS_IN_FLIGHT }, scanNext))
     this.rebuild()
-    if (this.options.watch) await this.startWatching()
+    traceStart('scanned')
   }
 
   /** All functions, failed ones included, sorted by name. */
@@ -391,6 +420,7 @@ export class Registry implements AsyncDisposable {
     if (this.disposed) return
     this.disposed = true
     await this.watcher?.close()
+    clearTimeout(this.warming)
     for (const timer of [...this.rechecks.values(), ...this.settling.values()]) clearTimeout(timer)
     await this.updates
     for (const slot of [...this.slots.values(), ...this.pending.values()]) this.retire(slot)

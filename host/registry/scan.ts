@@ -12,6 +12,7 @@ import { jsonErrorOffset, lineAndColumn } from './json-error.js'
 import { clientReason } from './load-reason.js'
 import { readRegularFile } from './read-regular.js'
 import { phaseMark } from '../observe/phase-marks.js'
+import { traceStart } from '../observe/start-trace.js'
 
 /** A file that is a function but could not be loaded: it keeps its route and answers 500 with the reason. */
 export interface LoadFailure {
@@ -131,10 +132,12 @@ export async function checkSource(
       return fail(
         `${rel} bundles to ${bundle.code.byteLength} bytes; the limit is ${MAX_FUNCTION_BYTES}`,
       )
+    traceStart(`bundle checked ${rel}`)
     const bytes = bundle?.code ?? source
     const hints = bundle && { format: bundle.format, configSource: bundle.entry }
     const inspected = await inspector(file, bytes, hints)
     phaseMark('inspect:done')
+    traceStart(`inspected ${rel}`)
     if (fromSidecar && inspected.config !== undefined)
       return fail(`${rel} declares its config both in the source and in ${name}.json; keep one`)
     const { route, ...config } = fromSidecar ?? resolveConfig(inspected.config, rel, defaults)

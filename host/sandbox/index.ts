@@ -31,6 +31,8 @@ export interface DriverSet {
   detect(file: string, bytes: Uint8Array): SandboxDriver
   /** Loads a function with the driver of its kind, refusing config that kind cannot honour. */
   load(spec: FunctionSpec, opts?: LoadOptions): Promise<LoadedFunction>
+  /** Starts every driver's background preparation (SandboxDriver.prepare). */
+  prepare(): void
 }
 
 export class UnsupportedFileError extends Error {
@@ -72,6 +74,9 @@ function driverSet(drivers: SandboxDriver[]): DriverSet {
           `config.board runs fnmicro modules on a device; ${spec.name} is not an fnmicro module`,
         )
       return this.get(spec.kind).load(spec, opts)
+    },
+    prepare() {
+      for (const driver of drivers) driver.prepare?.()
     },
     detect(file, bytes) {
       for (const driver of drivers) if (driver.detect(file, bytes)) return driver

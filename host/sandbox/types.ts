@@ -54,6 +54,11 @@ export interface SandboxDriver {
   load(spec: FunctionSpec, opts?: LoadOptions): Promise<LoadedFunction>
   /** A trivial function of this kind, loaded and called once so a fresh worker compiles the engine before traffic. */
   warmup?(): FunctionSpec
+  /**
+   * Starts compiling the engine in the background (V8 compiles wasm off the calling thread), so
+   * a serving worker's first load does not wait for it.
+   */
+  prepare?(): void
 }
 
 /** How the registry gets a runnable function: through the worker pool. */

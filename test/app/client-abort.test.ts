@@ -1,4 +1,8 @@
+import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createHost, type Host } from '../../host/host.js'
+import { createLogger, type LogLine } from '../../host/observe/log.js'
+import { serve, type RunningServer } from '../../host/server.js'
 import { eventually, functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { startHost, type TestHost } from '../helpers/host.js'
 import { scaled } from '../helpers/time.js'
@@ -49,5 +53,87 @@ describe('a client that goes away over a real socket', () => {
     // One worker: it is free again long before the guest's timer would have fired.
     expect(await (await h.call('/fast')).text()).toBe('fast')
     expect(Date.now() - started).toBeLessThan(GUEST_WAIT_MS)
+  })
+})
+
+/** One raw keep-alive connection: what it sends, and what it has received once `seen` holds. */
+function rawConnection(port: number): Promise<{
+  socket: Socket
+  send(text: string): void
+  received(seen: (text: string) => boolean): Promise<string>
+}> {
+  return new Promise((resolve, reject) => {
+    let text = ''
+    const socket = connect(port, '127.0.0.1', () =>
+      resolve({
+        socket,
+        send: (t) => void socket.write(t),
+        received: (seen) => eventually(async () => seen(text), CANCEL_WITHIN_MS).then(() => text),
+      }),
+    )
+    socket.setEncoding('latin1')
+    socket.on('data', (d: string) => (text += d))
+    socket.once('error', reject)
+  })
+}
+
+const get = (path: string) => `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`
+
+describe('the requests of one keep-alive connection', () => {
+  let dir: TempDir | undefined
+  let host: Host | undefined
+  let server: RunningServer | undefined
+  let logs: LogLine[] = []
+  afterEach(async () => {
+    await server?.close()
+    await host?.[Symbol.asyncDispose]()
+    await dir?.[Symbol.asyncDispose]()
+  })
+
+  async function start(): Promise<number> {
+    dir = await functionsDir({
+      'slow.js': SLOW,
+      'slow.json': JSON.stringify({ timeoutMs: 20_000 }),
+      'fast.js': `export default { fetch: (req) => new Response('fast ' + new URL(req.url).search) }`,
+    })
+    logs = []
+    host = await createHost({
+      dir: dir.path,
+      watch: false,
+      pool: { workers: 1, warmSpare: false },
+      logger: createLogger((l) => logs.push(l)),
+    })
+    server = await serve({ fetch: host.fetch, port: 0, host: '127.0.0.1' })
+    return Number(new URL(server.url).port)
+  }
+
+  const aborts = () => logs.filter((l) => l.message.includes('aborted by the client'))
+
+  it('a later request is cancelled when the connection closes, earlier answered ones are not', async () => {
+    const conn = await rawConnection(await start())
+    conn.send(get('/fast?1'))
+    expect(await conn.received((t) => t.includes('fast ?1'))).toMatch(/^HTTP\/1\.1 200 /)
+    const started = Date.now()
+    conn.send(get('/slow'))
+    await new Promise((r) => setTimeout(r, CLIENT_ABORT_MS))
+    conn.socket.destroy()
+    await eventually(async () => aborts().length > 0, CANCEL_WITHIN_MS)
+    expect(aborts().map((l) => l.message)).toEqual(['GET /slow aborted by the client'])
+    expect(Date.now() - started).toBeLessThan(GUEST_WAIT_MS)
+  })
+
+  it('pipelined requests are all answered, and closing after them aborts nothing', async () => {
+    const conn = await rawConnection(await start())
+    conn.send(get('/fast?1') + get('/fast?2') + get('/fast?3'))
+    const text = await conn.received((t) => t.includes('fast ?3'))
+    expect(text.match(/fast \?\d/g)).toEqual(['fast ?1', 'fast ?2', 'fast ?3'])
+    conn.socket.destroy()
+    // Another connection's answer: the host has handled the first connection's close by then.
+    const other = await rawConnection(Number(new URL((server as RunningServer).url).port))
+    other.send(get('/fast?4'))
+    await other.received((t) => t.includes('fast ?4'))
+    other.socket.destroy()
+    expect(aborts()).toEqual([])
+    expect(logs.filter((l) => l.level === 'error')).toEqual([])
   })
 })

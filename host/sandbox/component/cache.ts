@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Patched } from './patch.js'
 
 /**
  * jco-transpile's output for one component, as files on disk: the generated module (whose
@@ -15,6 +16,8 @@ export interface Transpiled {
   dir: string
   /** Core module file names, in the order jco lists them. */
   cores: string[]
+  /** The generated module hands out its resource tables (patch.ts), so instances can be restored. */
+  glue: boolean
 }
 
 export const TRANSPILE_OPTIONS = {
@@ -26,7 +29,7 @@ export const TRANSPILE_OPTIONS = {
 } as const
 
 /** Bumped when what the host does to jco's output changes, so old cache entries are not used. */
-const PATCH_VERSION = 1
+const PATCH_VERSION = 5
 
 let jcoVersion: string | undefined
 function transpilerVersion(): string {
@@ -68,8 +71,9 @@ export async function readEntry(dir: string): Promise<Transpiled | undefined> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
       cores: string[]
+      glue?: boolean
     }
-    return { dir, cores: manifest.cores }
+    return { dir, cores: manifest.cores, glue: manifest.glue === true }
   } catch {
     return undefined
   }
@@ -81,19 +85,19 @@ export async function readEntry(dir: string): Promise<Transpiled | undefined> {
  */
 export async function writeEntry(
   dir: string,
-  js: string,
+  { js, glue }: Patched,
   cores: Map<string, Uint8Array>,
 ): Promise<Transpiled> {
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
   await mkdir(tmp, { mode: 0o700 })
   await writeFile(join(tmp, 'component.mjs'), js)
   for (const [name, bytes] of cores) await writeFile(join(tmp, name), bytes)
-  await writeFile(join(tmp, 'manifest.json'), JSON.stringify({ cores: [...cores.keys()] }))
+  await writeFile(join(tmp, 'manifest.json'), JSON.stringify({ cores: [...cores.keys()], glue }))
   try {
     await rename(tmp, dir)
   } catch {
     // Another thread cached the same component first; its copy is identical.
     await rm(tmp, { recursive: true, force: true })
   }
-  return { dir, cores: [...cores.keys()] }
+  return { dir, cores: [...cores.keys()], glue }
 }

@@ -7,6 +7,7 @@ import { guestFailure } from '../wasm/guest-failure.js'
 import { MemoryPool } from '../wasm/memory-pool.js'
 import type { CoreModules } from './core.js'
 import { instantiate, type ComponentInstance, type loadInstantiate } from './instance.js'
+import { Snapshot } from './snapshot.js'
 import { IncomingRequest, ResponseOutparam } from './wasi/http.js'
 import { ComponentExit, wasiImports, type ComponentRun } from './wasi/imports.js'
 import { keyvalueImports, type KeyvalueAccess } from './wasi/keyvalue.js'
@@ -18,18 +19,28 @@ type Instantiate = Awaited<ReturnType<typeof loadInstantiate>>
 interface Live {
   instance: ComponentInstance
   memory?: WebAssembly.Memory
+  /** Its state right after instantiation, put back after each request (a restorable instance). */
+  snapshot?: Snapshot
 }
 
 /**
  * A loaded wasi:http component. By default every request gets a fresh instance (the isolation
- * `wasmtime serve` and Spin give) over a pooled, zeroed, capped memory; `isolation: "shared"`
- * keeps one instance across requests. An instance that trapped or ran late is never reused.
+ * `wasmtime serve` and Spin give); `isolation: "shared"` keeps one instance across requests. An
+ * instance that trapped, exited or ran late is never reused.
+ *
+ * A fresh instance is, when the component allows it (`restorable`: its core modules export their
+ * state, it uses no async builtins, jco's glue hands out its resource tables), one instance whose
+ * memory, globals, tables and resource tables are put back to their state right after
+ * instantiation once each request ends (snapshot.ts): what a new instance would hold, at a
+ * fraction of jco's instantiation. Otherwise each request instantiates anew over a pooled, zeroed,
+ * capped memory.
  */
 export class ComponentFunction implements LoadedFunction {
   private current?: ComponentRun
   private readonly imports: Record<string, Record<string, unknown>>
   private readonly pool?: MemoryPool
   private shared?: Live
+  private restored?: Live
   private disposed = false
 
   constructor(
@@ -37,6 +48,7 @@ export class ComponentFunction implements LoadedFunction {
     private readonly run: Instantiate,
     private readonly cores: CoreModules,
     outgoing: OutgoingPolicy,
+    readonly restorable: boolean,
     keyvalue: KeyvalueAccess = {},
   ) {
     this.imports = {
@@ -47,10 +59,13 @@ export class ComponentFunction implements LoadedFunction {
       ...keyvalueImports(keyvalue),
     }
     const plan = cores.capped?.plan
+    // A memory that grew is never handed out again: its size would tell the next instance what
+    // an earlier request did.
     if (plan)
       this.pool = new MemoryPool({
         initialPages: plan.initialPages,
         maximumPages: plan.maximumPages,
+        retainBytes: 0,
       })
   }
 
@@ -60,7 +75,25 @@ export class ComponentFunction implements LoadedFunction {
 
   private instantiate(): Live {
     const memory = this.pool?.take()
-    return { instance: instantiate(this.run, this.cores, this.imports, memory), memory }
+    const instance = instantiate(this.run, this.cores, this.imports, memory, this.restorable)
+    return { instance, memory }
+  }
+
+  /**
+   * The instance for this request. A restorable one is instantiated with only the function's own
+   * environment in reach, so nothing of the first request is in the snapshot the others start from.
+   */
+  private acquire(run: ComponentRun): Live {
+    if (this.isShared) return (this.shared ??= this.instantiate())
+    if (!this.restorable) return this.instantiate()
+    if (this.restored) return this.restored
+    this.current = { ...run, env: Object.entries(this.spec.config.env) }
+    const live = this.instantiate()
+    const parts = live.instance.parts
+    if (parts) live.snapshot = new Snapshot(parts, this.cores.writesTables)
+    this.restored = live
+    this.current = run
+    return live
   }
 
   async invoke(invocation: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
@@ -81,7 +114,7 @@ export class ComponentFunction implements LoadedFunction {
     let failure: unknown
     this.current = run
     try {
-      live = this.isShared ? (this.shared ??= this.instantiate()) : this.instantiate()
+      live = this.acquire(run)
       live.instance.handler.handle(new IncomingRequest(inv), out)
     } catch (e) {
       failure = e
@@ -103,12 +136,20 @@ export class ComponentFunction implements LoadedFunction {
     return this.respond(out)
   }
 
-  /** Gives a fresh instance's memory back; drops a shared instance that failed. */
+  /**
+   * Gives a fresh instance's memory back; puts a restorable instance back as instantiated; drops a
+   * shared or restorable instance that failed (or one that cannot be restored: a table or, past
+   * the bound snapshot.ts keeps, its memory grew).
+   */
   private settle(live: Live | undefined, failed: boolean): void {
     if (!live) return
     if (live === this.shared) {
       if (!failed) return
       this.shared = undefined
+    }
+    if (live === this.restored) {
+      if (!failed && live.snapshot?.restore()) return
+      this.restored = undefined
     }
     if (live.memory) this.pool?.release(live.memory)
   }
@@ -143,6 +184,7 @@ export class ComponentFunction implements LoadedFunction {
   async [Symbol.asyncDispose](): Promise<void> {
     this.disposed = true
     this.shared = undefined
+    this.restored = undefined
     this.pool?.[Symbol.dispose]()
   }
 }

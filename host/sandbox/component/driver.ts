@@ -9,6 +9,7 @@ import { defaultCacheDir } from './cache.js'
 import { checkComponentVersion, isComponent } from './header.js'
 import { loadInstantiate } from './instance.js'
 import { resolveEgress, type EgressOptions } from '../egress.js'
+import { usesSyncCanonOnly } from './canon.js'
 import { checkComponent } from './check.js'
 import { SyncFetcher } from './fetch-sync.js'
 import { prepareComponent } from './transpile.js'
@@ -59,7 +60,9 @@ export function createComponentDriver(options: ComponentDriverOptions = {}): San
         const transpiled = await prepareComponent(spec.source, cacheDir)
         const cores = await compileCores(transpiled, spec.config.memoryMb)
         const run = await loadInstantiate(transpiled)
-        return new ComponentFunction(spec, run, cores, outgoing, await keyvalueAccess(spec))
+        const restorable = transpiled.glue && cores.restorable && usesSyncCanonOnly(spec.source)
+        const keyvalue = await keyvalueAccess(spec)
+        return new ComponentFunction(spec, run, cores, outgoing, restorable, keyvalue)
       } catch (e) {
         throw loadFailure(`function ${spec.name}`, e)
       }

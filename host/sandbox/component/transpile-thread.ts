@@ -8,14 +8,9 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { transpileBytes } from '@bytecodealliance/jco-transpile'
 import { componentWit } from '@bytecodealliance/jco-transpile/wasm-tools'
 import { TRANSPILE_OPTIONS, writeEntry } from './cache.js'
+import { patchGenerated, type Patched } from './patch.js'
 import type { ThreadJob, ThreadResult } from './transpile.js'
 import { checkWorld, parseWorld } from './world.js'
-
-/**
- * jco's generated `_debugLog` reads `process.env` on every call: a real share of a call's cost,
- * and host state the host never means to consult for a guest. The host never turns it on.
- */
-const DEBUG_CHECK = 'if (!globalThis?.process?.env?.JCO_DEBUG) { return; }'
 
 async function run(job: ThreadJob): Promise<ThreadResult> {
   let wit: string
@@ -31,15 +26,14 @@ async function run(job: ThreadJob): Promise<ThreadResult> {
   }
   if (!job.entryDir) return { ok: true }
   const result = await transpileBytes(job.bytes, { ...TRANSPILE_OPTIONS })
-  let js: string | undefined
+  let patched: Patched | undefined
   const cores = new Map<string, Uint8Array>()
   for (const [name, content] of Object.entries(result.files)) {
-    if (name === 'component.js')
-      js = Buffer.from(content).toString('utf8').replace(DEBUG_CHECK, 'return;')
+    if (name === 'component.js') patched = patchGenerated(Buffer.from(content).toString('utf8'))
     else if (/^[\w.-]+\.wasm$/.test(name)) cores.set(name, content)
   }
-  if (js === undefined) return { ok: false, message: 'jco-transpile produced no module' }
-  return { ok: true, transpiled: await writeEntry(job.entryDir, js, cores) }
+  if (patched === undefined) return { ok: false, message: 'jco-transpile produced no module' }
+  return { ok: true, transpiled: await writeEntry(job.entryDir, patched, cores) }
 }
 
 function describe(e: unknown): string {

@@ -4,6 +4,7 @@ import { openGate } from '../guest-gate.js'
 import type { SandboxDriver } from '../types.js'
 import { QuickjsFunction } from './function.js'
 import { inspectSource } from './inspect.js'
+import { quickjsWasmModule } from './wasm.js'
 
 export interface QuickjsDriverOptions {
   /** Where guest fetch() goes; default: the public-addresses-only outbound fetch. */
@@ -29,6 +30,8 @@ export function createQuickjsDriver(options: QuickjsDriverOptions = {}): Sandbox
         },
         opts,
       ),
+    // A failed compile is met again, and reported, by the first load.
+    prepare: () => void quickjsWasmModule().catch(() => undefined),
     warmup: () => ({
       name: '_fnhost/warmup',
       file: '/_fnhost/warmup.js',

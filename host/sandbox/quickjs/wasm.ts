@@ -7,6 +7,7 @@ import {
 } from 'quickjs-emscripten-core'
 import { QUICKJS_WASM, readAsset } from '../../assets.js'
 import { FnhostError } from '../../errors.js'
+import { traceStart } from '../../observe/start-trace.js'
 
 // The package's types describe its CommonJS build; loaded as ESM, the default export is the variant.
 const RELEASE_SYNC = ((releaseSync as { default?: QuickJSSyncVariant }).default ??
@@ -21,7 +22,11 @@ let compiled: Promise<WebAssembly.Module> | undefined
 
 /** The QuickJS engine, compiled once per thread and instantiated once per sandbox. */
 export function quickjsWasmModule(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compile(readAsset(QUICKJS_WASM))
+  if (!compiled) {
+    traceStart('quickjs compile started')
+    compiled = WebAssembly.compile(readAsset(QUICKJS_WASM))
+    void compiled.then(() => traceStart('quickjs compiled'))
+  }
   return compiled
 }
 

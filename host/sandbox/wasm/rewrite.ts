@@ -3,6 +3,8 @@ import { concatBytes } from '../../bytes.js'
 import { findSection, SECTION, type ModuleInfo } from './module.js'
 import { encodeName, leb, Reader } from './reader.js'
 import { tableMaxima } from './resources.js'
+import { STATE_EXPORT_PREFIX, type StateScan } from './state.js'
+import { logicalGrowBody, MEMORY_SIZE, pagesGlobal, sizeRead } from './logical-memory.js'
 
 /** Exported mutable i32 global the grow probe sets to 1 when a memory.grow fails (the cap is reached). */
 export const GROW_FAILED_EXPORT = 'fnhost:grow_failed'
@@ -12,7 +14,17 @@ export interface RewriteOptions {
   importMemory?: { module: string; name: string; min: number; max: number }
   /** Route every memory.grow through an appended function that records failure in GROW_FAILED_EXPORT. */
   growProbe?: boolean
+  /** Export every defined mutable global and table (see STATE_EXPORT_PREFIX), from this scan. */
+  exportState?: StateScan
+  /**
+   * With growProbe and importMemory: memory.size and memory.grow work on a logical size kept in a
+   * global (logical-memory.ts), so a restore can shrink what the guest sees.
+   */
+  logicalMemory?: boolean
 }
+
+/** The exported global holding the logical memory size (with `logicalMemory`). */
+export const PAGES_EXPORT = `${STATE_EXPORT_PREFIX}pages`
 
 // Sections in the order the binary format requires; the tag section sits between memory and global.
 const ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11]
@@ -43,24 +55,24 @@ function vectorCount(info: ModuleInfo, id: number): number {
   return s ? new Reader(info.bytes, s.payload, s.end).u32() : 0
 }
 
-/** Byte ranges of every memory.grow, by body index. */
-type GrowSites = Map<number, Array<[number, number]>>
+/** Byte ranges of the instructions to replace, by body index, with what replaces each. */
+type Sites = Map<number, Array<[number, number, number[]]>>
 
-function growSites(info: ModuleInfo, all: Body[]): GrowSites {
-  const sites: GrowSites = new Map()
+function sitesOf(info: ModuleInfo, all: Body[], replace: Map<number, number[]>): Sites {
+  const sites: Sites = new Map()
   for (const body of all) {
     walkBody(info.bytes, body, (op, _sub, start, end) => {
-      if (op !== OP.memoryGrow) return
+      const by = replace.get(op)
+      if (!by) return
       const list = sites.get(body.index) ?? []
-      list.push([start, end])
+      list.push([start, end, by])
       sites.set(body.index, list)
     })
   }
   return sites
 }
 
-function codeSection(info: ModuleInfo, all: Body[], sites: GrowSites, probe: number) {
-  const call = [0x10, ...leb(probe)]
+function codeSection(info: ModuleInfo, all: Body[], sites: Sites) {
   const parts: Chunk[] = []
   for (const body of all) {
     const list = sites.get(body.index)
@@ -70,8 +82,8 @@ function codeSection(info: ModuleInfo, all: Body[], sites: GrowSites, probe: num
     }
     const pieces: Chunk[] = []
     let from = skipSize(info.bytes, body.start)
-    for (const [start, end] of list) {
-      pieces.push(info.bytes.subarray(from, start), call)
+    for (const [start, end, by] of list) {
+      pieces.push(info.bytes.subarray(from, start), by)
       from = end
     }
     pieces.push(info.bytes.subarray(from, body.end))
@@ -109,6 +121,18 @@ function boundedTables(info: ModuleInfo): Chunk[] | undefined {
   return section(SECTION.table, [leb(tables.length), ...entries])
 }
 
+function stateExports(scan: StateScan): number[][] {
+  const entry = (kind: string, code: number, index: number) => [
+    ...encodeName(`${STATE_EXPORT_PREFIX}${kind}:${index}`),
+    code,
+    ...leb(index),
+  ]
+  return [
+    ...scan.mutableGlobals.map((i) => entry('global', 0x03, i)),
+    ...scan.tables.map((i) => entry('table', 0x01, i)),
+  ]
+}
+
 /**
  * Returns new module bytes with the requested changes (and every table's maximum bounded); the
  * input is left untouched.
@@ -124,24 +148,32 @@ export function rewrite(info: ModuleInfo, options: RewriteOptions): Uint8Array<A
     replaced.set(SECTION.import, appendVector(info, SECTION.import, [entry]))
     replaced.set(SECTION.memory, [])
   }
+  const exports = options.exportState ? stateExports(options.exportState) : []
   const all = options.growProbe ? bodies(info) : []
-  const sites = growSites(info, all)
+  const importedFuncs = info.imports.filter((i) => i.kind === 'func').length
+  const importedGlobals = info.imports.filter((i) => i.kind === 'global').length
+  const probe = importedFuncs + info.functions.length
+  const flag = importedGlobals + vectorCount(info, SECTION.global)
+  const logical =
+    options.logicalMemory && importMemory ? { pages: flag + 1, ...importMemory } : undefined
+  const replace = new Map<number, number[]>([[OP.memoryGrow, [0x10, ...leb(probe)]]])
+  if (logical) replace.set(MEMORY_SIZE, sizeRead(logical.pages))
+  const sites = sitesOf(info, all, replace)
   if (sites.size > 0) {
-    const importedFuncs = info.imports.filter((i) => i.kind === 'func').length
-    const importedGlobals = info.imports.filter((i) => i.kind === 'global').length
-    const probe = importedFuncs + info.functions.length
-    const global = importedGlobals + vectorCount(info, SECTION.global)
-    const exportEntry = [...encodeName(GROW_FAILED_EXPORT), 0x03, ...leb(global)]
+    const globals = [[0x7f, 1, 0x41, 0, 0x0b]]
+    exports.push([...encodeName(GROW_FAILED_EXPORT), 0x03, ...leb(flag)])
+    if (logical) {
+      globals.push(pagesGlobal(logical.min))
+      exports.push([...encodeName(PAGES_EXPORT), 0x03, ...leb(logical.pages)])
+    }
     replaced.set(SECTION.type, appendVector(info, SECTION.type, [[0x60, 1, 0x7f, 1, 0x7f]]))
     replaced.set(SECTION.function, appendVector(info, SECTION.function, [leb(info.types.length)]))
-    replaced.set(SECTION.global, appendVector(info, SECTION.global, [[0x7f, 1, 0x41, 0, 0x0b]]))
-    replaced.set(SECTION.export, appendVector(info, SECTION.export, [exportEntry]))
-    const code = codeSection(info, all, sites, probe)
-    replaced.set(
-      SECTION.code,
-      section(SECTION.code, [leb(code.count + 1), ...code.parts, probeBody(global)]),
-    )
+    replaced.set(SECTION.global, appendVector(info, SECTION.global, globals))
+    const code = codeSection(info, all, sites)
+    const body = logical ? logicalGrowBody(flag, logical.pages, logical.max) : probeBody(flag)
+    replaced.set(SECTION.code, section(SECTION.code, [leb(code.count + 1), ...code.parts, body]))
   }
+  if (exports.length > 0) replaced.set(SECTION.export, appendVector(info, SECTION.export, exports))
   return assemble(info, replaced)
 }
 

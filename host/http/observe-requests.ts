@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from 'hono'
 import { toFnhostError } from '../errors.js'
-import { requestParts } from '../http/incoming.js'
-import type { Logger } from './log.js'
-import { NO_ERROR, NO_FUNCTION, type HostMetrics } from './metrics.js'
-import { traceparentFor } from './trace.js'
+import { requestParts } from './incoming.js'
+import type { Logger } from '../observe/log.js'
+import { NO_ERROR, NO_FUNCTION, type HostMetrics } from '../observe/metrics.js'
+import { traceparentFor } from '../observe/trace.js'
 
 export interface ObserveOptions {
   logger: Logger

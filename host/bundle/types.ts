@@ -1,0 +1,29 @@
+/*
+ * What the host knows of bundles without loading esbuild (bundle.ts, which runs on the bundling
+ * thread): the main thread needs only these names.
+ */
+
+export type BundleFormat = 'esm' | 'cjs'
+
+/** A function's source and everything it imports, as one module QuickJS runs. */
+export interface Bundle {
+  code: Uint8Array
+  /** Source map (JSON); `sources` are relative to the functions folder, never absolute. */
+  map: string
+  format: BundleFormat
+  /** The entry file as JavaScript (TypeScript stripped), where `export const config` is looked for. */
+  entry: string
+  /** Absolute paths of every file bundled, the entry included: the watcher follows them. */
+  inputs: string[]
+}
+
+/** A function that could not be bundled; the message names file:line:column, relative to the folder. */
+export class BundleError extends Error {
+  override readonly name = 'BundleError'
+}
+
+/** File extensions bundled into a JS function. */
+export const BUNDLED_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const
+
+/** Bumped when the options in bundle.ts change, so a cached bundle from other options is not reused. */
+export const BUNDLE_OPTIONS_VERSION = 2
