@@ -19,10 +19,18 @@ export const MANIFEST = 'fnhost-assets.json'
 /** The QuickJS engine. */
 export const QUICKJS_WASM = 'quickjs.wasm'
 
+/** jco-transpile's package.json: its version is part of the component cache key. */
+export const JCO_PACKAGE = 'vendor/@bytecodealliance/jco-transpile/package.json'
+
 /** Keys that do not live at the same path under the package root. */
 const DISK_PATHS: Record<string, () => string> = {
   [QUICKJS_WASM]: () =>
     createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'),
+  // Its exports do not list package.json: found from its entry, one folder up from dist/.
+  [JCO_PACKAGE]: () =>
+    fileURLToPath(
+      new URL('../package.json', import.meta.resolve('@bytecodealliance/jco-transpile')),
+    ),
 }
 
 let root: string | undefined

@@ -104,25 +104,35 @@ export type ThreadEntry = (typeof THREAD_ENTRIES)[number]
 /** The asset key under which the single binary embeds a thread entry (scripts/build-binary.ts). */
 export const threadAsset = (entry: ThreadEntry) => `threads/${entry}.mjs`
 
-const embedded = new Map<ThreadEntry, URL>()
+const embedded = new Map<string, URL>()
+
+/**
+ * The URL of a thread bundle the binary embeds under `threads/<name>.mjs`: a host entry, or a
+ * dependency's own thread (scripts/build-binary.ts rewrites the dependency's `new URL(...)` into a
+ * call to this).
+ */
+export function embeddedThread(name: string): URL {
+  // The main thread writes the binary's entries once per process into a private temporary
+  // folder, removed at exit: a thread reads and compiles its bundle from a file faster than
+  // from a data: URL of its base64 (a pool worker's start is on the way to a starting host's
+  // first answer). A worker thread (one that starts a fetch or KV thread) keeps to data: URLs:
+  // a copy of its own could outlive a worker that is terminated.
+  if (isMainThread) return pathToFileURL(join(assetDir('threads'), `${name}.mjs`))
+  let url = embedded.get(name)
+  // An ES module (entries await at top level), so a data: URL rather than `eval: true`.
+  if (!url) {
+    const source = readAsset(`threads/${name}.mjs`).toString('base64')
+    embedded.set(name, (url = new URL('data:text/javascript;base64,' + source)))
+  }
+  return url
+}
 
 /** The URL a thread entry runs from: embedded in the binary, compiled, or the transpiled copy. */
 export function threadEntry(entry: ThreadEntry): URL {
-  if (inBinary) {
-    // The main thread writes the binary's entries once per process into a private temporary
-    // folder, removed at exit: a thread reads and compiles its bundle from a file faster than
-    // from a data: URL of its base64 (a pool worker's start is on the way to a starting host's
-    // first answer). A worker thread (one that starts a fetch or KV thread) keeps to data: URLs:
-    // a copy of its own could outlive a worker that is terminated.
-    if (isMainThread) return pathToFileURL(join(assetDir('threads'), `${entry}.mjs`))
-    let url = embedded.get(entry)
-    // An ES module (entries await at top level), so a data: URL rather than `eval: true`.
-    if (!url) {
-      const source = readAsset(threadAsset(entry)).toString('base64')
-      embedded.set(entry, (url = new URL('data:text/javascript;base64,' + source)))
-    }
-    return url
-  }
+  if (inBinary) return embeddedThread(entry)
+  // A thread started by a thread that runs from the transpiled copy of host/ (a pool worker that
+  // transpiles a component, from source): that same copy, not dist/ (absent, or older).
+  if (import.meta.url.includes(`/${MIRRORS}/`)) return new URL(`./${entry}.js`, import.meta.url)
   // From the package's root, not this file: from dist/ this code may be inside a bundle
   // (scripts/bundle-dist.mjs) that lives elsewhere in dist/host.
   if (!import.meta.url.endsWith('.ts'))

@@ -4,7 +4,9 @@
  *   1. esbuild bundles the CLI (CommonJS: what a Node 20 SEA runs) and every thread entry (ES
  *      modules: they await at top level; started from data: URLs, see host/threads.ts);
  *   2. every file the host reads at run time becomes a SEA asset under its package-relative key
- *      (host/assets.ts reads them), with a manifest, since Node 20 cannot list assets;
+ *      (host/assets.ts reads them), with a manifest, since Node 20 cannot list assets; so do the
+ *      files dependencies load from their own folder (jco-transpile's core modules, preview2-shim's
+ *      I/O thread: scripts/binary-dependencies.ts rewrites those loads);
  *   3. `node --experimental-sea-config` writes the blob, a copy of this node binary receives it
  *      through postject under the documented fuse.
  *
@@ -16,10 +18,12 @@ import { writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
-import { build, type Plugin } from 'esbuild'
-import { MANIFEST, QUICKJS_WASM } from '../host/assets.js'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { JCO_PACKAGE, MANIFEST, QUICKJS_WASM } from '../host/assets.js'
 import { THREAD_ENTRIES, threadAsset } from '../host/threads.js'
 import { packageRoot } from '../host/paths.js'
+import { dependencyRewrites, vendorAssets, vendorThreads } from './binary-dependencies.js'
 
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 const out = join(packageRoot, 'dist', 'sea')
@@ -38,27 +42,6 @@ function filesUnder(dir: string): string[] {
     if (e.isDirectory()) return filesUnder(rel)
     return e.isFile() ? [rel] : []
   })
-}
-
-/**
- * A dynamic import() has no loader behind it inside a SEA ("A dynamic import callback was not
- * specified"), in its workers too; QuickJS's emscripten glue imports node:module that way.
- * Both bundles load QuickJS: the main thread checks syntax at scan time.
- */
-const builtinImports: Plugin = {
-  name: 'builtin-imports',
-  setup(b) {
-    // process.getBuiltinModule, not require: the glue declares its own `var require`.
-    b.onLoad({ filter: /node_modules.*\.m?js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8')
-      if (!text.includes('import("node:')) return undefined
-      const contents = text.replace(
-        /\bimport\("(node:[a-z_/]+)"\)/g,
-        'Promise.resolve(process.getBuiltinModule("$1"))',
-      )
-      return { contents, loader: 'js' }
-    })
-  },
 }
 
 async function bundle(): Promise<void> {
@@ -81,29 +64,41 @@ async function bundle(): Promise<void> {
     // define keeps their module-level code from failing on an undefined url.
     define: { 'import.meta.url': '__fnhost_url' },
     banner: { js: 'const __fnhost_url=require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [builtinImports],
+    plugins: [dependencyRewrites],
   })
   // Every thread entry, each a self-contained ES module (they await at top level).
-  await build({
-    ...common,
-    entryPoints: Object.fromEntries(
+  const threads = (entries: Record<string, string>) =>
+    build({
+      ...common,
+      entryPoints: entries,
+      outdir: out,
+      outExtension: { '.js': '.mjs' },
+      format: 'esm',
+      define: { 'import.meta.url': '__fnhost_url' },
+      // CommonJS dependencies inside an ES module bundle still call require for built-ins.
+      banner: {
+        js:
+          'import{createRequire as __cr}from"node:module";import{pathToFileURL as __pu}from"node:url";' +
+          'const require=__cr(process.execPath),__fnhost_url=__pu(process.execPath).href;',
+      },
+      plugins: [dependencyRewrites],
+    })
+  await threads(
+    Object.fromEntries(
       THREAD_ENTRIES.map((e) => [
         threadAsset(e).replace(/\.mjs$/, ''),
         join(packageRoot, `host/${e}.ts`),
       ]),
     ),
-    outdir: out,
-    outExtension: { '.js': '.mjs' },
-    format: 'esm',
-    define: { 'import.meta.url': '__fnhost_url' },
-    // CommonJS dependencies inside an ES module bundle still call require for built-ins.
-    banner: {
-      js:
-        'import{createRequire as __cr}from"node:module";import{pathToFileURL as __pu}from"node:url";' +
-        'const require=__cr(process.execPath),__fnhost_url=__pu(process.execPath).href;',
-    },
-    plugins: [builtinImports],
-  })
+  )
+  // Then the threads the dependencies in those bundles start (preview2-shim's I/O thread).
+  const found = new Map(vendorThreads)
+  await threads(Object.fromEntries([...found].map(([name, file]) => [`threads/${name}`, file])))
+  if (vendorThreads.size !== found.size) throw new Error('a dependency thread starts another one')
+  // A napi-rs addon's loader in a bundle fails where it is imported: stub it (NATIVE_STUBS).
+  for (const file of filesUnder(relative(packageRoot, out)).filter((f) => /\.m?c?js$/.test(f)))
+    if ((await readFile(join(packageRoot, file), 'utf8')).includes('NAPI_RS_NATIVE_LIBRARY_PATH'))
+      throw new Error(`${file} loads a native addon, which the binary cannot`)
 }
 
 function assets(): Record<string, string> {
@@ -112,7 +107,13 @@ function assets(): Record<string, string> {
     'package.json': join(packageRoot, 'package.json'),
     [QUICKJS_WASM]: require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'),
     ...Object.fromEntries(THREAD_ENTRIES.map((e) => [threadAsset(e), join(out, threadAsset(e))])),
+    [JCO_PACKAGE]: fileURLToPath(
+      new URL('../package.json', import.meta.resolve('@bytecodealliance/jco-transpile')),
+    ),
+    ...Object.fromEntries(vendorAssets),
   }
+  for (const name of vendorThreads.keys())
+    map[`threads/${name}.mjs`] = join(out, `threads/${name}.mjs`)
   for (const dir of ASSET_DIRS) for (const key of filesUnder(dir)) map[key] = join(packageRoot, key)
   const manifest = join(out, MANIFEST)
   writeFileSync(manifest, JSON.stringify(Object.keys(map)))

@@ -10,7 +10,7 @@ import { parse, withUsage } from './args.js'
 const USAGE = `usage: fnhost selftest
 
 Serves the built-in example functions of every kind (JavaScript, C as WAGI, C built with
-emscripten, fnmicro) on a free loopback port through the worker pool, checks each answer over
+emscripten, fnmicro, a C wasi:http component) on a free loopback port through the worker pool, checks each answer over
 HTTP and prints a pass/fail line per kind. Exit status 0 when every kind passes, 1 otherwise.`
 
 interface Check {
@@ -63,6 +63,15 @@ const CHECKS: Check[] = [
     status: 200,
     answer: 'Hello, Ada, from fnmicro!\n',
   },
+  {
+    kind: 'component (wasi:http, C)',
+    asset: 'guests/examples/component/hello.wasm',
+    file: 'component/hello.wasm',
+    method: 'GET',
+    path: '/component/hello?name=Ada',
+    status: 200,
+    answer: 'Hello, Ada! (component)',
+  },
 ]
 
 async function check(base: string, c: Check): Promise<string | undefined> {
@@ -83,7 +92,11 @@ export function run(argv: string[]): Promise<number> {
       process.stdout.write(USAGE + '\n')
       return 0
     }
-    const dir = await mkdtemp(join(tmpdir(), 'fnhost-selftest-'))
+    const root = await mkdtemp(join(tmpdir(), 'fnhost-selftest-'))
+    // The functions, and a component cache of its own: the component is transpiled here, not
+    // taken from an earlier run's cache.
+    const dir = join(root, 'functions')
+    const componentCacheDir = join(root, 'component-cache')
     try {
       for (const c of CHECKS) {
         await mkdir(dirname(join(dir, c.file)), { recursive: true })
@@ -93,7 +106,7 @@ export function run(argv: string[]): Promise<number> {
         dir,
         watch: false,
         logger: silentLogger,
-        pool: { workers: 1, warmSpare: false },
+        pool: { workers: 1, warmSpare: false, drivers: { componentCacheDir } },
       })
       await using server = await serve({ fetch: host.fetch, port: 0, host: '127.0.0.1' })
       let failed = 0
@@ -112,7 +125,7 @@ export function run(argv: string[]): Promise<number> {
       )
       return failed ? 1 : 0
     } finally {
-      await rm(dir, { recursive: true, force: true })
+      await rm(root, { recursive: true, force: true })
     }
   })
 }

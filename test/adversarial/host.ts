@@ -82,6 +82,15 @@ export async function startAdversarial(
 export const SERVES_WITHIN_MS = scaled(1000)
 
 /** The host still answers a trivial function, within a second. */
+/**
+ * Waits until the pool's warm spare is ready. A new pool starts its spare only after its first
+ * worker's first answer (or half a second after that worker is ready): a test about what the
+ * spare does when a worker is lost waits for it first.
+ */
+export async function spareReady(h: { pool: WorkerPool }): Promise<void> {
+  await eventually(async () => h.pool.stats().spareReady, 10_000)
+}
+
 export async function expectServes(call: Call): Promise<void> {
   const t0 = Date.now()
   const res = await call('/hello')

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { eventually } from '../helpers/fsdir.js'
 import type { Call } from '../helpers/host.js'
 import { sleep } from '../pool/helpers.js'
-import { errorAnswer, expectServes, handler, hostPerTest } from './host.js'
+import { errorAnswer, expectServes, handler, hostPerTest, spareReady } from './host.js'
 import { scaled } from '../helpers/time.js'
 
 const SLEEPER = handler(
@@ -134,6 +134,7 @@ describe('the host under load', () => {
   it('recovers from a worker that dies during a request', async () => {
     const h = await start({ 'sleep.js': SLEEPER, 'die.crash.js': '' })
     await answer(h.call, '/sleep?ms=1')
+    await spareReady(h)
     const pending = errorAnswer(h.call, '/sleep?ms=3000')
     await sleep(200)
     await h.call('/die.crash')

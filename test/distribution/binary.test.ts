@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -63,7 +63,7 @@ describe('the single binary', () => {
   it('passes its selftest: one pass line per kind, exit 0', async () => {
     const { code, stdout } = await collect(spawnIn(binary, ['selftest'], work, env))
     expect(code).toBe(0)
-    for (const kind of ['javascript', 'WAGI', 'emscripten', 'fnmicro'])
+    for (const kind of ['javascript', 'WAGI', 'emscripten', 'fnmicro', 'component'])
       expect(stdout).toMatch(new RegExp(`^pass .*${kind}`, 'm'))
     expect(stdout).not.toMatch(/^FAIL/m)
   })
@@ -90,6 +90,50 @@ describe('the single binary', () => {
     // Logs go to stdout: the access log line of a request above.
     expect(stdout).toMatch(/GET \/hello 200/)
   })
+
+  it(
+    'serves a C wasi:http component it transpiles itself, and leaves only its component cache in TMPDIR',
+    async () => {
+      // A TMPDIR of its own: the component cache in it starts empty, so the binary runs
+      // jco-transpile's tools (wasm-tools, js-component-bindgen, preview2-shim's I/O thread).
+      const tmp = join(work, 'tmp')
+      const fns = join(work, 'components')
+      await mkdir(tmp)
+      await mkdir(join(fns, 'component'), { recursive: true })
+      await copyFile(
+        join(packageRoot, 'guests/examples/component/hello.wasm'),
+        join(fns, 'component/hello.wasm'),
+      )
+      const child = spawnIn(
+        binary,
+        ['serve', 'components', '--port', '0', '--host', '127.0.0.1', '--workers', '1'],
+        work,
+        { ...env, TMPDIR: tmp },
+      )
+      const result = collect(child)
+      const url = await listeningUrl(child, scaled(20_000))
+      try {
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:/)
+        const get = await fetch(url + '/component/hello?name=Ada')
+        expect({ status: get.status, text: await get.text() }).toEqual({
+          status: 200,
+          text: 'Hello, Ada! (component)',
+        })
+        const post = await fetch(url + '/component/hello', { method: 'POST', body: 'abc' })
+        expect(await post.text()).toBe('Hello, world! (component) body=3 bytes')
+        const cache = join(tmp, `fnhost-components-${process.getuid?.() ?? 0}`)
+        expect(await readdir(cache)).toHaveLength(1)
+      } finally {
+        child.kill('SIGTERM')
+      }
+      const { code, stdout } = await result
+      expect(code).toBe(0)
+      expect(stdout).toMatch(/GET \/component\/hello 200/)
+      // The binary's private folder of extracted assets (threads) is gone with it.
+      expect(await readdir(tmp)).toEqual([`fnhost-components-${process.getuid?.() ?? 0}`])
+    },
+    scaled(40_000),
+  )
 
   it.runIf(toolchain)('builds a C handler with the SDK headers it embeds', async () => {
     const opts = { cwd: work, env: { ...env, PATH: `${work}:/usr/bin:/bin` } }

@@ -119,6 +119,6 @@ describe('the npm package', () => {
 
   it('passes npx fnhost selftest', async () => {
     const { stdout } = await exec('npx', ['fnhost', 'selftest'], { cwd: project })
-    expect(stdout).toMatch(/^all 4 kinds pass$/m)
+    expect(stdout).toMatch(/^all 5 kinds pass$/m)
   })
 })

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { packageRoot } from '../../host/paths.js'
 import { poolDefaults } from '../../host/pool/index.js'
-import { errorAnswer, expectServes, handler, hostPerTest } from '../adversarial/host.js'
+import { errorAnswer, expectServes, handler, hostPerTest, spareReady } from '../adversarial/host.js'
 import { sleep } from '../pool/helpers.js'
 import { scaled } from '../helpers/time.js'
 
@@ -137,6 +137,7 @@ describe('guests stopped at their deadline, in place', () => {
       { pool: { inThreadStops: false } },
     )
     expect(await (await h.call('/quick')).text()).toBe('quick')
+    await spareReady(h)
     const overrun = errorAnswer(h.call, '/loop')
     // Queued behind the loop on the one worker: it runs on the replacement, under a fresh load
     // budget and its full time once loaded, instead of 503 for the time the kill took.

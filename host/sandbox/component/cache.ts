@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { lstatSync, mkdirSync, readFileSync } from 'node:fs'
+import { lstatSync, mkdirSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { JCO_PACKAGE, readAssetText } from '../../assets.js'
 import type { Patched } from './patch.js'
 
 /**
@@ -34,10 +34,8 @@ const PATCH_VERSION = 5
 let jcoVersion: string | undefined
 function transpilerVersion(): string {
   if (jcoVersion) return jcoVersion
-  const entry = fileURLToPath(import.meta.resolve('@bytecodealliance/jco-transpile'))
-  const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as {
-    version: string
-  }
+  // Through the assets: the binary has no node_modules to resolve it in.
+  const pkg = JSON.parse(readAssetText(JCO_PACKAGE)) as { version: string }
   jcoVersion = pkg.version
   return jcoVersion
 }
