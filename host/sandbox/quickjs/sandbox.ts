@@ -14,6 +14,7 @@ import { mappedError, mappedLog, stackMapperOf } from './mapped.js'
 import { buildResponse, requestPayload, type Style } from './marshal.js'
 import { GuestRuntime } from './runtime.js'
 import { guestFilename } from './source.js'
+import { loadSettled } from './spare.js'
 import { phaseMark } from '../../observe/phase-marks.js'
 
 export interface SandboxOptions {
@@ -76,6 +77,8 @@ export class Sandbox {
       rt.poison(new FnhostError('FUNCTION_LOAD_FAILED', 'load failed'), undefined)
       sandbox.dispose()
       throw loadFailure(filename, mappedError(e, stackMapperOf(spec)))
+    } finally {
+      loadSettled(memoryMb)
     }
   }
 

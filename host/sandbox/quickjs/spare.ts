@@ -12,14 +12,27 @@ export interface Engine {
 }
 
 /**
- * How long after an engine is taken the next spare is made: the load that took it, and the first
- * request it serves, run first (a timer due meanwhile would run before a queued request). Making
- * one costs this thread ~10-20 ms; a burst of loads makes one, after the last.
+ * How long after an engine is taken the next spare is made, at the latest: the load that took it,
+ * and the first request it serves, run first (a timer due meanwhile would run before a queued
+ * request). Making one costs this thread ~10-20 ms; a burst of loads makes one, after the last.
  */
 export const SPARE_DELAY_MS = 200
 
+/**
+ * How long after a load settles the next spare is made, when that comes sooner: a request already
+ * waiting for the load runs first. A bundle's load alone can take most of SPARE_DELAY_MS, and
+ * a second new function written right after the first is served would otherwise find no spare.
+ */
+export const SPARE_AFTER_LOAD_MS = 10
+
 let spare: Engine | undefined
 let making: NodeJS.Timeout | undefined
+
+function makeSpareIn(memoryMb: number, delayMs: number): void {
+  clearTimeout(making)
+  making = setTimeout(() => void makeSpare(memoryMb).catch(() => undefined), delayMs)
+  making.unref()
+}
 
 export async function newEngine(memoryMb: number, owner?: string): Promise<Engine> {
   const instance = await acquireQuickJSInstance(memoryMb, owner)
@@ -58,10 +71,13 @@ async function makeSpare(memoryMb: number): Promise<void> {
 export async function takeEngine(memoryMb: number, owner?: string): Promise<Engine> {
   const ready = spare?.instance.memoryMb === memoryMb ? spare : undefined
   if (ready) spare = undefined
-  clearTimeout(making)
-  making = setTimeout(() => void makeSpare(memoryMb).catch(() => undefined), SPARE_DELAY_MS)
-  making.unref()
+  makeSpareIn(memoryMb, SPARE_DELAY_MS)
   return ready ?? newEngine(memoryMb, owner)
+}
+
+/** A load on an engine of `memoryMb` has settled (loaded or failed): the next spare is made soon. */
+export function loadSettled(memoryMb: number): void {
+  makeSpareIn(memoryMb, SPARE_AFTER_LOAD_MS)
 }
 
 /** Whether an engine for `memoryMb` is ready ahead (what the next load of that cap gets). */
