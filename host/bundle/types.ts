@@ -26,4 +26,4 @@ export class BundleError extends Error {
 export const BUNDLED_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const
 
 /** Bumped when the options in bundle.ts change, so a cached bundle from other options is not reused. */
-export const BUNDLE_OPTIONS_VERSION = 1
+export const BUNDLE_OPTIONS_VERSION = 2

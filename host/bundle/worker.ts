@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto'
 import { relative, sep } from 'node:path'
 import { parentPort } from 'node:worker_threads'
+import { transform } from 'esbuild'
 import { bundleFile } from './bundle.js'
-import { BundleError, type Bundle } from './types.js'
+import { forgetBuild, recordBuild, stillHolds } from './cache.js'
 import { selfContained } from './self-contained.js'
+import { BundleError, type Bundle } from './types.js'
+import { phaseMark } from '../observe/phase-marks.js'
 import { traceStart } from '../observe/start-trace.js'
 
 export interface BundleRequest {
@@ -10,14 +14,23 @@ export interface BundleRequest {
   dir: string
   file: string
   source: Uint8Array
+  /** The build of this file the caller holds, if any: answered `unchanged` while it still holds. */
+  have?: number
 }
 
-/** A bundle as it crosses back: `entry` is left out when it is the source the caller sent. */
-export type WireBundle = Omit<Bundle, 'entry'> & { entry?: string }
+/** A deleted function (`forget`), or a host starting to watch its folder (`warm`). */
+export type BundleNotice = { forget: string } | { warm: true }
+
+/**
+ * A bundle as it crosses back: `entry` is left out when it is the source the caller sent.
+ * `digest`: SHA-256 of the code and source map, hashed here so the caller need not.
+ */
+export type WireBundle = Omit<Bundle, 'entry'> & { entry?: string; digest: string }
 
 export type BundleReply =
   /** `bundle` undefined: the file imports nothing and runs as written. */
-  | { id: number; bundle: WireBundle | undefined }
+  | { id: number; build: number; bundle: WireBundle | undefined }
+  | { id: number; unchanged: true }
   | { id: number; error: string; bundleError: boolean }
 
 async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
@@ -28,28 +41,45 @@ async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
     throw new Error(`${relative(req.dir, req.file).split(sep).join('/')} is not UTF-8 text`)
   }
   if (selfContained(req.file, source)) return undefined
+  phaseMark('bt:esbuild-start')
   const { entry, ...rest } = await bundleFile(req.dir, req.file, source)
-  return entry === source ? rest : { ...rest, entry }
+  phaseMark('bt:esbuild-done')
+  const digest = createHash('sha256').update(rest.code).update(rest.map).digest('hex')
+  return entry === source ? { ...rest, digest } : { ...rest, digest, entry }
+}
+
+async function answer(req: BundleRequest): Promise<BundleReply> {
+  if (await stillHolds(req.dir, req.file, req.source, req.have))
+    return { id: req.id, unchanged: true }
+  const startMs = Date.now()
+  const bundle = await bundleOf(req)
+  const build = recordBuild(req.dir, req.file, req.source, bundle?.inputs ?? [], startMs)
+  return { id: req.id, build, bundle }
 }
 
 /**
- * The bundling thread: it decodes the source, looks for imports (a scan of every byte) and runs
+ * The bundling thread: it decodes the source, looks for imports (a scan of every byte), runs
  * esbuild, whose build runs in its own process but whose multi-megabyte answer (code, source map,
- * metafile) still takes the calling thread tens of milliseconds; here all of that is off the
- * thread that serves requests.
+ * metafile) still takes the calling thread tens of milliseconds, and reads and hashes every input
+ * for the cache: all of that off the thread that serves requests.
  */
 traceStart('bundle thread loaded')
 const port = parentPort
 if (!port) throw new Error('host/bundle/worker.ts runs as a worker thread')
-port.on('message', (req: BundleRequest) => {
-  bundleOf(req).then(
-    (bundle) => {
-      const reply: BundleReply = { id: req.id, bundle }
+port.on('message', (msg: BundleRequest | BundleNotice) => {
+  if ('forget' in msg) return forgetBuild(msg.forget)
+  // Starts esbuild's service process now, so the first function written is not the one to wait.
+  if ('warm' in msg) return void transform('').catch(() => undefined)
+  phaseMark('bt:recv')
+  answer(msg).then(
+    (reply) => {
+      phaseMark('bt:post')
+      const bundle = 'bundle' in reply ? reply.bundle : undefined
       port.postMessage(reply, bundle ? [bundle.code.buffer as ArrayBuffer] : [])
     },
     (e: unknown) => {
       const reply: BundleReply = {
-        id: req.id,
+        id: msg.id,
         error: (e as Error).message,
         bundleError: e instanceof BundleError,
       }

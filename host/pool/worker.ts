@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events'
+import { phaseMark } from '../observe/phase-marks.js'
 import { parentPort, workerData } from 'node:worker_threads'
 import { FnhostError, isFnhostError } from '../errors.js'
 import { countGuest, takeGuestCounts } from '../observe/guest-counts.js'
@@ -144,6 +145,7 @@ function started(task: number): void {
 }
 
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
+  phaseMark('w:load-recv')
   track(msg.task)
   started(msg.task)
   const copy: WorkerCopy = {
@@ -156,6 +158,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   try {
     traceStart(`load ${msg.spec.name}`)
     await build(copy, msg.task, msg.deadline)
+    phaseMark('w:loaded')
     traceStart(`loaded ${msg.spec.name}`)
     post({ type: 'loaded', task: msg.task })
   } catch (e) {

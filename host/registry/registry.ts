@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar'
 import { lstat, stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
-import { BUNDLED_EXTENSIONS, forgetBundle } from '../bundle/index.js'
+import { BUNDLED_EXTENSIONS, forgetBundle, warmBundler } from '../bundle/index.js'
 import type { LimitDefaults, ResolvedConfig } from '../config.js'
 import { FnhostError } from '../errors.js'
 import type { Logger } from '../observe/log.js'
@@ -13,6 +13,7 @@ import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
 import { listFunctionFiles } from './files.js'
 import { scanFile } from './scan.js'
 import { Slot } from './slot.js'
+import { phaseMark } from '../observe/phase-marks.js'
 import { traceStart } from '../observe/start-trace.js'
 
 export interface RegistryOptions {
@@ -36,6 +37,13 @@ const START_SCANS_IN_FLIGHT = 8
 
 const isBundled = (file: string) =>
   (BUNDLED_EXTENSIONS as readonly string[]).includes(extname(file))
+
+/**
+ * How long after a watching host starts the bundling thread and esbuild's process are started (if
+ * no bundled function started them already): after the first answers of a folder of plain files,
+ * before most first edits.
+ */
+const WARM_BUNDLER_AFTER_MS = 1000
 
 /** Past chokidar's 50 ms change throttle. */
 const RECHECK_AFTER_MS = 75
@@ -65,6 +73,7 @@ export class Registry implements AsyncDisposable {
   private readonly retiring = new Set<Promise<void>>()
   private disposed = false
   private readonly rechecks = new Map<string, NodeJS.Timeout>()
+  private warming?: NodeJS.Timeout
   private readonly listeners = new Set<() => void>()
   /** The files each bundled function was last built from: a change to one reloads the function. */
   private readonly inputs = new Map<string, string[]>()
@@ -92,6 +101,12 @@ export class Registry implements AsyncDisposable {
   async start(): Promise<void> {
     const info = await stat(this.dir).catch(() => undefined)
     if (!info?.isDirectory()) throw new FunctionsDirError(`functions folder not found: ${this.dir}`)
+    // A file written later is bundled without first waiting for the thread and esbuild to start;
+    // started a moment after the start, so a folder of plain files answers first without them.
+    if (this.options.watch) {
+      this.warming = setTimeout(warmBundler, WARM_BUNDLER_AFTER_MS)
+      this.warming.unref()
+    }
     const files =
       this.options.files ?? (await listFunctionFiles(this.dir, (path) => this.skipLink(path)))
     const scanned = this.scanAll(files)
@@ -183,6 +198,7 @@ export class Registry implements AsyncDisposable {
       ignored: (path) => unwatchedPath(relative(this.dir, path)),
     })
     const onPath = (path: string) => {
+      phaseMark('watch:event', path)
       this.enqueue(() => this.onFileEvent(path))
       this.recheckLater(path)
     }
@@ -273,7 +289,9 @@ export class Registry implements AsyncDisposable {
       if (log) this.options.logger.info(`removed ${old.routes.join(', ')}`, { fn: old.name })
       return true
     }
+    phaseMark('scan:start', file)
     const outcome = await scanFile(this.dir, file, this.options.inspector, this.options.defaults)
+    phaseMark('scan:done', file)
     // A failed bundle keeps the inputs of its last good build, so fixing one of them reloads it.
     if (outcome.inputs) this.inputs.set(file, outcome.inputs)
     else if ('failure' in outcome && !this.inputs.has(file) && isBundled(file))
@@ -297,6 +315,11 @@ export class Registry implements AsyncDisposable {
     }
     this.slots.set(file, slot)
     if (old) this.retire(old)
+    // A bundle takes its sandbox tens of milliseconds to compile (QuickJS parses every byte of
+    // it): a bundled function that appears while the host runs starts loading now, so its first
+    // request finds it loading or loaded. A load that fails is remembered by the slot, as if a
+    // request had made it; an idle preloaded sandbox is evicted like any other.
+    if (log && slot.spec?.sourceMap !== undefined) void slot.preload(this.loader)
     if ('failure' in outcome)
       this.options.logger.error(`failed to load: ${outcome.failure.detail}`, { fn: slot.name })
     else if (log)
@@ -389,6 +412,7 @@ export class Registry implements AsyncDisposable {
       ])
     }
     this.router = new Router(table)
+    phaseMark('listed')
     for (const listener of this.listeners) listener()
   }
 
@@ -396,6 +420,7 @@ export class Registry implements AsyncDisposable {
     if (this.disposed) return
     this.disposed = true
     await this.watcher?.close()
+    clearTimeout(this.warming)
     for (const timer of [...this.rechecks.values(), ...this.settling.values()]) clearTimeout(timer)
     await this.updates
     for (const slot of [...this.slots.values(), ...this.pending.values()]) this.retire(slot)

@@ -11,6 +11,7 @@ import type { FunctionSpec } from '../types.js'
 import { jsonErrorOffset, lineAndColumn } from './json-error.js'
 import { clientReason } from './load-reason.js'
 import { readRegularFile } from './read-regular.js'
+import { phaseMark } from '../observe/phase-marks.js'
 import { traceStart } from '../observe/start-trace.js'
 
 /** A file that is a function but could not be loaded: it keeps its route and answers 500 with the reason. */
@@ -125,6 +126,7 @@ export async function checkSource(
     if (fromSidecar?.route) routes = fromSidecar.route
     if (!(source instanceof Uint8Array)) throw source.unreadable
     const bundle = await bundleSource(dir, file, source)
+    phaseMark('bundle:got')
     inputs = bundle?.inputs
     if (bundle && bundle.code.byteLength > MAX_FUNCTION_BYTES)
       return fail(
@@ -134,6 +136,7 @@ export async function checkSource(
     const bytes = bundle?.code ?? source
     const hints = bundle && { format: bundle.format, configSource: bundle.entry }
     const inspected = await inspector(file, bytes, hints)
+    phaseMark('inspect:done')
     traceStart(`inspected ${rel}`)
     if (fromSidecar && inspected.config !== undefined)
       return fail(`${rel} declares its config both in the source and in ${name}.json; keep one`)
@@ -148,9 +151,10 @@ export async function checkSource(
         `route ${reserved} lies under /${RESERVED_SEGMENT}/, which is reserved for the host`,
       )
     }
+    // A bundle comes hashed (code and source map) from the bundling thread.
     const version = createHash('sha256')
-      .update(await digestOffThread(bytes))
-      .update(JSON.stringify({ routes, config, map: bundle?.map }))
+      .update(bundle ? bundle.digest : await digestOffThread(bytes))
+      .update(JSON.stringify({ routes, config }))
       .digest('hex')
       .slice(0, 16)
     const spec: FunctionSpec = {

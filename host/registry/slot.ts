@@ -4,6 +4,7 @@ import type { FunctionLoader, LoadedFunction } from '../sandbox/types.js'
 import type { FunctionSpec } from '../types.js'
 import { clientReason } from './load-reason.js'
 import type { LoadFailure } from './scan.js'
+import { phaseMark } from '../observe/phase-marks.js'
 
 /**
  * After a load fails, requests get that failure at once for this long, doubling after every
@@ -78,6 +79,7 @@ export class Slot {
     if (failed && Date.now() < failed.retryAt) throw failed.error
     this.inflight++
     try {
+      if (!this.loaded) phaseMark('load:start', this.name)
       const loading = (this.loaded ??= loader(spec))
       let loaded: LoadedFunction
       try {
@@ -87,6 +89,7 @@ export class Slot {
         if (this.loaded === loading) this.loaded = undefined
         throw this.remember(e)
       }
+      phaseMark('load:done', this.name)
       this.loadFailed = undefined
       return await fn(loaded)
     } finally {

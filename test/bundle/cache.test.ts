@@ -1,8 +1,9 @@
 import { buildSync } from 'esbuild'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bundleOffThread } from '../../host/bundle/thread.js'
-import { bundleSource } from '../../host/bundle/index.js'
+import { bundleSource, forgetBundle } from '../../host/bundle/index.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { scaled } from '../helpers/time.js'
 
@@ -67,6 +68,47 @@ describe('bundle cache and the event loop', () => {
     expect(third).not.toBe(first)
     expect(new TextDecoder().decode(third!.code)).toContain('"two"')
     expect(third!.inputs.sort()).toEqual([file, join(dir.path, '_v.ts')].sort())
+  })
+
+  it('bundles two functions of one folder at once, each with its own inputs and source map', async () => {
+    dir = await functionsDir({
+      'a.ts': "import { v } from './_a'\nexport default () => new Response(v)\n",
+      'b.ts': "import { v } from './_b'\nexport default () => new Response(v)\n",
+      '_a.ts': "export const v = 'from a'\n",
+      '_b.ts': "export const v = 'from b'\n",
+    })
+    const bundle = async (name: string) => {
+      const file = join(dir.path, name)
+      return bundleSource(dir.path, file, await readFile(file))
+    }
+    // Both at once, on one bundling thread.
+    const [a, b] = await Promise.all([bundle('a.ts'), bundle('b.ts')])
+    expect(new TextDecoder().decode(a!.code)).toContain('from a')
+    expect(new TextDecoder().decode(a!.code)).not.toContain('from b')
+    expect(new TextDecoder().decode(b!.code)).toContain('from b')
+    expect(b!.inputs.sort()).toEqual([join(dir.path, 'b.ts'), join(dir.path, '_b.ts')].sort())
+    expect(JSON.parse(b!.map).sources.sort()).toEqual(['_b.ts', 'b.ts'])
+  })
+
+  it('rebuilds after a failed build once the package is installed, and when a new module wins resolution', async () => {
+    dir = await functionsDir({
+      'a.ts': "import { v } from 'late'\nexport default () => new Response(v)\n",
+      'b.ts': "import { v } from './_lib'\nexport default () => new Response(v)\n",
+      '_lib.js': "export const v = 'js'\n",
+    })
+    const bundle = async (name: string) => {
+      const file = join(dir.path, name)
+      return bundleSource(dir.path, file, await readFile(file))
+    }
+    await expect(bundle('a.ts')).rejects.toThrow(/Could not resolve "late"/)
+    expect(new TextDecoder().decode((await bundle('b.ts'))!.code)).toContain('"js"')
+    await dir.write('node_modules/late/package.json', '{"name":"late","main":"index.js"}')
+    await dir.write('node_modules/late/index.js', "export const v = 'installed'\n")
+    expect(new TextDecoder().decode((await bundle('a.ts'))!.code)).toContain('"installed"')
+    // ./_lib.ts now wins over ./_lib.js: a file the last build of b.ts never read.
+    await dir.write('_lib.ts', "export const v: string = 'ts'\n")
+    forgetBundle(join(dir.path, 'b.ts'))
+    expect(new TextDecoder().decode((await bundle('b.ts'))!.code)).toContain('"ts"')
   })
 
   it('builds without stalling the event loop (on the bundling thread, esbuild in its own process)', async () => {

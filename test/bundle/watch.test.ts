@@ -1,3 +1,5 @@
+import { rename } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { eventually, functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { startHost, type TestHost } from '../helpers/host.js'
@@ -37,6 +39,27 @@ describe('watching the modules a function imports', () => {
     await becomes('/a', '200 two 2')
     // A function that does not import the module keeps its loaded version.
     expect(t.host.registry.list().find((s) => s.name === 'other')).toBe(other)
+  })
+
+  it('loads a bundled function written while the host runs before its first request', async () => {
+    dir = await functionsDir({
+      '_lib/word.ts': "export const word = (): string => 'one'\n",
+      '_lib/n.json': '{"n":1}',
+    })
+    t = await startHost('app.request', { dir: dir.path, watch: true })
+    const loads = () => t.host.pool.stats().loads
+    // A plain JavaScript file loads on its first request, as at start-up.
+    await dir.write('plain.js', "export default { fetch: () => new Response('plain') }\n")
+    await eventually(async () => t.host.registry.byName('plain') !== undefined)
+    // Written whole (a dot-name is not a function), so no half-written version loads first.
+    await dir.write('.a.ts.tmp', entry)
+    await rename(join(dir.path, '.a.ts.tmp'), join(dir.path, 'a.ts'))
+    await eventually(async () => loads() === 1)
+    expect(t.host.registry.byName('a')).toBeDefined()
+    expect(await text('/a')).toBe('200 one 1')
+    expect(loads()).toBe(1)
+    expect(await text('/plain')).toBe('200 plain')
+    expect(loads()).toBe(2)
   })
 
   it('recovers when a broken imported module is fixed', async () => {

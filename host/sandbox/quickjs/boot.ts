@@ -8,6 +8,7 @@ import type { Style } from './marshal.js'
 import { PRELUDE_FILENAME, preludeSource, type PreludeInit } from './prelude.js'
 import type { GuestRuntime } from './runtime.js'
 import { cjsWrapper, decodeSource, moduleKind } from './source.js'
+import { phaseMark } from '../../observe/phase-marks.js'
 
 /** The prelude's internals the host calls; owned by the caller. */
 export interface PreludeHandles {
@@ -43,10 +44,12 @@ export function startPrelude(
 ): PreludeHandles {
   const ctx = rt.context
   const timeOrigin = performance.now()
-  const prelude = loop.unwrap(
-    inv,
-    rt.enter(inv, () => ctx.evalCode(preludeSource(), PRELUDE_FILENAME, { type: 'global' })),
-  )
+  const prelude =
+    rt.takePrelude() ??
+    loop.unwrap(
+      inv,
+      rt.enter(inv, () => ctx.evalCode(preludeSource(), PRELUDE_FILENAME, { type: 'global' })),
+    )
   const result = rt.enter(inv, () => {
     const host = newHostObject({
       rt,
@@ -83,6 +86,7 @@ async function evalEsm(
     inv,
     rt.enter(inv, () => ctx.evalCode(source, filename, { type: 'module' })),
   )
+  phaseMark('w:evalCode')
   try {
     return await loop.settle(inv, evaluated)
   } finally {
@@ -131,12 +135,14 @@ export async function loadModule(
 ): Promise<Style> {
   const ctx = rt.context
   const source = decodeSource(spec.source)
+  phaseMark('w:decoded')
   const kind = spec.format ?? moduleKind(spec.file, source)
   const ns =
     kind === 'esm'
       ? await evalEsm(rt, loop, inv, source, filename)
       : evalCjs(rt, loop, inv, prelude.runCjs, source, filename)
   try {
+    phaseMark('w:evaluated')
     const { style, handler } = spec.config
     const result = rt.enter(inv, () => {
       const args = [

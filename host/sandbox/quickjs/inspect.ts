@@ -181,6 +181,14 @@ export async function inspectSource(
   hints: InspectHints = {},
 ): Promise<InspectResult> {
   const name = basename(file)
+  // esbuild parsed a bundled source and wrote it at a syntax level QuickJS runs (and reported
+  // the author's errors with their own file:line:column): compiling it again here would only
+  // double the time a new function takes to be served. Its config is looked for in the entry
+  // file, so the bundle itself is not even decoded.
+  if (hints.format !== undefined && hints.configSource !== undefined) {
+    const literal = findConfigLiteral(hints.configSource, hints.format, name)
+    return literal === undefined ? {} : { config: await evaluateLiteral(literal, name) }
+  }
   let source: string
   try {
     source = decodeSource(bytes)
@@ -188,9 +196,6 @@ export async function inspectSource(
     throw failed(`${name} is not UTF-8 text`)
   }
   const kind = hints.format ?? moduleKind(file, source)
-  // esbuild parsed a bundled source and wrote it at a syntax level QuickJS runs (and reported
-  // the author's errors with their own file:line:column): compiling it again here would only
-  // double the time a new function takes to be served.
   if (hints.format === undefined) await checkSyntax(source, kind, name)
   const literal = findConfigLiteral(hints.configSource ?? source, kind, name)
   return literal === undefined ? {} : { config: await evaluateLiteral(literal, name) }

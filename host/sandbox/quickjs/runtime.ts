@@ -3,7 +3,8 @@ import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
 import { openGate, type GuestGate } from '../guest-gate.js'
 import type { EngineState } from './errors.js'
 import type { Invocation } from './invocation.js'
-import { acquireQuickJSInstance, releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
+import { takeEngine, type Engine } from './spare.js'
+import { releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
 
 /**
  * QuickJS checks this against the shadow stack in wasm memory; above ~256 KiB the wasm frames
@@ -54,17 +55,23 @@ export class GuestRuntime {
   #disposed = false
   #faultListeners: (() => void)[] = []
 
+  readonly instance: QuickJSInstance
+  /** The prelude compiled ahead (a spare engine), until startPrelude takes it. */
+  #prelude: QuickJSHandle | undefined
+
   static async create(limits: RuntimeLimits, gate: GuestGate = openGate): Promise<GuestRuntime> {
-    const instance = await acquireQuickJSInstance(limits.memoryMb, limits.owner)
-    return new GuestRuntime(instance, limits, gate)
+    return new GuestRuntime(await takeEngine(limits.memoryMb, limits.owner), limits, gate)
   }
 
   private constructor(
-    readonly instance: QuickJSInstance,
+    engine: Engine,
     readonly limits: RuntimeLimits,
     private readonly gate: GuestGate,
   ) {
-    this.runtime = instance.module.newRuntime()
+    this.instance = engine.instance
+    this.runtime = engine.runtime
+    this.context = engine.context
+    this.#prelude = engine.prelude
     this.runtime.setMaxStackSize(MAX_STACK_BYTES)
     this.runtime.setInterruptHandler(() => {
       if (Date.now() <= this.#deadline) return false
@@ -72,7 +79,13 @@ export class GuestRuntime {
       return true
     })
     this.runtime.setModuleLoader((name) => ({ error: importRefused(name) }))
-    this.context = this.runtime.newContext()
+  }
+
+  /** The prelude function compiled ahead, if this runtime has one; the caller owns it. */
+  takePrelude(): QuickJSHandle | undefined {
+    const prelude = this.#prelude
+    this.#prelude = undefined
+    return prelude
   }
 
   /** What the engine says happened so far, for classifying a guest exception. */
@@ -173,6 +186,7 @@ export class GuestRuntime {
     this.#disposed = true
     if (this.#fault) return
     try {
+      this.#prelude?.dispose()
       this.context.dispose()
       this.runtime.dispose()
     } catch (e) {

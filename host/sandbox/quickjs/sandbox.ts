@@ -14,6 +14,8 @@ import { mappedError, mappedLog, stackMapperOf } from './mapped.js'
 import { buildResponse, requestPayload, type Style } from './marshal.js'
 import { GuestRuntime } from './runtime.js'
 import { guestFilename } from './source.js'
+import { loadSettled } from './spare.js'
+import { phaseMark } from '../../observe/phase-marks.js'
 
 export interface SandboxOptions {
   hostFetch: HostFetch
@@ -65,6 +67,7 @@ export class Sandbox {
     } catch (e) {
       throw loadFailure(filename, e)
     }
+    phaseMark('w:engine')
     const sandbox = new Sandbox(spec, rt, options, grants)
     try {
       await sandbox.#boot(filename, load)
@@ -74,6 +77,8 @@ export class Sandbox {
       rt.poison(new FnhostError('FUNCTION_LOAD_FAILED', 'load failed'), undefined)
       sandbox.dispose()
       throw loadFailure(filename, mappedError(e, stackMapperOf(spec)))
+    } finally {
+      loadSettled(memoryMb)
     }
   }
 
@@ -100,6 +105,7 @@ export class Sandbox {
         timeOrigin: Date.now(),
       }
       this.#prelude = startPrelude(this.rt, this.#loop, inv, init)
+      phaseMark('w:prelude')
       this.#style = await loadModule(this.rt, this.#loop, inv, this.#prelude, this.spec, filename)
     } finally {
       this.#loop.finish(inv)
@@ -121,6 +127,7 @@ export class Sandbox {
     const { rt } = this
     const ctx = rt.context
     const loop = this.#loop
+    phaseMark('w:invoke')
     const payload = requestPayload(invocation, this.#style, opts.deadline)
     const inv = new Invocation({
       deadline: opts.deadline,

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import { createQuickjsDriver } from '../../../host/sandbox/quickjs/driver.js'
+import { GuestRuntime } from '../../../host/sandbox/quickjs/runtime.js'
+import { SPARE_DELAY_MS, spareReady } from '../../../host/sandbox/quickjs/spare.js'
+import { eventually } from '../../helpers/fsdir.js'
+import { invokeHttp } from '../../helpers/invoke.js'
+import { specFor } from '../../helpers/spec.js'
+import { scaled } from '../../helpers/time.js'
+import { invokeOptions } from './helpers.js'
+
+const SECRET = 'SECRET-of-the-function-before-4b1d'
+/** Long enough for the spare to be made after the delay, on a busy machine. */
+const SPARE_WAIT_MS = SPARE_DELAY_MS + scaled(3000)
+
+function contains(memory: WebAssembly.Memory, text: string): boolean {
+  return Buffer.from(memory.buffer).includes(Buffer.from(text, 'latin1'))
+}
+
+/** A runtime as a load gets it, and whether it came with the prelude compiled ahead. */
+async function runtimeFor(memoryMb: number) {
+  const rt = await GuestRuntime.create({ memoryMb, timeoutMs: 1000 })
+  const prelude = rt.takePrelude()
+  prelude?.dispose()
+  return { rt, madeAhead: prelude !== undefined }
+}
+
+describe('QuickJS engines made ahead', () => {
+  it('gives the next load an engine with the prelude compiled, holding nothing of an earlier function', async () => {
+    const spec = specFor('/functions/before.js', {
+      source: `export default { fetch() { globalThis.kept = ${JSON.stringify(SECRET)}.repeat(500); return new Response('before') } }`,
+      config: { memoryMb: 96 },
+    })
+    const fn = await createQuickjsDriver().load(spec)
+    const res = await invokeHttp(fn, new Request('http://fn/'), invokeOptions())
+    expect(await res.text()).toBe('before')
+    await fn[Symbol.asyncDispose]()
+    await eventually(async () => spareReady(96), SPARE_WAIT_MS)
+    const { rt, madeAhead } = await runtimeFor(96)
+    try {
+      expect(madeAhead).toBe(true)
+      expect(contains(rt.instance.memory, SECRET)).toBe(false)
+    } finally {
+      rt.dispose()
+    }
+  })
+
+  it('builds a runtime of another memory cap afresh, and makes the next spare for that cap', async () => {
+    await runtimeFor(80).then(({ rt }) => rt.dispose())
+    await eventually(async () => spareReady(80), SPARE_WAIT_MS)
+    const other = await runtimeFor(112)
+    other.rt.dispose()
+    expect(other.madeAhead).toBe(false)
+    await eventually(async () => spareReady(112), SPARE_WAIT_MS)
+    expect(spareReady(80)).toBe(false)
+    const next = await runtimeFor(112)
+    next.rt.dispose()
+    expect(next.madeAhead).toBe(true)
+  })
+
+  it('serves a function loaded on an engine made ahead like any other', async () => {
+    await runtimeFor(128).then(({ rt }) => rt.dispose())
+    await eventually(async () => spareReady(128), SPARE_WAIT_MS)
+    const spec = specFor('/functions/after.js', {
+      source: `export default { fetch: (req) => new Response(new URL(req.url).pathname + ' ' + typeof Headers) }`,
+      config: { memoryMb: 128 },
+    })
+    const fn = await createQuickjsDriver().load(spec)
+    expect(spareReady(128)).toBe(false)
+    const res = await invokeHttp(fn, new Request('http://fn/x'), invokeOptions())
+    expect(await res.text()).toBe('/x function')
+    await fn[Symbol.asyncDispose]()
+  })
+})
