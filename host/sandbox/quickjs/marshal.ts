@@ -121,7 +121,9 @@ export function requestPayload(
  */
 function flatRequest(inv: HttpInvocation): string | undefined {
   const params = hasKeys(inv.params) ? JSON.stringify(inv.params) : ''
-  if (inv.method.includes('\n') || inv.url.includes('\n')) return undefined
+  // The guest reads a meta starting with '{' as JSON: a method is a token and never starts so.
+  if (inv.method.startsWith('{') || inv.method.includes('\n') || inv.url.includes('\n'))
+    return undefined
   let meta = inv.method + '\n' + inv.url + '\n' + params
   for (const [name, value] of inv.headers) {
     if (name.includes('\n') || value.includes('\n')) return undefined

@@ -75,6 +75,14 @@ describe('request lines', () => {
     expect(JSON.parse(text(res) as string).a).toBe('first\nsecond')
   })
 
+  it('fall back to JSON for a method the guest would take for JSON', async () => {
+    const inv = invocation({ method: '{X', headers: [['x-a', 'v']] })
+    expect(requestPayload(inv, 'fetch', 0).meta.startsWith('{"method":')).toBe(true)
+    const fn = await loadJs(ECHO)
+    const res = await fn.invoke(inv, invokeOptions())
+    expect(JSON.parse(text(res) as string)).toMatchObject({ method: '{X', a: 'v' })
+  })
+
   it('are not used for a private caller or a per-call env (JSON carries those)', () => {
     const auth = { claims: { sub: 'u' } }
     expect(requestPayload(invocation({ auth }), 'fetch', 0).meta.startsWith('{')).toBe(true)
