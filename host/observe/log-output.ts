@@ -1,4 +1,5 @@
 import { pino, type Level } from 'pino'
+import { isoTime } from './iso-time.js'
 import { createLogger, formatPretty, type Logger, type LogLine } from './log.js'
 
 export type LogFormat = 'pretty' | 'json'
@@ -22,7 +23,7 @@ export function createOutputLogger(
     {
       base: null,
       level: 'debug',
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: () => `,"time":"${isoTime(Date.now())}"`,
       formatters: { level: (label) => ({ level: label }) },
     },
     stream === process.stderr
@@ -36,8 +37,11 @@ export function createOutputLogger(
 
 /** The line's fields under their JSON names: `fn` is spelled out as `function`. */
 function jsonFields(line: LogLine): Record<string, unknown> {
-  const { fn, ...rest } = line.fields
-  return fn === undefined ? rest : { function: fn, ...rest }
+  const { fields } = line
+  if (fields.fn === undefined) return fields
+  const out: Record<string, unknown> = { function: fields.fn }
+  for (const key in fields) if (key !== 'fn') out[key] = fields[key]
+  return out
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isoTime } from './iso-time.js'
 import type { Logger, LogLine } from './log.js'
 
 /** One log line as the management API returns and streams it. */
@@ -96,7 +97,7 @@ function toStored(line: LogLine): StoredLine {
     line.message.length > STORED_MESSAGE_CHARS
       ? line.message.slice(0, STORED_MESSAGE_CHARS) + '…'
       : line.message
-  return { time: line.time.toISOString(), level: line.level, message, function: fn, ...rest }
+  return { time: isoTime(line.time.getTime()), level: line.level, message, function: fn, ...rest }
 }
 
 /** A logger that also records every line in `store`. */

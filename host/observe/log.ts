@@ -6,6 +6,7 @@ import {
   type LogLevel,
 } from './invocation-log.js'
 import { escapeLogText } from './escape.js'
+import { isoTime } from './iso-time.js'
 
 export interface LogFields {
   fn?: string
@@ -32,7 +33,7 @@ export function formatPretty(line: LogLine): string {
     .filter(([k, v]) => v !== undefined && !SHOWN_IN_MESSAGE.has(k))
     .map(([k, v]) => `${escapeLogText(k)}=${escapeLogText(String(v))}`)
     .join(' ')
-  return `${line.time.toISOString()} ${line.level.toUpperCase().padEnd(5)} ${tags ? `[${tags}] ` : ''}${escapeLogText(line.message)}`
+  return `${isoTime(line.time.getTime())} ${line.level.toUpperCase().padEnd(5)} ${tags ? `[${tags}] ` : ''}${escapeLogText(line.message)}`
 }
 
 /** A line logger; `sink` defaults to stderr so stdout stays free for command output. */
