@@ -116,7 +116,7 @@ describe('special files in the functions folder', () => {
         },
       },
     )
-    const { result, growth } = await peakGrowth(() => errorAnswer(h.call, '/big'))
+    const { result, growth } = await peakGrowth(h, () => errorAnswer(h.call, '/big'))
     expect(result).toMatchObject({ status: 500, error: 'FUNCTION_LOAD_FAILED' })
     expect(result.message).toBe(
       `function big failed to load: big.json is ${2 ** 30} bytes; the limit is ${MAX_SIDECAR_BYTES}`,

@@ -78,7 +78,7 @@ describe('a guest tampering with its own built-ins, or faking a limit', () => {
       ),
       'promises.json': JSON.stringify({ timeoutMs: 20_000, memoryMb: 32 }),
     })
-    const { result, growth } = await peakGrowth(() => errorAnswer(h.call, '/promises'))
+    const { result, growth } = await peakGrowth(h, () => errorAnswer(h.call, '/promises'))
     expect(result).toMatchObject({ status: 500, error: 'MEMORY_LIMIT' })
     expect(growth).toBeLessThan(RSS_BOUND)
     await expectServes(h.call)

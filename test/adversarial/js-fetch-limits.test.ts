@@ -99,7 +99,9 @@ describe('guest fetch() limits', () => {
         return new Response('held ' + held.length)`),
       'hoard.json': JSON.stringify({ memoryMb: 64, timeoutMs: 20_000 }),
     })
-    const { result, growth } = await peakGrowth(() => errorAnswer(h.call, `/hoard?port=${a.port}`))
+    const { result, growth } = await peakGrowth(h, () =>
+      errorAnswer(h.call, `/hoard?port=${a.port}`),
+    )
     expect(result).toMatchObject({ status: 500, error: 'MEMORY_LIMIT' })
     expect(growth).toBeLessThan(64 * MiB + BIG + RSS_MARGIN)
     await expectServes(h.call)

@@ -10,7 +10,7 @@ describe('JS guests that exhaust memory or stack', () => {
     const h = await start({
       'big.js': handler('return new Response(String("x".repeat(2 ** 29).length))'),
     })
-    const { result, growth } = await peakGrowth(() => errorAnswer(h.call, '/big'))
+    const { result, growth } = await peakGrowth(h, () => errorAnswer(h.call, '/big'))
     expect(result).toMatchObject({ status: 500, error: 'MEMORY_LIMIT' })
     expect(growth).toBeLessThan(RSS_BOUND)
     await expectServes(h.call)
@@ -21,7 +21,7 @@ describe('JS guests that exhaust memory or stack', () => {
       'bomb.js': handler('const all = []; for (let i = 0; ; i++) all.push("x".repeat(65536) + i)'),
       'bomb.json': JSON.stringify({ timeoutMs: 10_000 }),
     })
-    const { result, growth } = await peakGrowth(() => errorAnswer(h.call, '/bomb'))
+    const { result, growth } = await peakGrowth(h, () => errorAnswer(h.call, '/bomb'))
     expect(result).toMatchObject({ status: 500, error: 'MEMORY_LIMIT' })
     expect(growth).toBeLessThan(RSS_BOUND)
     await expectServes(h.call)
@@ -55,7 +55,7 @@ describe('JS guests that exhaust memory or stack', () => {
       'log.js': handler('console.log("x".repeat(1e8)); return new Response("logged")'),
       'log.json': JSON.stringify({ timeoutMs: 10_000, memoryMb: 512 }),
     })
-    const { result, growth } = await peakGrowth(async () => {
+    const { result, growth } = await peakGrowth(h, async () => {
       const res = await h.call('/log')
       return { status: res.status, body: await res.text() }
     })

@@ -38,7 +38,7 @@ describe('log floods', () => {
       },
       { pool: { workers: 2 } },
     )
-    const { result: answer, growth } = await peakGrowth(() =>
+    const { result: answer, growth } = await peakGrowth(h, () =>
       errorAnswer(h.call, '/blank?forever=1'),
     )
     expect(answer).toMatchObject({ status: 504, error: 'CPU_LIMIT' })

@@ -27,7 +27,7 @@ describe('/context memory', () => {
 
   it('frees what truncation gives back: 60 files of 16 MiB written and truncated all succeed, RSS stays bounded', async () => {
     const h = await start({ 'ctx.wasm': await fixture() })
-    const { result, growth } = await peakGrowth(() => text(h.call, '/ctx?mode=churn'))
+    const { result, growth } = await peakGrowth(h, () => text(h.call, '/ctx?mode=churn'))
     expect(result).toEqual({ status: 200, body: `churn bytes=${60 * 16 * MiB} failed=none` })
     expect(growth).toBeLessThan(128 * MiB + CONTEXT_CAP_BYTES + RSS_MARGIN)
     await expectServes(h.call)
@@ -35,7 +35,7 @@ describe('/context memory', () => {
 
   it('refuses growth past the 16 MiB of /context with ENOSPC', async () => {
     const h = await start({ 'ctx.wasm': await fixture() })
-    const { result, growth } = await peakGrowth(() => text(h.call, '/ctx?mode=fill'))
+    const { result, growth } = await peakGrowth(h, () => text(h.call, '/ctx?mode=fill'))
     expect(result.status).toBe(200)
     const written = Number(/bytes=(\d+)/.exec(result.body)?.[1])
     expect(result.body).toMatch(/failed=ENOSPC$/)
@@ -48,7 +48,7 @@ describe('/context memory', () => {
 
   it('counts an unlinked file still open: 64 unlinked 8 MiB files stop at the cap', async () => {
     const h = await start({ 'ctx.wasm': await fixture() })
-    const { result, growth } = await peakGrowth(() => text(h.call, '/ctx?mode=unlinked'))
+    const { result, growth } = await peakGrowth(h, () => text(h.call, '/ctx?mode=unlinked'))
     expect(result.status).toBe(200)
     expect(result.body).toMatch(/failed=ENOSPC$/)
     expect(Number(/bytes=(\d+)/.exec(result.body)?.[1])).toBeLessThanOrEqual(CONTEXT_CAP_BYTES)

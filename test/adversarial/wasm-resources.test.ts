@@ -60,7 +60,7 @@ describe('wasm resources outside linear memory', () => {
 
   async function refused(files: Record<string, Uint8Array>, path: string, reason: RegExp) {
     const h = await startHost(files)
-    const { result, growth } = await peakGrowth(() => errorAnswer(h.call, path))
+    const { result, growth } = await peakGrowth(h, () => errorAnswer(h.call, path))
     expect(result).toMatchObject({ status: 500, error: 'FUNCTION_LOAD_FAILED' })
     expect(result.message).toMatch(reason)
     expect(growth).toBeLessThan(REFUSED_RSS_MARGIN)
@@ -93,7 +93,7 @@ describe('wasm resources outside linear memory', () => {
       'small.wasm': growsTable(1000, [table(1)]),
     })
     for (const path of ['/grow', '/growmax']) {
-      const { result, growth } = await peakGrowth(() => errorAnswer(h.call, path))
+      const { result, growth } = await peakGrowth(h, () => errorAnswer(h.call, path))
       expect(result).toMatchObject({ status: 500, error: 'GUEST_ERROR' })
       expect(growth).toBeLessThan(GROW_RSS_MARGIN)
     }
