@@ -46,6 +46,12 @@ async function longestStall(work: () => Promise<unknown> | unknown): Promise<num
   return worst
 }
 
+/** Bundles `name` of the folder `dir` as the registry does, from the file as it is now. */
+async function bundleIn(dir: string, name: string) {
+  const file = join(dir, name)
+  return bundleSource(dir, file, await readFile(file))
+}
+
 describe('bundle cache and the event loop', () => {
   let dir: TempDir
   afterEach(async () => dir?.[Symbol.asyncDispose]())
@@ -77,10 +83,7 @@ describe('bundle cache and the event loop', () => {
       '_a.ts': "export const v = 'from a'\n",
       '_b.ts': "export const v = 'from b'\n",
     })
-    const bundle = async (name: string) => {
-      const file = join(dir.path, name)
-      return bundleSource(dir.path, file, await readFile(file))
-    }
+    const bundle = (name: string) => bundleIn(dir!.path, name)
     // Both at once, on one bundling thread.
     const [a, b] = await Promise.all([bundle('a.ts'), bundle('b.ts')])
     expect(new TextDecoder().decode(a!.code)).toContain('from a')
@@ -96,10 +99,7 @@ describe('bundle cache and the event loop', () => {
       'b.ts': "import { v } from './_lib'\nexport default () => new Response(v)\n",
       '_lib.js': "export const v = 'js'\n",
     })
-    const bundle = async (name: string) => {
-      const file = join(dir.path, name)
-      return bundleSource(dir.path, file, await readFile(file))
-    }
+    const bundle = (name: string) => bundleIn(dir!.path, name)
     await expect(bundle('a.ts')).rejects.toThrow(/Could not resolve "late"/)
     expect(new TextDecoder().decode((await bundle('b.ts'))!.code)).toContain('"js"')
     await dir.write('node_modules/late/package.json', '{"name":"late","main":"index.js"}')
