@@ -1,8 +1,5 @@
 import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createHost, type Host } from '../../host/host.js'
-import { createLogger, type LogLine } from '../../host/observe/log.js'
-import { serve, type RunningServer } from '../../host/server.js'
 import { eventually, functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { startHost, type TestHost } from '../helpers/host.js'
 import { scaled } from '../helpers/time.js'
@@ -81,12 +78,9 @@ const get = (path: string) => `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`
 
 describe('the requests of one keep-alive connection', () => {
   let dir: TempDir | undefined
-  let host: Host | undefined
-  let server: RunningServer | undefined
-  let logs: LogLine[] = []
+  let h: TestHost | undefined
   afterEach(async () => {
-    await server?.close()
-    await host?.[Symbol.asyncDispose]()
+    await h?.[Symbol.asyncDispose]()
     await dir?.[Symbol.asyncDispose]()
   })
 
@@ -96,18 +90,12 @@ describe('the requests of one keep-alive connection', () => {
       'slow.json': JSON.stringify({ timeoutMs: 20_000 }),
       'fast.js': `export default { fetch: (req) => new Response('fast ' + new URL(req.url).search) }`,
     })
-    logs = []
-    host = await createHost({
-      dir: dir.path,
-      watch: false,
-      pool: { workers: 1, warmSpare: false },
-      logger: createLogger((l) => logs.push(l)),
-    })
-    server = await serve({ fetch: host.fetch, port: 0, host: '127.0.0.1' })
-    return Number(new URL(server.url).port)
+    h = await startHost('real server', { dir: dir.path })
+    return h.port as number
   }
 
-  const aborts = () => logs.filter((l) => l.message.includes('aborted by the client'))
+  const logs = () => (h as TestHost).logs
+  const aborts = () => logs().filter((l) => l.message.includes('aborted by the client'))
 
   it('a later request is cancelled when the connection closes, earlier answered ones are not', async () => {
     const conn = await rawConnection(await start())
@@ -129,11 +117,11 @@ describe('the requests of one keep-alive connection', () => {
     expect(text.match(/fast \?\d/g)).toEqual(['fast ?1', 'fast ?2', 'fast ?3'])
     conn.socket.destroy()
     // Another connection's answer: the host has handled the first connection's close by then.
-    const other = await rawConnection(Number(new URL((server as RunningServer).url).port))
+    const other = await rawConnection((h as TestHost).port as number)
     other.send(get('/fast?4'))
     await other.received((t) => t.includes('fast ?4'))
     other.socket.destroy()
     expect(aborts()).toEqual([])
-    expect(logs.filter((l) => l.level === 'error')).toEqual([])
+    expect(logs().filter((l) => l.level === 'error')).toEqual([])
   })
 })

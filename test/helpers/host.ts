@@ -11,6 +11,8 @@ export interface TestHost extends AsyncDisposable {
   host: Host
   call: Call
   logs: LogLine[]
+  /** The real server's port ('real server' transport), for clients below fetch (raw sockets). */
+  port?: number
 }
 
 /**
@@ -83,6 +85,7 @@ export async function startHost(
     host,
     call,
     logs,
+    port: server && Number(new URL(server.url).port),
     async [Symbol.asyncDispose]() {
       await server?.close()
       await host[Symbol.asyncDispose]()
