@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { isMainThread, Worker, type WorkerOptions } from 'node:worker_threads'
 import { assetDir, inBinary, packageRootDir, readAsset } from './assets.js'
+import { CACHED_BUNDLES, cachedBundleRunner } from './code-cache.js'
 
 /*
  * Every thread the host starts (pool workers, the scanner, the bundler, component transpiles and
@@ -215,6 +216,12 @@ export function threadEntry(entry: ThreadEntry): URL {
  * the sources instead.
  */
 export function startThread(entry: ThreadEntry, options: WorkerOptions, tsx = false): Worker {
+  // The binary runs its pool workers' bundle with its compiled code cached (host/code-cache.ts).
+  if (inBinary && entry === 'pool/worker')
+    return new Worker(cachedBundleRunner(CACHED_BUNDLES.poolWorker, true), {
+      ...options,
+      eval: true,
+    })
   if (!tsx || !import.meta.url.endsWith('.ts')) return new Worker(threadEntry(entry), options)
   const api = import.meta.resolve('tsx/esm/api')
   const source = new URL(`./${entry}.ts`, import.meta.url)
