@@ -14,6 +14,9 @@ export const CACHED_BUNDLES = {
   poolWorker: 'cached/pool-worker.cjs',
 } as const
 
+/** Where a thread's runner lends its import() to the bundle it runs (host/import-module.ts). */
+export const RUNNER_IMPORT = Symbol.for('fnhost.runner-import')
+
 /** Set to a folder, the binary writes the caches of its bundles there (the build's training run). */
 export const TRAIN_ENV = 'FNHOST_TRAIN_CODE_CACHE'
 
@@ -26,9 +29,14 @@ export const TRAIN_WORKER_MS = 3_000
 /**
  * The CommonJS source that runs the embedded bundle `key` (a CommonJS bundle) with its cache: the
  * binary's main script, and the code of a pool worker started with `eval: true`. In a worker the
- * bundle's require is made for the executable's path, as for every embedded thread.
+ * bundle's require is made for the executable's path, as for every embedded thread, and the
+ * runner lends the bundle its import() (host/import-module.ts): a SEA's main script has none.
  */
 export function cachedBundleRunner(key: string, thread: boolean): string {
+  const threadSetup = thread
+    ? `globalThis[Symbol.for(${JSON.stringify(RUNNER_IMPORT.description)})] = (url) => import(url)
+const own = require('node:module').createRequire(process.execPath)`
+    : 'const own = require'
   const write = thread
     ? `setTimeout(write, ${TRAIN_WORKER_MS}).unref()`
     : `process.once('exit', write)`
@@ -47,7 +55,7 @@ if (!train) {
 const source = Buffer.from(getAsset(key)).toString('utf8').replace(/^#!/, '//')
 const script = new vm.Script(
   '(function (exports, require, module, __filename, __dirname) {' + source + '\\n})',
-  { filename: key, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER },
+  { filename: key, cachedData },
 )
 if (train) {
   const write = () => {
@@ -63,7 +71,7 @@ if (train) {
   ${write}
 }
 const bundle = { exports: {} }
-const own = ${thread ? "require('node:module').createRequire(process.execPath)" : 'require'}
-script.runInThisContext()(bundle.exports, own, bundle, __filename, __dirname)
+${threadSetup}
+script.runInThisContext().call(bundle.exports, bundle.exports, own, bundle, __filename, __dirname)
 `
 }
