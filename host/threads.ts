@@ -53,6 +53,21 @@ function prune(parent: string, keep: string): void {
   }
 }
 
+/**
+ * Dependencies a bundle of host code leaves to Node's own loading (dist's bundles and the
+ * transpiled copy alike): a native addon (better-sqlite3), packages that find files or binaries
+ * beside their own code (esbuild, jco-transpile's wasm), and tsx (tests only). Every other
+ * dependency is bundled: Node then reads one file where it read dozens (zod alone is ~70).
+ */
+export const BUNDLE_EXTERNAL = [
+  'better-sqlite3',
+  'esbuild',
+  '@bytecodealliance/jco-transpile',
+  '@bytecodealliance/jco-transpile/*',
+  'tsx',
+  'tsx/*',
+]
+
 /** The transpiled copy of host/ for the sources as they are now, made if missing. */
 function mirrorDir(): string {
   if (mirror) return mirror
@@ -63,6 +78,11 @@ function mirrorDir(): string {
   for (const f of files) {
     const s = statSync(join(hostDir, f))
     hash.update(`${f}\0${s.size}\0${s.mtimeMs}\0`)
+  }
+  // The copy bundles the dependencies too: a changed install is a new copy.
+  for (const f of ['package-lock.json', 'node_modules/.package-lock.json']) {
+    const s = statSync(join(root, f), { throwIfNoEntry: false })
+    hash.update(`${f}\0${s?.size}\0${s?.mtimeMs}\0`)
   }
   const parent = join(root, MIRRORS)
   const dir = join(parent, hash.digest('hex').slice(0, 16))
@@ -81,7 +101,11 @@ function mirrorDir(): string {
       bundle: true,
       splitting: true,
       chunkNames: 'host/chunks/[name]-[hash]',
-      packages: 'external',
+      external: BUNDLE_EXTERNAL,
+      // CommonJS dependencies inside an ES module bundle still call require (for built-ins).
+      banner: {
+        js: "import { createRequire as __fnhostRequire } from 'node:module'; const require = __fnhostRequire(import.meta.url);",
+      },
       // Modules locate the package (assets.ts) and thread entries (threadEntry) from their own URL:
       // in a bundle every module keeps the URL threads.ts has in the copy once it is in place.
       define: {
