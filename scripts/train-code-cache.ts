@@ -5,7 +5,7 @@
  * started. scripts/build-binary.ts then embeds both caches in the binary it builds again.
  */
 import { spawn } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -20,8 +20,21 @@ export async function trainCodeCache(binary: string, out: string): Promise<void>
   const caches = Object.values(CACHED_BUNDLES).map((key) => join(out, `${key}.cache`))
   for (const file of caches) rmSync(file, { force: true })
   const dir = mkdtempSync(join(tmpdir(), 'fnhost-train-'))
-  copyFileSync(join(packageRoot, 'guests/examples/hello.js'), join(dir, 'hello.js'))
-  const child = spawn(binary, ['serve', dir, '--port', '0'], {
+  const functions = join(dir, 'functions')
+  mkdirSync(functions)
+  copyFileSync(join(packageRoot, 'guests/examples/hello.js'), join(functions, 'hello.js'))
+  // Loopback only, whatever HOST says; its data folder inside the one removed after.
+  const args = [
+    'serve',
+    functions,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--data',
+    join(dir, 'data'),
+  ]
+  const child = spawn(binary, args, {
     env: { ...process.env, [TRAIN_ENV]: out },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
