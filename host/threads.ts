@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { isMainThread, Worker, type WorkerOptions } from 'node:worker_threads'
 import { assetDir, inBinary, packageRootDir, readAsset } from './assets.js'
-import { CACHED_BUNDLES, cachedBundleRunner } from './code-cache.js'
+import { workerRunner } from './code-cache.js'
 
 /*
  * Every thread the host starts (pool workers, the scanner, the bundler, component transpiles and
@@ -242,7 +242,7 @@ export function threadEntry(entry: ThreadEntry): URL {
 export function startThread(entry: ThreadEntry, options: WorkerOptions, tsx = false): Worker {
   // The binary runs its pool workers' bundle with its compiled code cached (host/code-cache.ts).
   if (inBinary && entry === 'pool/worker')
-    return new Worker(cachedBundleRunner(CACHED_BUNDLES.poolWorker, true), {
+    return new Worker(workerRunner(), {
       ...options,
       eval: true,
     })

@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { JCO_PACKAGE, MANIFEST, QUICKJS_WASM } from '../host/assets.js'
 import { THREAD_ENTRIES, threadAsset } from '../host/threads.js'
-import { CACHED_BUNDLES, cachedBundleRunner } from '../host/code-cache.js'
+import { CACHED_BUNDLES, mainRunner } from '../host/code-cache.js'
 import { packageRoot } from '../host/paths.js'
 import { dependencyRewrites, vendorAssets, vendorThreads } from './binary-dependencies.js'
 import { trainCodeCache } from './train-code-cache.js'
@@ -85,8 +85,9 @@ async function bundle(): Promise<void> {
       plugins: [dependencyRewrites],
     })
   await cached('cli/main', CACHED_BUNDLES.main, '__filename')
+  await cached('cli/serve-early', CACHED_BUNDLES.serveEarly, '__filename')
   await cached('pool/worker', CACHED_BUNDLES.poolWorker, 'process.execPath')
-  writeFileSync(join(out, 'main.cjs'), cachedBundleRunner(CACHED_BUNDLES.main, false))
+  writeFileSync(join(out, 'main.cjs'), mainRunner())
   // Every thread entry, each a self-contained ES module (they await at top level).
   const threads = (entries: Record<string, string>) =>
     build({
