@@ -93,29 +93,34 @@ function mirrorDir(): string {
     // esbuild is a dependency (functions are bundled with it); required here, synchronously,
     // because a thread is started synchronously.
     const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild')
-    esbuild.buildSync({
-      entryPoints: Object.fromEntries(
-        [...THREAD_ENTRIES, CLI].map((e) => [`host/${e}`, join(hostDir, `${e}.ts`)]),
-      ),
-      outdir: tmp,
-      bundle: true,
-      splitting: true,
-      chunkNames: 'host/chunks/[name]-[hash]',
-      external: BUNDLE_EXTERNAL,
-      // CommonJS dependencies inside an ES module bundle still call require (for built-ins).
-      banner: {
-        js: "import { createRequire as __fnhostRequire } from 'node:module'; const require = __fnhostRequire(import.meta.url);",
-      },
-      // Modules locate the package (assets.ts) and thread entries (threadEntry) from their own URL:
-      // in a bundle every module keeps the URL threads.ts has in the copy once it is in place.
-      define: {
-        'import.meta.url': JSON.stringify(pathToFileURL(join(dir, 'host/threads.js')).href),
-      },
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      logLevel: 'silent',
-    })
+    const build = (entries: readonly string[], splitting: boolean) =>
+      esbuild.buildSync({
+        entryPoints: Object.fromEntries(
+          entries.map((e) => [`host/${e}`, join(hostDir, `${e}.ts`)]),
+        ),
+        outdir: tmp,
+        bundle: true,
+        splitting,
+        chunkNames: 'host/chunks/[name]-[hash]',
+        external: BUNDLE_EXTERNAL,
+        // CommonJS dependencies inside an ES module bundle still call require (for built-ins).
+        banner: {
+          js: "import { createRequire as __fnhostRequire } from 'node:module'; const require = __fnhostRequire(import.meta.url);",
+        },
+        // Modules locate the package (assets.ts) and thread entries (threadEntry) from their own
+        // URL: in a bundle every module keeps the URL threads.ts has in the copy once in place.
+        define: {
+          'import.meta.url': JSON.stringify(pathToFileURL(join(dir, 'host/threads.js')).href),
+        },
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        logLevel: 'silent',
+      })
+    // A thread entry is one file, as in dist/ (a thread links one module, not dozens of chunks);
+    // the CLI keeps its commands in chunks, loaded by the command that runs.
+    build(THREAD_ENTRIES, false)
+    build([CLI], true)
     writeFileSync(join(tmp, COMPLETE), '')
     try {
       renameSync(tmp, dir)
