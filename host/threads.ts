@@ -21,8 +21,8 @@ import { workerRunner } from './code-cache.js'
  * from dist/ (the npm package), the compiled .js. Running from source (tsx, vitest), a thread
  * would otherwise register tsx and type-strip every module it imports on its own, on every start
  * (~400 ms for a pool worker here): instead the thread entries are bundled once into a cache
- * folder keyed by the sources' sizes and times (code they share split into common chunks, so a
- * thread imports a few files, not ~150), and threads start from that copy.
+ * folder keyed by the sources' sizes and times and the install (each entry one file with its
+ * dependencies, so a thread reads one file, not ~150), and threads start from that copy.
  */
 
 /** Where transpiled copies of host/ live, one folder per version of the sources. */
