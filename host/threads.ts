@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { isMainThread, Worker, type WorkerOptions } from 'node:worker_threads'
 import { assetDir, inBinary, packageRootDir, readAsset } from './assets.js'
+import { workerRunner } from './code-cache.js'
 
 /*
  * Every thread the host starts (pool workers, the scanner, the bundler, component transpiles and
@@ -20,8 +21,8 @@ import { assetDir, inBinary, packageRootDir, readAsset } from './assets.js'
  * from dist/ (the npm package), the compiled .js. Running from source (tsx, vitest), a thread
  * would otherwise register tsx and type-strip every module it imports on its own, on every start
  * (~400 ms for a pool worker here): instead the thread entries are bundled once into a cache
- * folder keyed by the sources' sizes and times (code they share split into common chunks, so a
- * thread imports a few files, not ~150), and threads start from that copy.
+ * folder keyed by the sources' sizes and times and the install (each entry one file with its
+ * dependencies, so a thread reads one file, not ~150), and threads start from that copy.
  */
 
 /** Where transpiled copies of host/ live, one folder per version of the sources. */
@@ -52,6 +53,21 @@ function prune(parent: string, keep: string): void {
   }
 }
 
+/**
+ * Dependencies a bundle of host code leaves to Node's own loading (dist's bundles and the
+ * transpiled copy alike): a native addon (better-sqlite3), packages that find files or binaries
+ * beside their own code (esbuild, jco-transpile's wasm), and tsx (tests only). Every other
+ * dependency is bundled: Node then reads one file where it read dozens (zod alone is ~70).
+ */
+export const BUNDLE_EXTERNAL = [
+  'better-sqlite3',
+  'esbuild',
+  '@bytecodealliance/jco-transpile',
+  '@bytecodealliance/jco-transpile/*',
+  'tsx',
+  'tsx/*',
+]
+
 /** The transpiled copy of host/ for the sources as they are now, made if missing. */
 function mirrorDir(): string {
   if (mirror) return mirror
@@ -63,6 +79,11 @@ function mirrorDir(): string {
     const s = statSync(join(hostDir, f))
     hash.update(`${f}\0${s.size}\0${s.mtimeMs}\0`)
   }
+  // The copy bundles the dependencies too: a changed install is a new copy.
+  for (const f of ['package-lock.json', 'node_modules/.package-lock.json']) {
+    const s = statSync(join(root, f), { throwIfNoEntry: false })
+    hash.update(`${f}\0${s?.size}\0${s?.mtimeMs}\0`)
+  }
   const parent = join(root, MIRRORS)
   const dir = join(parent, hash.digest('hex').slice(0, 16))
   if (!existsSync(join(dir, COMPLETE))) {
@@ -72,25 +93,34 @@ function mirrorDir(): string {
     // esbuild is a dependency (functions are bundled with it); required here, synchronously,
     // because a thread is started synchronously.
     const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild')
-    esbuild.buildSync({
-      entryPoints: Object.fromEntries(
-        [...THREAD_ENTRIES, CLI].map((e) => [`host/${e}`, join(hostDir, `${e}.ts`)]),
-      ),
-      outdir: tmp,
-      bundle: true,
-      splitting: true,
-      chunkNames: 'host/chunks/[name]-[hash]',
-      packages: 'external',
-      // Modules locate the package (assets.ts) and thread entries (threadEntry) from their own URL:
-      // in a bundle every module keeps the URL threads.ts has in the copy once it is in place.
-      define: {
-        'import.meta.url': JSON.stringify(pathToFileURL(join(dir, 'host/threads.js')).href),
-      },
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      logLevel: 'silent',
-    })
+    const build = (entries: readonly string[], splitting: boolean) =>
+      esbuild.buildSync({
+        entryPoints: Object.fromEntries(
+          entries.map((e) => [`host/${e}`, join(hostDir, `${e}.ts`)]),
+        ),
+        outdir: tmp,
+        bundle: true,
+        splitting,
+        chunkNames: 'host/chunks/[name]-[hash]',
+        external: BUNDLE_EXTERNAL,
+        // CommonJS dependencies inside an ES module bundle still call require (for built-ins).
+        banner: {
+          js: "import { createRequire as __fnhostRequire } from 'node:module'; const require = __fnhostRequire(import.meta.url);",
+        },
+        // Modules locate the package (assets.ts) and thread entries (threadEntry) from their own
+        // URL: in a bundle every module keeps the URL threads.ts has in the copy once in place.
+        define: {
+          'import.meta.url': JSON.stringify(pathToFileURL(join(dir, 'host/threads.js')).href),
+        },
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        logLevel: 'silent',
+      })
+    // A thread entry is one file, as in dist/ (a thread links one module, not dozens of chunks);
+    // the CLI keeps its commands in chunks, loaded by the command that runs.
+    build(THREAD_ENTRIES, false)
+    build([CLI], true)
     writeFileSync(join(tmp, COMPLETE), '')
     try {
       renameSync(tmp, dir)
@@ -215,6 +245,12 @@ export function threadEntry(entry: ThreadEntry): URL {
  * the sources instead.
  */
 export function startThread(entry: ThreadEntry, options: WorkerOptions, tsx = false): Worker {
+  // The binary runs its pool workers' bundle with its compiled code cached (host/code-cache.ts).
+  if (inBinary && entry === 'pool/worker')
+    return new Worker(workerRunner(), {
+      ...options,
+      eval: true,
+    })
   if (!tsx || !import.meta.url.endsWith('.ts')) return new Worker(threadEntry(entry), options)
   const api = import.meta.resolve('tsx/esm/api')
   const source = new URL(`./${entry}.ts`, import.meta.url)

@@ -1,19 +1,30 @@
 /**
  * Builds the single executable (Node's SEA flow) at dist/bin/fnhost-<os>-<arch>:
  *
- *   1. esbuild bundles the CLI (CommonJS: what a Node 20 SEA runs) and every thread entry (ES
- *      modules: they await at top level; started from data: URLs, see host/threads.ts);
+ *   1. esbuild bundles the CLI and the pool worker as CommonJS scripts (the binary runs them with
+ *      a V8 code cache, host/code-cache.ts; its SEA main is the small script that does so), and
+ *      every other thread entry as an ES module (they await at top level; see host/threads.ts);
  *   2. every file the host reads at run time becomes a SEA asset under its package-relative key
  *      (host/assets.ts reads them), with a manifest, since Node 20 cannot list assets; so do the
  *      files dependencies load from their own folder (jco-transpile's core modules, preview2-shim's
  *      I/O thread: scripts/binary-dependencies.ts rewrites those loads);
  *   3. `node --experimental-sea-config` writes the blob, a copy of this node binary receives it
- *      through postject under the documented fuse.
+ *      through postject under the documented fuse;
+ *   4. that binary's training run (scripts/train-code-cache.ts) writes the two bundles' code
+ *      caches, and steps 2-3 run again with them embedded.
  *
  *   npm run build:binary    (tsx scripts/build-binary.ts)
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -22,8 +33,10 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { JCO_PACKAGE, MANIFEST, QUICKJS_WASM } from '../host/assets.js'
 import { THREAD_ENTRIES, threadAsset } from '../host/threads.js'
+import { CACHED_BUNDLES, mainRunner } from '../host/code-cache.js'
 import { packageRoot } from '../host/paths.js'
 import { dependencyRewrites, vendorAssets, vendorThreads } from './binary-dependencies.js'
+import { trainCodeCache } from './train-code-cache.js'
 
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 const out = join(packageRoot, 'dist', 'sea')
@@ -35,6 +48,9 @@ export const binaryName = `fnhost-${process.platform}-${process.arch}`
  * dashboard's built files (host/ui/assets.ts).
  */
 const ASSET_DIRS = ['guests/js', 'guests/c', 'guests/examples', 'dist/ui']
+
+/** Thread entries run as ES modules from their embedded files (host/threads.ts embeddedThread). */
+const ESM_THREADS = THREAD_ENTRIES.filter((e) => e !== 'pool/worker')
 
 function filesUnder(dir: string): string[] {
   return readdirSync(join(packageRoot, dir), { withFileTypes: true }).flatMap((e) => {
@@ -55,17 +71,23 @@ async function bundle(): Promise<void> {
     // import.meta.resolve is reached only when running from source (host/threads.ts).
     logOverride: { 'empty-import-meta': 'silent' },
   } as const
-  await build({
-    ...common,
-    entryPoints: [join(packageRoot, 'host/cli/main.ts')],
-    outfile: join(out, 'main.cjs'),
-    format: 'cjs',
-    // Paths from import.meta.url are never taken in the binary (assets.ts answers instead); the
-    // define keeps their module-level code from failing on an undefined url.
-    define: { 'import.meta.url': '__fnhost_url' },
-    banner: { js: 'const __fnhost_url=require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [dependencyRewrites],
-  })
+  // The CLI and the pool worker: CommonJS bundles, run with their code cache (host/code-cache.ts).
+  const cached = (entry: string, outfile: string, path: string) =>
+    build({
+      ...common,
+      entryPoints: [join(packageRoot, `host/${entry}.ts`)],
+      outfile: join(out, outfile),
+      format: 'cjs',
+      // Paths from import.meta.url are never taken in the binary (assets.ts answers instead); the
+      // define keeps their module-level code from failing on an undefined url.
+      define: { 'import.meta.url': '__fnhost_url' },
+      banner: { js: `const __fnhost_url=require("node:url").pathToFileURL(${path}).href;` },
+      plugins: [dependencyRewrites],
+    })
+  await cached('cli/main', CACHED_BUNDLES.main, '__filename')
+  await cached('cli/serve-early', CACHED_BUNDLES.serveEarly, '__filename')
+  await cached('pool/worker', CACHED_BUNDLES.poolWorker, 'process.execPath')
+  writeFileSync(join(out, 'main.cjs'), mainRunner())
   // Every thread entry, each a self-contained ES module (they await at top level).
   const threads = (entries: Record<string, string>) =>
     build({
@@ -85,7 +107,7 @@ async function bundle(): Promise<void> {
     })
   await threads(
     Object.fromEntries(
-      THREAD_ENTRIES.map((e) => [
+      ESM_THREADS.map((e) => [
         threadAsset(e).replace(/\.mjs$/, ''),
         join(packageRoot, `host/${e}.ts`),
       ]),
@@ -106,11 +128,16 @@ function assets(): Record<string, string> {
   const map: Record<string, string> = {
     'package.json': join(packageRoot, 'package.json'),
     [QUICKJS_WASM]: require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'),
-    ...Object.fromEntries(THREAD_ENTRIES.map((e) => [threadAsset(e), join(out, threadAsset(e))])),
+    ...Object.fromEntries(ESM_THREADS.map((e) => [threadAsset(e), join(out, threadAsset(e))])),
     [JCO_PACKAGE]: fileURLToPath(
       new URL('../package.json', import.meta.resolve('@bytecodealliance/jco-transpile')),
     ),
     ...Object.fromEntries(vendorAssets),
+  }
+  // With their caches once the training run has written them (main below).
+  for (const key of Object.values(CACHED_BUNDLES)) {
+    map[key] = join(out, key)
+    if (existsSync(join(out, `${key}.cache`))) map[`${key}.cache`] = join(out, `${key}.cache`)
   }
   for (const name of vendorThreads.keys())
     map[`threads/${name}.mjs`] = join(out, `threads/${name}.mjs`)
@@ -121,13 +148,8 @@ function assets(): Record<string, string> {
   return map
 }
 
-async function main(): Promise<void> {
-  const started = Date.now()
-  rmSync(out, { recursive: true, force: true })
-  mkdirSync(out, { recursive: true })
-  mkdirSync(binDir, { recursive: true })
-  execFileSync(process.execPath, [join(packageRoot, 'scripts/build-ui.mjs')], { stdio: 'inherit' })
-  await bundle()
+/** Writes the SEA blob of the bundles and assets as they are now into a fresh copy of node. */
+function inject(binary: string): void {
   const blob = join(out, 'sea-prep.blob')
   const config = join(out, 'sea-config.json')
   writeFileSync(
@@ -141,7 +163,6 @@ async function main(): Promise<void> {
     }),
   )
   execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'inherit' })
-  const binary = join(binDir, binaryName)
   rmSync(binary, { force: true })
   copyFileSync(process.execPath, binary)
   chmodSync(binary, 0o755)
@@ -152,6 +173,20 @@ async function main(): Promise<void> {
   // LIEF (inside postject) warns about each ELF note section it cannot name; the binary is fine.
   process.stderr.write(injected.stderr.replace(/^warning: Can't find string offset.*\n/gm, ''))
   if (injected.status !== 0) throw new Error(`postject failed with status ${injected.status}`)
+}
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  rmSync(out, { recursive: true, force: true })
+  mkdirSync(out, { recursive: true })
+  mkdirSync(binDir, { recursive: true })
+  execFileSync(process.execPath, [join(packageRoot, 'scripts/build-ui.mjs')], { stdio: 'inherit' })
+  await bundle()
+  const binary = join(binDir, binaryName)
+  // Built twice: the first binary's training run writes the code caches the second one embeds.
+  inject(binary)
+  await trainCodeCache(binary, out)
+  inject(binary)
   const mb = (statSync(binary).size / 2 ** 20).toFixed(1)
   const s = ((Date.now() - started) / 1000).toFixed(1)
   process.stdout.write(`built ${relative(process.cwd(), binary)} (${mb} MiB) in ${s} s\n`)

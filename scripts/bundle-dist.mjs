@@ -8,20 +8,9 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const { THREAD_ENTRIES } = await import(join(root, 'dist/host/threads.js'))
-
-/**
- * Left to Node's own loading: a native addon (better-sqlite3), packages that find files or
- * binaries beside their own code (esbuild, jco-transpile's wasm), and tsx (tests only).
- */
-const external = [
-  'better-sqlite3',
-  'esbuild',
-  '@bytecodealliance/jco-transpile',
-  '@bytecodealliance/jco-transpile/*',
-  'tsx',
-  'tsx/*',
-]
+const { BUNDLE_EXTERNAL: external, THREAD_ENTRIES } = await import(
+  join(root, 'dist/host/threads.js')
+)
 
 await build({
   entryPoints: Object.fromEntries(

@@ -1,5 +1,5 @@
 import { poolDefaults } from '../pool/options.js'
-import { startEarlyWorker } from '../pool/start-worker.js'
+import { earlyStarted, startEarlyWorker } from '../pool/start-worker.js'
 import { firstWorkerConfig, workerConfig } from '../pool/worker-config.js'
 
 /**
@@ -10,6 +10,8 @@ import { firstWorkerConfig, workerConfig } from '../pool/worker-config.js'
  * other options starts its own (host/pool/start-worker.ts).
  */
 export function startEarly(): void {
+  // The single binary started it before the CLI's bundle loaded (host/code-cache.ts).
+  if (earlyStarted()) return
   const options = poolDefaults()
   const config = workerConfig(options)
   startEarlyWorker(firstWorkerConfig(config), options.workerHeapMb)

@@ -35,7 +35,22 @@ interface Early extends StartedWorker {
   listeners: { message(m: unknown): void; gone(): void }
 }
 
-const early: Early[] = []
+/**
+ * The workers started early and not taken yet, on the global object: the single binary starts
+ * `fnhost serve`'s first worker from a bundle of its own, before the CLI's bundle (with its own
+ * copy of this module) has loaded (host/code-cache.ts).
+ */
+const EARLY = Symbol.for('fnhost.early-workers')
+const shared = ((globalThis as { [EARLY]?: { started: boolean; workers: Early[] } })[EARLY] ??= {
+  started: false,
+  workers: [],
+})
+const early = shared.workers
+
+/** Whether this process has started its early workers already. */
+export function earlyStarted(): boolean {
+  return shared.started
+}
 
 const keyOf = (config: WorkerConfig, heapMb: number) => JSON.stringify([config, heapMb])
 
@@ -48,6 +63,7 @@ const keyOf = (config: WorkerConfig, heapMb: number) => JSON.stringify([config, 
  * keep the process alive.
  */
 export function startEarlyWorker(config: WorkerConfig, heapMb: number): void {
+  shared.started = true
   const started = spawn(config, heapMb)
   const entry: Early = {
     ...started,

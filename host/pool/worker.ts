@@ -3,7 +3,7 @@ import { phaseMark } from '../observe/phase-marks.js'
 import { parentPort, workerData } from 'node:worker_threads'
 import { FnhostError, isFnhostError } from '../errors.js'
 import { countGuest, takeGuestCounts } from '../observe/guest-counts.js'
-import { createDrivers } from '../sandbox/index.js'
+import { createDrivers, type DriverSet } from '../sandbox/index.js'
 import type { LoadedFunction } from '../sandbox/types.js'
 import type { FunctionSpec } from '../types.js'
 import { CopyGate, loadBudgetMs, type WorkerCopy } from './preempt/copy-gate.js'
@@ -21,10 +21,12 @@ if (!parentPort) throw new Error('host/pool/worker runs only as a worker thread'
 const port = parentPort
 const config = workerData as WorkerConfig
 traceStart('pool worker loaded')
-const drivers = await createDrivers(config.drivers)
-traceStart('drivers created')
-// A serving worker (the scanner warms nothing) compiles its engines while it waits for work.
-if (config.warmup) drivers.prepare()
+/**
+ * Set by start() before the first message is read. No top-level await in this module: the single
+ * binary runs it as a script whose compiled code it caches (host/code-cache.ts), which an ES
+ * module cannot be.
+ */
+let drivers: DriverSet
 
 const slot = config.runSlot ? new RunSlot(config.runSlot, onStopped) : undefined
 const sandboxes = new Map<number, WorkerCopy>()
@@ -362,21 +364,33 @@ function receive(msg: ToWorker, ownTurn: boolean): void {
   }
 }
 
-port.on('message', (msgs: ToWorker[]) => {
-  slot?.recover()
-  let invocations = 0
-  for (const msg of msgs) receive(msg, msg.type === 'invoke' && invocations++ > 0)
-})
-
-if (config.warmup && config.warmupLaterMs !== undefined) {
-  traceStart('ready')
-  post({ type: 'ready' })
-  setTimeout(() => void warmLater(), config.warmupLaterMs).unref()
-} else {
-  const warmupError = config.warmup ? await warmUp(drivers) : undefined
-  traceStart(config.warmup ? 'warmed up' : 'ready')
-  post({ type: 'ready', warmupError })
+async function start(): Promise<void> {
+  drivers = await createDrivers(config.drivers)
+  traceStart('drivers created')
+  // A serving worker (the scanner warms nothing) compiles its engines while it waits for work.
+  if (config.warmup) drivers.prepare()
+  port.on('message', (msgs: ToWorker[]) => {
+    slot?.recover()
+    let invocations = 0
+    for (const msg of msgs) receive(msg, msg.type === 'invoke' && invocations++ > 0)
+  })
+  if (config.warmup && config.warmupLaterMs !== undefined) {
+    traceStart('ready')
+    post({ type: 'ready' })
+    setTimeout(() => void warmLater(), config.warmupLaterMs).unref()
+  } else {
+    const warmupError = config.warmup ? await warmUp(drivers) : undefined
+    traceStart(config.warmup ? 'warmed up' : 'ready')
+    post({ type: 'ready', warmupError })
+  }
 }
+
+// A failed start is the thread's uncaught error (its 'error' event), as a top-level await's was.
+start().catch((e: unknown) =>
+  process.nextTick(() => {
+    throw e
+  }),
+)
 
 /**
  * A warm-up after ready, unless a function has loaded by then (its load warmed the engines it

@@ -1,3 +1,4 @@
+import { importModule } from '../import-module.js'
 import type { FunctionSpec, SandboxKind } from '../types.js'
 import { createComponentDriver } from './component/driver.js'
 import { microDriver } from './micro/driver.js'
@@ -43,7 +44,7 @@ export class UnsupportedFileError extends Error {
 export async function createDrivers(options: DriverOptions = {}): Promise<DriverSet> {
   const extra: SandboxDriver[] = []
   for (const url of options.modules ?? []) {
-    const mod = (await import(url)) as { drivers?: SandboxDriver[] }
+    const mod = (await importModule(url)) as { drivers?: SandboxDriver[] }
     if (!Array.isArray(mod.drivers)) throw new TypeError(`${url} exports no drivers array`)
     extra.push(...mod.drivers)
   }

@@ -55,8 +55,9 @@ export interface SandboxDriver {
   /** A trivial function of this kind, loaded and called once so a fresh worker compiles the engine before traffic. */
   warmup?(): FunctionSpec
   /**
-   * Starts compiling the engine in the background (V8 compiles wasm off the calling thread), so
-   * a serving worker's first load does not wait for it.
+   * Starts compiling the engine in the background (V8 compiles wasm off the calling thread), and
+   * whatever else a load of the default limits can have made ahead, so a serving worker's first
+   * load does not wait for it.
    */
   prepare?(): void
 }

@@ -38,6 +38,26 @@ async function runAndFree(name: string): Promise<string> {
 }
 
 describe('QuickJS memory handed from one function to another', () => {
+  // First in the file: the pool of zeroed memories is empty, so the next acquire takes this one.
+  it('a freed scan-time instance is zeroed on every page, those its engine never touched too', async () => {
+    const instance = await acquireQuickJSInstance(MEMORY_MB)
+    const memory = instance.memory
+    const bytes = Buffer.from(memory.buffer)
+    const secret = Buffer.from(SECRET, 'latin1')
+    // The last bytes, a page boundary crossed, and a page the engine's start leaves untouched.
+    const PAGE = 65536
+    for (const at of [bytes.length - secret.length, PAGE * 100 - 5, PAGE * 200 + 1])
+      secret.copy(bytes, at)
+    releaseQuickJSInstance(MEMORY_MB, instance)
+    const next = await acquireQuickJSInstance(MEMORY_MB, 'b@0123456789abcdef')
+    try {
+      expect(next.memory).toBe(memory)
+      expect(contains(next.memory, SECRET)).toBe(false)
+    } finally {
+      releaseQuickJSInstance(MEMORY_MB, next, 'b@0123456789abcdef')
+    }
+  })
+
   it('another function, or scan-time code, gets a fresh engine over zeroed memory, never A bytes', async () => {
     const owner = await runAndFree('a')
     for (const other of ['b@0123456789abcdef', undefined]) {

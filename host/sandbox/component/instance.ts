@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url'
 import { join } from 'node:path'
+import { importModule } from '../../import-module.js'
 import { GROW_FAILED_EXPORT } from '../wasm/rewrite.js'
 import type { CoreModules } from './core.js'
 import type { IncomingRequest, ResponseOutparam } from './wasi/http.js'
@@ -40,7 +41,7 @@ function globalsIn(imports: WebAssembly.Imports): WebAssembly.Global[] {
 
 /** The generated module's `instantiate`, imported once per cached transpilation. */
 export async function loadInstantiate(t: Transpiled): Promise<Instantiate> {
-  const mod = (await import(pathToFileURL(join(t.dir, 'component.mjs')).href)) as {
+  const mod = (await importModule(pathToFileURL(join(t.dir, 'component.mjs')).href)) as {
     instantiate: Instantiate
   }
   return mod.instantiate

@@ -4,6 +4,7 @@ import { openGate } from '../guest-gate.js'
 import type { SandboxDriver } from '../types.js'
 import { QuickjsFunction } from './function.js'
 import { inspectSource } from './inspect.js'
+import { prepareSpare } from './spare.js'
 import { quickjsWasmModule } from './wasm.js'
 
 export interface QuickjsDriverOptions {
@@ -31,7 +32,11 @@ export function createQuickjsDriver(options: QuickjsDriverOptions = {}): Sandbox
         opts,
       ),
     // A failed compile is met again, and reported, by the first load.
-    prepare: () => void quickjsWasmModule().catch(() => undefined),
+    prepare: () =>
+      void quickjsWasmModule().then(
+        () => prepareSpare(CONFIG_DEFAULTS.memoryMb),
+        () => undefined,
+      ),
     warmup: () => ({
       name: '_fnhost/warmup',
       file: '/_fnhost/warmup.js',

@@ -127,6 +127,7 @@ async function checkSyntax(source: string, kind: ModuleKind, name: string): Prom
   const rt = await GuestRuntime.create({
     memoryMb: CONFIG_DEFAULTS.memoryMb,
     timeoutMs: COMPILE_MS,
+    check: true,
   })
   const inv = scratch(COMPILE_MS)
   try {
@@ -149,7 +150,11 @@ async function checkSyntax(source: string, kind: ModuleKind, name: string): Prom
 
 /** Evaluates only the literal, in a small throwaway runtime with a tight deadline. */
 async function evaluateLiteral(literal: string, name: string): Promise<unknown> {
-  const rt = await GuestRuntime.create({ memoryMb: MIN_MEMORY_MB, timeoutMs: CONFIG_EVAL_MS })
+  const rt = await GuestRuntime.create({
+    memoryMb: MIN_MEMORY_MB,
+    timeoutMs: CONFIG_EVAL_MS,
+    check: true,
+  })
   const ctx = rt.context
   const inv = scratch(CONFIG_EVAL_MS)
   try {

@@ -3,7 +3,7 @@ import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
 import { openGate, type GuestGate } from '../guest-gate.js'
 import type { EngineState } from './errors.js'
 import type { Invocation } from './invocation.js'
-import { takeEngine, type Engine } from './spare.js'
+import { checkEngine, takeEngine, type Engine } from './spare.js'
 import { releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
 
 /**
@@ -25,6 +25,8 @@ export interface RuntimeLimits {
   timeoutMs: number
   /** The function version this runtime runs: only its own runtimes reuse its engine instance. */
   owner?: string
+  /** A scan-time check's runtime: it leaves the engine made ahead to the next load (spare.ts). */
+  check?: boolean
 }
 
 /** Why a guest's `import` fails: there is nothing to import from. */
@@ -60,7 +62,10 @@ export class GuestRuntime {
   #prelude: QuickJSHandle | undefined
 
   static async create(limits: RuntimeLimits, gate: GuestGate = openGate): Promise<GuestRuntime> {
-    return new GuestRuntime(await takeEngine(limits.memoryMb, limits.owner), limits, gate)
+    const engine = limits.check
+      ? await checkEngine(limits.memoryMb)
+      : await takeEngine(limits.memoryMb, limits.owner)
+    return new GuestRuntime(engine, limits, gate)
   }
 
   private constructor(

@@ -27,11 +27,22 @@ export const SPARE_AFTER_LOAD_MS = 10
 
 let spare: Engine | undefined
 let making: NodeJS.Timeout | undefined
+/** A spare being made, and for which cap: one at a time, and a load of that cap waits for it. */
+let inFlight: { memoryMb: number; done: Promise<void> } | undefined
 
 function makeSpareIn(memoryMb: number, delayMs: number): void {
   clearTimeout(making)
-  making = setTimeout(() => void makeSpare(memoryMb).catch(() => undefined), delayMs)
+  making = setTimeout(() => void makeSpareOnce(memoryMb), delayMs)
   making.unref()
+}
+
+function makeSpareOnce(memoryMb: number): Promise<void> {
+  if (inFlight) return inFlight.done
+  const done = makeSpare(memoryMb)
+    .catch(() => undefined)
+    .finally(() => (inFlight = undefined))
+  inFlight = { memoryMb, done }
+  return done
 }
 
 export async function newEngine(memoryMb: number, owner?: string): Promise<Engine> {
@@ -69,10 +80,28 @@ async function makeSpare(memoryMb: number): Promise<void> {
  * compilation.
  */
 export async function takeEngine(memoryMb: number, owner?: string): Promise<Engine> {
+  if (inFlight?.memoryMb === memoryMb) await inFlight.done
   const ready = spare?.instance.memoryMb === memoryMb ? spare : undefined
   if (ready) spare = undefined
   makeSpareIn(memoryMb, SPARE_DELAY_MS)
   return ready ?? newEngine(memoryMb, owner)
+}
+
+/**
+ * An engine for a runtime that runs no function: a scan-time check compiles a file, or evaluates
+ * its config literal, on a fresh engine and leaves the one made ahead to the next load.
+ */
+export function checkEngine(memoryMb: number): Promise<Engine> {
+  return newEngine(memoryMb)
+}
+
+/**
+ * Makes an engine of `memoryMb` ahead now, unless one is: a serving worker that has just started
+ * does so while it waits for its first work, so the first load (most often of the default cap)
+ * finds the prelude compiled, and the engine's code warm.
+ */
+export function prepareSpare(memoryMb: number): Promise<void> {
+  return makeSpareOnce(memoryMb)
 }
 
 /** A load on an engine of `memoryMb` has settled (loaded or failed): the next spare is made soon. */

@@ -143,7 +143,22 @@ export function releaseQuickJSInstance(
 function keepZeroed(memoryMb: number, memory: WebAssembly.Memory): void {
   const list = zeroedMemories.get(memoryMb) ?? []
   if (list.length >= MAX_ZEROED_PER_CAP) return
-  new Uint8Array(memory.buffer).fill(0)
+  zeroFill(memory)
   list.push(memory)
   zeroedMemories.set(memoryMb, list)
+}
+
+const ZERO_PAGE = new Uint8Array(PAGE)
+
+/**
+ * Zero-fills a memory page by page, writing only the pages that hold something: an engine
+ * touches a few MiB of its 16, and a page never written reads as zeros without being made
+ * resident, where filling it would fault it in (a 16 MiB fill took ~9 ms, the check ~3 ms).
+ */
+function zeroFill(memory: WebAssembly.Memory): void {
+  const bytes = Buffer.from(memory.buffer)
+  for (let at = 0; at < bytes.byteLength; at += PAGE) {
+    const page = bytes.subarray(at, at + PAGE)
+    if (!page.equals(ZERO_PAGE)) page.fill(0)
+  }
 }

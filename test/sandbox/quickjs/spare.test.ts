@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { CONFIG_DEFAULTS } from '../../../host/config-defaults.js'
 import { createQuickjsDriver } from '../../../host/sandbox/quickjs/driver.js'
+import { inspectSource } from '../../../host/sandbox/quickjs/inspect.js'
 import { GuestRuntime } from '../../../host/sandbox/quickjs/runtime.js'
 import { SPARE_DELAY_MS, spareReady } from '../../../host/sandbox/quickjs/spare.js'
 import { eventually } from '../../helpers/fsdir.js'
@@ -55,6 +57,29 @@ describe('QuickJS engines made ahead', () => {
     const next = await runtimeFor(112)
     next.rt.dispose()
     expect(next.madeAhead).toBe(true)
+  })
+
+  it('leaves the engine made ahead to the next load when a scan-time check runs', async () => {
+    await runtimeFor(128).then(({ rt }) => rt.dispose())
+    await eventually(async () => spareReady(128), SPARE_WAIT_MS)
+    const source = new TextEncoder().encode(
+      'export const config = { memoryMb: 128 }\nexport default { fetch: () => new Response("") }',
+    )
+    expect(await inspectSource('/functions/checked.js', source)).toEqual({
+      config: { memoryMb: 128 },
+    })
+    expect(spareReady(128)).toBe(true)
+    const { rt, madeAhead } = await runtimeFor(128)
+    rt.dispose()
+    expect(madeAhead).toBe(true)
+  })
+
+  it('makes an engine of the default cap ahead when a serving worker prepares the driver', async () => {
+    await runtimeFor(80).then(({ rt }) => rt.dispose())
+    await eventually(async () => spareReady(80), SPARE_WAIT_MS)
+    // Nothing else asks for the default cap now: only prepare() can make that spare.
+    createQuickjsDriver().prepare?.()
+    await eventually(async () => spareReady(CONFIG_DEFAULTS.memoryMb), SPARE_WAIT_MS)
   })
 
   it('serves a function loaded on an engine made ahead like any other', async () => {
