@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from './config.js'
+import type { VendorBundle } from './bundle/types.js'
 import type { KvSettings } from './kv/options.js'
 
 /** The name of the sandbox driver that runs a function (host/sandbox knows them all). */
@@ -20,6 +21,11 @@ export interface FunctionSpec {
   format?: 'esm' | 'cjs'
   /** The bundle's source map (JSON, sources relative to the functions folder). */
   sourceMap?: string
+  /**
+   * The folder's packages, bundled apart (host/bundle/vendor.ts): evaluated in the function's own
+   * engine before its source, which reaches them through it.
+   */
+  vendor?: VendorBundle
   /** Content hash of source + config: equal versions need no reload. */
   version: string
   /** The host's key-value store, when it has one: each thread opens its own connection to it. */

@@ -15,7 +15,27 @@ export interface Bundle {
   entry: string
   /** Absolute paths of every file bundled, the entry included: the watcher follows them. */
   inputs: string[]
+  /** The folder's packages, when the function's imports of them were left to a vendor bundle. */
+  vendor?: VendorBundle
 }
+
+export type ModuleFormat = 'esm' | 'cjs'
+
+/**
+ * The packages of a functions folder as one global script (vendor.ts): evaluated in a function's
+ * own engine before the function, it defines VENDOR_GLOBAL, through which the function's stand-in
+ * modules reach each package's exports.
+ */
+export interface VendorBundle {
+  /** SHA-256 of code and map (hex): equal digests are the same vendor bundle. */
+  digest: string
+  code: Uint8Array
+  /** Source map (JSON); `sources` relative to the functions folder. */
+  map: string
+}
+
+/** The guest global through which a split function's imports reach the vendor bundle. */
+export const VENDOR_GLOBAL = '__fnhost_vendor'
 
 /** A function that could not be bundled; the message names file:line:column, relative to the folder. */
 export class BundleError extends Error {
@@ -26,4 +46,4 @@ export class BundleError extends Error {
 export const BUNDLED_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const
 
 /** Bumped when the options in bundle.ts change, so a cached bundle from other options is not reused. */
-export const BUNDLE_OPTIONS_VERSION = 2
+export const BUNDLE_OPTIONS_VERSION = 3

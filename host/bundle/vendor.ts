@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto'
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { build } from 'esbuild'
+import { checkInputs, failureOf, SHARED_OPTIONS } from './bundle.js'
+import { nodeBuiltins } from './builtins.js'
+import { VENDOR_GLOBAL, type ModuleFormat, type VendorBundle } from './types.js'
+
+/*
+ * The packages of a functions folder, bundled apart from its functions (on the bundling thread).
+ * A function's own build leaves every import that resolves into a node_modules folder to this
+ * vendor bundle (split.ts), so a new function is a few kilobytes for esbuild to build and QuickJS
+ * to compile, and the vendor bundle is compiled ahead into each worker's spare engine. Each
+ * package's module runs lazily, on its first import, in the function's own engine: a function
+ * runs only the packages it imports, in the order it imports them, as in a bundle of its own.
+ */
+
+/** A vendor bundle as the bundling thread keeps it. */
+export interface Vendor extends VendorBundle {
+  /** Vendored modules (paths relative to the folder, '/'-separated) and how each is written. */
+  modules: Map<string, ModuleFormat>
+  /** Absolute paths of every file in the vendor bundle: a function using it follows them all. */
+  inputs: string[]
+  /** File times and sizes of the inputs when it was built: a change means a rebuild. */
+  seen: Map<string, string>
+}
+
+interface Folder {
+  /** Every module a function of the folder asked for (the next build's entries). */
+  wanted: Set<string>
+  /** The last build (or the one under way); undefined when none succeeded. */
+  current: Promise<Vendor | undefined> | undefined
+}
+
+const folders = new Map<string, Folder>()
+
+async function fingerprint(path: string): Promise<string | undefined> {
+  const info = await stat(path).catch(() => undefined)
+  return info && `${info.mtimeMs}:${info.size}`
+}
+
+async function fresh(vendor: Vendor): Promise<boolean> {
+  const now = await Promise.all(vendor.inputs.map(fingerprint))
+  return vendor.inputs.every(
+    (input, i) => now[i] !== undefined && now[i] === vendor.seen.get(input),
+  )
+}
+
+/**
+ * The module registry as a global script: `(function () { ... })`, compiled ahead into a spare
+ * engine and called once per engine (host/sandbox/quickjs/vendor.ts). The bundle starts on the
+ * second line, so the source map needs only one line added.
+ */
+function wrap(code: string): string {
+  return [
+    '(function () { var module = { exports: {} }, exports = module.exports;',
+    code,
+    `;const m = module.exports; Object.defineProperty(globalThis, '${VENDOR_GLOBAL}', { value: (k) => m[k]() })`,
+    '})',
+  ].join('\n')
+}
+
+async function buildVendor(dir: string, wanted: string[]): Promise<Vendor> {
+  const entries = wanted.map(
+    (k) => `${JSON.stringify(k)}: () => require(${JSON.stringify('./' + k)})`,
+  )
+  const started = Date.now()
+  let result
+  try {
+    result = await build({
+      ...SHARED_OPTIONS,
+      stdin: {
+        contents: `module.exports = {\n${entries.join(',\n')}\n}`,
+        resolveDir: dir,
+        sourcefile: 'fnhost-vendor-entry.js',
+        loader: 'js',
+      },
+      absWorkingDir: dir,
+      outfile: join(dir, 'fnhost-vendor.js'),
+      format: 'cjs',
+      plugins: [nodeBuiltins],
+    })
+  } catch (e) {
+    throw failureOf(e)
+  }
+  const inputs = checkInputs(dir, result.metafile, (p) => p !== 'fnhost-vendor-entry.js')
+  const js = result.outputFiles.find((f) => f.path.endsWith('.js'))
+  const map = result.outputFiles.find((f) => f.path.endsWith('.map'))
+  if (!js || !map) throw new Error('the vendor build produced no output')
+  const modules = new Map<string, ModuleFormat>()
+  for (const k of wanted)
+    modules.set(k, result.metafile.inputs[k]?.format === 'esm' ? 'esm' : 'cjs')
+  const parsed = JSON.parse(map.text) as { mappings: string }
+  parsed.mappings = ';' + parsed.mappings
+  const code = new TextEncoder().encode(wrap(js.text))
+  const mapText = JSON.stringify(parsed)
+  const digest = createHash('sha256').update(code).update(mapText).digest('hex')
+  const prints = await Promise.all(inputs.map(fingerprint))
+  const seen = new Map<string, string>()
+  inputs.forEach((input, i) => seen.set(input, prints[i] ?? 'gone'))
+  // A file written while esbuild read it may not be in the output: the next use rebuilds.
+  const late = (await Promise.all(inputs.map((p) => stat(p).catch(() => undefined)))).some(
+    (s) => !s || s.mtimeMs >= started - 20,
+  )
+  if (late) seen.clear()
+  return { digest, code, map: mapText, modules, inputs, seen }
+}
+
+/**
+ * The folder's vendor bundle holding every module in `needed` (paths relative to `dir`): the last
+ * build while it covers them and none of its files changed, else a new build of everything the
+ * folder's functions asked for so far. Undefined when that build fails (the caller bundles the
+ * function whole, which reports the failure against the function's own file).
+ */
+export async function vendorFor(dir: string, needed: string[]): Promise<Vendor | undefined> {
+  let folder = folders.get(dir)
+  if (!folder) folders.set(dir, (folder = { wanted: new Set(), current: undefined }))
+  const pending = folder.current
+  const last = await pending
+  // Another function's build started meanwhile: it may hold what this one needs.
+  if (folder.current !== pending) return vendorFor(dir, needed)
+  if (last && needed.every((k) => last.modules.has(k)) && (await fresh(last))) return last
+  const f = folder
+  const before = [...f.wanted]
+  for (const k of needed) f.wanted.add(k)
+  const next = buildVendor(dir, [...f.wanted].sort()).catch(() => {
+    f.wanted = new Set(before)
+    return undefined
+  })
+  f.current = next
+  return next
+}
+
+/** Forgets every vendor bundle (tests; a folder no longer served). */
+export function forgetVendors(): void {
+  folders.clear()
+}
+
+/** The folder's last vendor bundle, if any (it may be stale: vendorFor checks). */
+export async function lastVendor(dir: string): Promise<Vendor | undefined> {
+  return folders.get(dir)?.current
+}
