@@ -24,21 +24,22 @@ export const OBSERVE_ARGS: Record<ObserveMode, string[]> = {
 }
 
 export interface ObserveSide {
-  /** requests/s of each round, in the order run. */
+  /** requests/s of each slice, in the order run. */
   rps: number[]
   medianRps: number
-  /** Per request, medians over the rounds. */
+  /** Per request, medians over the slices. */
   mainUs: number
   totalUs: number
 }
 
 export interface ObserveResult {
+  /** Slices run, each loading every mode once. */
   rounds: number
   off: ObserveSide
   metrics: ObserveSide
   on: ObserveSide
   /**
-   * Median over the rounds of on/off requests/s, each round's runs one after another; the goal is
+   * Median over the slices of on/off requests/s (each slice loads the three hosts in turn); the goal is
    * >= OBSERVE_MIN_RATIO.
    */
   ratio: number
@@ -67,16 +68,25 @@ async function counted(server: Server): Promise<number> {
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0
 }
 
-/** Rounds of the comparison (odd, so a median is one round's): each serves js-trivial off and on. */
+/**
+ * Slices of the comparison (odd, so a median is one slice's): in each, every mode serves load for
+ * one short window, one after another.
+ */
 export function observeRounds(settings: Settings & { quick?: boolean }): number {
-  return settings.quick ? 3 : 5
+  return settings.quick ? 7 : 11
+}
+
+/** Each slice's window per mode: short, so drift on a shared machine falls on all modes alike. */
+function sliceSeconds(settings: Settings): number {
+  return settings.durationS >= 4 ? 2 : 1
 }
 
 /**
- * js-trivial served by a fresh `fnhost serve` per side and round, off and on in alternating
- * order so drift on a shared machine hits both alike, under the same load as every throughput
- * scenario. Answers are checked before and after timing, and the on-server's request counter
- * must account for every request the load generator made.
+ * js-trivial served by three `fnhost serve` processes started side by side (off, metrics only,
+ * on), each warmed up, then loaded in turn for a short window per slice, the order rotated each
+ * slice: a machine whose speed drifts (other work on the cores) moves all three alike, which
+ * separate runs of several seconds each did not. Answers are checked before and after timing,
+ * and the request counter of each counting server must account for every request made to it.
  */
 export async function measureObserve(
   ws: Workspace,
@@ -93,32 +103,45 @@ export async function measureObserve(
   }
   const load = { connections: settings.connections, threads: settings.threads }
   const expected = { status: 200, body: HELLO }
-  for (let r = 0; r < rounds; r++) {
-    // Each round starts one mode later, so none always runs first or last.
-    const order = OBSERVE_MODES.map((_, i) => OBSERVE_MODES[(i + r) % OBSERVE_MODES.length])
-    for (const mode of order as ObserveMode[]) {
-      const server = await start(mode, dir)
-      try {
-        const url = server.url + ROUTE
-        await checkAnswer(url, expected)
-        await generator.run(url, { ...load, durationS: settings.warmupS })
-        const window = cpuWindow(server.pid)
-        const result = await generator.run(url, { ...load, durationS: settings.durationS })
-        const cpu = window.end(result.requests)
-        await checkAnswer(url, expected)
-        if (result.errors > 0) throw new Error(`${mode}: ${result.errors} errors under load`)
-        if (mode !== 'off') {
-          const n = await counted(server)
-          // Two answer checks, the warm-up and the timed run: the counter saw them all.
-          if (n < result.requests + 2)
-            throw new Error(`the request counter says ${n}, the load made ${result.requests + 2}`)
-        }
-        seen[mode].push({ rps: result.rps, cpu })
-        progress(`round ${r + 1} ${mode}: ${round(result.rps)} req/s`)
-      } finally {
-        await server.stop()
-      }
+  const servers = new Map<ObserveMode, Server>()
+  const made = { off: 0, metrics: 0, on: 0 }
+  try {
+    for (const mode of OBSERVE_MODES) servers.set(mode, await start(mode, dir))
+    for (const [mode, server] of servers) {
+      const url = server.url + ROUTE
+      await checkAnswer(url, expected)
+      const warm = await generator.run(url, { ...load, durationS: Math.max(2, settings.warmupS) })
+      made[mode] += warm.requests + 1
     }
+    const durationS = sliceSeconds(settings)
+    for (let r = 0; r < rounds; r++) {
+      // Each slice starts one mode later, so none always runs first or last.
+      const order = OBSERVE_MODES.map((_, i) => OBSERVE_MODES[(i + r) % OBSERVE_MODES.length])
+      for (const mode of order as ObserveMode[]) {
+        const server = servers.get(mode) as Server
+        const window = cpuWindow(server.pid)
+        const result = await generator.run(server.url + ROUTE, { ...load, durationS })
+        const cpu = window.end(result.requests)
+        if (result.errors > 0) throw new Error(`${mode}: ${result.errors} errors under load`)
+        made[mode] += result.requests
+        seen[mode].push({ rps: result.rps, cpu })
+      }
+      progress(
+        `slice ${r + 1}: ` +
+          OBSERVE_MODES.map((m) => `${m} ${round(seen[m][r]?.rps ?? 0)}`).join(', ') +
+          ' req/s',
+      )
+    }
+    for (const [mode, server] of servers) {
+      await checkAnswer(server.url + ROUTE, expected)
+      made[mode] += 1
+      if (mode === 'off') continue
+      const n = await counted(server)
+      if (n < made[mode])
+        throw new Error(`${mode}: the request counter says ${n}, the load made ${made[mode]}`)
+    }
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()))
   }
   const side = (mode: ObserveMode): ObserveSide => ({
     rps: seen[mode].map((s) => round(s.rps, 1)),
@@ -147,11 +170,11 @@ export function observeSection(o: ObserveResult): string {
     `  ${label.padEnd(34)} ${Math.round(s.medianRps).toLocaleString('en-US').padStart(7)} req/s` +
     `  main ${s.mainUs.toFixed(1)} µs/req, process ${s.totalUs.toFixed(1)} µs/req`
   return [
-    `What metrics and logs cost (observe): js-trivial, median of ${o.rounds} rounds each side, order rotated`,
+    `What metrics and logs cost (observe): js-trivial, three hosts side by side, ${o.rounds} slices loading each in turn (order rotated), medians`,
     line('off (--quiet --no-metrics)', o.off),
     line(`metrics only (--quiet), x${o.metricsRatio.toFixed(3)}`, o.metrics),
     line('on (metrics + JSON access log)', o.on),
-    `  ratio on/off ${o.ratio.toFixed(3)} (median of each round's pair; goal >= ${OBSERVE_MIN_RATIO}); from CPU per request: ${o.cpuRatio.toFixed(3)}`,
+    `  ratio on/off ${o.ratio.toFixed(3)} (median of each slice's pair; goal >= ${OBSERVE_MIN_RATIO}); from CPU per request: ${o.cpuRatio.toFixed(3)}`,
   ].join('\n')
 }
 

@@ -49,7 +49,7 @@ export function run(argv: string[]): Promise<number> {
 function pretty(line: StoredLine): string {
   const { time, level, message, ...fields } = line
   return formatPretty({
-    time: new Date(time),
+    ms: Date.parse(time),
     level,
     message,
     fields: { fn: fields.function, ...fields, function: undefined },

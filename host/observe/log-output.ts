@@ -26,11 +26,7 @@ export function createOutputLogger(
       timestamp: () => `,"time":"${isoTime(Date.now())}"`,
       formatters: { level: (label) => ({ level: label }) },
     },
-    stream === process.stderr
-      ? turnBatched(2)
-      : stream === process.stdout
-        ? turnBatched(1)
-        : stream,
+    stream === process.stderr ? batchedFd(2) : stream === process.stdout ? batchedFd(1) : stream,
   )
   return createLogger((line) => out[line.level as Level](jsonFields(line), line.message))
 }
@@ -44,31 +40,40 @@ function jsonFields(line: LogLine): Record<string, unknown> {
   return out
 }
 
+/** How long a JSON line may wait before it is written, at most. */
+export const LOG_FLUSH_MS = 10
+/** Pending lines past this many characters are written at once. */
+export const LOG_FLUSH_CHARS = 16 * 1024
+
 /**
- * A file descriptor written once per event-loop turn: the lines of one turn (under load, one
- * access line per request, dozens a turn) go out in one write instead of one each, which was most
- * of what JSON logs cost a busy host. Writes stay synchronous (pino's own destination, which
- * waits out a full pipe), and whatever is pending is written when the process exits.
+ * A file descriptor written in batches: the lines logged within LOG_FLUSH_MS (under load, one
+ * access line per request, hundreds of them) go out in one write, sooner when LOG_FLUSH_CHARS
+ * are pending. A write per line, or even per event-loop turn, was most of what JSON logs cost a
+ * busy host (the syscall, and waking the reader of the pipe). Writes stay synchronous (pino's own
+ * destination, which waits out a full pipe), and whatever is pending is written when the process
+ * exits; a process killed outright loses at most the last LOG_FLUSH_MS of lines.
  */
-function turnBatched(fd: number): { write(line: string): boolean } {
+function batchedFd(fd: number): { write(line: string): boolean } {
   const dest = pino.destination({ fd, sync: true })
   let pending: string[] = []
-  let scheduled = false
+  let chars = 0
+  let timer: NodeJS.Timeout | undefined
   const flush = () => {
-    scheduled = false
+    if (timer) clearTimeout(timer)
+    timer = undefined
     if (pending.length === 0) return
     const data = pending.join('')
     pending = []
+    chars = 0
     dest.write(data)
   }
   process.on('exit', flush)
   return {
     write(line: string): boolean {
       pending.push(line)
-      if (!scheduled) {
-        scheduled = true
-        setImmediate(flush)
-      }
+      chars += line.length
+      if (chars >= LOG_FLUSH_CHARS) flush()
+      else if (!timer) timer = setTimeout(flush, LOG_FLUSH_MS)
       return true
     },
   }

@@ -15,22 +15,35 @@ export const RING_LINES = 1000
 /** A stored message is cut here: 1,000 lines per function must stay a bounded amount of memory. */
 export const STORED_MESSAGE_CHARS = 8192
 
+/**
+ * A line as it was logged, kept until someone reads it: the API form (an ISO time, the fields
+ * spread in) is built on read, not for each of the many lines a busy host logs and never reads.
+ */
+interface Kept {
+  ms: number
+  level: string
+  message: string
+  fields: LogLine['fields']
+}
+
 /** The last `capacity` lines of one function, oldest first. */
 class Ring {
-  private readonly items: StoredLine[] = []
+  private readonly items: Kept[] = []
   private next = 0
 
   constructor(private readonly capacity: number) {}
 
-  push(line: StoredLine): void {
+  push(line: Kept): void {
     if (this.items.length < this.capacity) this.items.push(line)
     else this.items[this.next] = line
     this.next = (this.next + 1) % this.capacity
   }
 
   toArray(): StoredLine[] {
-    if (this.items.length < this.capacity) return [...this.items]
-    return [...this.items.slice(this.next), ...this.items.slice(0, this.next)]
+    const { items, next } = this
+    const ordered =
+      items.length < this.capacity ? items : [...items.slice(next), ...items.slice(0, next)]
+    return ordered.map(toStored)
   }
 }
 
@@ -47,14 +60,24 @@ export class LogStore {
 
   constructor(private readonly capacity = RING_LINES) {}
 
-  add(line: LogLine): void {
-    const stored = toStored(line)
-    const fn = stored.function
+  add(level: string, message: string, fields: LogLine['fields']): void {
+    const kept: Kept = {
+      ms: Date.now(),
+      level,
+      message:
+        message.length > STORED_MESSAGE_CHARS
+          ? message.slice(0, STORED_MESSAGE_CHARS) + '…'
+          : message,
+      fields,
+    }
+    const fn = fields.fn
     if (fn !== undefined) {
       let ring = this.rings.get(fn)
       if (!ring) this.rings.set(fn, (ring = new Ring(this.capacity)))
-      ring.push(stored)
+      ring.push(kept)
     }
+    if (this.listeners.size === 0) return
+    const stored = toStored(kept)
     for (const l of this.listeners) if (l.fn === undefined || l.fn === fn) l.listener(stored)
   }
 
@@ -91,19 +114,15 @@ export class LogStore {
   }
 }
 
-function toStored(line: LogLine): StoredLine {
+function toStored(line: Kept): StoredLine {
   const { fn, ...rest } = line.fields
-  const message =
-    line.message.length > STORED_MESSAGE_CHARS
-      ? line.message.slice(0, STORED_MESSAGE_CHARS) + '…'
-      : line.message
-  return { time: isoTime(line.time.getTime()), level: line.level, message, function: fn, ...rest }
+  return { time: isoTime(line.ms), level: line.level, message: line.message, function: fn, ...rest }
 }
 
 /** A logger that also records every line in `store`. */
 export function teeLogger(logger: Logger, store: LogStore): Logger {
   const record = (level: string, message: string, fields: LogLine['fields'] = {}) =>
-    store.add({ level, message, fields, time: new Date() })
+    store.add(level, message, fields)
   return {
     info(m, f) {
       logger.info(m, f)

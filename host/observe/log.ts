@@ -22,7 +22,8 @@ export interface Logger {
   guest(level: LogLevel, message: string, fields: LogFields): void
 }
 
-export type LogLine = { level: string; message: string; fields: LogFields; time: Date }
+/** `ms`: when it was logged (Date.now()). */
+export type LogLine = { level: string; message: string; fields: LogFields; ms: number }
 
 /** Fields an access line already shows in its message; the pretty form does not repeat them. */
 const SHOWN_IN_MESSAGE = new Set(['method', 'path', 'status', 'durationMs'])
@@ -33,7 +34,7 @@ export function formatPretty(line: LogLine): string {
     .filter(([k, v]) => v !== undefined && !SHOWN_IN_MESSAGE.has(k))
     .map(([k, v]) => `${escapeLogText(k)}=${escapeLogText(String(v))}`)
     .join(' ')
-  return `${isoTime(line.time.getTime())} ${line.level.toUpperCase().padEnd(5)} ${tags ? `[${tags}] ` : ''}${escapeLogText(line.message)}`
+  return `${isoTime(line.ms)} ${line.level.toUpperCase().padEnd(5)} ${tags ? `[${tags}] ` : ''}${escapeLogText(line.message)}`
 }
 
 /** A line logger; `sink` defaults to stderr so stdout stays free for command output. */
@@ -41,7 +42,7 @@ export function createLogger(
   sink: (line: LogLine) => void = (l) => process.stderr.write(formatPretty(l) + '\n'),
 ): Logger {
   const emit = (level: string, message: string, fields: LogFields = {}) =>
-    sink({ level, message, fields, time: new Date() })
+    sink({ level, message, fields, ms: Date.now() })
   return {
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
