@@ -53,7 +53,9 @@ function vendorPlugin(
         if (!isVendored(found.path)) return { path: found.path, sideEffects: found.sideEffects }
         const key = relative(dir, found.path).split(sep).join('/')
         vendored.add(key)
-        return { path: key, namespace: VENDORED }
+        // A package that declares no side effects is left out when nothing of it is used, as
+        // esbuild would leave it out of a bundle of its own.
+        return { path: key, namespace: VENDORED, sideEffects: found.sideEffects }
       })
       build.onLoad({ filter: /.*/, namespace: VENDORED }, (args) => ({
         contents: standIn(VENDORED, args.path, formats.get(args.path)),
