@@ -48,6 +48,11 @@ const functions = {
     'export default { fetch: () => new Response(`${tag()} ${bump()} ${legacy()} ${extra} ${loud} ${globalThis.loudRan}`) }',
   ].join('\n'),
   'c.ts': "import { fail } from 'thrower'\nexport default { fetch: () => fail() }\n",
+  'd.cjs': [
+    "const { bump } = require('counter')",
+    "const legacy = require('legacy')",
+    'module.exports = async (req, res) => res.send(`${bump()} ${legacy()} ${legacy.extra}`)',
+  ].join('\n'),
 }
 
 describe('functions bundled apart from their packages', () => {
@@ -93,6 +98,8 @@ describe('functions bundled apart from their packages', () => {
       expect(await text('/a')).toBe('tag 1 undefined')
       expect(await text('/a')).toBe('tag 2 undefined')
       expect(await text('/b')).toBe('tag 3 cjs 7 1 true')
+      // A CommonJS function requires them too.
+      expect(await text('/d')).toBe('1 cjs 7')
     })
 
     it("maps a package's stack frames to the package's file and line", async () => {
