@@ -4,6 +4,7 @@ import { openGate } from '../guest-gate.js'
 import type { SandboxDriver } from '../types.js'
 import { QuickjsFunction } from './function.js'
 import { inspectSource } from './inspect.js'
+import { expectPackages } from './spare.js'
 import { quickjsWasmModule } from './wasm.js'
 
 export interface QuickjsDriverOptions {
@@ -32,6 +33,9 @@ export function createQuickjsDriver(options: QuickjsDriverOptions = {}): Sandbox
       ),
     // A failed compile is met again, and reported, by the first load.
     prepare: () => void quickjsWasmModule().catch(() => undefined),
+    expect: (spec) => {
+      if (spec.vendor) expectPackages(spec.config.memoryMb, spec.vendor)
+    },
     warmup: () => ({
       name: '_fnhost/warmup',
       file: '/_fnhost/warmup.js',

@@ -124,6 +124,15 @@ export function loadSettled(memoryMb: number, packages?: Packages): void {
   makeSpareIn(memoryMb, packages, SPARE_AFTER_LOAD_MS)
 }
 
+/**
+ * A function using `packages` is being loaded on another worker: its package set's template and
+ * a spare copy are made here soon (after work already queued), for when one lands here.
+ */
+export function expectPackages(memoryMb: number, packages: VendorBundle): void {
+  if (!fits(slots.vendored.spare, memoryMb, packages))
+    makeSpareIn(memoryMb, packages, SPARE_AFTER_LOAD_MS)
+}
+
 /** Whether an engine for `memoryMb` (and `packages`) is ready ahead, for the next such load. */
 export function spareReady(memoryMb: number, packages?: Packages): boolean {
   return fits(slotOf(packages).spare, memoryMb, packages)

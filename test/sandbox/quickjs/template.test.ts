@@ -83,4 +83,21 @@ describe('QuickJS engines for a package set', () => {
       await fn[Symbol.asyncDispose]()
     }
   })
+
+  it('prepares a package set told of by another worker, before any function of it loads here', async () => {
+    const vendor = vendorOf('v4')
+    const driver = createQuickjsDriver()
+    const spec = {
+      ...specFor('/functions/v4.js', { source: source(), config: { memoryMb: 48 } }),
+      vendor,
+    }
+    expect(spareReady(48, vendor)).toBe(false)
+    driver.expect?.(spec)
+    await eventually(async () => spareReady(48, vendor), SPARE_WAIT_MS)
+    const fn = await driver.load(spec)
+    expect(spareReady(48, vendor)).toBe(false)
+    const res = await invokeHttp(fn, new Request('http://fn/'), invokeOptions())
+    expect(await res.text()).toBe('v4 1')
+    await fn[Symbol.asyncDispose]()
+  })
 })
