@@ -3,7 +3,8 @@ import type { VendorBundle } from '../../bundle/types.js'
 import { PRELUDE_FILENAME, preludeSource } from './prelude.js'
 import type { Engine } from './spare.js'
 import { VENDOR_FILENAME, vendorSource } from './vendor.js'
-import { acquireQuickJSInstance, cloneQuickJSInstance, usedBytes } from './wasm.js'
+import { randomFillSync } from 'node:crypto'
+import { acquireQuickJSInstance, cloneQuickJSInstance, MIN_MEMORY_MB, usedBytes } from './wasm.js'
 
 /*
  * Engines for a package set, copied from a template. Compiling a folder's vendor bundle takes
@@ -98,6 +99,69 @@ async function templateFor(memoryMb: number, packages: VendorBundle) {
   return made
 }
 
+/** How far into a JSContext its scan for Math.random's state reaches (the struct is smaller). */
+const CONTEXT_SCAN_BYTES = 1024
+
+const draw = (context: QuickJSContext) => {
+  const handle = context.unwrapResult(context.evalCode('Math.random()'))
+  const value = context.getNumber(handle)
+  handle.dispose()
+  return value
+}
+
+/**
+ * Where in a JSContext QuickJS keeps Math.random's state (seeded from the clock when a context is
+ * made, so copies of one template would all draw the same numbers): found once per thread on a
+ * scratch engine as the word a draw changes, and checked by setting it (the same seed draws the
+ * same number, another seed another). Undefined if not found: then no template is used.
+ */
+async function findRandomState(): Promise<number | undefined> {
+  const instance = await acquireQuickJSInstance(MIN_MEMORY_MB)
+  const runtime = instance.module.newRuntime()
+  const context = runtime.newContext()
+  const ctx = (context as unknown as { ctx: { value: number } }).ctx.value
+  const words = () => {
+    const view = new DataView(instance.memory.buffer, ctx, CONTEXT_SCAN_BYTES)
+    return Array.from({ length: CONTEXT_SCAN_BYTES / 8 }, (_, i) => view.getBigUint64(i * 8, true))
+  }
+  const seed = (offset: number, value: bigint) =>
+    new DataView(instance.memory.buffer).setBigUint64(ctx + offset, value, true)
+  try {
+    const before = words()
+    draw(context)
+    const changed = words().flatMap((w, i) => (w === before[i] ? [] : [i * 8]))
+    for (const offset of changed) {
+      seed(offset, 0x1234_5678_9abcn)
+      const first = draw(context)
+      seed(offset, 0x1234_5678_9abcn)
+      const again = draw(context)
+      seed(offset, 0xfedc_ba98_7654n)
+      if (first === again && draw(context) !== first) return offset
+      seed(offset, before[offset / 8]!)
+    }
+    return undefined
+  } catch {
+    return undefined
+  } finally {
+    try {
+      context.dispose()
+      runtime.dispose()
+    } catch {
+      // A scratch engine: dropped with its instance.
+    }
+  }
+}
+
+let randomState: Promise<number | undefined> | undefined
+
+/** A new, non-zero Math.random state for a copy's context. */
+function reseed(memory: WebAssembly.Memory, at: number): void {
+  const seed = new BigUint64Array(1)
+  do randomFillSync(seed)
+  while (seed[0] === 0n)
+  new DataView(memory.buffer).setBigUint64(at, seed[0]!, true)
+}
+
 /** The runtime and context at the template's addresses, in a copy's own module. */
 function adopt(module: QuickJSWASMModule, template: Template) {
   const ffi = module.getFFI() as unknown as { QTS_NewRuntime: () => number }
@@ -130,6 +194,8 @@ export async function engineFromTemplate(
   memoryMb: number,
   packages: VendorBundle,
 ): Promise<Engine | undefined> {
+  const state = await (randomState ??= findRandomState())
+  if (state === undefined) return undefined
   for (;;) {
     const template = await templateFor(memoryMb, packages)
     if (!template) return undefined
@@ -137,6 +203,9 @@ export async function engineFromTemplate(
     const instance = await cloneQuickJSInstance(memoryMb, memory, template.bytes)
     // Copied after an await: a template dropped meanwhile (another package set's) is not copied.
     if (templates.get(keyOf(memoryMb, packages)) !== template) continue
-    return { instance, ...adopt(instance.module, template), vendorDigest: packages.digest }
+    const adopted = adopt(instance.module, template)
+    const ctx = (adopted.context as unknown as { ctx: { value: number } }).ctx.value
+    reseed(instance.memory, ctx + state)
+    return { instance, ...adopted, vendorDigest: packages.digest }
   }
 }

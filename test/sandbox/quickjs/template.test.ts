@@ -100,4 +100,23 @@ describe('QuickJS engines for a package set', () => {
     expect(await res.text()).toBe('v4 1')
     await fn[Symbol.asyncDispose]()
   })
+
+  it('seeds Math.random afresh in every engine copied from a template', async () => {
+    const vendor = vendorOf('v5')
+    const driver = createQuickjsDriver()
+    const draws = []
+    for (const name of ['r1', 'r2', 'r3']) {
+      const fn = await driver.load({
+        ...specFor(`/functions/${name}.js`, {
+          source: 'export default { fetch: () => new Response(String(Math.random())) }',
+          config: { memoryMb: 64 },
+        }),
+        vendor,
+      })
+      const res = await invokeHttp(fn, new Request('http://fn/'), invokeOptions())
+      draws.push(await res.text())
+      await fn[Symbol.asyncDispose]()
+    }
+    expect(new Set(draws).size).toBe(3)
+  })
 })
