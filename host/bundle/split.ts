@@ -3,7 +3,7 @@ import type { Plugin } from 'esbuild'
 import { bundleFile } from './bundle.js'
 import { SKIP } from './builtins.js'
 import { VENDOR_GLOBAL, type Bundle, type ModuleFormat } from './types.js'
-import { lastVendor, vendorFor } from './vendor.js'
+import { knownFormats, vendorFor } from './vendor.js'
 
 /** Stand-ins for vendored modules: `<namespace>:<path relative to the folder>`. */
 const VENDORED = 'fnhost-vendor'
@@ -85,8 +85,8 @@ async function buildSplit(
 }
 
 /**
- * Bundles a function apart from the packages it imports, which go to its folder's vendor bundle
- * (vendor.ts, built or rebuilt here when it lacks one of them). Undefined when the vendor bundle
+ * Bundles a function apart from the packages it imports, which go to the vendor bundle of that
+ * set of packages (vendor.ts, built here the first time). Undefined when the vendor bundle
  * cannot be built: the caller bundles the function whole, as before.
  */
 export async function bundleSplit(
@@ -94,7 +94,7 @@ export async function bundleSplit(
   file: string,
   source: string,
 ): Promise<Bundle | undefined> {
-  const guess = (await lastVendor(dir))?.modules ?? new Map<string, ModuleFormat>()
+  const guess = new Map(knownFormats(dir))
   const first = await buildSplit(dir, file, source, guess)
   if (first.vendored.length === 0) return first.bundle
   const vendor = await vendorFor(dir, first.vendored)

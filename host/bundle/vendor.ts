@@ -7,12 +7,14 @@ import { nodeBuiltins } from './builtins.js'
 import { VENDOR_GLOBAL, type ModuleFormat, type VendorBundle } from './types.js'
 
 /*
- * The packages of a functions folder, bundled apart from its functions (on the bundling thread).
- * A function's own build leaves every import that resolves into a node_modules folder to this
- * vendor bundle (split.ts), so a new function is a few kilobytes for esbuild to build and QuickJS
- * to compile, and the vendor bundle is compiled ahead into each worker's spare engine. Each
- * package's module runs lazily, on its first import, in the function's own engine: a function
- * runs only the packages it imports, in the order it imports them, as in a bundle of its own.
+ * The packages a function imports, bundled apart from it (on the bundling thread). A function's
+ * own build leaves every import that resolves into a node_modules folder to the vendor bundle of
+ * that set of packages (split.ts), so a new function is a few kilobytes for esbuild to build and
+ * QuickJS to compile, while the vendor bundle, shared by every function importing the same
+ * packages, is compiled once per worker into a template engine that functions' engines are
+ * copied from (host/sandbox/quickjs/template.ts). Each package's module runs lazily, on its first
+ * import, in the function's own engine, in the order the function imports them, as in a bundle
+ * of its own.
  */
 
 /** A vendor bundle as the bundling thread keeps it. */
@@ -25,14 +27,10 @@ export interface Vendor extends VendorBundle {
   seen: Map<string, string>
 }
 
-interface Folder {
-  /** Every module a function of the folder asked for (the next build's entries). */
-  wanted: Set<string>
-  /** The last build (or the one under way); undefined when none succeeded. */
-  current: Promise<Vendor | undefined> | undefined
-}
-
-const folders = new Map<string, Folder>()
+/** Vendor bundles by folder and package set (its modules, sorted), the last build of each. */
+const sets = new Map<string, Promise<Vendor | undefined>>()
+/** How each vendored module of a folder is written, as its last vendor build found. */
+const formats = new Map<string, Map<string, ModuleFormat>>()
 
 async function fingerprint(path: string): Promise<string | undefined> {
   const info = await stat(path).catch(() => undefined)
@@ -107,36 +105,34 @@ async function buildVendor(dir: string, wanted: string[]): Promise<Vendor> {
 }
 
 /**
- * The folder's vendor bundle holding every module in `needed` (paths relative to `dir`): the last
- * build while it covers them and none of its files changed, else a new build of everything the
- * folder's functions asked for so far. Undefined when that build fails (the caller bundles the
- * function whole, which reports the failure against the function's own file).
+ * The vendor bundle of exactly the modules in `needed` (paths relative to `dir`): the last build
+ * of that set while none of its files changed, else a new one. Functions importing the same
+ * packages share it; one importing others gets its own, so an engine never holds more packages
+ * than its function imports. Undefined when the build fails (the caller bundles the function
+ * whole, which reports the failure against the function's own file).
  */
 export async function vendorFor(dir: string, needed: string[]): Promise<Vendor | undefined> {
-  let folder = folders.get(dir)
-  if (!folder) folders.set(dir, (folder = { wanted: new Set(), current: undefined }))
-  const pending = folder.current
+  const keys = [...new Set(needed)].sort()
+  const id = `${dir}\0${keys.join('\0')}`
+  const pending = sets.get(id)
   const last = await pending
-  // Another function's build started meanwhile: it may hold what this one needs.
-  if (folder.current !== pending) return vendorFor(dir, needed)
-  if (last && needed.every((k) => last.modules.has(k)) && (await fresh(last))) return last
-  const f = folder
-  const before = [...f.wanted]
-  for (const k of needed) f.wanted.add(k)
-  const next = buildVendor(dir, [...f.wanted].sort()).catch(() => {
-    f.wanted = new Set(before)
-    return undefined
-  })
-  f.current = next
+  // Another function's build of this set started meanwhile.
+  if (sets.get(id) !== pending) return vendorFor(dir, keys)
+  if (last && (await fresh(last))) return last
+  const next = buildVendor(dir, keys).then(
+    (vendor) => {
+      const known = formats.get(dir) ?? new Map<string, ModuleFormat>()
+      for (const [k, format] of vendor.modules) known.set(k, format)
+      formats.set(dir, known)
+      return vendor
+    },
+    () => undefined,
+  )
+  sets.set(id, next)
   return next
 }
 
-/** Forgets every vendor bundle (tests; a folder no longer served). */
-export function forgetVendors(): void {
-  folders.clear()
-}
-
-/** The folder's last vendor bundle, if any (it may be stale: vendorFor checks). */
-export async function lastVendor(dir: string): Promise<Vendor | undefined> {
-  return folders.get(dir)?.current
+/** How each module of `dir` vendored so far is written (ESM or CommonJS). */
+export function knownFormats(dir: string): ReadonlyMap<string, ModuleFormat> {
+  return formats.get(dir) ?? new Map()
 }

@@ -19,7 +19,7 @@ import { acquireQuickJSInstance, cloneQuickJSInstance, MIN_MEMORY_MB, usedBytes 
 export const MAX_TEMPLATE_VENDOR_BYTES = 8 * 1024 * 1024
 
 /** Package sets a worker keeps a template for (each holds its engine's memory). */
-const MAX_TEMPLATES = 2
+const MAX_TEMPLATES = 4
 
 interface Template {
   engine: Engine
