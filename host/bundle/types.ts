@@ -3,6 +3,10 @@
  * thread): the main thread needs only these names.
  */
 
+import type { VendorBundle } from '../types.js'
+
+export type { VendorBundle }
+
 export type BundleFormat = 'esm' | 'cjs'
 
 /** A function's source and everything it imports, as one module QuickJS runs. */
@@ -20,19 +24,6 @@ export interface Bundle {
 }
 
 export type ModuleFormat = 'esm' | 'cjs'
-
-/**
- * The packages of a functions folder as one global script (vendor.ts): evaluated in a function's
- * own engine before the function, it defines VENDOR_GLOBAL, through which the function's stand-in
- * modules reach each package's exports.
- */
-export interface VendorBundle {
-  /** SHA-256 of code and map (hex): equal digests are the same vendor bundle. */
-  digest: string
-  code: Uint8Array
-  /** Source map (JSON); `sources` relative to the functions folder. */
-  map: string
-}
 
 /** The guest global through which a split function's imports reach the vendor bundle. */
 export const VENDOR_GLOBAL = '__fnhost_vendor'

@@ -1,5 +1,5 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
-import type { VendorBundle } from '../../bundle/types.js'
+import type { VendorBundle } from '../../types.js'
 import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
 import { openGate, type GuestGate } from '../guest-gate.js'
 import type { EngineState } from './errors.js'

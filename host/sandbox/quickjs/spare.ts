@@ -1,5 +1,5 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
-import type { VendorBundle } from '../../bundle/types.js'
+import type { VendorBundle } from '../../types.js'
 import { PRELUDE_FILENAME, preludeSource } from './prelude.js'
 import { compileScript, engineFromTemplate } from './template.js'
 import { acquireQuickJSInstance, type QuickJSInstance } from './wasm.js'

@@ -1,5 +1,5 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core'
-import type { VendorBundle } from '../../bundle/types.js'
+import type { VendorBundle } from '../../types.js'
 import { PRELUDE_FILENAME, preludeSource } from './prelude.js'
 import type { Engine } from './spare.js'
 import { VENDOR_FILENAME, vendorSource } from './vendor.js'

@@ -1,5 +1,5 @@
 import type { QuickJSHandle } from 'quickjs-emscripten-core'
-import type { VendorBundle } from '../../bundle/types.js'
+import type { VendorBundle } from '../../types.js'
 import type { EventLoop } from './event-loop.js'
 import type { Invocation } from './invocation.js'
 import type { GuestRuntime } from './runtime.js'
