@@ -1,29 +1,54 @@
-import { relative, sep } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, extname, join, relative, sep } from 'node:path'
 import type { Plugin } from 'esbuild'
 import { bundleFile } from './bundle.js'
 import { SKIP } from './builtins.js'
 import { VENDOR_GLOBAL, type Bundle, type ModuleFormat } from './types.js'
+import { remember, resolvedBefore } from './resolved.js'
 import { knownFormats, vendorFor } from './vendor.js'
+import { phaseMark } from '../observe/phase-marks.js'
 
 /** Stand-ins for vendored modules: `<namespace>:<path relative to the folder>`. */
 const VENDORED = 'fnhost-vendor'
-/** The CommonJS stand-in an ESM one re-exports its names from. */
-const VENDORED_CJS = 'fnhost-vendor-cjs'
+/** The stand-in of an ESM package imported from a module with Node-style interop (see standIn). */
+const VENDORED_ESM = 'fnhost-vendor-esm'
 
 const call = (key: string) => `globalThis.${VENDOR_GLOBAL}(${JSON.stringify(key)})`
 
 /**
- * The module standing in for a vendored one. CommonJS: its `module.exports`, so esbuild's interop
- * treats it as it would the package itself. ESM: its names re-exported from a CommonJS stand-in
- * (esbuild reads unknown names off the namespace at run time) and its default export taken apart,
- * which a `.mjs` importer's Node-style interop would otherwise replace by the whole namespace.
+ * The module standing in for a vendored one: its `module.exports` (an ESM package's namespace
+ * comes marked `__esModule`), so esbuild's interop treats it as it would the package itself.
+ * Except where the importer is Node-style (`.mjs`, `.mts`, or a `"type": "module"` package),
+ * whose interop makes a CommonJS module's default export the whole namespace: there an ESM
+ * package's stand-in is an ESM module re-exporting the CommonJS one's names (esbuild reads them
+ * off the namespace at run time) with the package's own default export.
  */
-function standIn(namespace: string, key: string, format: ModuleFormat | undefined): string {
-  if (namespace === VENDORED_CJS || format !== 'esm') return `module.exports = ${call(key)}\n`
-  return `export * from ${JSON.stringify(`${VENDORED_CJS}:${key}`)}\nexport default ${call(key)}.default\n`
+function standIn(namespace: string, key: string): string {
+  if (namespace === VENDORED) return `module.exports = ${call(key)}\n`
+  return `export * from ${JSON.stringify(`${VENDORED}:${key}`)}\nexport default ${call(key)}.default\n`
 }
 
 const isVendored = (path: string) => path.split(sep).includes('node_modules')
+
+/** Whether esbuild gives `importer` Node's interop for default imports of CommonJS. */
+function nodeStyle(importer: string): boolean {
+  const ext = extname(importer)
+  if (ext === '.mjs' || ext === '.mts') return true
+  if (ext === '.cjs' || ext === '.cts') return false
+  for (let at = dirname(importer); ;) {
+    const manifest = join(at, 'package.json')
+    if (existsSync(manifest)) {
+      try {
+        return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type === 'module'
+      } catch {
+        return false
+      }
+    }
+    const up = dirname(at)
+    if (up === at) return false
+    at = up
+  }
+}
 
 /**
  * Leaves every import esbuild resolves into a node_modules folder to the vendor bundle: the
@@ -40,37 +65,41 @@ function vendorPlugin(
     setup(build) {
       build.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.pluginData === SKIP) return undefined
-        if (args.namespace === VENDORED && args.path.startsWith(`${VENDORED_CJS}:`))
-          return { path: args.path.slice(VENDORED_CJS.length + 1), namespace: VENDORED_CJS }
+        if (args.namespace === VENDORED_ESM && args.path.startsWith(`${VENDORED}:`))
+          return { path: args.path.slice(VENDORED.length + 1), namespace: VENDORED }
         if (args.namespace !== 'file') return undefined
-        const found = await build.resolve(args.path, {
-          kind: args.kind,
-          importer: args.importer,
-          resolveDir: args.resolveDir,
-          pluginData: SKIP,
-        })
-        if (found.errors.length || found.external || found.namespace !== 'file') return undefined
-        if (!isVendored(found.path)) return { path: found.path, sideEffects: found.sideEffects }
+        const found =
+          resolvedBefore(args.resolveDir, args.path, args.kind) ??
+          (await build.resolve(args.path, {
+            kind: args.kind,
+            importer: args.importer,
+            resolveDir: args.resolveDir,
+            pluginData: SKIP,
+          }))
+        if ('errors' in found) {
+          if (found.errors.length || found.external || found.namespace !== 'file') return undefined
+          if (!isVendored(found.path)) return { path: found.path, sideEffects: found.sideEffects }
+          remember(args.resolveDir, args.path, args.kind, found)
+        }
         const key = relative(dir, found.path).split(sep).join('/')
         vendored.add(key)
+        const esm = formats.get(key) === 'esm' && !args.kind.startsWith('require')
+        const namespace = esm && nodeStyle(args.importer) ? VENDORED_ESM : VENDORED
         // A package that declares no side effects is left out when nothing of it is used, as
         // esbuild would leave it out of a bundle of its own.
-        return { path: key, namespace: VENDORED, sideEffects: found.sideEffects }
+        return { path: key, namespace, sideEffects: found.sideEffects }
       })
-      build.onLoad({ filter: /.*/, namespace: VENDORED }, (args) => ({
-        contents: standIn(VENDORED, args.path, formats.get(args.path)),
-        loader: 'js',
-      }))
-      build.onLoad({ filter: /.*/, namespace: VENDORED_CJS }, (args) => ({
-        contents: standIn(VENDORED_CJS, args.path, 'cjs'),
-        loader: 'js',
-      }))
+      for (const namespace of [VENDORED, VENDORED_ESM])
+        build.onLoad({ filter: /.*/, namespace }, (args) => ({
+          contents: standIn(namespace, args.path),
+          loader: 'js',
+        }))
     },
   }
 }
 
 const keepFiles = (path: string) =>
-  !path.startsWith(`${VENDORED}:`) && !path.startsWith(`${VENDORED_CJS}:`)
+  !path.startsWith(`${VENDORED}:`) && !path.startsWith(`${VENDORED_ESM}:`)
 
 async function buildSplit(
   dir: string,
@@ -96,8 +125,10 @@ export async function bundleSplit(
 ): Promise<Bundle | undefined> {
   const guess = new Map(knownFormats(dir))
   const first = await buildSplit(dir, file, source, guess)
+  phaseMark('bt:split-built')
   if (first.vendored.length === 0) return first.bundle
   const vendor = await vendorFor(dir, first.vendored)
+  phaseMark('bt:vendor-ready')
   if (!vendor) return undefined
   const { bundle } = first.vendored.every((k) => (guess.get(k) ?? 'cjs') === vendor.modules.get(k))
     ? first

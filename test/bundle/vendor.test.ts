@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { bundleSource } from '../../host/bundle/index.js'
+import { bundleSource, forgetBundle } from '../../host/bundle/index.js'
 import { eventually, functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { startHost, transports, type TestHost } from '../helpers/host.js'
 
@@ -87,6 +87,27 @@ describe('functions bundled apart from their packages', () => {
     expect(text(c?.vendor?.code)).toContain('thrown in a package')
     expect(text(c?.vendor?.code)).not.toContain('++n')
     expect(a?.inputs).toContain(join(dir.path, 'node_modules/counter/index.js'))
+  })
+
+  it('resolves a package again once another one wins resolution or its package.json changes', async () => {
+    dir = await functionsDir({
+      ...packages,
+      'sub/f.ts':
+        "import { bump } from 'counter'\nexport default () => new Response(String(bump()))\n",
+    })
+    const file = join(dir.path, 'sub/f.ts')
+    const vendorText = async () => {
+      forgetBundle(file)
+      const bundle = await bundleSource(dir!.path, file, await readFile(file))
+      return new TextDecoder().decode(bundle?.vendor?.code)
+    }
+    expect(await vendorText()).toContain('++n')
+    await dir.write('sub/node_modules/counter/package.json', '{"name":"counter","main":"near.js"}')
+    await dir.write('sub/node_modules/counter/near.js', "export const bump = () => 'near'\n")
+    expect(await vendorText()).toContain('"near"')
+    await dir.write('sub/node_modules/counter/package.json', '{"name":"counter","main":"far.js"}')
+    await dir.write('sub/node_modules/counter/far.js', "export const bump = () => 'far'\n")
+    expect(await vendorText()).toContain('"far"')
   })
 
   describe.each(transports)('served (%s)', (transport) => {
