@@ -100,7 +100,7 @@ async function templateFor(memoryMb: number, packages: VendorBundle) {
 }
 
 /** How far into a JSContext its scan for Math.random's state reaches (the struct is smaller). */
-const CONTEXT_SCAN_BYTES = 1024
+const CONTEXT_SCAN_BYTES = 512
 
 const draw = (context: QuickJSContext) => {
   const handle = context.unwrapResult(context.evalCode('Math.random()'))
@@ -110,45 +110,42 @@ const draw = (context: QuickJSContext) => {
 }
 
 /**
- * Where in a JSContext QuickJS keeps Math.random's state (seeded from the clock when a context is
- * made, so copies of one template would all draw the same numbers): found once per thread on a
- * scratch engine as the word a draw changes, and checked by setting it (the same seed draws the
- * same number, another seed another). Undefined if not found: then no template is used.
+ * Where in a JSContext QuickJS keeps Math.random's state, which it seeds from the clock (in
+ * microseconds) when a context is made, so copies of one template would all draw the same
+ * numbers: found once per thread on a scratch engine as the word holding the clock of its
+ * making, and checked by setting it (the same seed draws the same number, another seed another).
+ * Undefined if not found: then no template is used.
  */
 async function findRandomState(): Promise<number | undefined> {
   const instance = await acquireQuickJSInstance(MIN_MEMORY_MB)
   const runtime = instance.module.newRuntime()
+  const from = BigInt(Date.now() - 1000) * 1000n
   const context = runtime.newContext()
+  const to = BigInt(Date.now() + 1000) * 1000n
   const ctx = (context as unknown as { ctx: { value: number } }).ctx.value
-  const words = () => {
-    const view = new DataView(instance.memory.buffer, ctx, CONTEXT_SCAN_BYTES)
-    return Array.from({ length: CONTEXT_SCAN_BYTES / 8 }, (_, i) => view.getBigUint64(i * 8, true))
-  }
+  const word = (offset: number) =>
+    new DataView(instance.memory.buffer).getBigUint64(ctx + offset, true)
   const seed = (offset: number, value: bigint) =>
     new DataView(instance.memory.buffer).setBigUint64(ctx + offset, value, true)
   try {
-    const before = words()
-    draw(context)
-    const changed = words().flatMap((w, i) => (w === before[i] ? [] : [i * 8]))
-    for (const offset of changed) {
+    for (let offset = 0; offset < CONTEXT_SCAN_BYTES; offset += 8) {
+      const value = word(offset)
+      if (value < from || value > to) continue
       seed(offset, 0x1234_5678_9abcn)
       const first = draw(context)
       seed(offset, 0x1234_5678_9abcn)
       const again = draw(context)
       seed(offset, 0xfedc_ba98_7654n)
-      if (first === again && draw(context) !== first) return offset
-      seed(offset, before[offset / 8]!)
+      const other = draw(context)
+      if (first === again && other !== first) return offset
+      seed(offset, value)
     }
     return undefined
   } catch {
     return undefined
   } finally {
-    try {
-      context.dispose()
-      runtime.dispose()
-    } catch {
-      // A scratch engine: dropped with its instance.
-    }
+    // A scratch engine, left to the garbage collector with its memory: it is never reused.
+    void runtime
   }
 }
 
