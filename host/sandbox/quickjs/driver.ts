@@ -5,6 +5,7 @@ import type { SandboxDriver } from '../types.js'
 import { QuickjsFunction } from './function.js'
 import { inspectSource } from './inspect.js'
 import { expectPackages } from './spare.js'
+import { internVendor } from './vendor.js'
 import { quickjsWasmModule } from './wasm.js'
 
 export interface QuickjsDriverOptions {
@@ -23,7 +24,7 @@ export function createQuickjsDriver(options: QuickjsDriverOptions = {}): Sandbox
     inspect: inspectSource,
     load: (spec, opts = {}) =>
       QuickjsFunction.load(
-        spec,
+        spec.vendor ? { ...spec, vendor: internVendor(spec.vendor) } : spec,
         {
           hostFetch: (hostFetch ??= createOutboundFetch()),
           maxSubrequests: options.maxSubrequests ?? OUTBOUND_DEFAULTS.maxSubrequests,

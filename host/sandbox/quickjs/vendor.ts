@@ -13,6 +13,21 @@ export const VENDOR_FILENAME = 'node_modules.js'
 
 let decoded: { digest: string; source: string } | undefined
 
+/** Vendor bundles by digest, as this thread holds them (each load message brings a copy). */
+const held = new Map<string, WeakRef<VendorBundle>>()
+
+/**
+ * The one copy of `vendor` this thread keeps while any function holds it: every function of a
+ * package set arrives with its own copy of the same bytes, which would otherwise stay with it.
+ */
+export function internVendor(vendor: VendorBundle): VendorBundle {
+  const known = held.get(vendor.digest)?.deref()
+  if (known) return known
+  for (const [digest, ref] of held) if (!ref.deref()) held.delete(digest)
+  held.set(vendor.digest, new WeakRef(vendor))
+  return vendor
+}
+
 /** The vendor bundle as text (the last one decoded is kept: a worker serves one set at a time). */
 export function vendorSource(vendor: VendorBundle): string {
   if (decoded?.digest !== vendor.digest)
