@@ -53,7 +53,7 @@ export const LOG_FLUSH_CHARS = 16 * 1024
  * destination, which waits out a full pipe), and whatever is pending is written when the process
  * exits; a process killed outright loses at most the last LOG_FLUSH_MS of lines.
  */
-function batchedFd(fd: number): { write(line: string): boolean } {
+export function batchedFd(fd: number): { write(line: string): boolean } {
   const dest = pino.destination({ fd, sync: true })
   let pending: string[] = []
   let chars = 0

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { quickjsDriver } from '../../../host/sandbox/quickjs/driver.js'
+import { CONFIG_EVAL_MS } from '../../../host/sandbox/quickjs/inspect.js'
 import { codeOnly, moduleKind } from '../../../host/sandbox/quickjs/source.js'
 import { scaled } from '../../helpers/time.js'
 
@@ -127,8 +128,11 @@ describe('inspect', () => {
       await expect(inspect(source + '\nexport default {}'), source).rejects.toMatchObject({
         code: 'FUNCTION_LOAD_FAILED',
       })
-      expect(Date.now() - started).toBeLessThan(scaled(1000))
+      expect(Date.now() - started).toBeLessThan(scaled(CONFIG_EVAL_MS + 1000))
     }
+    await expect(
+      inspect('export const config = { x: (() => { for (;;) {} })() }\nexport default {}'),
+    ).rejects.toThrow(`evaluating it took over ${CONFIG_EVAL_MS} ms`)
   })
 
   it('reports an import as load would: functions must be bundled', async () => {
