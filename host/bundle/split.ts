@@ -5,7 +5,7 @@ import { bundleFile } from './bundle.js'
 import { SKIP } from './builtins.js'
 import { VENDOR_GLOBAL, type Bundle, type ModuleFormat } from './types.js'
 import { remember, resolvedBefore } from './resolved.js'
-import { knownFormats, vendorFor } from './vendor.js'
+import { fresh, knownFormats, vendorFor } from './vendor.js'
 import { phaseMark } from '../observe/phase-marks.js'
 
 /** Stand-ins for vendored modules: `<namespace>:<path relative to the folder>`. */
@@ -113,6 +113,15 @@ async function buildSplit(
   return { bundle, vendored: [...vendored] }
 }
 
+/** A split build, and what the bundle cache needs to tell when it no longer holds. */
+export interface SplitBundle {
+  bundle: Bundle
+  /** The function's own inputs (the vendor bundle's files are followed by `vendorFresh`). */
+  ownInputs?: string[]
+  /** Whether none of the vendor bundle's files changed since it was built. */
+  vendorFresh?: () => Promise<boolean>
+}
+
 /**
  * Bundles a function apart from the packages it imports, which go to the vendor bundle of that
  * set of packages (vendor.ts, built here the first time). Undefined when the vendor bundle
@@ -122,11 +131,11 @@ export async function bundleSplit(
   dir: string,
   file: string,
   source: string,
-): Promise<Bundle | undefined> {
+): Promise<SplitBundle | undefined> {
   const guess = new Map(knownFormats(dir))
   const first = await buildSplit(dir, file, source, guess)
   phaseMark('bt:split-built')
-  if (first.vendored.length === 0) return first.bundle
+  if (first.vendored.length === 0) return { bundle: first.bundle }
   const vendor = await vendorFor(dir, first.vendored)
   phaseMark('bt:vendor-ready')
   if (!vendor) return undefined
@@ -135,8 +144,12 @@ export async function bundleSplit(
     : await buildSplit(dir, file, source, vendor.modules)
   const { digest, code, map } = vendor
   return {
-    ...bundle,
-    inputs: [...new Set([...bundle.inputs, ...vendor.inputs])],
-    vendor: { digest, code, map },
+    bundle: {
+      ...bundle,
+      inputs: [...new Set([...bundle.inputs, ...vendor.inputs])],
+      vendor: { digest, code, map },
+    },
+    ownInputs: bundle.inputs,
+    vendorFresh: () => fresh(vendor),
   }
 }

@@ -37,7 +37,8 @@ async function fingerprint(path: string): Promise<string | undefined> {
   return info && `${info.mtimeMs}:${info.size}`
 }
 
-async function fresh(vendor: Vendor): Promise<boolean> {
+/** Whether none of the vendor bundle's files changed since it was built (times and sizes). */
+export async function fresh(vendor: Vendor): Promise<boolean> {
   const now = await Promise.all(vendor.inputs.map(fingerprint))
   return vendor.inputs.every(
     (input, i) => now[i] !== undefined && now[i] === vendor.seen.get(input),

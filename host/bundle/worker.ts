@@ -41,7 +41,15 @@ export type BundleReply =
   | { id: number; unchanged: true }
   | { id: number; error: string; bundleError: boolean }
 
-async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
+/** A bundle as it crosses, and what the bundle cache records of its build. */
+interface Built {
+  wire: WireBundle
+  /** The inputs whose bytes the cache hashes: the vendor bundle's files are checked apart. */
+  inputs: string[]
+  vendorFresh?: () => Promise<boolean>
+}
+
+async function bundleOf(req: BundleRequest): Promise<Built | undefined> {
   let source: string
   try {
     source = new TextDecoder('utf-8', { fatal: true }).decode(req.source)
@@ -51,12 +59,17 @@ async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
   if (selfContained(req.file, source)) return undefined
   phaseMark('bt:esbuild-start')
   const split = SPLIT ? await bundleSplit(req.dir, req.file, source) : undefined
-  const { entry, vendor, ...rest } = split ?? (await bundleFile(req.dir, req.file, source))
+  const bundle = split?.bundle ?? (await bundleFile(req.dir, req.file, source))
+  const { entry, vendor, ...rest } = bundle
   phaseMark('bt:esbuild-done')
   const hash = createHash('sha256').update(rest.code).update(rest.map)
   const digest = hash.update(vendor?.digest ?? '').digest('hex')
   const wire: WireBundle = { ...rest, digest, vendor: vendor && wireVendor(vendor) }
-  return entry === source ? wire : { ...wire, entry }
+  return {
+    wire: entry === source ? wire : { ...wire, entry },
+    inputs: split?.ownInputs ?? bundle.inputs,
+    vendorFresh: split?.vendorFresh,
+  }
 }
 
 /**
@@ -78,9 +91,10 @@ async function answer(req: BundleRequest): Promise<BundleReply> {
   if (await stillHolds(req.dir, req.file, req.source, req.have))
     return { id: req.id, unchanged: true }
   const startMs = Date.now()
-  const bundle = await bundleOf(req)
-  const build = recordBuild(req.dir, req.file, req.source, bundle?.inputs ?? [], startMs)
-  return { id: req.id, build, bundle }
+  const built = await bundleOf(req)
+  const inputs = built?.inputs ?? []
+  const build = recordBuild(req.dir, req.file, req.source, inputs, startMs, built?.vendorFresh)
+  return { id: req.id, build, bundle: built?.wire }
 }
 
 /**
