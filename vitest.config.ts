@@ -22,10 +22,16 @@ const ALONE = [
 
 /**
  * What `npm test` runs and `npm run test:fast` (the inner loop) leaves out: the adversarial suite,
- * the bench checks, and toolchain and packaging proofs, each a minute of builds or emulation that
- * most edits do not change. The corpus replays every fnmicro module on both QEMU boards
- * (mcu/build, link, serve and traps keep QEMU in the fast loop); the package test runs `npm pack`
- * (a full build) and an install; the binary test builds the single binary.
+ * the bench checks, toolchain and packaging proofs, each a minute of builds or emulation that most
+ * edits do not change, and the crash, signal and multi-process proofs, which start processes to
+ * kill or race them. The corpus replays every fnmicro module on both QEMU boards (mcu/build, link,
+ * serve and traps keep QEMU in the fast loop); the package test runs `npm pack` (a full build) and
+ * an install; the binary test builds the single binary. The SIGKILL-mid-deploy test starts a host
+ * twice per kill point; KV durability kills a writer process and races two incrementing processes
+ * on each backend; KV processes races two `fnhost serve` processes on each backend (kv/host,
+ * kv/sqlite and kv/redis keep the store's contract in the fast loop, in-process); the serve
+ * lifecycle test signals `fnhost serve` processes as a platform does (readiness while the first
+ * scan loads, SIGTERM past --grace-ms; cli/serve keeps a SIGTERM drain in the fast loop).
  */
 const NOT_QUICK = [
   'test/adversarial/**',
@@ -33,6 +39,10 @@ const NOT_QUICK = [
   'test/mcu/corpus.test.ts',
   'test/distribution/npm-package.test.ts',
   'test/distribution/binary.test.ts',
+  'test/admin/sigkill.test.ts',
+  'test/kv/durability.test.ts',
+  'test/kv/processes.test.ts',
+  'test/cli/lifecycle.test.ts',
 ]
 
 /**

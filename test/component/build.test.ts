@@ -9,6 +9,7 @@ import { clangToolchain } from '../helpers/clang.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { startHost } from '../helpers/host.js'
 import { scaled } from '../helpers/time.js'
+import { transpiledCache } from '../helpers/transpiled.js'
 import { capture } from '../toolchain/cli.js'
 
 const toolchain = clangToolchain
@@ -60,7 +61,7 @@ describe.runIf(toolchain)('fnhost build --component', () => {
       await rm(join(dir.path, 'hello-libc.c'))
       await using h = await startHost('real server', {
         dir: dir.path,
-        pool: { drivers: { componentCacheDir: join(dir.path, '_cache') } },
+        pool: { drivers: { componentCacheDir: transpiledCache() } },
       })
       // One instance serves them all: libc's heap and the adapter's state live across requests.
       for (let i = 1; i <= 3; i++) {

@@ -8,6 +8,7 @@ import { packageRoot } from '../../host/paths.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { startHost, type TestHost } from '../helpers/host.js'
 import { scaled } from '../helpers/time.js'
+import { transpiledCache } from '../helpers/transpiled.js'
 
 /*
  * A component written in JavaScript with componentize-js (StarlingMonkey, ~14 MB), built by the
@@ -66,7 +67,7 @@ describe('a componentize-js component over a real socket', () => {
     dir = await functionsDir({ 'js-component.wasm': bytes })
     h = await startHost('real server', {
       dir: dir.path,
-      pool: { drivers: { componentCacheDir: join(dir.path, '_cache') } },
+      pool: { drivers: { componentCacheDir: transpiledCache() } },
     })
   }, BUILD_MS)
   afterAll(async () => {

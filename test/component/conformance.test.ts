@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createComponentDriver } from '../../host/sandbox/component/driver.js'
 import { scaled } from '../helpers/time.js'
+import { transpiledCache } from '../helpers/transpiled.js'
 import { conformanceCases, runConformanceCase } from '../sandbox/conformance.js'
 
 describe('conformance: component driver, in-process', () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'fnhost-component-cache-'))
-  const driver = createComponentDriver({ cacheDir })
-  afterAll(() => rmSync(cacheDir, { recursive: true, force: true }))
+  const driver = createComponentDriver({ cacheDir: transpiledCache() })
 
   const cases = conformanceCases(['component'])
   it('has HTTP and scheduled cases', () => {

@@ -5,6 +5,7 @@ import { packageRoot } from '../../host/paths.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { startHost, type TestHost } from '../helpers/host.js'
 import { scaled } from '../helpers/time.js'
+import { transpiledCache } from '../helpers/transpiled.js'
 
 /**
  * A fresh component instance per request, as served (one instance put back to its state right
@@ -29,7 +30,7 @@ describe('fresh component instances keep nothing between requests', () => {
     })
     h = await startHost('real server', {
       dir: dir.path,
-      pool: { graceMs: 100, drivers: { componentCacheDir: join(dir.path, '_cache') } },
+      pool: { graceMs: 100, drivers: { componentCacheDir: transpiledCache() } },
     })
     const first = await (await h.call('/state')).text()
     pages = Number(FIRST.exec(first)?.[1])

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { HttpInvocation } from '../../host/invocation.js'
 import { discardLog } from '../../host/observe/invocation-log.js'
 import { packageRoot } from '../../host/paths.js'
@@ -20,6 +20,7 @@ import { GROW_FAILED_EXPORT, PAGES_EXPORT, rewrite } from '../../host/sandbox/wa
 import { scanState } from '../../host/sandbox/wasm/state.js'
 import { specFor } from '../helpers/spec.js'
 import { scaled } from '../helpers/time.js'
+import { transpiledCache } from '../helpers/transpiled.js'
 import { funcExport, funcType, I32, memoryImport, module } from '../helpers/wasm-module.js'
 
 /**
@@ -176,8 +177,7 @@ describe('snapshot and restore of an instance', () => {
 })
 
 describe('fresh component instances, in-process', () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'fnhost-component-snapshot-'))
-  afterAll(() => rmSync(cacheDir, { recursive: true, force: true }))
+  const cacheDir = transpiledCache()
   const file = join(packageRoot, 'wasm/fixtures/component-state.wasm')
 
   it(

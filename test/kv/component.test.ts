@@ -7,6 +7,7 @@ import { clangToolchain } from '../helpers/clang.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { startHost, type TestHost } from '../helpers/host.js'
 import { scaled } from '../helpers/time.js'
+import { transpiledCache } from '../helpers/transpiled.js'
 import { startRedis, type RedisServer } from './redis-server.js'
 
 const SETUP_TIMEOUT_MS = scaled(120_000)
@@ -50,18 +51,14 @@ async function kvFolder(): Promise<TempDir> {
   return dir
 }
 
-/** The transpiled components, shared by the file's hosts (the cache is keyed by content). */
-let transpiled: TempDir | undefined
-afterAll(async () => transpiled?.[Symbol.asyncDispose]())
-
-const hostOptions = async (dir: TempDir, config = {}) => ({
+const hostOptions = (dir: TempDir, config = {}) => ({
   dir: dir.path,
   config,
   // Two workers: the JS guest and the component meet on one key from different threads.
   pool: {
     workers: 2,
     graceMs: 100,
-    drivers: { componentCacheDir: (transpiled ??= await functionsDir()).path },
+    drivers: { componentCacheDir: transpiledCache() },
   },
 })
 
@@ -125,7 +122,7 @@ describe.runIf(clangToolchain)('components: wasi:keyvalue over a real socket', (
     beforeAll(async () => {
       dir = await kvFolder()
       const limits = { maxValueBytes: MAX_VALUE_BYTES }
-      h = await startHost('real server', await hostOptions(dir, { kv: { limits } }))
+      h = await startHost('real server', hostOptions(dir, { kv: { limits } }))
     }, SETUP_TIMEOUT_MS)
     afterAll(async () => {
       await h?.[Symbol.asyncDispose]()
@@ -219,7 +216,7 @@ describe.runIf(clangToolchain)('components: wasi:keyvalue over a real socket', (
       dir = await kvFolder()
       h = await startHost(
         'real server',
-        await hostOptions(dir, { kv: { backend: 'redis', redis: { url: redis.url } } }),
+        hostOptions(dir, { kv: { backend: 'redis', redis: { url: redis.url } } }),
       )
     }, SETUP_TIMEOUT_MS)
     afterAll(async () => {
@@ -236,7 +233,7 @@ describe.runIf(clangToolchain)('components: wasi:keyvalue over a real socket', (
     let h: TestHost
     beforeAll(async () => {
       dir = await kvFolder()
-      h = await startHost('real server', { ...(await hostOptions(dir)), kv: false })
+      h = await startHost('real server', { ...hostOptions(dir), kv: false })
     }, SETUP_TIMEOUT_MS)
     afterAll(async () => {
       await h?.[Symbol.asyncDispose]()
