@@ -20,8 +20,26 @@ export interface FunctionSpec {
   format?: 'esm' | 'cjs'
   /** The bundle's source map (JSON, sources relative to the functions folder). */
   sourceMap?: string
+  /**
+   * The packages the function imports, bundled apart (host/bundle/vendor.ts): evaluated in the function's own
+   * engine before its source, which reaches them through it.
+   */
+  vendor?: VendorBundle
   /** Content hash of source + config: equal versions need no reload. */
   version: string
   /** The host's key-value store, when it has one: each thread opens its own connection to it. */
   kv?: KvSettings
+}
+
+/**
+ * A set of packages as one global script (host/bundle/vendor.ts): evaluated in a function's
+ * own engine before the function, it defines a global (VENDOR_GLOBAL in host/bundle/types.ts) through which the function's stand-in
+ * modules reach each package's exports.
+ */
+export interface VendorBundle {
+  /** SHA-256 of code and map (hex): equal digests are the same vendor bundle. */
+  digest: string
+  code: Uint8Array
+  /** Source map (JSON); `sources` relative to the functions folder. */
+  map: string
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import type { Slot } from '../registry/slot.js'
+import type { FunctionSpec } from '../types.js'
 
 /** A function as the management API shows it. */
 export interface FunctionInfo {
@@ -33,6 +34,12 @@ export async function fileVersion(file: string): Promise<string | undefined> {
   }
 }
 
+/** What is served: the source, and the packages a split bundle left to its vendor bundle. */
+function servedVersion(spec: FunctionSpec): string {
+  if (!spec.vendor) return sha256(spec.source)
+  return sha256(Buffer.concat([spec.source, Buffer.from(`\0${spec.vendor.digest}`)]))
+}
+
 export async function describe(slot: Slot): Promise<FunctionInfo> {
   const spec = slot.spec
   const updated = await stat(slot.file).then(
@@ -43,7 +50,7 @@ export async function describe(slot: Slot): Promise<FunctionInfo> {
     name: slot.name,
     route: slot.routes[0] ?? '',
     routes: slot.routes,
-    version: spec ? sha256(spec.source) : ((await fileVersion(slot.file)) ?? ''),
+    version: spec ? servedVersion(spec) : ((await fileVersion(slot.file)) ?? ''),
     state: spec ? 'ready' : 'failed',
     updated,
   }

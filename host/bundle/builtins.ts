@@ -2,7 +2,8 @@ import type { OnResolveArgs, Plugin } from 'esbuild'
 import { builtinModules } from 'node:module'
 
 const BUILTINS = new Set(builtinModules)
-const SKIP = Symbol('fnhost: resolving a builtin name normally')
+/** Plugin data of a resolution asked for from inside a plugin: the plugins leave it to esbuild. */
+export const SKIP = Symbol('fnhost: resolving a name normally')
 
 function refuse(args: OnResolveArgs) {
   return {

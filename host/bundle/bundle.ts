@@ -1,4 +1,12 @@
-import { build, transform, type BuildFailure, type Message, type Metafile } from 'esbuild'
+import {
+  build,
+  transform,
+  type BuildFailure,
+  type BuildOptions,
+  type Message,
+  type Metafile,
+  type Plugin,
+} from 'esbuild'
 import { extname, join, relative, sep } from 'node:path'
 import { moduleKind } from '../sandbox/quickjs/source.js'
 import { nodeBuiltins } from './builtins.js'
@@ -20,7 +28,7 @@ function describe(m: Message): string {
   return `${where}${m.text}`
 }
 
-function failureOf(e: unknown): BundleError {
+export function failureOf(e: unknown): BundleError {
   const errors = (e as Partial<BuildFailure>).errors
   if (!Array.isArray(errors) || errors.length === 0)
     return new BundleError(`bundling failed: ${(e as Error).message}`, { cause: e })
@@ -29,10 +37,19 @@ function failureOf(e: unknown): BundleError {
   return new BundleError(shown.join('\n'))
 }
 
-/** Every input must lie inside the functions folder or the project's node_modules (roots.ts). */
-function checkInputs(dir: string, metafile: Metafile): string[] {
+/**
+ * Every input must lie inside the functions folder or the project's node_modules (roots.ts).
+ * `keep` picks the metafile's entries that are files (not the split build's stand-ins).
+ */
+export function checkInputs(
+  dir: string,
+  metafile: Metafile,
+  keep: (path: string) => boolean = () => true,
+): string[] {
   const roots = allowedRoots(dir)
-  const inputs = Object.keys(metafile.inputs).map((p) => join(dir, p))
+  const inputs = Object.keys(metafile.inputs)
+    .filter(keep)
+    .map((p) => join(dir, p))
   for (const input of inputs) {
     if (roots.some((root) => isInside(root, input))) continue
     const importer = Object.entries(metafile.inputs).find(([, v]) =>
@@ -46,12 +63,42 @@ function checkInputs(dir: string, metafile: Metafile): string[] {
   return inputs
 }
 
+/** A function build that leaves some imports to other modules (split.ts). */
+export interface BundleSplit {
+  plugins?: Plugin[]
+  /** Which metafile inputs are files (the others stand in for modules bundled elsewhere). */
+  keep?: (path: string) => boolean
+}
+
+/** The options every build shares: browser/worker conditions, a syntax level QuickJS runs. */
+export const SHARED_OPTIONS = {
+  bundle: true,
+  write: false,
+  platform: 'browser',
+  conditions: ['worker', 'browser'],
+  target: 'es2022',
+  sourcemap: 'external',
+  sourcesContent: false,
+  metafile: true,
+  legalComments: 'none',
+  // A quarter less text for esbuild to print and QuickJS to parse (a 514 KB bundle becomes
+  // 401 KB, ~10 % off each); positions still map to the author's files through the source map.
+  minifyWhitespace: true,
+  charset: 'utf8',
+  logLevel: 'silent',
+} as const satisfies BuildOptions
+
 /**
  * Bundles one function file with esbuild (its async API runs in esbuild's own service process, so
  * the event loop keeps serving). Browser/worker conditions, a syntax level QuickJS runs, JSON
  * imports, Node built-ins refused.
  */
-export async function bundleFile(dir: string, file: string, source: string): Promise<Bundle> {
+export async function bundleFile(
+  dir: string,
+  file: string,
+  source: string,
+  split: BundleSplit = {},
+): Promise<Bundle> {
   const format = formatOf(file, source)
   let result
   try {
@@ -59,27 +106,15 @@ export async function bundleFile(dir: string, file: string, source: string): Pro
       entryPoints: [file],
       absWorkingDir: dir,
       outfile: join(dir, 'fnhost-bundle.js'),
-      bundle: true,
-      write: false,
+      ...SHARED_OPTIONS,
+      conditions: [...SHARED_OPTIONS.conditions],
       format,
-      platform: 'browser',
-      conditions: ['worker', 'browser'],
-      target: 'es2022',
-      sourcemap: 'external',
-      sourcesContent: false,
-      metafile: true,
-      legalComments: 'none',
-      // A quarter less text for esbuild to print and QuickJS to parse (a 514 KB bundle becomes
-      // 401 KB, ~10 % off each); positions still map to the author's files through the source map.
-      minifyWhitespace: true,
-      charset: 'utf8',
-      logLevel: 'silent',
-      plugins: [nodeBuiltins],
+      plugins: [nodeBuiltins, ...(split.plugins ?? [])],
     })
   } catch (e) {
     throw failureOf(e)
   }
-  const inputs = checkInputs(dir, result.metafile)
+  const inputs = checkInputs(dir, result.metafile, split.keep)
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'))
   const map = result.outputFiles.find((f) => f.path.endsWith('.map'))
   if (!js || !map) throw new BundleError('bundling produced no output')

@@ -13,6 +13,8 @@ import { phaseMark } from '../observe/phase-marks.js'
 interface Built {
   build: number
   inputs: string[]
+  /** A split build: whether its vendor bundle's files are unchanged (they are not hashed here). */
+  vendorFresh?: () => Promise<boolean>
   /** Hash of every input as built; undefined when one changed while esbuild read it. */
   key: Promise<string | undefined>
 }
@@ -61,7 +63,8 @@ export async function stillHolds(
   const last = built.get(file)
   if (!last || have === undefined || last.build !== have) return false
   const key = await last.key
-  return key !== undefined && key === (await keyOf(dir, file, source, last.inputs))
+  if (key === undefined || key !== (await keyOf(dir, file, source, last.inputs))) return false
+  return last.vendorFresh ? last.vendorFresh() : true
 }
 
 /**
@@ -74,6 +77,7 @@ export function recordBuild(
   source: Uint8Array,
   inputs: string[],
   startMs: number,
+  vendorFresh?: () => Promise<boolean>,
 ): number {
   const build = ++lastBuild
   const key = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
@@ -82,7 +86,7 @@ export function recordBuild(
     phaseMark('bt:hash-done')
     return k && !(await changedSince(inputs, startMs)) ? k : undefined
   })
-  built.set(file, { build, inputs, key })
+  built.set(file, { build, inputs, key, vendorFresh })
   return build
 }
 

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads'
 import { startThread } from '../threads.js'
-import { BundleError, type Bundle } from './types.js'
-import type { BundleNotice, BundleReply, BundleRequest } from './worker.js'
+import { BundleError, type Bundle, type VendorBundle } from './types.js'
+import type { BundleNotice, BundleReply, BundleRequest, WireVendor } from './worker.js'
 
 function spawn(): Worker {
   return startThread('bundle/worker', { execArgv: [] })
@@ -34,13 +34,28 @@ function failAll(reason: string): void {
   pending.clear()
 }
 
+/** Vendor bundles by digest: the bundling thread sends each one's code once. */
+const vendors = new Map<string, VendorBundle>()
+
+function vendorOf(wire: WireVendor): VendorBundle {
+  const { digest, code, map } = wire
+  if (code && map !== undefined) vendors.set(digest, { digest, code, map })
+  const known = vendors.get(digest)
+  if (!known) throw new Error(`the bundling thread named vendor bundle ${digest}, never sent`)
+  return known
+}
+
 function settle(p: Pending, reply: BundleReply): void {
   if ('error' in reply)
     return p.reject(reply.bundleError ? new BundleError(reply.error) : new Error(reply.error))
   if ('unchanged' in reply) return p.resolve(p.held?.bundle)
   const wire = reply.bundle
   // Left out of the reply when it is the source itself: decoded here, natively.
-  const bundle = wire && { ...wire, entry: wire.entry ?? new TextDecoder().decode(p.source) }
+  const bundle = wire && {
+    ...wire,
+    entry: wire.entry ?? new TextDecoder().decode(p.source),
+    vendor: wire.vendor && vendorOf(wire.vendor),
+  }
   held.set(p.file, { build: reply.build, bundle })
   p.resolve(bundle)
 }
@@ -60,6 +75,7 @@ function thread(): Worker {
     if (worker === w) worker = undefined
     // The thread's memory of past builds went with it.
     held.clear()
+    vendors.clear()
     failAll(`exit code ${code}`)
   })
   w.unref()

@@ -5,7 +5,8 @@ import { transform } from 'esbuild'
 import { bundleFile } from './bundle.js'
 import { forgetBuild, recordBuild, stillHolds } from './cache.js'
 import { selfContained } from './self-contained.js'
-import { BundleError, type Bundle } from './types.js'
+import { bundleSplit } from './split.js'
+import { BundleError, type Bundle, type VendorBundle } from './types.js'
 import { phaseMark } from '../observe/phase-marks.js'
 import { traceStart } from '../observe/start-trace.js'
 
@@ -25,7 +26,14 @@ export type BundleNotice = { forget: string } | { warm: true }
  * A bundle as it crosses back: `entry` is left out when it is the source the caller sent.
  * `digest`: SHA-256 of the code and source map, hashed here so the caller need not.
  */
-export type WireBundle = Omit<Bundle, 'entry'> & { entry?: string; digest: string }
+export type WireBundle = Omit<Bundle, 'entry' | 'vendor'> & {
+  entry?: string
+  digest: string
+  /** The vendor bundle's code and map cross once; after that its digest names it. */
+  vendor?: WireVendor
+}
+
+export type WireVendor = { digest: string } & Partial<Omit<VendorBundle, 'digest'>>
 
 export type BundleReply =
   /** `bundle` undefined: the file imports nothing and runs as written. */
@@ -33,7 +41,15 @@ export type BundleReply =
   | { id: number; unchanged: true }
   | { id: number; error: string; bundleError: boolean }
 
-async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
+/** A bundle as it crosses, and what the bundle cache records of its build. */
+interface Built {
+  wire: WireBundle
+  /** The inputs whose bytes the cache hashes: the vendor bundle's files are checked apart. */
+  inputs: string[]
+  vendorFresh?: () => Promise<boolean>
+}
+
+async function bundleOf(req: BundleRequest): Promise<Built | undefined> {
   let source: string
   try {
     source = new TextDecoder('utf-8', { fatal: true }).decode(req.source)
@@ -42,19 +58,43 @@ async function bundleOf(req: BundleRequest): Promise<WireBundle | undefined> {
   }
   if (selfContained(req.file, source)) return undefined
   phaseMark('bt:esbuild-start')
-  const { entry, ...rest } = await bundleFile(req.dir, req.file, source)
+  const split = SPLIT ? await bundleSplit(req.dir, req.file, source) : undefined
+  const bundle = split?.bundle ?? (await bundleFile(req.dir, req.file, source))
+  const { entry, vendor, ...rest } = bundle
   phaseMark('bt:esbuild-done')
-  const digest = createHash('sha256').update(rest.code).update(rest.map).digest('hex')
-  return entry === source ? { ...rest, digest } : { ...rest, digest, entry }
+  const hash = createHash('sha256').update(rest.code).update(rest.map)
+  const digest = hash.update(vendor?.digest ?? '').digest('hex')
+  const wire: WireBundle = { ...rest, digest, vendor: vendor && wireVendor(vendor) }
+  return {
+    wire: entry === source ? wire : { ...wire, entry },
+    inputs: split?.ownInputs ?? bundle.inputs,
+    vendorFresh: split?.vendorFresh,
+  }
+}
+
+/**
+ * Whether functions are bundled apart from their packages (split.ts); FNHOST_VENDOR_SPLIT=0
+ * bundles each whole, as before (for comparing the two).
+ */
+const SPLIT = process.env.FNHOST_VENDOR_SPLIT !== '0'
+
+/** Vendor bundles whose code the main thread has (it keeps every one it was sent). */
+const sent = new Set<string>()
+
+function wireVendor(vendor: VendorBundle): WireVendor {
+  if (sent.has(vendor.digest)) return { digest: vendor.digest }
+  sent.add(vendor.digest)
+  return { ...vendor }
 }
 
 async function answer(req: BundleRequest): Promise<BundleReply> {
   if (await stillHolds(req.dir, req.file, req.source, req.have))
     return { id: req.id, unchanged: true }
   const startMs = Date.now()
-  const bundle = await bundleOf(req)
-  const build = recordBuild(req.dir, req.file, req.source, bundle?.inputs ?? [], startMs)
-  return { id: req.id, build, bundle }
+  const built = await bundleOf(req)
+  const inputs = built?.inputs ?? []
+  const build = recordBuild(req.dir, req.file, req.source, inputs, startMs, built?.vendorFresh)
+  return { id: req.id, build, bundle: built?.wire }
 }
 
 /**

@@ -52,6 +52,8 @@ class Pool implements WorkerPool {
   private nextId = 1
   private disposed = false
   private loads = 0
+  /** The package set each worker was last told of or loaded (expectElsewhere). */
+  private readonly expected = new WeakMap<PoolWorker, string>()
   private readonly guest = emptyGuestCounts()
 
   constructor(private readonly options: ResolvedPoolOptions) {
@@ -197,7 +199,24 @@ class Pool implements WorkerPool {
     this.track(task)
     this.loads++
     worker.post({ type: 'load', task: task.id, fn: fn.id, spec: fn.spec, deadline })
+    this.expectElsewhere(fn.spec, worker)
     return task
+  }
+
+  /**
+   * Tells the other workers of a function whose packages were bundled apart (its spec's vendor
+   * bundle), once per package set each: they prepare its engines, so the next function of that
+   * set finds them ready wherever it lands.
+   */
+  private expectElsewhere(spec: FunctionSpec, loading: PoolWorker): void {
+    const digest = spec.vendor?.digest
+    if (digest === undefined) return
+    for (const w of this.workers.ready()) {
+      if (w === loading || this.expected.get(w) === digest) continue
+      this.expected.set(w, digest)
+      w.post({ type: 'expect', spec })
+    }
+    this.expected.set(loading, digest)
   }
 
   private async invoke(

@@ -44,6 +44,8 @@ export type ToWorker =
   | { type: 'inspect'; task: number; file: string; bytes: Uint8Array; hints?: InspectHints }
   | { type: 'abort'; task: number }
   | { type: 'unload'; fn: number }
+  /** A function like this one is loading on another worker: prepare for it (DriverSet.expect). */
+  | { type: 'expect'; spec: FunctionSpec }
   /** The watchdog stopped guest code in this thread: a nudge, so the worker takes a turn and recovers. */
   | { type: 'stopped' }
 

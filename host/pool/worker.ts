@@ -359,6 +359,8 @@ function receive(msg: ToWorker, ownTurn: boolean): void {
       return tasks.get(msg.task)?.ctrl?.abort(new Error('the request was aborted'))
     case 'unload':
       return void unload(msg.fn)
+    case 'expect':
+      return drivers.expect(msg.spec)
     case 'stopped':
       return
   }

@@ -53,6 +53,11 @@ export class WorkerSet {
     return this.serving.some((w) => w.state === 'ready')
   }
 
+  /** The ready serving workers. */
+  ready(): PoolWorker[] {
+    return this.serving.filter((w) => w.state === 'ready')
+  }
+
   /** The ready worker with the least work (invocations in flight plus `penalty`). */
   leastBusy(penalty: (w: PoolWorker) => number): PoolWorker | undefined {
     let best: PoolWorker | undefined

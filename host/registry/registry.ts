@@ -77,6 +77,11 @@ export class Registry implements AsyncDisposable {
   private readonly listeners = new Set<() => void>()
   /** The files each bundled function was last built from: a change to one reloads the function. */
   private readonly inputs = new Map<string, string[]>()
+  /**
+   * Inputs the folder's watch skips (package files in a node_modules) that a function was built
+   * from: watched one by one, so a package edited in place reloads the functions using it.
+   */
+  private readonly followed = new Set<string>()
   /** New versions loading before they replace a good one, and failures waiting to settle. */
   private readonly pending = new Map<string, Slot>()
   private readonly settling = new Map<string, NodeJS.Timeout>()
@@ -195,8 +200,9 @@ export class Registry implements AsyncDisposable {
       ignoreInitial: true,
       // The same rule as at startup: a link is never followed (it is reported and skipped).
       followSymlinks: false,
-      ignored: (path) => unwatchedPath(relative(this.dir, path)),
+      ignored: (path) => unwatchedPath(relative(this.dir, path)) && !this.followed.has(path),
     })
+    if (this.followed.size) watcher.add([...this.followed])
     const onPath = (path: string) => {
       phaseMark('watch:event', path)
       this.enqueue(() => this.onFileEvent(path))
@@ -207,8 +213,9 @@ export class Registry implements AsyncDisposable {
     watcher.on('error', (e) =>
       this.options.logger.error(`watching ${this.dir} failed: ${String(e)}`),
     )
-    await new Promise<void>((ready) => watcher.once('ready', ready))
+    // Set before it is ready: inputs followed meanwhile are added to it.
     this.watcher = watcher
+    await new Promise<void>((ready) => watcher.once('ready', ready))
   }
 
   /**
@@ -262,6 +269,15 @@ export class Registry implements AsyncDisposable {
     return out
   }
 
+  /** Watches the inputs the folder's watch skips (see `followed`). */
+  private follow(inputs: string[]): void {
+    const added = inputs.filter(
+      (input) => !this.followed.has(input) && unwatchedPath(relative(this.dir, input)),
+    )
+    for (const input of added) this.followed.add(input)
+    if (added.length) this.watcher?.add(added)
+  }
+
   /** A symbolic link where a function file or folder would be: never followed, said once in the log. */
   private skipLink(path: string): void {
     const rel = relative(this.dir, path)
@@ -293,8 +309,10 @@ export class Registry implements AsyncDisposable {
     const outcome = await scanFile(this.dir, file, this.options.inspector, this.options.defaults)
     phaseMark('scan:done', file)
     // A failed bundle keeps the inputs of its last good build, so fixing one of them reloads it.
-    if (outcome.inputs) this.inputs.set(file, outcome.inputs)
-    else if ('failure' in outcome && !this.inputs.has(file) && isBundled(file))
+    if (outcome.inputs) {
+      this.inputs.set(file, outcome.inputs)
+      this.follow(outcome.inputs)
+    } else if ('failure' in outcome && !this.inputs.has(file) && isBundled(file))
       this.inputs.set(file, [file])
     const overrides = this.options.overrides
     if (overrides && 'spec' in outcome)

@@ -128,10 +128,9 @@ export async function checkSource(
     const bundle = await bundleSource(dir, file, source)
     phaseMark('bundle:got')
     inputs = bundle?.inputs
-    if (bundle && bundle.code.byteLength > MAX_FUNCTION_BYTES)
-      return fail(
-        `${rel} bundles to ${bundle.code.byteLength} bytes; the limit is ${MAX_FUNCTION_BYTES}`,
-      )
+    const bundled = bundle && bundle.code.byteLength + (bundle.vendor?.code.byteLength ?? 0)
+    if (bundled && bundled > MAX_FUNCTION_BYTES)
+      return fail(`${rel} bundles to ${bundled} bytes; the limit is ${MAX_FUNCTION_BYTES}`)
     traceStart(`bundle checked ${rel}`)
     const bytes = bundle?.code ?? source
     const hints = bundle && { format: bundle.format, configSource: bundle.entry }
@@ -167,6 +166,7 @@ export async function checkSource(
       version,
     }
     if (bundle) Object.assign(spec, { format: bundle.format, sourceMap: bundle.map })
+    if (bundle?.vendor) spec.vendor = bundle.vendor
     return { spec, inputs }
   } catch (e) {
     if (e instanceof DetailedError) return fail(e.message, e.reason)

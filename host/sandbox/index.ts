@@ -34,6 +34,8 @@ export interface DriverSet {
   load(spec: FunctionSpec, opts?: LoadOptions): Promise<LoadedFunction>
   /** Starts every driver's background preparation (SandboxDriver.prepare). */
   prepare(): void
+  /** Prepares for a function loaded on another worker (SandboxDriver.expect). */
+  expect(spec: FunctionSpec): void
 }
 
 export class UnsupportedFileError extends Error {
@@ -78,6 +80,9 @@ function driverSet(drivers: SandboxDriver[]): DriverSet {
     },
     prepare() {
       for (const driver of drivers) driver.prepare?.()
+    },
+    expect(spec) {
+      byKind.get(spec.kind)?.expect?.(spec)
     },
     detect(file, bytes) {
       for (const driver of drivers) if (driver.detect(file, bytes)) return driver

@@ -60,6 +60,11 @@ export interface SandboxDriver {
    * load does not wait for it.
    */
   prepare?(): void
+  /**
+   * A function like `spec` is being loaded on another worker: prepares what its load here would
+   * wait for, in the background (QuickJS: the engine template of its package set).
+   */
+  expect?(spec: FunctionSpec): void
 }
 
 /** How the registry gets a runnable function: through the worker pool. */

@@ -4,7 +4,8 @@ import { openGate } from '../guest-gate.js'
 import type { SandboxDriver } from '../types.js'
 import { QuickjsFunction } from './function.js'
 import { inspectSource } from './inspect.js'
-import { prepareSpare } from './spare.js'
+import { expectPackages, prepareSpare } from './spare.js'
+import { internVendor } from './vendor.js'
 import { quickjsWasmModule } from './wasm.js'
 
 export interface QuickjsDriverOptions {
@@ -23,7 +24,7 @@ export function createQuickjsDriver(options: QuickjsDriverOptions = {}): Sandbox
     inspect: inspectSource,
     load: (spec, opts = {}) =>
       QuickjsFunction.load(
-        spec,
+        spec.vendor ? { ...spec, vendor: internVendor(spec.vendor) } : spec,
         {
           hostFetch: (hostFetch ??= createOutboundFetch()),
           maxSubrequests: options.maxSubrequests ?? OUTBOUND_DEFAULTS.maxSubrequests,
@@ -37,6 +38,9 @@ export function createQuickjsDriver(options: QuickjsDriverOptions = {}): Sandbox
         () => prepareSpare(CONFIG_DEFAULTS.memoryMb),
         () => undefined,
       ),
+    expect: (spec) => {
+      if (spec.vendor) expectPackages(spec.config.memoryMb, spec.vendor)
+    },
     warmup: () => ({
       name: '_fnhost/warmup',
       file: '/_fnhost/warmup.js',

@@ -3,10 +3,14 @@ import { FnhostError } from '../../errors.js'
 import type { FunctionSpec } from '../../types.js'
 import type { InvocationLog } from '../../observe/invocation-log.js'
 import { guestFilename } from './source.js'
+import { VENDOR_FILENAME } from './vendor.js'
 
 /** The function's source map as a position rewriter, if it was bundled. */
 export function stackMapperOf(spec: FunctionSpec): StackMapper | undefined {
-  return spec.sourceMap ? new StackMapper(spec.sourceMap, guestFilename(spec)) : undefined
+  if (spec.sourceMap === undefined) return undefined
+  const maps = new Map([[guestFilename(spec), spec.sourceMap]])
+  if (spec.vendor) maps.set(VENDOR_FILENAME, spec.vendor.map)
+  return new StackMapper(maps)
 }
 
 /** A log whose lines point at the original files (console.error of an Error, uncaught errors). */

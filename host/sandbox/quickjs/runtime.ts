@@ -1,4 +1,5 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
+import type { VendorBundle } from '../../types.js'
 import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
 import { openGate, type GuestGate } from '../guest-gate.js'
 import type { EngineState } from './errors.js'
@@ -61,10 +62,18 @@ export class GuestRuntime {
   /** The prelude compiled ahead (a spare engine), until startPrelude takes it. */
   #prelude: QuickJSHandle | undefined
 
-  static async create(limits: RuntimeLimits, gate: GuestGate = openGate): Promise<GuestRuntime> {
+  /** A vendor bundle compiled ahead (a spare made for a package set), until startVendor takes it. */
+  #vendor: { handle: QuickJSHandle; digest: string } | undefined
+
+  /** `packages`: the function's vendor bundle, which an engine made ahead may have compiled. */
+  static async create(
+    limits: RuntimeLimits,
+    gate: GuestGate = openGate,
+    packages?: VendorBundle,
+  ): Promise<GuestRuntime> {
     const engine = limits.check
       ? await checkEngine(limits.memoryMb)
-      : await takeEngine(limits.memoryMb, limits.owner)
+      : await takeEngine(limits.memoryMb, limits.owner, packages)
     return new GuestRuntime(engine, limits, gate)
   }
 
@@ -77,6 +86,8 @@ export class GuestRuntime {
     this.runtime = engine.runtime
     this.context = engine.context
     this.#prelude = engine.prelude
+    if (engine.vendor && engine.vendorDigest)
+      this.#vendor = { handle: engine.vendor, digest: engine.vendorDigest }
     this.runtime.setMaxStackSize(MAX_STACK_BYTES)
     this.runtime.setInterruptHandler(() => {
       if (Date.now() <= this.#deadline) return false
@@ -91,6 +102,14 @@ export class GuestRuntime {
     const prelude = this.#prelude
     this.#prelude = undefined
     return prelude
+  }
+
+  /** The vendor bundle `digest` compiled ahead, if this runtime has it; the caller owns it. */
+  takeVendor(digest: string): QuickJSHandle | undefined {
+    const vendor = this.#vendor
+    if (vendor?.digest !== digest) return undefined
+    this.#vendor = undefined
+    return vendor.handle
   }
 
   /** What the engine says happened so far, for classifying a guest exception. */
@@ -192,6 +211,7 @@ export class GuestRuntime {
     if (this.#fault) return
     try {
       this.#prelude?.dispose()
+      this.#vendor?.handle.dispose()
       this.context.dispose()
       this.runtime.dispose()
     } catch (e) {

@@ -15,6 +15,7 @@ import { buildResponse, requestPayload, type Style } from './marshal.js'
 import { GuestRuntime } from './runtime.js'
 import { guestFilename } from './source.js'
 import { loadSettled } from './spare.js'
+import { startVendor } from './vendor.js'
 import { phaseMark } from '../../observe/phase-marks.js'
 
 export interface SandboxOptions {
@@ -63,7 +64,7 @@ export class Sandbox {
     let rt: GuestRuntime
     try {
       const owner = `${spec.name}@${spec.version}`
-      rt = await GuestRuntime.create({ memoryMb, timeoutMs, owner }, options.gate)
+      rt = await GuestRuntime.create({ memoryMb, timeoutMs, owner }, options.gate, spec.vendor)
     } catch (e) {
       throw loadFailure(filename, e)
     }
@@ -78,7 +79,7 @@ export class Sandbox {
       sandbox.dispose()
       throw loadFailure(filename, mappedError(e, stackMapperOf(spec)))
     } finally {
-      loadSettled(memoryMb)
+      loadSettled(memoryMb, spec.vendor)
     }
   }
 
@@ -106,6 +107,8 @@ export class Sandbox {
       }
       this.#prelude = startPrelude(this.rt, this.#loop, inv, init)
       phaseMark('w:prelude')
+      if (this.spec.vendor) startVendor(this.rt, this.#loop, inv, this.spec.vendor)
+      phaseMark('w:vendor')
       this.#style = await loadModule(this.rt, this.#loop, inv, this.#prelude, this.spec, filename)
     } finally {
       this.#loop.finish(inv)

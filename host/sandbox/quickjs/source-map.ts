@@ -9,20 +9,20 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
  * never throw.
  */
 export class StackMapper {
-  #trace: TraceMap | undefined
+  readonly #traces = new Map<string, TraceMap>()
   readonly #pattern: RegExp
 
-  constructor(
-    private readonly map: string,
-    private readonly filename: string,
-  ) {
-    this.#pattern = new RegExp(`(?<![\\w./-])${escapeRegExp(filename)}:(\\d+):(\\d+)`, 'g')
+  /** `maps`: each generated file's name (as stack frames show it) and its source map. */
+  constructor(private readonly maps: ReadonlyMap<string, string>) {
+    const names = [...maps.keys()].map(escapeRegExp).join('|')
+    this.#pattern = new RegExp(`(?<![\\w./-])(${names}):(\\d+):(\\d+)`, 'g')
   }
 
   rewrite(text: string): string {
-    if (!text.includes(this.filename)) return text
-    const trace = (this.#trace ??= new TraceMap(this.map))
-    return text.replace(this.#pattern, (whole, line: string, column: string) => {
+    if (![...this.maps.keys()].some((name) => text.includes(name))) return text
+    return text.replace(this.#pattern, (whole, name: string, line: string, column: string) => {
+      let trace = this.#traces.get(name)
+      if (!trace) this.#traces.set(name, (trace = new TraceMap(this.maps.get(name)!)))
       const at = originalPositionFor(trace, {
         line: Number(line),
         column: Math.max(0, Number(column) - 1),

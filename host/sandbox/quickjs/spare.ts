@@ -1,5 +1,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
+import type { VendorBundle } from '../../types.js'
 import { PRELUDE_FILENAME, preludeSource } from './prelude.js'
+import { compileScript, engineFromTemplate } from './template.js'
 import { acquireQuickJSInstance, type QuickJSInstance } from './wasm.js'
 
 /** A QuickJS runtime and context in their own engine instance, before any guest code ran. */
@@ -9,6 +11,9 @@ export interface Engine {
   context: QuickJSContext
   /** The prelude compiled (not run) into `context`, when the engine was made ahead. */
   prelude?: QuickJSHandle
+  /** A vendor bundle compiled (not run) into `context`, when made ahead for a package set. */
+  vendor?: QuickJSHandle
+  vendorDigest?: string
 }
 
 /**
@@ -25,23 +30,52 @@ export const SPARE_DELAY_MS = 200
  */
 export const SPARE_AFTER_LOAD_MS = 10
 
-let spare: Engine | undefined
-let making: NodeJS.Timeout | undefined
-/** A spare being made, and for which cap: one at a time, and a load of that cap waits for it. */
-let inFlight: { memoryMb: number; done: Promise<void> } | undefined
+/** A package set: the vendor bundle a spare engine has compiled, or none. */
+type Packages = VendorBundle | undefined
 
-function makeSpareIn(memoryMb: number, delayMs: number): void {
-  clearTimeout(making)
-  making = setTimeout(() => void makeSpareOnce(memoryMb), delayMs)
-  making.unref()
+/**
+ * The engines made ahead: one for functions without packages (`plain`), and one for the package
+ * set last asked for (`vendored`), a copy of that set's template with its vendor bundle compiled
+ * (template.ts). A function's engine is never another's: the vendor bundle is compiled, not run,
+ * in the spare, and runs in the function that takes it.
+ */
+const slots = {
+  plain: {
+    spare: undefined as Engine | undefined,
+    making: undefined as NodeJS.Timeout | undefined,
+    inFlight: undefined as InFlight | undefined,
+  },
+  vendored: {
+    spare: undefined as Engine | undefined,
+    making: undefined as NodeJS.Timeout | undefined,
+    inFlight: undefined as InFlight | undefined,
+  },
 }
 
-function makeSpareOnce(memoryMb: number): Promise<void> {
-  if (inFlight) return inFlight.done
-  const done = makeSpare(memoryMb)
+/** A spare being made, and for what: one at a time per slot, and a load of that kind waits for it. */
+type InFlight = { memoryMb: number; digest: string | undefined; done: Promise<void> }
+
+const slotOf = (packages: Packages) => (packages ? slots.vendored : slots.plain)
+
+const fits = (engine: Engine | undefined, memoryMb: number, packages: Packages) =>
+  engine !== undefined &&
+  engine.instance.memoryMb === memoryMb &&
+  engine.vendorDigest === packages?.digest
+
+function makeSpareIn(memoryMb: number, packages: Packages, delayMs: number): void {
+  const slot = slotOf(packages)
+  clearTimeout(slot.making)
+  slot.making = setTimeout(() => void makeSpareOnce(memoryMb, packages), delayMs)
+  slot.making.unref()
+}
+
+function makeSpareOnce(memoryMb: number, packages: Packages): Promise<void> {
+  const slot = slotOf(packages)
+  if (slot.inFlight) return slot.inFlight.done
+  const done = makeSpare(memoryMb, packages)
     .catch(() => undefined)
-    .finally(() => (inFlight = undefined))
-  inFlight = { memoryMb, done }
+    .finally(() => (slot.inFlight = undefined))
+  slot.inFlight = { memoryMb, digest: packages?.digest, done }
   return done
 }
 
@@ -53,38 +87,53 @@ export async function newEngine(memoryMb: number, owner?: string): Promise<Engin
 
 function drop(engine: Engine): void {
   engine.prelude?.dispose()
+  engine.vendor?.dispose()
   engine.context.dispose()
   engine.runtime.dispose()
 }
 
-async function makeSpare(memoryMb: number): Promise<void> {
-  if (spare?.instance.memoryMb === memoryMb) return
-  if (spare) drop(spare)
-  spare = undefined
-  const engine = await newEngine(memoryMb)
-  const compiled = engine.context.evalCode(preludeSource(), PRELUDE_FILENAME, { type: 'global' })
-  if (compiled.error) {
-    // The prelude is the host's own code: this cannot happen short of a broken build, and then
-    // every load reports it on its own path.
-    compiled.error.dispose()
-    return drop(engine)
+async function makeSpare(memoryMb: number, packages: Packages): Promise<void> {
+  const slot = slotOf(packages)
+  if (fits(slot.spare, memoryMb, packages)) return
+  if (slot.spare) drop(slot.spare)
+  slot.spare = undefined
+  if (packages) {
+    const copied = await engineFromTemplate(memoryMb, packages)
+    if (copied && !slot.spare) slot.spare = copied
+    else if (copied) drop(copied)
+    return
   }
-  spare = { ...engine, prelude: compiled.value }
+  const engine = await newEngine(memoryMb)
+  // The prelude is the host's own code: it fails to compile only in a broken build, and then
+  // every load reports it on its own path.
+  const prelude = compileScript(engine.context, preludeSource(), PRELUDE_FILENAME)
+  if (!prelude) return drop(engine)
+  const made: Engine = { ...engine, prelude }
+  // Another spare for this slot may have been asked for while this one compiled.
+  if (slot.spare) return drop(made)
+  slot.spare = made
 }
 
 /**
- * An engine for a runtime capped at `memoryMb`: the one made ahead, with its prelude compiled,
- * when its cap matches, else a new one. Every sandbox is built on a fresh engine instance (a
- * spare has run no guest code); after one is taken the next is made shortly after, for the cap
- * last asked for, so a new function's first load does not wait for the engine and the prelude's
- * compilation.
+ * An engine for a runtime capped at `memoryMb` for a function using `packages` (its folder's
+ * vendor bundle, if any): the one made ahead, with the prelude (and the vendor bundle) compiled,
+ * when it fits, else a new one. Every sandbox is built on a fresh engine instance (a spare has
+ * run no guest code); after one is taken the next is made shortly after, for what was last asked
+ * for, so a new function's first load does not wait for the engine and the compilations.
  */
-export async function takeEngine(memoryMb: number, owner?: string): Promise<Engine> {
-  if (inFlight?.memoryMb === memoryMb) await inFlight.done
-  const ready = spare?.instance.memoryMb === memoryMb ? spare : undefined
-  if (ready) spare = undefined
-  makeSpareIn(memoryMb, SPARE_DELAY_MS)
-  return ready ?? newEngine(memoryMb, owner)
+export async function takeEngine(
+  memoryMb: number,
+  owner?: string,
+  packages?: Packages,
+): Promise<Engine> {
+  const slot = slotOf(packages)
+  const making = slot.inFlight
+  if (making?.memoryMb === memoryMb && making.digest === packages?.digest) await making.done
+  const ready = fits(slot.spare, memoryMb, packages) ? slot.spare : undefined
+  if (ready) slot.spare = undefined
+  makeSpareIn(memoryMb, packages, SPARE_DELAY_MS)
+  if (ready) return ready
+  return (packages && (await engineFromTemplate(memoryMb, packages))) || newEngine(memoryMb, owner)
 }
 
 /**
@@ -96,20 +145,29 @@ export function checkEngine(memoryMb: number): Promise<Engine> {
 }
 
 /**
- * Makes an engine of `memoryMb` ahead now, unless one is: a serving worker that has just started
- * does so while it waits for its first work, so the first load (most often of the default cap)
- * finds the prelude compiled, and the engine's code warm.
+ * Makes an engine of `memoryMb` (no packages) ahead now, unless one is: a serving worker that has
+ * just started does so while it waits for its first work, so the first load (most often of the
+ * default cap) finds the prelude compiled, and the engine's code warm.
  */
 export function prepareSpare(memoryMb: number): Promise<void> {
-  return makeSpareOnce(memoryMb)
+  return makeSpareOnce(memoryMb, undefined)
 }
 
 /** A load on an engine of `memoryMb` has settled (loaded or failed): the next spare is made soon. */
-export function loadSettled(memoryMb: number): void {
-  makeSpareIn(memoryMb, SPARE_AFTER_LOAD_MS)
+export function loadSettled(memoryMb: number, packages?: Packages): void {
+  makeSpareIn(memoryMb, packages, SPARE_AFTER_LOAD_MS)
 }
 
-/** Whether an engine for `memoryMb` is ready ahead (what the next load of that cap gets). */
-export function spareReady(memoryMb: number): boolean {
-  return spare?.instance.memoryMb === memoryMb
+/**
+ * A function using `packages` is being loaded on another worker: its package set's template and
+ * a spare copy are made here soon (after work already queued), for when one lands here.
+ */
+export function expectPackages(memoryMb: number, packages: VendorBundle): void {
+  if (!fits(slots.vendored.spare, memoryMb, packages))
+    makeSpareIn(memoryMb, packages, SPARE_AFTER_LOAD_MS)
+}
+
+/** Whether an engine for `memoryMb` (and `packages`) is ready ahead, for the next such load. */
+export function spareReady(memoryMb: number, packages?: Packages): boolean {
+  return fits(slotOf(packages).spare, memoryMb, packages)
 }

@@ -119,6 +119,36 @@ export async function acquireQuickJSInstance(
   return newQuickJSInstance(memoryMb, zeroedMemories.get(memoryMb)?.pop())
 }
 
+/**
+ * A fresh engine instance whose memory starts as a copy of `image`'s first `bytes` (an engine
+ * made as a template, host/sandbox/quickjs/template.ts): the copy holds the template's runtime,
+ * context and compiled code at the same addresses. Instantiating writes only what the template's
+ * own instantiation wrote, which the copy overwrites.
+ */
+export async function cloneQuickJSInstance(
+  memoryMb: number,
+  image: WebAssembly.Memory,
+  bytes: number,
+): Promise<QuickJSInstance> {
+  const memory = zeroedMemories.get(memoryMb)?.pop() ?? newMemory(memoryMb)
+  const missing = image.buffer.byteLength - memory.buffer.byteLength
+  // Grown before instantiation: the engine then sees the template's heap size from its start.
+  if (missing > 0) grow.call(memory, missing / PAGE)
+  const instance = await newQuickJSInstance(memoryMb, memory)
+  new Uint8Array(memory.buffer).set(new Uint8Array(image.buffer, 0, bytes))
+  return instance
+}
+
+/** How many bytes from the start of `memory` hold anything (the rest is zero), in whole pages. */
+export function usedBytes(memory: WebAssembly.Memory): number {
+  const words = new BigUint64Array(memory.buffer)
+  const perPage = PAGE / 8
+  for (let page = words.length / perPage - 1; page >= 0; page--)
+    for (let i = (page + 1) * perPage - 1; i >= page * perPage; i--)
+      if (words[i] !== 0n) return (page + 1) * PAGE
+  return 0
+}
+
 /** Hands back an instance that holds no runtime any more (never one that faulted). */
 export function releaseQuickJSInstance(
   memoryMb: number,
