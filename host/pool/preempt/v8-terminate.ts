@@ -51,12 +51,25 @@ class InspectorTerminator implements Terminator {
 
 let shared: Promise<Terminator | string> | undefined
 
+type InspectorModule = typeof import('node:inspector')
+
+/**
+ * node:inspector, through process.getBuiltinModule where Node has it (20.16+): the single
+ * binary's main script has no loader for a dynamic import(), which would leave its pools without
+ * in-place stops.
+ */
+async function inspectorModule(): Promise<InspectorModule> {
+  const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
+  const builtin = get?.call(process, 'node:inspector') as InspectorModule | undefined
+  return builtin ?? import('node:inspector')
+}
+
 /**
  * The process's terminator (one inspector session serves every pool), or why there is none: a
  * Node built without the inspector, or one whose session cannot be opened.
  */
 export function v8Terminator(): Promise<Terminator | string> {
-  shared ??= import('node:inspector').then(
+  shared ??= inspectorModule().then(
     ({ Session }) => {
       try {
         const session = new Session()
