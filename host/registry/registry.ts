@@ -1,16 +1,16 @@
-import { watch, type FSWatcher } from 'chokidar'
 import { lstat, stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
 import { BUNDLED_EXTENSIONS, forgetBundle, warmBundler } from '../bundle/index.js'
 import type { LimitDefaults, ResolvedConfig } from '../config.js'
 import { FnhostError } from '../errors.js'
 import type { Logger } from '../observe/log.js'
-import { FUNCTION_EXTENSIONS, isFunctionFile, sidecarOf, unwatchedPath } from '../routing/names.js'
+import { FUNCTION_EXTENSIONS, isFunctionFile, sidecarOf } from '../routing/names.js'
 import { matchRequestPath, type PathMatch } from '../routing/request-path.js'
 import { Router } from '../routing/router.js'
 import { PathError } from '../routing/segments.js'
 import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
 import { listFunctionFiles } from './files.js'
+import { FolderWatch } from './folder-watch.js'
 import { scanFile } from './scan.js'
 import { Slot } from './slot.js'
 import { phaseMark } from '../observe/phase-marks.js'
@@ -45,9 +45,6 @@ const isBundled = (file: string) =>
  */
 const WARM_BUNDLER_AFTER_MS = 1000
 
-/** Past chokidar's 50 ms change throttle. */
-const RECHECK_AFTER_MS = 75
-
 /**
  * A rewrite that is not atomic (truncate, then write) shows half-written versions. While a good
  * version serves, a changed version that fails to scan or load is reported only if it still
@@ -68,26 +65,27 @@ export class Registry implements AsyncDisposable {
   readonly dir: string
   private readonly slots = new Map<string, Slot>()
   private router = new Router<Slot>([])
-  private watcher?: FSWatcher
+  /** The folder's watch, when the registry follows changes. */
+  private readonly folder?: FolderWatch
   private updates: Promise<void> = Promise.resolve()
   private readonly retiring = new Set<Promise<void>>()
   private disposed = false
-  private readonly rechecks = new Map<string, NodeJS.Timeout>()
   private warming?: NodeJS.Timeout
   private readonly listeners = new Set<() => void>()
   /** The files each bundled function was last built from: a change to one reloads the function. */
   private readonly inputs = new Map<string, string[]>()
-  /**
-   * Inputs the folder's watch skips (package files in a node_modules) that a function was built
-   * from: watched one by one, so a package edited in place reloads the functions using it.
-   */
-  private readonly followed = new Set<string>()
   /** New versions loading before they replace a good one, and failures waiting to settle. */
   private readonly pending = new Map<string, Slot>()
   private readonly settling = new Map<string, NodeJS.Timeout>()
 
   constructor(private readonly options: RegistryOptions) {
     this.dir = resolve(options.dir)
+    if (options.watch)
+      this.folder = new FolderWatch(this.dir, {
+        path: (path) => this.enqueue(() => this.onFileEvent(path)),
+        removedDir: (path) => this.enqueue(async () => this.removeUnder(path)),
+        error: (message) => this.options.logger.error(message),
+      })
   }
 
   /** Limits a function gets unless its config sets them. */
@@ -118,13 +116,10 @@ export class Registry implements AsyncDisposable {
     // The watcher starts alongside the first scan (its own crawl of the folder costs as much as
     // a small scan); what it sees meanwhile waits in the update queue until the scan is done.
     this.updates = scanned.catch(() => undefined)
-    const outcomes = await Promise.allSettled([
-      scanned,
-      this.options.watch ? this.startWatching() : undefined,
-    ])
+    const outcomes = await Promise.allSettled([scanned, this.folder?.start()])
     const failed = outcomes.find((o) => o.status === 'rejected')
     if (failed) {
-      await this.watcher?.close()
+      await this.folder?.close()
       throw failed.reason
     }
   }
@@ -195,42 +190,6 @@ export class Registry implements AsyncDisposable {
     return this.slots.get(file)
   }
 
-  private async startWatching(): Promise<void> {
-    const watcher = watch(this.dir, {
-      ignoreInitial: true,
-      // The same rule as at startup: a link is never followed (it is reported and skipped).
-      followSymlinks: false,
-      ignored: (path) => unwatchedPath(relative(this.dir, path)) && !this.followed.has(path),
-    })
-    if (this.followed.size) watcher.add([...this.followed])
-    const onPath = (path: string) => {
-      phaseMark('watch:event', path)
-      this.enqueue(() => this.onFileEvent(path))
-      this.recheckLater(path)
-    }
-    watcher.on('add', onPath).on('change', onPath).on('unlink', onPath)
-    watcher.on('unlinkDir', (path) => this.enqueue(async () => this.removeUnder(path)))
-    watcher.on('error', (e) =>
-      this.options.logger.error(`watching ${this.dir} failed: ${String(e)}`),
-    )
-    // Set before it is ready: inputs followed meanwhile are added to it.
-    this.watcher = watcher
-    await new Promise<void>((ready) => watcher.once('ready', ready))
-  }
-
-  /**
-   * chokidar drops a second 'change' of a path within 50 ms of the first (a leading-edge throttle),
-   * so a quick second write would never be seen: read the path again once that window has passed.
-   */
-  private recheckLater(path: string): void {
-    clearTimeout(this.rechecks.get(path))
-    const timer = setTimeout(() => {
-      this.rechecks.delete(path)
-      this.enqueue(() => this.onFileEvent(path))
-    }, RECHECK_AFTER_MS)
-    this.rechecks.set(path, timer)
-  }
-
   private enqueue(task: () => Promise<void>): void {
     this.updates = this.updates.then(task).catch((e) => {
       this.options.logger.error(`applying a change in ${this.dir} failed: ${(e as Error).message}`)
@@ -269,15 +228,6 @@ export class Registry implements AsyncDisposable {
     return out
   }
 
-  /** Watches the inputs the folder's watch skips (see `followed`). */
-  private follow(inputs: string[]): void {
-    const added = inputs.filter(
-      (input) => !this.followed.has(input) && unwatchedPath(relative(this.dir, input)),
-    )
-    for (const input of added) this.followed.add(input)
-    if (added.length) this.watcher?.add(added)
-  }
-
   /** A symbolic link where a function file or folder would be: never followed, said once in the log. */
   private skipLink(path: string): void {
     const rel = relative(this.dir, path)
@@ -311,7 +261,7 @@ export class Registry implements AsyncDisposable {
     // A failed bundle keeps the inputs of its last good build, so fixing one of them reloads it.
     if (outcome.inputs) {
       this.inputs.set(file, outcome.inputs)
-      this.follow(outcome.inputs)
+      this.folder?.follow(outcome.inputs)
     } else if ('failure' in outcome && !this.inputs.has(file) && isBundled(file))
       this.inputs.set(file, [file])
     const overrides = this.options.overrides
@@ -437,9 +387,9 @@ export class Registry implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.disposed) return
     this.disposed = true
-    await this.watcher?.close()
+    await this.folder?.close()
     clearTimeout(this.warming)
-    for (const timer of [...this.rechecks.values(), ...this.settling.values()]) clearTimeout(timer)
+    for (const timer of this.settling.values()) clearTimeout(timer)
     await this.updates
     for (const slot of [...this.slots.values(), ...this.pending.values()]) this.retire(slot)
     this.pending.clear()
