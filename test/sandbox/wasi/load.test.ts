@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { wasiDriver } from '../../../host/sandbox/wasi/driver.js'
 import {
@@ -99,7 +98,12 @@ describe('wasi driver: choosing and loading modules', () => {
 
   it('refuses a 100 MB garbage upload quickly, without holding copies of it', async () => {
     const garbage = new Uint8Array(100 * 1024 * 1024)
-    randomFillSync(garbage, 0, 1024 * 1024)
+    // The same bytes every run (a fixed-seed generator): the parser's complaint depends on them.
+    let seed = 0x2545f491
+    for (let i = 0; i < 1024 * 1024; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      garbage[i] = seed >>> 24
+    }
     garbage.set([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])
     const spec = wasmSpec(garbage)
     const before = process.memoryUsage().arrayBuffers
@@ -109,6 +113,6 @@ describe('wasi driver: choosing and loading modules', () => {
     expect(err.message).toMatch(/104857600 bytes; the limit is 67108864/)
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024)
     const small = garbage.subarray(0, 4 * 1024 * 1024)
-    expect(await refusal(small)).toMatch(/section|unexpected end|LEB128|longer than/)
+    expect(await refusal(small)).toMatch(/section|unexpected end|LEB128|longer than|unsupported/)
   })
 })
