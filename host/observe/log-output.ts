@@ -46,15 +46,31 @@ export const LOG_FLUSH_MS = 10
 export const LOG_FLUSH_CHARS = 16 * 1024
 
 /**
+ * What may wait in memory for a reader that does not keep up (a full pipe): past it, lines are
+ * dropped rather than held or waited for.
+ */
+export const LOG_BUFFER_MAX_CHARS = 16 * 1024 * 1024
+
+/**
  * A file descriptor written in batches: the lines logged within LOG_FLUSH_MS (under load, one
  * access line per request, hundreds of them) go out in one write, sooner when LOG_FLUSH_CHARS
  * are pending. A write per line, or even per event-loop turn, was most of what JSON logs cost a
- * busy host (the syscall, and waking the reader of the pipe). Writes stay synchronous (pino's own
- * destination, which waits out a full pipe), and whatever is pending is written when the process
- * exits; a process killed outright loses at most the last LOG_FLUSH_MS of lines.
+ * busy host (the syscall, and waking the reader of the pipe). Writes are asynchronous (pino's
+ * destination in its async mode): a reader slower than the host (a pipe that fills) never blocks
+ * the event loop; up to LOG_BUFFER_MAX_CHARS wait for it, and lines past that are dropped.
+ * Whatever is pending is written synchronously when the process exits; a process killed outright
+ * loses at most the lines of the last LOG_FLUSH_MS and the write in flight.
  */
 export function batchedFd(fd: number): { write(line: string): boolean } {
-  const dest = pino.destination({ fd, sync: true })
+  let exiting = false
+  const dest = pino.destination({
+    fd,
+    sync: false,
+    maxLength: LOG_BUFFER_MAX_CHARS,
+    // A full pipe is waited out while serving (off the event loop), never at exit: a reader that
+    // stopped reading must not keep the process from ending.
+    retryEAGAIN: () => !exiting,
+  })
   let pending: string[] = []
   let chars = 0
   let timer: NodeJS.Timeout | undefined
@@ -67,7 +83,15 @@ export function batchedFd(fd: number): { write(line: string): boolean } {
     chars = 0
     dest.write(data)
   }
-  process.on('exit', flush)
+  process.on('exit', () => {
+    flush()
+    exiting = true
+    try {
+      dest.flushSync()
+    } catch {
+      // Closed or broken output at exit: nothing left to write to.
+    }
+  })
   return {
     write(line: string): boolean {
       pending.push(line)

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,7 +33,7 @@ describe('JSON log output', () => {
     expect(lines.map((l) => (JSON.parse(l) as { n: number }).n)).toEqual([...Array(100).keys()])
   })
 
-  it('writes at once when LOG_FLUSH_CHARS are pending', () => {
+  it('writes a batch once LOG_FLUSH_CHARS are pending', async () => {
     const read = open()
     const out = batchedFd(fd as number)
     const line = `{"pad":"${'x'.repeat(1000)}"}\n`
@@ -40,6 +41,29 @@ describe('JSON log output', () => {
     for (let i = 0; i < needed - 1; i++) out.write(line)
     expect(read()).toBe('')
     out.write(line)
-    expect(read()).toBe(line.repeat(needed))
+    await expect.poll(read, { timeout: scaled(1000) }).toBe(line.repeat(needed))
+  })
+
+  it('never blocks on a reader that does not read', async () => {
+    // A pipe whose reader never reads: it fills after 64 KiB.
+    const reader = spawn('sleep', ['30'], { stdio: ['pipe', 'ignore', 'ignore'] })
+    try {
+      const pipeFd = (reader.stdin as unknown as { _handle: { fd: number } })._handle.fd
+      const out = batchedFd(pipeFd)
+      const line = `{"pad":"${'x'.repeat(1000)}"}\n`
+      const started = performance.now()
+      let turns = 0
+      const ticking = setInterval(() => turns++, 1)
+      // 4 MiB of lines, 64 times what the pipe holds, in small bursts.
+      for (let i = 0; i < 4096; i++) {
+        out.write(line)
+        if (i % 256 === 0) await new Promise((r) => setTimeout(r, 2))
+      }
+      clearInterval(ticking)
+      expect(performance.now() - started).toBeLessThan(scaled(2000))
+      expect(turns).toBeGreaterThan(0)
+    } finally {
+      reader.kill('SIGKILL')
+    }
   })
 })
