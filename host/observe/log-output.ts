@@ -71,12 +71,17 @@ export function batchedFd(fd: number): { write(line: string): boolean } {
     // stopped reading must not keep the process from ending.
     retryEAGAIN: () => !exiting,
   })
+  // A reader that went away (EPIPE) ends the output, not the host: later lines are dropped, and
+  // there is nowhere left to say so.
+  let broken = false
+  dest.on('error', () => (broken = true))
   let pending: string[] = []
   let chars = 0
   let timer: NodeJS.Timeout | undefined
   const flush = () => {
     if (timer) clearTimeout(timer)
     timer = undefined
+    if (broken) pending = []
     if (pending.length === 0) return
     const data = pending.join('')
     pending = []
@@ -86,6 +91,7 @@ export function batchedFd(fd: number): { write(line: string): boolean } {
   process.on('exit', () => {
     flush()
     exiting = true
+    if (broken) return
     try {
       dest.flushSync()
     } catch {
