@@ -1,7 +1,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
 import type { VendorBundle } from '../../types.js'
 import { PRELUDE_FILENAME, preludeSource } from './prelude.js'
-import { compileScript, engineFromTemplate } from './template.js'
+import { compileScript, dropEngine as drop, engineFromTemplate } from './template.js'
 import { acquireQuickJSInstance, type QuickJSInstance } from './wasm.js'
 
 /** A QuickJS runtime and context in their own engine instance, before any guest code ran. */
@@ -39,18 +39,12 @@ type Packages = VendorBundle | undefined
  * (template.ts). A function's engine is never another's: the vendor bundle is compiled, not run,
  * in the spare, and runs in the function that takes it.
  */
-const slots = {
-  plain: {
-    spare: undefined as Engine | undefined,
-    making: undefined as NodeJS.Timeout | undefined,
-    inFlight: undefined as InFlight | undefined,
-  },
-  vendored: {
-    spare: undefined as Engine | undefined,
-    making: undefined as NodeJS.Timeout | undefined,
-    inFlight: undefined as InFlight | undefined,
-  },
+interface Slot {
+  spare?: Engine
+  making?: NodeJS.Timeout
+  inFlight?: InFlight
 }
+const slots: { plain: Slot; vendored: Slot } = { plain: {}, vendored: {} }
 
 /** A spare being made, and for what: one at a time per slot, and a load of that kind waits for it. */
 type InFlight = { memoryMb: number; digest: string | undefined; done: Promise<void> }
@@ -83,13 +77,6 @@ export async function newEngine(memoryMb: number, owner?: string): Promise<Engin
   const instance = await acquireQuickJSInstance(memoryMb, owner)
   const runtime = instance.module.newRuntime()
   return { instance, runtime, context: runtime.newContext() }
-}
-
-function drop(engine: Engine): void {
-  engine.prelude?.dispose()
-  engine.vendor?.dispose()
-  engine.context.dispose()
-  engine.runtime.dispose()
 }
 
 async function makeSpare(memoryMb: number, packages: Packages): Promise<void> {

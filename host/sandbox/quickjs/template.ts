@@ -51,7 +51,8 @@ export function compileScript(context: QuickJSContext, code: string, filename: s
   return undefined
 }
 
-function drop(engine: Engine): void {
+/** Frees an engine made ahead (a template or a spare) that no sandbox took. */
+export function dropEngine(engine: Engine): void {
   engine.prelude?.dispose()
   engine.vendor?.dispose()
   engine.context.dispose()
@@ -65,7 +66,7 @@ async function makeTemplate(memoryMb: number, packages: VendorBundle) {
   engine.prelude = compileScript(engine.context, preludeSource(), PRELUDE_FILENAME)
   engine.vendor =
     engine.prelude && compileScript(engine.context, vendorSource(packages), VENDOR_FILENAME)
-  if (!engine.prelude || !engine.vendor) return drop(engine)
+  if (!engine.prelude || !engine.vendor) return dropEngine(engine)
   engine.vendorDigest = packages.digest
   return {
     engine,
@@ -89,12 +90,12 @@ async function templateFor(memoryMb: number, packages: VendorBundle) {
   }
   if (packages.code.byteLength > MAX_TEMPLATE_VENDOR_BYTES) return undefined
   const made = await makeTemplate(memoryMb, packages)
-  if (!made || templates.has(key)) return made && (drop(made.engine), templates.get(key))
+  if (!made || templates.has(key)) return made && (dropEngine(made.engine), templates.get(key))
   templates.set(key, made)
   for (const [k, old] of templates) {
     if (templates.size <= MAX_TEMPLATES) break
     templates.delete(k)
-    drop(old.engine)
+    dropEngine(old.engine)
   }
   return made
 }
