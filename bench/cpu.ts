@@ -98,12 +98,15 @@ export function cpuWindow(pid: number): CpuWindow {
       }
       const total = after.totalUs - before.totalUs
       const per = (us: number) => (requests > 0 ? round(us / requests, 1) : Number.NaN)
+      const mainUs = per(main)
+      const workersUs = per(workers)
       return {
-        mainUs: per(main),
-        workersUs: per(workers),
+        mainUs,
+        workersUs,
         // Ticks (total) against nanoseconds (threads): never below zero from rounding alone.
         otherUs: per(Math.max(0, total - main - workers)),
-        totalUs: per(Math.max(total, main + workers)),
+        // Never below its rounded parts' sum (rounding each part on its own can put it 0.1 under).
+        totalUs: Math.max(per(Math.max(total, main + workers)), mainUs + workersUs),
         workerThreads,
       }
     },
