@@ -159,9 +159,13 @@ describe('the watchdog', () => {
 
   it('keeps serving through a series of kills, with a warm spare in reserve', async () => {
     const p = await startWithSpare()
-    const loop = await p.load(specOf('loop', LOOP))
+    // Its timeoutMs is the call's: after the first kill the loop loads again on the spare, and an
+    // invocation that waited for a load runs its function's full timeoutMs once loaded.
+    const loop = await p.load(specOf('loop', LOOP, { timeoutMs: 300 }))
     for (let i = 0; i < 3; i++) {
+      const t0 = Date.now()
       expect((await rejection(call(loop, 300))).code).toBe('CPU_LIMIT')
+      expect(Date.now() - t0).toBeLessThan(scaled(300 + GRACE_MS + SLACK_MS))
       await stillServes(p)
     }
     await eventually(async () => p.stats().spareReady)
