@@ -51,11 +51,22 @@ const NOT_QUICK = [
  */
 const PARALLEL_FILES = 3
 
+/**
+ * The parallel group's files share their processes (one file after another in each of the
+ * PARALLEL_FILES processes) instead of a new process per file, which cost ~0.35 CPU-s to start and
+ * as much again to import the host's modules each time. A file that changes process-wide state
+ * puts it back when it ends (process.env in its hooks; test/helpers/per-file.ts ends the file's
+ * shared pool and restores globals a server replaced). The files that run alone keep a process
+ * each: their time bounds should not depend on what ran before them.
+ */
+const SHARE_PROCESSES = true
+
 const common = {
   testTimeout: 30_000,
   hookTimeout: 30_000,
-  pool: 'forks',
-} as const
+  pool: 'forks' as const,
+  setupFiles: ['test/helpers/per-file.ts'],
+}
 const skipped = [...configDefaults.exclude, ...(QUICK ? NOT_QUICK : [])]
 
 export default defineConfig({
@@ -69,6 +80,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...skipped, ...ALONE],
           maxWorkers: PARALLEL_FILES,
+          isolate: !SHARE_PROCESSES,
         },
       },
       {

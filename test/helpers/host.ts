@@ -1,4 +1,3 @@
-import { afterAll } from 'vitest'
 import { createHost, type Host, type HostOptions } from '../../host/host.js'
 import { mergeHostConfig, readHostConfig } from '../../host/host-config.js'
 import { createLogger, type LogLine } from '../../host/observe/log.js'
@@ -25,11 +24,16 @@ export type Transport = (typeof transports)[number]
 /** The logs of the hosts open now: what the shared pool logs (a worker's crash) goes to each. */
 const openLogs = new Set<LogLine[]>()
 let filePool: WorkerPool | undefined
-// Registered when a test file imports this module: the file's shared pool ends with the file.
-afterAll(async () => {
-  await filePool?.[Symbol.asyncDispose]()
+
+/**
+ * Ends the file's shared pool: test/helpers/per-file.ts (a setup file, run for every test file)
+ * calls it after each file, as this module is imported once per test process, not once per file.
+ */
+export async function endFilePool(): Promise<void> {
+  const pool = filePool
   filePool = undefined
-})
+  await pool?.[Symbol.asyncDispose]()
+}
 
 /**
  * The pool the hosts of one test file share: one worker, no spare, started once per file (ended
