@@ -1,6 +1,6 @@
 import { appendFileSync, readFileSync } from 'node:fs'
 import { relative } from 'node:path'
-import { afterAll, expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 
 /**
  * `vitest.measure.config.ts` only: after a test file, appends one line to $FNHOST_TEST_CPU_LOG with
@@ -25,9 +25,14 @@ function cpuSeconds(): { self: number; children: number } {
 const started = performance.now()
 const before = cpuSeconds()
 
+// Read in a hook: when files share a process, expect's state in afterAll may name another file.
+let file = 'unknown'
+beforeAll(() => {
+  file = relative(process.cwd(), expect.getState().testPath ?? 'unknown')
+})
+
 afterAll(() => {
   if (!log) return
-  const file = relative(process.cwd(), expect.getState().testPath ?? 'unknown')
   const now = cpuSeconds()
   const cpu = { self: now.self - before.self, children: now.children - before.children }
   const wall = (performance.now() - started) / 1000
