@@ -41,9 +41,11 @@ export class QuickjsFunction implements LoadedFunction {
     options: SandboxOptions,
     load: LoadOptions = {},
   ): Promise<QuickjsFunction> {
-    // Made once per thread (usually by the warm-up): what memoryBytes() reads depends on it.
+    const first = await Sandbox.load(spec, options, load)
+    // Found once per thread, usually while the worker waited for work (the driver's prepare):
+    // memoryBytes() reads what it finds.
     await heapProbe()
-    return new QuickjsFunction(spec, options, await Sandbox.load(spec, options, load))
+    return new QuickjsFunction(spec, options, first)
   }
 
   invoke(inv: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
