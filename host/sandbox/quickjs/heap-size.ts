@@ -46,41 +46,41 @@ function emscriptenOf(module: QuickJSWASMModule): EmscriptenHeap | undefined {
 export function probeHeap(scratch: QuickJSInstance): HeapProbe | undefined {
   const heap = emscriptenOf(scratch.module)
   if (!heap) return undefined
-  const words = () => new Uint32Array(scratch.memory.buffer, 0, SEARCH_BYTES / 4)
-  const before = words().slice()
+  const image = () => Buffer.from(scratch.memory.buffer, 0, SEARCH_BYTES)
+  const before = Buffer.from(image())
   const block = heap._malloc(PROBE_BYTES)
   if (block === 0) return undefined
-  const after = words()
+  const after = image()
   const moved: number[] = []
-  for (let i = 0; i < before.length; i++) {
-    const end = after[i] as number
-    const grew = end - (before[i] as number)
-    if (grew >= PROBE_BYTES && grew < PROBE_BYTES + PAGE && end >= block + PROBE_BYTES)
-      moved.push(i * 4)
+  // Compared page by page first (a few words change): only the pages that differ are read word by word.
+  for (let page = 0; page < SEARCH_BYTES; page += PAGE) {
+    if (after.subarray(page, page + PAGE).equals(before.subarray(page, page + PAGE))) continue
+    for (let at = page; at < page + PAGE; at += 4) {
+      const end = after.readUInt32LE(at)
+      const grew = end - before.readUInt32LE(at)
+      if (grew >= PROBE_BYTES && grew < PROBE_BYTES + PAGE && end >= block + PROBE_BYTES)
+        moved.push(at)
+    }
   }
+  heap._free(block)
   if (moved.length !== 1) return undefined
   const at = moved[0] as number
-  const base = before[at / 4] as number
-  heap._free(block)
-  const runtime = scratch.module.newRuntime()
-  const context = runtime.newContext()
+  const base = before.readUInt32LE(at)
+  // The engine's static data and what start-up wrote below the heap; a runtime and its context
+  // live in the heap.
   const staticBytes = writtenBytes(scratch.memory, 0, base)
-  context.dispose()
-  runtime.dispose()
   return { at, base, staticBytes }
 }
 
+const ZERO_PAGE = Buffer.alloc(PAGE)
+
 /** Bytes of the whole pages in [from, to) that hold anything. */
 function writtenBytes(memory: WebAssembly.Memory, from: number, to: number): number {
-  const bytes = new Uint8Array(memory.buffer)
+  const bytes = Buffer.from(memory.buffer)
   let written = 0
   for (let page = from; page < to; page += PAGE) {
     const end = Math.min(page + PAGE, to)
-    for (let i = page; i < end; i++)
-      if (bytes[i] !== 0) {
-        written += end - page
-        break
-      }
+    if (!bytes.subarray(page, end).equals(ZERO_PAGE.subarray(0, end - page))) written += end - page
   }
   return written
 }
