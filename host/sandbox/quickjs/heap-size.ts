@@ -21,7 +21,7 @@ export interface HeapProbe {
   at: number
   /** The heap's end in a fresh instance: its base, with what start-up allocated. */
   base: number
-  /** Pages below the base that hold anything in an engine with a runtime and a context. */
+  /** Pages below the base that hold anything in a fresh engine (its static data, in whole pages). */
   staticBytes: number
 }
 
