@@ -2,7 +2,7 @@ import type { Registry } from './registry/registry.js'
 import type { FunctionLoader } from './sandbox/types.js'
 import { scheduledRunner } from './triggers/invoke.js'
 import { Triggers, type RunScheduled } from './triggers/scheduler.js'
-import { addGuestCounts, threadGuestCounts } from './observe/guest-counts.js'
+import { addGuestCounts, GUEST_COUNTERS, threadGuestCounts } from './observe/guest-counts.js'
 import { createLogger, type Logger } from './observe/log.js'
 import { LogStore, teeLogger } from './observe/log-store.js'
 import { HostMetrics } from './observe/metrics.js'
@@ -61,10 +61,14 @@ export class Observation implements Disposable {
   }
 
   start(registry: Registry, pool: { stats(): PoolStats }): AppObserve {
+    // This thread's counts are the process's: those of before this host (another host's
+    // sandboxes run here, in tests or an embedding process) are not this host's.
+    const before = threadGuestCounts()
     this.metrics.connect({
       pool: pool && (() => pool.stats()),
       guest: () => {
         const counts = threadGuestCounts()
+        for (const k of GUEST_COUNTERS) counts[k] -= before[k]
         if (pool) addGuestCounts(counts, pool.stats().guest)
         return counts
       },
