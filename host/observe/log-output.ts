@@ -1,4 +1,5 @@
 import { pino, type Level } from 'pino'
+import { accessJson } from './access-json.js'
 import { isoTime } from './iso-time.js'
 import { createLogger, formatPretty, type Logger, type LogLine } from './log.js'
 
@@ -19,6 +20,8 @@ export function createOutputLogger(
   stream: NodeJS.WritableStream = process.stderr,
 ): Logger {
   if (format === 'pretty') return createLogger((l) => stream.write(formatPretty(l) + '\n'))
+  const dest =
+    stream === process.stderr ? batchedFd(2) : stream === process.stdout ? batchedFd(1) : stream
   const out = pino(
     {
       base: null,
@@ -26,9 +29,13 @@ export function createOutputLogger(
       timestamp: () => `,"time":"${isoTime(Date.now())}"`,
       formatters: { level: (label) => ({ level: label }) },
     },
-    stream === process.stderr ? batchedFd(2) : stream === process.stdout ? batchedFd(1) : stream,
+    dest,
   )
-  return createLogger((line) => out[line.level as Level](jsonFields(line), line.message))
+  // Access lines skip pino: one per request, written as the string pino would make.
+  return createLogger(
+    (line) => out[line.level as Level](jsonFields(line), line.message),
+    (entry) => dest.write(accessJson(entry)),
+  )
 }
 
 /** The line's fields under their JSON names: `fn` is spelled out as `function`. */

@@ -2,8 +2,15 @@ import { spawn } from 'node:child_process'
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { batchedFd, LOG_FLUSH_CHARS, LOG_FLUSH_MS } from '../../host/observe/log-output.js'
+import { accessFields, accessMessage, type AccessEntry } from '../../host/observe/log.js'
+import {
+  batchedFd,
+  createOutputLogger,
+  LOG_FLUSH_CHARS,
+  LOG_FLUSH_MS,
+} from '../../host/observe/log-output.js'
 import { scaled } from '../helpers/time.js'
 
 describe('JSON log output', () => {
@@ -64,6 +71,43 @@ describe('JSON log output', () => {
       expect(turns).toBeGreaterThan(0)
     } finally {
       reader.kill('SIGKILL')
+    }
+  })
+
+  it('writes an access line as pino writes any line with the same fields', async () => {
+    const out = new PassThrough()
+    let text = ''
+    out.on('data', (d: Buffer) => (text += d.toString()))
+    const logger = createOutputLogger('json', out)
+    const base: AccessEntry = {
+      at: Date.UTC(2026, 11, 1, 4, 38, 58, 447),
+      fn: 'js-trivial',
+      requestId: '0c9ea2a3-e312-4122-b0c8-a44b240e3614',
+      method: 'GET',
+      path: '/js-trivial',
+      status: 200,
+      elapsedMs: 2.25,
+      traceparent: '00-956398e92dc5415d94331173f2e8d88d-a04708d79bb7ef25-01',
+    }
+    const entries: AccessEntry[] = [
+      base,
+      { ...base, fn: undefined, status: 404, elapsedMs: 1e-7 },
+      { ...base, requestId: undefined, elapsedMs: 12345.96 },
+      // Everything JSON escapes, and what it need not: a path is what the client sent.
+      { ...base, method: 'PO"ST', path: '/a"b\\c\u0001d\u2028é😀%0a' },
+    ]
+    for (const entry of entries) {
+      text = ''
+      logger.info(accessMessage(entry), accessFields(entry))
+      logger.access(entry)
+      await new Promise((r) => setImmediate(r))
+      const [generic, access, rest] = text.split('\n')
+      expect(rest).toBe('')
+      // pino stamps its own time; the access line carries the entry's.
+      expect(access).toContain(`"time":"${new Date(entry.at).toISOString()}"`)
+      const anyTime = (line?: string) => line?.replace(/"time":"[^"]*"/, '"time":""')
+      expect(anyTime(access)).toBe(anyTime(generic))
+      expect(JSON.parse(access as string)).toMatchObject({ path: entry.path, method: entry.method })
     }
   })
 })
