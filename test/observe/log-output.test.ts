@@ -1,17 +1,17 @@
 import { spawn } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { accessFields, accessMessage, type AccessEntry } from '../../host/observe/log.js'
-import {
-  batchedFd,
-  createOutputLogger,
-  LOG_FLUSH_CHARS,
-  LOG_FLUSH_MS,
-} from '../../host/observe/log-output.js'
+import { batchedFd, LOG_FLUSH_BYTES, LOG_FLUSH_MS } from '../../host/observe/batched-fd.js'
+import { createOutputLogger } from '../../host/observe/log-output.js'
+import { packageRoot } from '../../host/paths.js'
 import { scaled } from '../helpers/time.js'
+
+/** The longest wait for output a test expects to have been written. */
+const WRITTEN_MS = scaled(2000)
 
 describe('JSON log output', () => {
   let dir: string | undefined
@@ -40,11 +40,11 @@ describe('JSON log output', () => {
     expect(lines.map((l) => (JSON.parse(l) as { n: number }).n)).toEqual([...Array(100).keys()])
   })
 
-  it('writes a batch once LOG_FLUSH_CHARS are pending', async () => {
+  it('writes a batch once LOG_FLUSH_BYTES are pending', async () => {
     const read = open()
     const out = batchedFd(fd as number)
     const line = `{"pad":"${'x'.repeat(1000)}"}\n`
-    const needed = Math.ceil(LOG_FLUSH_CHARS / line.length)
+    const needed = Math.ceil(LOG_FLUSH_BYTES / line.length)
     for (let i = 0; i < needed - 1; i++) out.write(line)
     expect(read()).toBe('')
     out.write(line)
@@ -69,6 +69,64 @@ describe('JSON log output', () => {
       clearInterval(ticking)
       expect(performance.now() - started).toBeLessThan(scaled(2000))
       expect(turns).toBeGreaterThan(0)
+    } finally {
+      reader.kill('SIGKILL')
+    }
+  })
+
+  it('keeps lines whole and in order: multi-byte text, and a line longer than a batch', async () => {
+    const read = open()
+    const out = batchedFd(fd as number)
+    const lines = [
+      `{"a":"${'é'.repeat(5000)}"}\n`,
+      `{"b":"${'😀'.repeat(3000)}"}\n`,
+      `{"long":"${'x'.repeat(100_000)}"}\n`,
+      `{"c":"${'ü'.repeat(20_000)}"}\n`,
+      '{"d":1}\n',
+    ]
+    for (const line of lines) out.write(line)
+    await expect.poll(read, { timeout: WRITTEN_MS }).toBe(lines.join(''))
+  })
+
+  it('writes what is still pending when the process exits', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fnhost-log-'))
+    const script = join(dir, 'exit.ts')
+    const module = join(packageRoot, 'host', 'observe', 'batched-fd.ts')
+    writeFileSync(
+      script,
+      `import { batchedFd } from ${JSON.stringify(module)}
+const out = batchedFd(1)
+// Fewer bytes than a batch: all of it is still waiting for the flush timer.
+for (let i = 0; i < 1000; i++) out.write('{"n":' + i + '}\\n')
+process.exit(0)
+`,
+    )
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: packageRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let text = ''
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()))
+    const code = await new Promise((r) => child.on('close', r))
+    expect(code).toBe(0)
+    const lines = text.trimEnd().split('\n')
+    expect(lines.map((l) => (JSON.parse(l) as { n: number }).n)).toEqual([...Array(1000).keys()])
+  })
+
+  it('ends the output, not the process, when the reader goes away', async () => {
+    // The reader closes its end of the pipe at once and says so, then lives on.
+    const reader = spawn('sh', ['-c', 'exec <&-; echo closed; exec sleep 30'], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    })
+    try {
+      await new Promise((r) => reader.stdout.once('data', r))
+      const pipeFd = (reader.stdin as unknown as { _handle: { fd: number } })._handle.fd
+      const out = batchedFd(pipeFd)
+      for (let i = 0; i < 100; i++) out.write(`{"n":${i}}\n`)
+      // The write fails (EPIPE) where nobody sees it; later lines are dropped without a throw.
+      await new Promise((r) => setTimeout(r, scaled(LOG_FLUSH_MS + 100)))
+      for (let i = 0; i < 2000; i++) expect(out.write(`{"n":${i}}\n`)).toBe(true)
+      await new Promise((r) => setTimeout(r, scaled(LOG_FLUSH_MS + 100)))
     } finally {
       reader.kill('SIGKILL')
     }
