@@ -1,4 +1,5 @@
 import { write as fsWrite, writeSync } from 'node:fs'
+import { Socket } from 'node:net'
 
 /** How long a line may wait before it is written, at most. */
 export const LOG_FLUSH_MS = 10
@@ -18,18 +19,29 @@ const RETRY_MS = 50
 const BATCH_BYTES = 2 * LOG_FLUSH_BYTES
 
 /**
+ * The process's stdout or stderr when it is a pipe or a socket (Node made it non-blocking and writes
+ * it from the event loop, straight away while the pipe has room): batches go through it with no
+ * thread-pool round trip. Undefined for a file or a terminal.
+ */
+export function pipeOf(stream: NodeJS.WritableStream): Socket | undefined {
+  return stream instanceof Socket && !(stream as { isTTY?: boolean }).isTTY ? stream : undefined
+}
+
+/**
  * A file descriptor written in batches: the lines logged within LOG_FLUSH_MS (under load, one
  * access line per request, hundreds of them) go out in one write, sooner when LOG_FLUSH_BYTES are
  * pending. A write per line, or even per event-loop turn, was most of what JSON logs cost a busy
  * host (the syscall, and waking the reader of the pipe). Each line is encoded into the batch as it
- * comes (no string of the whole batch is built); a batch is written from the thread pool, so a
- * reader slower than the host (a pipe that fills) never blocks the event loop; up to
+ * comes (no string of the whole batch is built); a batch is written from the thread pool, or
+ * through `pipe` (pipeOf: the same descriptor as the process's non-blocking stdout or stderr),
+ * so a reader slower than the host (a pipe that fills) never blocks the event loop; up to
  * LOG_BUFFER_MAX_BYTES wait for it, and lines past that are dropped. A reader that went away
  * (EPIPE) ends the output, not the host. Whatever is not written yet is written synchronously
- * when the process exits, without waiting for a reader that stopped (EAGAIN); a process killed
- * outright loses at most the lines of the last LOG_FLUSH_MS and the batches still queued.
+ * when the process exits, without waiting for a reader that stopped (EAGAIN); through `pipe`, lines
+ * behind bytes the full pipe still holds are dropped then (they would come out ahead of them). A
+ * process killed outright loses at most the lines of the last LOG_FLUSH_MS and the batches queued.
  */
-export function batchedFd(fd: number): { write(line: string): boolean } {
+export function batchedFd(fd: number, pipe?: Socket): { write(line: string): boolean } {
   const batch = Buffer.allocUnsafeSlow(BATCH_BYTES)
   let used = 0
   let timer: NodeJS.Timeout | undefined
@@ -61,7 +73,12 @@ export function batchedFd(fd: number): { write(line: string): boolean } {
       pump()
     })
   }
+  pipe?.on('error', () => (broken = true))
   const enqueue = (chunk: Buffer) => {
+    if (pipe) {
+      if (!broken && pipe.writableLength + chunk.length <= LOG_BUFFER_MAX_BYTES) pipe.write(chunk)
+      return
+    }
     if (broken || queued + chunk.length > LOG_BUFFER_MAX_BYTES) return
     queue.push(chunk)
     queued += chunk.length
@@ -78,8 +95,11 @@ export function batchedFd(fd: number): { write(line: string): boolean } {
   }
 
   process.on('exit', () => {
-    flush()
     exiting = true
+    if (pipe) {
+      // Behind lines the pipe still holds, a line written now would come out first: dropped.
+      if (!broken && used > 0 && pipe.writableLength === 0) queue.push(batch.subarray(0, used))
+    } else flush()
     if (broken) return
     try {
       // The batch in flight is the thread pool's; the rest go now, in order.

@@ -1,6 +1,6 @@
 import { pino, type Level } from 'pino'
 import { accessJson } from './access-json.js'
-import { batchedFd } from './batched-fd.js'
+import { batchedFd, pipeOf } from './batched-fd.js'
 import { isoTime } from './iso-time.js'
 import { createLogger, formatPretty, type Logger, type LogLine } from './log.js'
 
@@ -14,7 +14,8 @@ export function defaultLogFormat(stream: { isTTY?: boolean } = process.stderr): 
 
 /**
  * The host's log in the chosen format, on stderr by default (stdout stays free for command
- * output). JSON lines are written by pino: `{"level","time","msg","function","requestId",...}`.
+ * output). JSON lines are written by pino: `{"level","time","msg","function","requestId",...}`,
+ * access lines by accessJson in the same form; on stdout or stderr in batches (batchedFd).
  */
 export function createOutputLogger(
   format: LogFormat,
@@ -22,7 +23,11 @@ export function createOutputLogger(
 ): Logger {
   if (format === 'pretty') return createLogger((l) => stream.write(formatPretty(l) + '\n'))
   const dest =
-    stream === process.stderr ? batchedFd(2) : stream === process.stdout ? batchedFd(1) : stream
+    stream === process.stderr
+      ? batchedFd(2, pipeOf(stream))
+      : stream === process.stdout
+        ? batchedFd(1, pipeOf(stream))
+        : stream
   const out = pino(
     {
       base: null,

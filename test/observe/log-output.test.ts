@@ -113,6 +113,75 @@ process.exit(0)
     expect(lines.map((l) => (JSON.parse(l) as { n: number }).n)).toEqual([...Array(1000).keys()])
   })
 
+  /** Runs `body` in a child process whose stdout is a pipe, with `log` a JSON output logger on it. */
+  function loggingChild(body: string, read: boolean) {
+    dir = mkdtempSync(join(tmpdir(), 'fnhost-log-'))
+    const script = join(dir, 'child.mts')
+    const module = join(packageRoot, 'host', 'observe', 'log-output.ts')
+    writeFileSync(
+      script,
+      `import { createOutputLogger } from ${JSON.stringify(module)}
+const log = createOutputLogger('json', process.stdout)
+${body}`,
+    )
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: packageRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    if (read) child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    else child.stdout.pause()
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<number | null>((r) => child.on('exit', r))
+    const closed = new Promise<void>((r) => child.on('close', () => r()))
+    return { exited, closed, child, out: () => stdout, err: () => stderr }
+  }
+
+  it('writes every line of a piped stdout in order, those pending at exit too', async () => {
+    const run = loggingChild(
+      `for (let i = 0; i < 3000; i++) {
+  log.info('line ' + i + ' ' + 'x'.repeat(1000), { n: i })
+  if (i % 256 === 0) await new Promise((r) => setTimeout(r, 2))
+}
+// Once the pipe has taken everything, ten more lines that wait for the flush timer at exit.
+await new Promise((r) => setTimeout(r, 20))
+while (process.stdout.writableLength > 0) await new Promise((r) => setTimeout(r, 5))
+for (let i = 3000; i < 3010; i++) log.info('line ' + i, { n: i })
+process.exit(0)`,
+      true,
+    )
+    expect(await run.exited).toBe(0)
+    await run.closed
+    const lines = run.out().trimEnd().split('\n')
+    expect(lines.map((l) => (JSON.parse(l) as { n: number }).n)).toEqual([...Array(3010).keys()])
+  })
+
+  it('never blocks on a piped stdout nobody reads', async () => {
+    // 4 MiB of lines in small bursts, 64 times what the pipe holds; the child reports how it went.
+    const run = loggingChild(
+      `const started = performance.now()
+let turns = 0
+const ticking = setInterval(() => turns++, 1)
+for (let i = 0; i < 4096; i++) {
+  log.info('x'.repeat(1000), { n: i })
+  if (i % 256 === 0) await new Promise((r) => setTimeout(r, 2))
+}
+clearInterval(ticking)
+process.stderr.write(JSON.stringify({ ms: performance.now() - started, turns }))
+process.exit(0)`,
+      false,
+    )
+    try {
+      expect(await run.exited).toBe(0)
+      const report = JSON.parse(run.err()) as { ms: number; turns: number }
+      expect(report.ms).toBeLessThan(scaled(2000))
+      expect(report.turns).toBeGreaterThan(0)
+    } finally {
+      run.child.stdout.destroy()
+    }
+  })
+
   it('ends the output, not the process, when the reader goes away', async () => {
     // The reader closes its end of the pipe at once and says so, then lives on.
     const reader = spawn('sh', ['-c', 'exec <&-; echo closed; exec sleep 30'], {
