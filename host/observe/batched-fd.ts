@@ -2,9 +2,14 @@ import { write as fsWrite, writeSync } from 'node:fs'
 import { Socket } from 'node:net'
 
 /** How long a line may wait before it is written, at most. */
-export const LOG_FLUSH_MS = 10
-/** Pending bytes past this many are written at once. */
-export const LOG_FLUSH_BYTES = 16 * 1024
+export const LOG_FLUSH_MS = 50
+/**
+ * Pending bytes past this many are written at once. A write costs the busy host mostly per write,
+ * not per byte (the reader it wakes takes the core for a while): with 16 KiB and 10 ms (about 45
+ * access lines a write) the writes cost it 10 µs a line on 2 busy cores, with 64 KiB and 50 ms
+ * about 2 µs.
+ */
+export const LOG_FLUSH_BYTES = 64 * 1024
 /**
  * What may wait in memory for a reader that does not keep up (a full pipe): past it, lines are
  * dropped rather than held or waited for.
