@@ -8,6 +8,7 @@ import {
 import { QUICKJS_WASM, readAsset } from '../../assets.js'
 import { FnhostError } from '../../errors.js'
 import { traceStart } from '../../observe/start-trace.js'
+import { probeHeap, type HeapProbe } from './heap-size.js'
 
 // The package's types describe its CommonJS build; loaded as ESM, the default export is the variant.
 const RELEASE_SYNC = ((releaseSync as { default?: QuickJSSyncVariant }).default ??
@@ -30,6 +31,19 @@ export function quickjsWasmModule(): Promise<WebAssembly.Module> {
   return compiled
 }
 
+let heap: Promise<HeapProbe | undefined> | undefined
+/** Set once the probe has run in this thread (undefined until then, or when it found nothing). */
+export let heapProbed: HeapProbe | undefined
+
+/** Where this thread's engines keep their heap's end (host/sandbox/quickjs/heap-size.ts), found once. */
+export function heapProbe(): Promise<HeapProbe | undefined> {
+  heap ??= newQuickJSInstance(MIN_MEMORY_MB).then(
+    (scratch) => (heapProbed = probeHeap(scratch)),
+    () => undefined,
+  )
+  return heap
+}
+
 export interface QuickJSInstance {
   module: QuickJSWASMModule
   memory: WebAssembly.Memory
@@ -41,6 +55,8 @@ export interface QuickJSInstance {
    * the engine's own word that it ran out of memory, which no guest value can forge.
    */
   growRefused: boolean
+  /** Bytes written into the memory whole when it was made (a template's image), zeros included. */
+  copiedBytes?: number
 }
 
 /**
@@ -136,6 +152,7 @@ export async function cloneQuickJSInstance(
   if (missing > 0) grow.call(memory, missing / PAGE)
   const instance = await newQuickJSInstance(memoryMb, memory)
   new Uint8Array(memory.buffer).set(new Uint8Array(image.buffer, 0, bytes))
+  instance.copiedBytes = bytes
   return instance
 }
 
