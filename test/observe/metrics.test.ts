@@ -118,7 +118,7 @@ export default { async fetch() { await new Promise((r) => setTimeout(r, ${SLOW_M
       // deadline while the stop is still on its way. A worker killed during this second call
       // takes its unsent counts with it.
       const rebuilds = async () => {
-        const now = await scrape(host)
+        const now = await scrape(host!)
         if (value(now, 'fnhost_worker_kills_total') !== killed) return killed === 0 ? 1 : 0
         return value(now, 'fnhost_sandbox_rebuilds_total')
       }
