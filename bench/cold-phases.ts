@@ -1,6 +1,6 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { get } from './answer.js'
 import { startFnhost } from './children.js'
 import { workspace, writeFiles } from './fixtures.js'
@@ -17,6 +17,7 @@ import { median, sleep } from './stats.js'
  */
 const runs = Number(process.argv[2] ?? 15)
 const marks = join(process.cwd(), 'node_modules/.cache/fnhost/phase-marks.txt')
+mkdirSync(dirname(marks), { recursive: true })
 writeFileSync(marks, '')
 process.env.FNHOST_PHASE_MARKS = marks
 const now = () => performance.timeOrigin + performance.now()

@@ -18,6 +18,7 @@ import { SandboxTable, type SandboxCopy } from './sandboxes.js'
 import { Scanner } from './scanner.js'
 import { InspectTask, InvocationTask, LoadTask, type Task } from './tasks.js'
 import { loadBudgetMs } from './preempt/copy-gate.js'
+import { phaseMark } from '../observe/phase-marks.js'
 import { v8Terminator } from './preempt/v8-terminate.js'
 import { Watchdog } from './watchdog.js'
 import { retryable } from './wire.js'
@@ -155,6 +156,7 @@ class Pool implements WorkerPool {
       // A load is worth its own message: the caller may go on with long work of its own (a
       // starting host creating its app while its functions preload).
       worker.flush()
+      phaseMark('load:posted')
       await loading.done
     } catch (e) {
       this.functions.delete(fn.id)
