@@ -1,4 +1,4 @@
-import { lstat, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
 import { BUNDLED_EXTENSIONS, forgetBundle, warmBundler } from '../bundle/index.js'
 import type { LimitDefaults, ResolvedConfig } from '../config.js'
@@ -11,6 +11,7 @@ import { PathError } from '../routing/segments.js'
 import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
 import { listFunctionFiles } from './files.js'
 import { FolderWatch } from './folder-watch.js'
+import { lstatOrNothing } from './read-regular.js'
 import { readFunctionFile, scanFile } from './scan.js'
 import { Slot } from './slot.js'
 import { phaseMark } from '../observe/phase-marks.js'
@@ -258,7 +259,7 @@ export class Registry implements AsyncDisposable {
    * that serves well is swapped in only once the new version has loaded (or has settled, failing).
    */
   private async rescan(file: string, log: boolean, settled = false): Promise<boolean> {
-    const info = await lstat(file).catch(() => undefined)
+    const info = lstatOrNothing(file)
     if (info?.isSymbolicLink()) this.skipLink(file)
     const exists = info?.isFile() ?? false
     const old = this.slots.get(file)
