@@ -21,6 +21,7 @@ import { loadBudgetMs } from './preempt/copy-gate.js'
 import { phaseMark } from '../observe/phase-marks.js'
 import { v8Terminator } from './preempt/v8-terminate.js'
 import { Watchdog } from './watchdog.js'
+import { VendorsSent } from './vendor-wire.js'
 import { retryable } from './wire.js'
 import { PoolWorker } from './worker-handle.js'
 import { workerConfig } from './worker-config.js'
@@ -55,6 +56,7 @@ class Pool implements WorkerPool {
   private loads = 0
   /** The package set each worker was last told of or loaded (expectElsewhere). */
   private readonly expected = new WeakMap<PoolWorker, string>()
+  private readonly vendorsSent = new WeakMap<PoolWorker, VendorsSent>()
   private readonly guest = emptyGuestCounts()
 
   constructor(private readonly options: ResolvedPoolOptions) {
@@ -200,7 +202,8 @@ class Pool implements WorkerPool {
     const task = new LoadTask(this.nextId++, worker, copy, deadline + this.options.graceMs, limit)
     this.track(task)
     this.loads++
-    worker.post({ type: 'load', task: task.id, fn: fn.id, spec: fn.spec, deadline })
+    const { spec, forget } = this.wire(worker, fn.spec)
+    worker.post({ type: 'load', task: task.id, fn: fn.id, spec, deadline, forgetVendor: forget })
     this.expectElsewhere(fn.spec, worker)
     return task
   }
@@ -216,9 +219,17 @@ class Pool implements WorkerPool {
     for (const w of this.workers.ready()) {
       if (w === loading || this.expected.get(w) === digest) continue
       this.expected.set(w, digest)
-      w.post({ type: 'expect', spec })
+      const wire = this.wire(w, spec)
+      w.post({ type: 'expect', spec: wire.spec, forgetVendor: wire.forget })
     }
     this.expected.set(loading, digest)
+  }
+
+  /** `spec` as it crosses to `worker`: a vendor bundle it keeps is named, not copied. */
+  private wire(worker: PoolWorker, spec: FunctionSpec) {
+    let sent = this.vendorsSent.get(worker)
+    if (!sent) this.vendorsSent.set(worker, (sent = new VendorsSent()))
+    return sent.wire(spec)
   }
 
   private async invoke(
