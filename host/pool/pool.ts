@@ -57,6 +57,15 @@ class Pool implements WorkerPool {
   /** The package set each worker was last told of or loaded (expectElsewhere). */
   private readonly expected = new WeakMap<PoolWorker, string>()
   private readonly vendorsSent = new WeakMap<PoolWorker, VendorsSent>()
+  /** The pool's load count when each worker was last given a load. */
+  private readonly loadedAt = new WeakMap<PoolWorker, number>()
+  /**
+   * Less than one invocation's worth (0 to 1/2), more for a worker given a load more recently: of
+   * workers equally busy, a load goes to the one that loaded least recently. A worker makes its
+   * next engine ahead after each load (host/sandbox/quickjs/spare.ts); new functions written back
+   * to back then find one made, instead of each waiting on the one worker still making it.
+   */
+  private readonly loadOrder = (w: PoolWorker) => (this.loadedAt.get(w) ?? 0) / (this.loads + 1) / 2
   private readonly guest = emptyGuestCounts()
 
   constructor(private readonly options: ResolvedPoolOptions) {
@@ -151,7 +160,11 @@ class Pool implements WorkerPool {
     }
     this.functions.set(fn.id, fn)
     try {
-      const worker = await this.workers.whenReady(Date.now() + WORKER_START_WAIT_MS, this.admission)
+      const worker = await this.workers.whenReady(
+        Date.now() + WORKER_START_WAIT_MS,
+        this.admission,
+        this.loadOrder,
+      )
       const copy = this.sandboxes.add(worker, fn.id, memoryMb)
       if (!copy) throw this.memoryFull()
       const loading = this.startLoad(fn, worker, copy)
@@ -202,6 +215,7 @@ class Pool implements WorkerPool {
     const task = new LoadTask(this.nextId++, worker, copy, deadline + this.options.graceMs, limit)
     this.track(task)
     this.loads++
+    this.loadedAt.set(worker, this.loads)
     const { spec, forget } = this.wire(worker, fn.spec)
     worker.post({ type: 'load', task: task.id, fn: fn.id, spec, deadline, forgetVendor: forget })
     this.expectElsewhere(fn.spec, worker)
@@ -280,7 +294,9 @@ class Pool implements WorkerPool {
 
   /** The least busy worker, preferring one that has the function loaded; loads it there if not. */
   private place(fn: FunctionState): { worker: PoolWorker; copy: SandboxCopy } | undefined {
-    const worker = this.workers.leastBusy((w) => (this.sandboxes.get(w, fn.id) ? 0 : LOAD_COST))
+    const worker = this.workers.leastBusy((w) =>
+      this.sandboxes.get(w, fn.id) ? 0 : LOAD_COST + this.loadOrder(w),
+    )
     if (!worker) return undefined
     const existing = this.sandboxes.get(worker, fn.id)
     if (existing) return this.use(worker, existing)
