@@ -119,10 +119,14 @@ const GOALS: Goal[] = [
     met: (v) => v <= 10,
   },
   {
-    goal: 'RSS with 1,000 idle JS functions',
+    goal: 'RSS with 1,000 idle JS functions, all loaded (plain fnhost serve)',
     unit: 'MiB',
     target: '<= 1024',
-    value: (m) => m.density?.points.find((p) => p.functions === 1000)?.loadedRssMiB,
+    value: (m) => {
+      const p = m.density?.points.find((q) => q.functions === 1000)
+      // Evicted sandboxes hold nothing: the figure counts only if all 1,000 stayed loaded.
+      return p && p.sandboxes >= p.functions ? p.loadedRssMiB : undefined
+    },
     met: (v) => v <= 1024,
   },
   {

@@ -131,10 +131,16 @@ function coldStartSection(c: ColdStartResult): string {
 
 function densitySection(d: DensityResult): string {
   return [
-    'Density (RSS of the host process, MiB; bench-host: fnhost serve with room for every sandbox)',
+    'Density (RSS of plain fnhost serve, MiB, before and after every function answered once)',
     table(
-      ['idle JS functions', 'started', 'all loaded'],
-      d.points.map((p) => [p.functions, fixed(p.startedRssMiB, 1), fixed(p.loadedRssMiB, 1)]),
+      ['idle JS functions', 'started', 'all answered', 'sandboxes loaded', 'evictions'],
+      d.points.map((p) => [
+        p.functions,
+        fixed(p.startedRssMiB, 1),
+        fixed(p.loadedRssMiB, 1),
+        p.sandboxes,
+        p.evictions,
+      ]),
     ),
     `RSS per loaded function: ${fixed(d.perFunctionKiB, 1)} KiB`,
   ].join('\n')

@@ -1,7 +1,6 @@
-import { availableParallelism } from 'node:os'
-import { CONFIG_DEFAULTS } from '../../host/config.js'
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { get, WrongAnswerError } from '../answer.js'
-import { rssBytes, startServer } from '../children.js'
+import { rssBytes, startFnhost } from '../children.js'
 import type { Files, Workspace } from '../fixtures.js'
 import type { Settings } from '../settings.js'
 import { round, sleep } from '../stats.js'
@@ -12,6 +11,9 @@ export interface DensityPoint {
   startedRssMiB: number
   /** RSS once every function has answered once (each sandbox loaded) and sits idle. */
   loadedRssMiB: number
+  /** Sandbox copies the host holds then, and how many it evicted (from its /_fnhost/metrics). */
+  sandboxes: number
+  evictions: number
 }
 
 export interface DensityResult {
@@ -45,19 +47,21 @@ async function touchAll(base: string, count: number): Promise<void> {
   await Promise.all(Array.from({ length: 4 }, worker))
 }
 
-/**
- * fnhost serve's pool keeps loaded sandboxes whose memory caps sum to half the machine's memory
- * (94 JS functions of 128 MiB here) and evicts the rest, so 1,000 could never be loaded at once;
- * the same host with a budget for a copy of each function in every worker holds them all.
- */
-function densityServer(dir: string, count: number) {
-  const budgetMb = (count * CONFIG_DEFAULTS.memoryMb * availableParallelism()).toString()
-  return startServer('bench/bench-host', [dir, '--sandbox-budget-mb', budgetMb])
+/** Plain `fnhost serve`: its pool charges each sandbox what it uses, so all of them stay loaded. */
+const densityServer = (dir: string) => startFnhost(dir)
+
+/** A number the host reports at /_fnhost/metrics (a metric without labels). */
+async function metric(base: string, name: string): Promise<number> {
+  const { status, body } = await get(`${base}/_fnhost/metrics`)
+  if (status !== 200) throw new WrongAnswerError(`/_fnhost/metrics answered ${status}`)
+  const value = parsePrometheusTextFormat(body).find((f) => f.name === name)?.metrics[0]?.value
+  if (value === undefined) throw new WrongAnswerError(`/_fnhost/metrics has no ${name}`)
+  return Number(value)
 }
 
 async function densityPoint(ws: Workspace, count: number): Promise<DensityPoint> {
   const dir = await ws.folder(`density-${count}`, idleFunctions(count))
-  const server = await densityServer(dir, count)
+  const server = await densityServer(dir)
   try {
     await sleep(500)
     const startedRssMiB = rssBytes(server.pid) / 2 ** 20
@@ -69,6 +73,8 @@ async function densityPoint(ws: Workspace, count: number): Promise<DensityPoint>
       functions: count,
       startedRssMiB: round(startedRssMiB, 1),
       loadedRssMiB: round(loadedRssMiB, 1),
+      sandboxes: await metric(server.url, 'fnhost_sandboxes'),
+      evictions: await metric(server.url, 'fnhost_sandbox_evictions_total'),
     }
   } finally {
     await server.stop()
@@ -90,9 +96,11 @@ export async function measureDensity(ws: Workspace, settings: Settings): Promise
 /** The correctness half: a few functions, each answering its own body. */
 export async function checkDensity(ws: Workspace): Promise<void> {
   const dir = await ws.folder('density-check', idleFunctions(3))
-  const server = await densityServer(dir, 3)
+  const server = await densityServer(dir)
   try {
     await touchAll(server.url, 3)
+    const loaded = await metric(server.url, 'fnhost_sandboxes')
+    if (loaded < 3) throw new WrongAnswerError(`3 functions answered but ${loaded} stay loaded`)
   } finally {
     await server.stop()
   }

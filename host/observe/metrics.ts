@@ -155,7 +155,7 @@ export class HostMetrics {
     )
     new Gauge({
       name: 'fnhost_sandbox_memory_bytes',
-      help: 'Memory reserved by the sandbox copies of each function (their caps)',
+      help: 'Memory the sandbox copies of each function use (what the pool budget charges)',
       labelNames: ['function'],
       registers,
       collect() {

@@ -11,7 +11,7 @@ export interface PoolStats {
   queued: number
   /** Functions loaded through the pool (versions not yet disposed). */
   functions: number
-  /** Copies of functions loaded in workers, and the memory caps they reserve. */
+  /** Copies of functions loaded in workers, and the memory they use (MB). */
   sandboxes: number
   sandboxMemoryMb: number
   /** Workers started to replace lost ones. */
@@ -30,7 +30,7 @@ export interface PoolStats {
   rejected: number
   /** Sandbox copies loaded into workers (first loads, loads on more workers, reloads after eviction). */
   loads: number
-  /** Memory reserved by each function's sandbox copies (their caps), by function name. */
+  /** Memory each function's sandbox copies use (MB), by function name. */
   memoryMbByFunction: Record<string, number>
   /** Guests' outbound fetches and sandbox rebuilds in all workers. */
   guest: GuestCounts

@@ -8,6 +8,8 @@ export interface FunctionState extends Admittee {
   readonly id: number
   readonly spec: FunctionSpec
   disposed: boolean
+  /** What one copy of it used when a worker last reported, in MB: what its next load is charged. */
+  measuredMb?: number
   /** Called once nothing of it runs or waits any more (its dispose waits for that). */
   onIdle?: () => void
 }

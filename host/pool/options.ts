@@ -25,7 +25,10 @@ export interface PoolOptions {
   maxQueued?: number
   /** Invocations of one function waiting for a slot (its running bound is `config.concurrency`). */
   maxQueuedPerFunction?: number
-  /** Sum of the memory caps (`config.memoryMb`) of every sandbox loaded in every worker. */
+  /**
+   * What every sandbox loaded in every worker may use together, in MB: each copy is charged what
+   * it uses (its worker reports it after its load and as it changes), not its `memoryMb` cap.
+   */
   maxSandboxMemoryMb?: number
   /** A sandbox copy unused this long is dropped from its worker (and reloaded when needed). */
   idleTimeoutMs?: number

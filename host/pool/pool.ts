@@ -14,7 +14,7 @@ import { Admission } from './admission.js'
 import { PooledFunction, type FunctionState } from './function.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
 import type { FromWorker } from './protocol.js'
-import { SandboxTable, type SandboxCopy } from './sandboxes.js'
+import { loadCharge, MB, SandboxTable, type SandboxCopy } from './sandboxes.js'
 import { Scanner } from './scanner.js'
 import { InspectTask, InvocationTask, LoadTask, type Task } from './tasks.js'
 import { loadBudgetMs } from './preempt/copy-gate.js'
@@ -25,6 +25,7 @@ import { VendorsSent } from './vendor-wire.js'
 import { retryable } from './wire.js'
 import { PoolWorker } from './worker-handle.js'
 import { workerConfig } from './worker-config.js'
+import { fateOnExit } from './worker-loss.js'
 import { WORKER_START_WAIT_MS, WorkerSet } from './workers.js'
 
 /**
@@ -116,25 +117,16 @@ class Pool implements WorkerPool {
       queued: this.admission.queued,
       functions: this.functions.size,
       sandboxes: this.sandboxes.size,
-      sandboxMemoryMb: this.sandboxes.usedMb,
+      sandboxMemoryMb: Math.round(this.sandboxes.usedMb * 10) / 10,
       kills: this.watchdog.kills,
       stops: this.watchdog.stops,
       stopMechanism: this.watchdog.mechanism,
       evictions: this.sandboxes.evictions,
       rejected: this.admission.rejected,
       loads: this.loads,
-      memoryMbByFunction: this.memoryByName(),
+      memoryMbByFunction: this.sandboxes.memoryByName((id) => this.functions.get(id)?.name),
       guest: { ...this.guest },
     }
-  }
-
-  private memoryByName(): Record<string, number> {
-    const byName: Record<string, number> = {}
-    for (const [id, mb] of this.sandboxes.memoryByFunction()) {
-      const name = this.functions.get(id)?.name
-      if (name !== undefined) byName[name] = (byName[name] ?? 0) + mb
-    }
-    return byName
   }
 
   private assertOpen(): void {
@@ -165,7 +157,7 @@ class Pool implements WorkerPool {
         this.admission,
         this.loadOrder,
       )
-      const copy = this.sandboxes.add(worker, fn.id, memoryMb)
+      const copy = this.sandboxes.add(worker, fn.id, loadCharge(fn))
       if (!copy) throw this.memoryFull()
       const loading = this.startLoad(fn, worker, copy)
       // A load is worth its own message: the caller may go on with long work of its own (a
@@ -204,8 +196,9 @@ class Pool implements WorkerPool {
   }
 
   private memoryFull(): FnhostError {
+    const used = Math.round(this.sandboxes.usedMb)
     return this.admission.overloaded(
-      `no room to load another function: sandboxes use ${this.sandboxes.usedMb} of ${this.options.maxSandboxMemoryMb} MB and none is idle`,
+      `no room to load another function: sandboxes use ${used} of ${this.options.maxSandboxMemoryMb} MB and none is idle`,
     )
   }
 
@@ -300,7 +293,7 @@ class Pool implements WorkerPool {
     if (!worker) return undefined
     const existing = this.sandboxes.get(worker, fn.id)
     if (existing) return this.use(worker, existing)
-    const copy = this.sandboxes.add(worker, fn.id, fn.spec.config.memoryMb)
+    const copy = this.sandboxes.add(worker, fn.id, loadCharge(fn))
     if (copy) {
       this.startLoad(fn, worker, copy)
       return this.use(worker, copy)
@@ -352,6 +345,11 @@ class Pool implements WorkerPool {
 
   private onMessage(worker: PoolWorker, msg: FromWorker): void {
     if (msg.type === 'counts') return addGuestCounts(this.guest, msg.counts)
+    if (msg.type === 'memory') {
+      const fn = this.functions.get(msg.fn)
+      if (fn) fn.measuredMb = msg.bytes / MB
+      return this.sandboxes.resize(worker, msg.fn, msg.bytes / MB)
+    }
     if (!('task' in msg)) return
     const task = this.tasks.get(msg.task)
     if (task?.worker !== worker) return
@@ -374,36 +372,17 @@ class Pool implements WorkerPool {
 
   private onExit(worker: PoolWorker, reason: string): void {
     const timedOut = reason === Watchdog.killReason
-    const now = Date.now()
-    const { graceMs } = this.options
+    const exit = { worker, reason, timedOut, now: Date.now(), graceMs: this.options.graceMs }
+    const overloaded = (message: string) => this.admission.overloaded(message)
     const retries: InvocationTask[] = []
     for (const task of [...this.tasks.values()]) {
       if (task.worker !== worker) continue
-      // The run slot still shows what the worker ran when it was terminated.
-      const ran = task.started || worker.slot.runs(task.id)
-      if (timedOut && ran && task.hardDeadline - graceMs <= now) {
-        this.end(task, this.watchdog.limitError(task))
-      } else if (task.kind === 'inspect') {
-        this.end(
-          task,
-          new FnhostError(
-            'FUNCTION_LOAD_FAILED',
-            `checking the file stopped its worker (${reason})`,
-          ),
-        )
-      } else if (
-        task instanceof InvocationTask &&
-        !task.started &&
-        task.retryable &&
-        !task.retried
-      ) {
+      const fate = fateOnExit(task, { ...exit, overloaded })
+      if (fate.end === 'limit') this.end(task, this.watchdog.limitError(task))
+      else if (fate.end === 'error') this.end(task, fate.error)
+      else {
         this.detach(task)
-        retries.push(task)
-      } else {
-        this.end(
-          task,
-          this.admission.overloaded('the worker running this request stopped; retry shortly'),
-        )
+        retries.push(task as InvocationTask)
       }
     }
     this.sandboxes.forgetWorker(worker)

@@ -97,5 +97,10 @@ export type FromWorker =
   /** The waitUntil work of a task whose response went out `after` has ended. */
   | { type: 'settled'; task: number }
   | { type: 'failed'; task: number; error: WireError }
+  /**
+   * The memory a function's copy in this worker uses now (LoadedFunction.memoryBytes), sent after
+   * its load and after calls that changed it: what the pool's budget charges for the copy.
+   */
+  | { type: 'memory'; fn: number; bytes: number }
   /** Guest fetches and sandbox rebuilds since the last such message, for the main thread's metrics. */
   | { type: 'counts'; counts: GuestCounts }

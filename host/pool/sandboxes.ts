@@ -1,10 +1,27 @@
+import type { FunctionState } from './function.js'
 import type { PoolWorker } from './worker-handle.js'
 
-/** One function as loaded in one worker. Its memory cap counts against the pool's budget. */
+export const MB = 1024 * 1024
+
+/**
+ * What a copy is charged while it loads, before its worker reports what it uses, when no copy of
+ * the function has reported yet: a QuickJS engine's initial memory (or the cap, if smaller).
+ */
+const LOAD_CHARGE_MB = 16
+
+/** What a new copy of `fn` is charged until its worker reports: its last measured size, if any. */
+export function loadCharge(fn: FunctionState): number {
+  return fn.measuredMb ?? Math.min(fn.spec.config.memoryMb, LOAD_CHARGE_MB)
+}
+
+/**
+ * One function as loaded in one worker. What its sandbox uses counts against the pool's budget:
+ * an estimate until its worker reports the real figure after the load (and again when it moves).
+ */
 export interface SandboxCopy {
   readonly worker: PoolWorker
   readonly fn: number
-  readonly memoryMb: number
+  memoryMb: number
   /** Invocations (and the load) running on it now: a copy in use is never evicted. */
   active: number
   lastUsed: number
@@ -13,7 +30,7 @@ export interface SandboxCopy {
 /**
  * Every sandbox copy in every worker, and the memory budget they share. Room for a new copy is
  * made by evicting idle copies, least recently used first; when nothing idle is left, the load
- * is refused.
+ * is refused. A copy that grows past the budget makes idle copies go the same way.
  */
 export class SandboxTable {
   usedMb = 0
@@ -47,6 +64,15 @@ export class SandboxTable {
     return copy
   }
 
+  /** A copy's worker reported what it uses now: charge that, and evict idle copies if over. */
+  resize(worker: PoolWorker, fn: number, memoryMb: number): void {
+    const copy = this.get(worker, fn)
+    if (!copy) return
+    this.usedMb += memoryMb - copy.memoryMb
+    copy.memoryMb = memoryMb
+    this.makeRoom(0)
+  }
+
   /** Forgets a copy that is gone already (failed load, dead worker). */
   remove(copy: SandboxCopy): void {
     const inWorker = this.copies.get(copy.worker)
@@ -56,13 +82,23 @@ export class SandboxTable {
     this.usedMb -= copy.memoryMb
   }
 
-  /** Memory caps reserved per function id, over all workers. */
-  memoryByFunction(): Map<number, number> {
+  /** Memory charged per function id, over all workers. */
+  private memoryByFunction(): Map<number, number> {
     const byFn = new Map<number, number>()
     for (const inWorker of this.copies.values())
       for (const copy of inWorker.values())
         byFn.set(copy.fn, (byFn.get(copy.fn) ?? 0) + copy.memoryMb)
     return byFn
+  }
+
+  /** Memory charged per function name (`nameOf` a function id; unnamed ones are left out). */
+  memoryByName(nameOf: (fn: number) => string | undefined): Record<string, number> {
+    const byName: Record<string, number> = {}
+    for (const [id, mb] of this.memoryByFunction()) {
+      const name = nameOf(id)
+      if (name !== undefined) byName[name] = (byName[name] ?? 0) + mb
+    }
+    return byName
   }
 
   /** Drops a copy from its worker. */

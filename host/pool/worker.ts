@@ -65,7 +65,8 @@ const outbox = new Outbox<FromWorker>((msgs, transfer) => {
 })
 
 function post(msg: FromWorker, transfer?: ArrayBuffer[]): void {
-  if (msg.type !== 'started' && msg.type !== 'logs' && msg.type !== 'beat') answersWaiting = true
+  if (msg.type !== 'started' && msg.type !== 'logs' && msg.type !== 'beat' && msg.type !== 'memory')
+    answersWaiting = true
   outbox.push(msg, transfer)
 }
 
@@ -169,7 +170,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   sandboxes.set(msg.fn, copy)
   try {
     traceStart(`load ${spec.name}`)
-    await build(copy, msg.task, msg.deadline)
+    reportMemory(msg.fn, copy, await build(copy, msg.task, msg.deadline))
     phaseMark('w:loaded')
     traceStart(`loaded ${spec.name}`)
     post({ type: 'loaded', task: msg.task })
@@ -292,6 +293,7 @@ async function attempt(
     )
     log.flush()
     sendGuestCounts()
+    reportMemory(msg.fn, copy, fn)
     await sendResponse(msg.task, res, after.length > 0)
     if (after.length > 0) {
       await Promise.allSettled(after)
@@ -316,6 +318,20 @@ async function timed<T>(copy: WorkerCopy, call: () => Promise<T>): Promise<T> {
     const took = performance.now() - began
     copy.recentMs = copy.recentMs === undefined ? took : copy.recentMs * 0.8 + took * 0.2
   }
+}
+
+/** A change in a copy's memory smaller than this is not reported (a page of QuickJS heap moves often). */
+const MEMORY_REPORT_STEP = 256 * 1024
+
+/** Tells the main thread what a copy's memory is now, when it moved since the last report. */
+function reportMemory(fn: number, copy: WorkerCopy, loaded: LoadedFunction): void {
+  if (sandboxes.get(fn) !== copy) return
+  const bytes = loaded.memoryBytes?.()
+  if (bytes === undefined) return
+  const last = copy.reportedBytes
+  if (last !== undefined && Math.abs(bytes - last) < MEMORY_REPORT_STEP) return
+  copy.reportedBytes = bytes
+  post({ type: 'memory', fn, bytes })
 }
 
 /** Sends what was counted here before the answer, so a scrape after the answer sees it. */

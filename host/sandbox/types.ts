@@ -31,6 +31,12 @@ export interface LoadedFunction extends AsyncDisposable {
   readonly spec: FunctionSpec
   /** Resolves to the guest's answer, or rejects with an FnhostError (GUEST_ERROR, CPU_LIMIT, ...). */
   invoke(inv: Invocation, opts: InvokeOptions): Promise<GuestResponse>
+  /**
+   * Bytes of memory the function's sandboxes hold now: their WebAssembly memories, counting
+   * only what is in use where that is known (a QuickJS engine's heap, not its whole reservation).
+   * Cheap: the pool's worker reads it after each call.
+   */
+  memoryBytes?(): number
 }
 
 export interface InspectResult {

@@ -11,7 +11,7 @@ import { TrafficSeries } from './series.js'
 /** What the Host page shows beyond metrics; createHost supplies it. */
 export interface UiHostInfo {
   pool?: () => PoolStats
-  /** The pool's sum of sandbox memory caps (`maxSandboxMemoryMb`). */
+  /** The memory the pool lets its sandboxes use together (`maxSandboxMemoryMb`). */
   sandboxBudgetMb?: number
 }
 

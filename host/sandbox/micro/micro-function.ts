@@ -41,6 +41,12 @@ export class MicroFunction implements LoadedFunction {
     }
   }
 
+  /** Its pooled memories, and the shared instance's memory when it keeps one. */
+  memoryBytes(): number {
+    if (this.disposed) return 0
+    return this.pool.heldBytes + (this.sharedInstance?.memory.buffer.byteLength ?? 0)
+  }
+
   /** Instantiates once and throws MicroAbiError if the ABI version or buffer layout is wrong. */
   probe(run: GuestRun): void {
     this.pool.release(this.instantiate(this.pool.take(), run).memory)

@@ -6,7 +6,7 @@ import { QuickjsFunction } from './function.js'
 import { inspectSource } from './inspect.js'
 import { expectPackages, prepareSpare } from './spare.js'
 import { internVendor } from './vendor.js'
-import { quickjsWasmModule } from './wasm.js'
+import { heapProbe, quickjsWasmModule } from './wasm.js'
 
 export interface QuickjsDriverOptions {
   /** Where guest fetch() goes; default: the public-addresses-only outbound fetch. */
@@ -35,7 +35,10 @@ export function createQuickjsDriver(options: QuickjsDriverOptions = {}): Sandbox
     // A failed compile is met again, and reported, by the first load.
     prepare: () =>
       void quickjsWasmModule().then(
-        () => prepareSpare(CONFIG_DEFAULTS.memoryMb),
+        () => {
+          prepareSpare(CONFIG_DEFAULTS.memoryMb)
+          void heapProbe()
+        },
         () => undefined,
       ),
     expect: (spec) => {

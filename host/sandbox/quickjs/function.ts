@@ -3,6 +3,7 @@ import { countGuest } from '../../observe/guest-counts.js'
 import type { FunctionSpec } from '../../types.js'
 import type { InvokeOptions, LoadedFunction, LoadOptions } from '../types.js'
 import { Sandbox, type SandboxOptions } from './sandbox.js'
+import { heapProbe } from './wasm.js'
 
 /**
  * A loaded JS function. `isolation: "shared"` (the default for JS) keeps one sandbox across
@@ -17,12 +18,15 @@ export class QuickjsFunction implements LoadedFunction {
   /** Sandboxes that failed to dispose cleanly (a leaked value), reported by asyncDispose. */
   #disposeErrors: unknown[] = []
   #disposed = false
+  /** Every sandbox that holds an engine now, until it is disposed. */
+  readonly #held = new Set<Sandbox>()
 
   private constructor(
     readonly spec: FunctionSpec,
     private readonly options: SandboxOptions,
     first: Sandbox,
   ) {
+    this.#held.add(first)
     if (this.#freshPerRequest) this.#spare = first
     else this.#shared = Promise.resolve(first)
   }
@@ -37,7 +41,11 @@ export class QuickjsFunction implements LoadedFunction {
     options: SandboxOptions,
     load: LoadOptions = {},
   ): Promise<QuickjsFunction> {
-    return new QuickjsFunction(spec, options, await Sandbox.load(spec, options, load))
+    const first = await Sandbox.load(spec, options, load)
+    // Found once per thread, usually while the worker waited for work (the driver's prepare):
+    // memoryBytes() reads what it finds.
+    await heapProbe()
+    return new QuickjsFunction(spec, options, first)
   }
 
   invoke(inv: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
@@ -53,7 +61,7 @@ export class QuickjsFunction implements LoadedFunction {
   async #sharedSandbox(runId: number | undefined): Promise<Sandbox> {
     // The first shared sandbox comes from load(): any later one replaces a faulted one.
     if (!this.#shared) countGuest('sandboxRebuilds')
-    const pending = (this.#shared ??= Sandbox.load(this.spec, this.options, { runId }))
+    const pending = (this.#shared ??= this.#load(runId))
     let sandbox: Sandbox
     try {
       sandbox = await pending
@@ -77,8 +85,7 @@ export class QuickjsFunction implements LoadedFunction {
   }
 
   async #invokeFresh(inv: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
-    const sandbox =
-      this.#spare ?? (await Sandbox.load(this.spec, this.options, { runId: opts.runId }))
+    const sandbox = this.#spare ?? (await this.#load(opts.runId))
     this.#spare = undefined
     try {
       return await sandbox.invoke(inv, opts)
@@ -87,12 +94,26 @@ export class QuickjsFunction implements LoadedFunction {
     }
   }
 
+  async #load(runId: number | undefined): Promise<Sandbox> {
+    const sandbox = await Sandbox.load(this.spec, this.options, { runId })
+    this.#held.add(sandbox)
+    return sandbox
+  }
+
+  /** Bytes of engine memory the function's sandboxes use now (host/sandbox/quickjs/heap-size.ts). */
+  memoryBytes(): number {
+    let bytes = 0
+    for (const sandbox of this.#held) bytes += sandbox.rt.memoryBytes()
+    return bytes
+  }
+
   /** Disposes a sandbox once its last invocation (including waitUntil work) has ended. */
   #retire(sandbox: Sandbox): void {
     const done = sandbox
       .whenIdle()
       .then(() => sandbox.dispose())
       .catch((e: unknown) => void this.#disposeErrors.push(e))
+      .finally(() => this.#held.delete(sandbox))
     this.#retiring.add(done)
     void done.then(() => this.#retiring.delete(done))
   }

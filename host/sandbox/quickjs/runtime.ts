@@ -5,7 +5,8 @@ import { openGate, type GuestGate } from '../guest-gate.js'
 import type { EngineState } from './errors.js'
 import type { Invocation } from './invocation.js'
 import { checkEngine, takeEngine, type Engine } from './spare.js'
-import { releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
+import { engineBytes } from './heap-size.js'
+import { heapProbed, releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
 
 /**
  * QuickJS checks this against the shadow stack in wasm memory; above ~256 KiB the wasm frames
@@ -187,6 +188,11 @@ export class GuestRuntime {
   /** Disposes a handle unless the runtime is gone or poisoned (then it is dropped with it). */
   release(handle: QuickJSHandle): void {
     if (!this.#fault && !this.#disposed && handle.alive) handle.dispose()
+  }
+
+  /** Bytes of its engine's memory in use (host/sandbox/quickjs/heap-size.ts); 0 once dropped. */
+  memoryBytes(): number {
+    return this.#disposed || this.#fault ? 0 : engineBytes(this.instance, heapProbed)
   }
 
   /** QuickJS heap statistics, for leak checks. */

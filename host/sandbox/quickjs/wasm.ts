@@ -8,6 +8,7 @@ import {
 import { QUICKJS_WASM, readAsset } from '../../assets.js'
 import { FnhostError } from '../../errors.js'
 import { traceStart } from '../../observe/start-trace.js'
+import { probeHeap, type HeapProbe } from './heap-size.js'
 
 // The package's types describe its CommonJS build; loaded as ESM, the default export is the variant.
 const RELEASE_SYNC = ((releaseSync as { default?: QuickJSSyncVariant }).default ??
@@ -31,6 +32,19 @@ export function quickjsWasmModule(): Promise<WebAssembly.Module> {
   return compiled
 }
 
+let heap: Promise<HeapProbe | undefined> | undefined
+/** Set once the probe has run in this thread (undefined until then, or when it found nothing). */
+export let heapProbed: HeapProbe | undefined
+
+/** Where this thread's engines keep their heap's end (host/sandbox/quickjs/heap-size.ts), found once. */
+export function heapProbe(): Promise<HeapProbe | undefined> {
+  heap ??= newQuickJSInstance(MIN_MEMORY_MB).then(
+    (scratch) => (heapProbed = probeHeap(scratch)),
+    () => undefined,
+  )
+  return heap
+}
+
 export interface QuickJSInstance {
   module: QuickJSWASMModule
   memory: WebAssembly.Memory
@@ -42,6 +56,11 @@ export interface QuickJSInstance {
    * the engine's own word that it ran out of memory, which no guest value can forge.
    */
   growRefused: boolean
+  /**
+   * Bytes written into the memory when it was made (the pages of a template's image that hold
+   * anything, written whole, zeros within them included).
+   */
+  copiedBytes?: number
 }
 
 /**
@@ -169,7 +188,12 @@ export async function cloneQuickJSInstance(
   const instance = await newQuickJSInstance(memoryMb, memory)
   const to = new Uint8Array(memory.buffer)
   const from = new Uint8Array(image.buffer)
-  for (const [start, end] of runs) to.set(from.subarray(start, end), start)
+  let copied = 0
+  for (const [start, end] of runs) {
+    to.set(from.subarray(start, end), start)
+    copied += end - start
+  }
+  instance.copiedBytes = copied
   return instance
 }
 

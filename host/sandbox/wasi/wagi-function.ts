@@ -62,6 +62,11 @@ export class WagiFunction implements LoadedFunction {
     this.memoryNamespace = this.imports[plan.module] ??= {}
   }
 
+  /** Its pooled memories: a request's instance lives only while the request runs. */
+  memoryBytes(): number {
+    return this.disposed ? 0 : this.pool.heldBytes
+  }
+
   async invoke(invocation: Invocation, opts: InvokeOptions): Promise<GuestResponse> {
     this.assertLive()
     const inv = invocation.type === 'http' ? invocation : scheduledAsHttp(invocation)

@@ -33,6 +33,13 @@ export class MemoryPool implements Disposable {
     return this.free.length
   }
 
+  /** Bytes the idle memories hold (zero-filled, so every page of them is in use). */
+  get heldBytes(): number {
+    let bytes = 0
+    for (const memory of this.free) bytes += memory.buffer.byteLength
+    return bytes
+  }
+
   /** A zero-filled memory of at least the initial size; the caller gives it back with `release`. */
   take(): WebAssembly.Memory {
     if (this.disposed) throw new Error('memory pool used after dispose')

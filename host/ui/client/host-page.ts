@@ -64,7 +64,9 @@ export function hostPage(main: HTMLElement): () => void {
         setText(dd[k]!, String(s[k] ?? 0))
       const used = s.sandboxMemoryMb ?? 0
       const budget = s.sandboxBudgetMb ?? 0
-      setText(dd.memory!, `${used} / ${budget} MiB`)
+      // What sandboxes use is often under a MiB: one decimal below 10.
+      const shown = used < 10 ? used.toFixed(1) : Math.round(used).toString()
+      setText(dd.memory!, `${shown} / ${budget} MiB`)
       meter.max = Math.max(1, budget)
       meter.value = used
       setText(status, `updated ${new Date().toLocaleTimeString()}`)

@@ -65,6 +65,9 @@ describe('QuickJS engines for a package set', () => {
       compiled?.dispose()
       rt.takePrelude()?.dispose()
       expect(contains(rt.instance.memory, SECRET)).toBe(false)
+      // The copied image is in use whole (zeros included): the pool's budget charges at least that.
+      expect(rt.instance.copiedBytes).toBeGreaterThan(0)
+      expect(rt.memoryBytes()).toBeGreaterThanOrEqual(rt.instance.copiedBytes ?? Infinity)
     } finally {
       rt.dispose()
     }
