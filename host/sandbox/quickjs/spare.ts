@@ -129,6 +129,14 @@ export async function takeEngine(
 }
 
 /**
+ * An engine for a runtime that runs no function: a scan-time check compiles a file, or evaluates
+ * its config literal, on a fresh engine and leaves the one made ahead to the next load.
+ */
+export function checkEngine(memoryMb: number): Promise<Engine> {
+  return newEngine(memoryMb)
+}
+
+/**
  * Makes an engine of `memoryMb` (no packages) ahead now, unless one is: a serving worker that has
  * just started does so while it waits for its first work, so the first load (most often of the
  * default cap) finds the prelude compiled, and the engine's code warm.
