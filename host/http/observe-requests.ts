@@ -44,13 +44,14 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler<Obse
       metrics.request(fn ?? NO_FUNCTION, status, error, ms / 1000)
     }
     if (accessLog)
-      logger.info(`${c.req.method} ${path} ${status} ${ms.toFixed(1)}ms`, {
+      logger.access({
+        at: Date.now(),
         fn,
         requestId: c.get('requestId'),
         method: c.req.method,
         path,
         status,
-        durationMs: Math.round(ms * 10) / 10,
+        elapsedMs: ms,
         traceparent,
       })
   }

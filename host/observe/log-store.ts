@@ -1,5 +1,5 @@
 import { isoTime } from './iso-time.js'
-import type { Logger, LogLine } from './log.js'
+import { accessFields, accessMessage, type AccessEntry, type Logger, type LogLine } from './log.js'
 
 /** One log line as the management API returns and streams it. */
 export interface StoredLine {
@@ -26,14 +26,19 @@ interface Kept {
   fields: LogLine['fields']
 }
 
+/** An access line is kept as the entry the request built: nothing more is made per request. */
+type Line = Kept | AccessEntry
+
+const isAccess = (line: Line): line is AccessEntry => 'elapsedMs' in line
+
 /** The last `capacity` lines of one function, oldest first. */
 class Ring {
-  private readonly items: Kept[] = []
+  private readonly items: Line[] = []
   private next = 0
 
   constructor(private readonly capacity: number) {}
 
-  push(line: Kept): void {
+  push(line: Line): void {
     if (this.items.length < this.capacity) this.items.push(line)
     else this.items[this.next] = line
     this.next = (this.next + 1) % this.capacity
@@ -64,20 +69,25 @@ export class LogStore {
     const kept: Kept = {
       ms: Date.now(),
       level,
-      message:
-        message.length > STORED_MESSAGE_CHARS
-          ? message.slice(0, STORED_MESSAGE_CHARS) + '…'
-          : message,
+      message: cut(message),
       fields,
     }
-    const fn = fields.fn
+    this.keep(fields.fn, kept)
+  }
+
+  /** An access line: the entry itself is kept, its message and fields are made when read. */
+  addAccess(entry: AccessEntry): void {
+    this.keep(entry.fn, entry)
+  }
+
+  private keep(fn: string | undefined, line: Line): void {
     if (fn !== undefined) {
       let ring = this.rings.get(fn)
       if (!ring) this.rings.set(fn, (ring = new Ring(this.capacity)))
-      ring.push(kept)
+      ring.push(line)
     }
     if (this.listeners.size === 0) return
-    const stored = toStored(kept)
+    const stored = toStored(line)
     for (const l of this.listeners) if (l.fn === undefined || l.fn === fn) l.listener(stored)
   }
 
@@ -114,9 +124,26 @@ export class LogStore {
   }
 }
 
-function toStored(line: Kept): StoredLine {
+function toStored(line: Line): StoredLine {
+  if (isAccess(line)) {
+    const { fn, ...rest } = accessFields(line)
+    const message = accessMessage(line)
+    return {
+      time: isoTime(line.at),
+      level: 'info',
+      message: cut(message),
+      function: fn,
+      ...rest,
+    }
+  }
   const { fn, ...rest } = line.fields
   return { time: isoTime(line.ms), level: line.level, message: line.message, function: fn, ...rest }
+}
+
+function cut(message: string): string {
+  return message.length > STORED_MESSAGE_CHARS
+    ? message.slice(0, STORED_MESSAGE_CHARS) + '…'
+    : message
 }
 
 /** A logger that also records every line in `store`. */
@@ -139,6 +166,10 @@ export function teeLogger(logger: Logger, store: LogStore): Logger {
     guest(level, m, f) {
       logger.guest(level, m, f)
       record(level === 'log' ? 'info' : level, m, { ...f, src: 'guest' })
+    },
+    access(entry) {
+      logger.access(entry)
+      store.addAccess(entry)
     },
   }
 }

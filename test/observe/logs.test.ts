@@ -103,6 +103,30 @@ describe('logs', () => {
     expect(notFound?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
   })
 
+  it('returns access lines from the log API with their fields', async () => {
+    const h = await start()
+    const trace = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+    await h.app.request('/hello/x?who=ada', {
+      headers: { 'x-request-id': 'req-2', traceparent: trace },
+    })
+    const res = await h.app.request('/_fnhost/v1/functions/hello/logs', { headers: AUTH })
+    const { lines } = (await res.json()) as { lines: Record<string, unknown>[] }
+    const access = lines.find((l) => l.path === '/hello/x')
+    expect(access).toEqual({
+      time: expect.any(String),
+      level: 'info',
+      message: expect.stringMatching(/^GET \/hello\/x 200 \d+\.\dms$/),
+      function: 'hello',
+      requestId: 'req-2',
+      method: 'GET',
+      path: '/hello/x',
+      status: 200,
+      durationMs: expect.any(Number),
+      traceparent: trace,
+    })
+    expect(Date.parse(access?.time as string)).not.toBeNaN()
+  })
+
   it('escapes control characters in every pretty field', () => {
     const line = formatPretty({
       level: 'info',

@@ -1,0 +1,40 @@
+import { isoTime } from './iso-time.js'
+import { accessDuration, accessMessage, type AccessEntry } from './log.js'
+
+/** What JSON.stringify would escape in a string: quote, backslash, controls, lone surrogates. */
+// Matching control characters is the point here.
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
+
+/** A string as JSON: quoted as is when nothing in it needs escaping (the usual case), else stringified. */
+export function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"'
+}
+
+/**
+ * The JSON access line, the same as pino writes for an info line with the access fields (level,
+ * time, function, requestId, method, path, status, durationMs, traceparent, msg, in that order;
+ * an undefined field left out), built as one string: the hot path of a host with JSON logs on, where
+ * pino's generic walk over a fields object was most of what a request's log line cost.
+ */
+export function accessJson(e: AccessEntry): string {
+  return (
+    '{"level":"info","time":"' +
+    isoTime(e.at) +
+    (e.fn === undefined ? '"' : '","function":' + jsonString(e.fn)) +
+    (e.requestId === undefined ? '' : ',"requestId":' + jsonString(e.requestId)) +
+    ',"method":' +
+    jsonString(e.method) +
+    ',"path":' +
+    jsonString(e.path) +
+    ',"status":' +
+    e.status +
+    ',"durationMs":' +
+    accessDuration(e) +
+    ',"traceparent":' +
+    jsonString(e.traceparent) +
+    ',"msg":' +
+    jsonString(accessMessage(e)) +
+    '}\n'
+  )
+}
