@@ -1,6 +1,6 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { get } from './answer.js'
 import { startFnhost } from './children.js'
 import { workspace, writeFiles } from './fixtures.js'
@@ -12,11 +12,16 @@ import { median, sleep } from './stats.js'
  * start against a host started with FNHOST_PHASE_MARKS (host/observe/phase-marks.ts) and prints
  * the median time from the file's write to each mark, then the median length of each phase.
  *   npx tsx bench/cold-phases.ts [runs]
+ * With PHASES_PLAIN=1 the functions are plain JavaScript (the bench's plain new-file figure).
  * With PHASES_POLL_AFTER_MS=n the client starts polling n ms after the write, so the phases run
  * without the polling's 404s competing for the CPU.
  */
 const runs = Number(process.argv[2] ?? 15)
+const plain = process.env.PHASES_PLAIN === '1'
+const plainSource = (name: string) =>
+  `export default { fetch: () => new Response(${JSON.stringify(`${name}\n`)}) }\n`
 const marks = join(process.cwd(), 'node_modules/.cache/fnhost/phase-marks.txt')
+mkdirSync(dirname(marks), { recursive: true })
 writeFileSync(marks, '')
 process.env.FNHOST_PHASE_MARKS = marks
 const now = () => performance.timeOrigin + performance.now()
@@ -37,7 +42,8 @@ try {
     await sleep(Number(process.env.PHASES_GAP_MS ?? 0))
     mark('run', name)
     const start = performance.now()
-    await writeFile(join(dir, `${name}.ts`), bundledSource(name))
+    if (plain) await writeFile(join(dir, `${name}.js`), plainSource(name))
+    else await writeFile(join(dir, `${name}.ts`), bundledSource(name))
     mark('written')
     let polls = 0
     if (process.env.PHASES_POLL_AFTER_MS) await sleep(Number(process.env.PHASES_POLL_AFTER_MS))

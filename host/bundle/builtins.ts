@@ -1,7 +1,14 @@
 import type { OnResolveArgs, Plugin } from 'esbuild'
 import { builtinModules } from 'node:module'
 
-const BUILTINS = new Set(builtinModules)
+/**
+ * Bare names whose first segment is a Node built-in's (`fs`, `fs/promises`, `assert/x`), matched
+ * by esbuild itself: a plugin's callback is a round trip to the thread that runs the build, which
+ * every other bare import (each package a function imports) would otherwise pay.
+ */
+const BUILTIN_NAME = new RegExp(
+  `^(?:${[...new Set(builtinModules.map((m) => m.split('/')[0]))].join('|')})(?:/|$)`,
+)
 /** Plugin data of a resolution asked for from inside a plugin: the plugins leave it to esbuild. */
 export const SKIP = Symbol('fnhost: resolving a name normally')
 
@@ -24,9 +31,8 @@ export const nodeBuiltins: Plugin = {
   name: 'fnhost-node-builtins',
   setup(build) {
     build.onResolve({ filter: /^node:/ }, refuse)
-    build.onResolve({ filter: /^[a-z_]/ }, async (args) => {
+    build.onResolve({ filter: BUILTIN_NAME }, async (args) => {
       if (args.pluginData === SKIP) return undefined
-      if (!BUILTINS.has(args.path) && !BUILTINS.has(args.path.split('/')[0] ?? '')) return undefined
       const found = await build.resolve(args.path, {
         kind: args.kind,
         importer: args.importer,

@@ -150,6 +150,6 @@ export async function bundleSplit(
       vendor: { digest, code, map },
     },
     ownInputs: bundle.inputs,
-    vendorFresh: () => fresh(vendor),
+    vendorFresh: async () => fresh(vendor),
   }
 }

@@ -18,8 +18,10 @@ import { loadCharge, MB, SandboxTable, type SandboxCopy } from './sandboxes.js'
 import { Scanner } from './scanner.js'
 import { InspectTask, InvocationTask, LoadTask, type Task } from './tasks.js'
 import { loadBudgetMs } from './preempt/copy-gate.js'
+import { phaseMark } from '../observe/phase-marks.js'
 import { v8Terminator } from './preempt/v8-terminate.js'
 import { Watchdog } from './watchdog.js'
+import { VendorsSent } from './vendor-wire.js'
 import { retryable } from './wire.js'
 import { PoolWorker } from './worker-handle.js'
 import { workerConfig } from './worker-config.js'
@@ -55,6 +57,16 @@ class Pool implements WorkerPool {
   private loads = 0
   /** The package set each worker was last told of or loaded (expectElsewhere). */
   private readonly expected = new WeakMap<PoolWorker, string>()
+  private readonly vendorsSent = new WeakMap<PoolWorker, VendorsSent>()
+  /** The pool's load count when each worker was last given a load. */
+  private readonly loadedAt = new WeakMap<PoolWorker, number>()
+  /**
+   * Less than one invocation's worth (0 to 1/2), more for a worker given a load more recently: of
+   * workers equally busy, a load goes to the one that loaded least recently. A worker makes its
+   * next engine ahead after each load (host/sandbox/quickjs/spare.ts); new functions written back
+   * to back then find one made, instead of each waiting on the one worker still making it.
+   */
+  private readonly loadOrder = (w: PoolWorker) => (this.loadedAt.get(w) ?? 0) / (this.loads + 1) / 2
   private readonly guest = emptyGuestCounts()
 
   constructor(private readonly options: ResolvedPoolOptions) {
@@ -140,13 +152,18 @@ class Pool implements WorkerPool {
     }
     this.functions.set(fn.id, fn)
     try {
-      const worker = await this.workers.whenReady(Date.now() + WORKER_START_WAIT_MS, this.admission)
+      const worker = await this.workers.whenReady(
+        Date.now() + WORKER_START_WAIT_MS,
+        this.admission,
+        this.loadOrder,
+      )
       const copy = this.sandboxes.add(worker, fn.id, loadCharge(fn))
       if (!copy) throw this.memoryFull()
       const loading = this.startLoad(fn, worker, copy)
       // A load is worth its own message: the caller may go on with long work of its own (a
       // starting host creating its app while its functions preload).
       worker.flush()
+      phaseMark('load:posted')
       await loading.done
     } catch (e) {
       this.functions.delete(fn.id)
@@ -191,7 +208,9 @@ class Pool implements WorkerPool {
     const task = new LoadTask(this.nextId++, worker, copy, deadline + this.options.graceMs, limit)
     this.track(task)
     this.loads++
-    worker.post({ type: 'load', task: task.id, fn: fn.id, spec: fn.spec, deadline })
+    this.loadedAt.set(worker, this.loads)
+    const { spec, forget } = this.wire(worker, fn.spec)
+    worker.post({ type: 'load', task: task.id, fn: fn.id, spec, deadline, forgetVendor: forget })
     this.expectElsewhere(fn.spec, worker)
     return task
   }
@@ -207,9 +226,17 @@ class Pool implements WorkerPool {
     for (const w of this.workers.ready()) {
       if (w === loading || this.expected.get(w) === digest) continue
       this.expected.set(w, digest)
-      w.post({ type: 'expect', spec })
+      const wire = this.wire(w, spec)
+      w.post({ type: 'expect', spec: wire.spec, forgetVendor: wire.forget })
     }
     this.expected.set(loading, digest)
+  }
+
+  /** `spec` as it crosses to `worker`: a vendor bundle it keeps is named, not copied. */
+  private wire(worker: PoolWorker, spec: FunctionSpec) {
+    let sent = this.vendorsSent.get(worker)
+    if (!sent) this.vendorsSent.set(worker, (sent = new VendorsSent()))
+    return sent.wire(spec)
   }
 
   private async invoke(
@@ -260,7 +287,9 @@ class Pool implements WorkerPool {
 
   /** The least busy worker, preferring one that has the function loaded; loads it there if not. */
   private place(fn: FunctionState): { worker: PoolWorker; copy: SandboxCopy } | undefined {
-    const worker = this.workers.leastBusy((w) => (this.sandboxes.get(w, fn.id) ? 0 : LOAD_COST))
+    const worker = this.workers.leastBusy((w) =>
+      this.sandboxes.get(w, fn.id) ? 0 : LOAD_COST + this.loadOrder(w),
+    )
     if (!worker) return undefined
     const existing = this.sandboxes.get(worker, fn.id)
     if (existing) return this.use(worker, existing)

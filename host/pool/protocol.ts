@@ -4,7 +4,8 @@ import type { GuestCounts } from '../observe/guest-counts.js'
 import type { LogCap, LogLevel } from '../observe/invocation-log.js'
 import type { DriverOptions } from '../sandbox/index.js'
 import type { InspectHints } from '../sandbox/types.js'
-import type { FunctionSpec, SandboxKind } from '../types.js'
+import type { SandboxKind } from '../types.js'
+import type { WireSpec } from './vendor-wire.js'
 
 /** Everything that crosses between the main thread and a worker is plain, cloneable data. */
 
@@ -36,8 +37,18 @@ export interface WorkerConfig {
 }
 
 export type ToWorker =
-  /** `deadline`: epoch ms, the end of the load's own budget. */
-  | { type: 'load'; task: number; fn: number; spec: FunctionSpec; deadline: number }
+  /**
+   * `deadline`: epoch ms, the end of the load's own budget. `forgetVendor`: a vendor bundle the
+   * worker no longer keeps for later specs (vendor-wire.ts).
+   */
+  | {
+      type: 'load'
+      task: number
+      fn: number
+      spec: WireSpec
+      deadline: number
+      forgetVendor?: string
+    }
   /** `limitMs`: the function's timeoutMs, which restarts after a load the invocation waited for. */
   | { type: 'invoke'; task: number; fn: number; inv: Invocation; deadline: number; limitMs: number }
   /** Scan-time checks of a file (syntax, module validation, embedded config). */
@@ -45,7 +56,7 @@ export type ToWorker =
   | { type: 'abort'; task: number }
   | { type: 'unload'; fn: number }
   /** A function like this one is loading on another worker: prepare for it (DriverSet.expect). */
-  | { type: 'expect'; spec: FunctionSpec }
+  | { type: 'expect'; spec: WireSpec; forgetVendor?: string }
   /** The watchdog stopped guest code in this thread: a nudge, so the worker takes a turn and recovers. */
   | { type: 'stopped' }
 

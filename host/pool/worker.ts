@@ -11,6 +11,7 @@ import { RunSlot, type StoppedEntry } from './preempt/run-slot.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 import { warmUp } from './warmup.js'
 import { Outbox } from './outbox.js'
+import { VendorsKept } from './vendor-wire.js'
 import { errorToWire } from './wire.js'
 import { workerOutput } from './worker-output.js'
 import { traceStart } from '../observe/start-trace.js'
@@ -30,6 +31,8 @@ let drivers: DriverSet
 
 const slot = config.runSlot ? new RunSlot(config.runSlot, onStopped) : undefined
 const sandboxes = new Map<number, WorkerCopy>()
+/** Vendor bundles the main thread names by digest in later specs. */
+const vendors = new VendorsKept()
 
 /** A running task: invocations carry the controller that aborts them and the copy they run on. */
 interface Running {
@@ -151,18 +154,25 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   phaseMark('w:load-recv')
   track(msg.task)
   started(msg.task)
+  let spec
+  try {
+    spec = vendors.spec(msg.spec, msg.forgetVendor)
+  } catch (e) {
+    untrack(msg.task)
+    return post({ type: 'failed', task: msg.task, error: errorToWire(e) })
+  }
   const copy: WorkerCopy = {
-    spec: msg.spec,
+    spec,
     gate: new CopyGate(slot),
     loading: undefined,
     ready: false,
   }
   sandboxes.set(msg.fn, copy)
   try {
-    traceStart(`load ${msg.spec.name}`)
+    traceStart(`load ${spec.name}`)
     reportMemory(msg.fn, copy, await build(copy, msg.task, msg.deadline))
     phaseMark('w:loaded')
-    traceStart(`loaded ${msg.spec.name}`)
+    traceStart(`loaded ${spec.name}`)
     post({ type: 'loaded', task: msg.task })
   } catch (e) {
     if (sandboxes.get(msg.fn) === copy) sandboxes.delete(msg.fn)
@@ -363,6 +373,17 @@ function onStopped(entry: StoppedEntry): void {
   for (const running of [...tasks.values()]) running.pending?.()
 }
 
+/** Prepares for a function loading elsewhere; one naming a vendor bundle never sent is skipped. */
+function expect(msg: Extract<ToWorker, { type: 'expect' }>): void {
+  let spec
+  try {
+    spec = vendors.spec(msg.spec, msg.forgetVendor)
+  } catch {
+    return
+  }
+  drivers.expect(spec)
+}
+
 function receive(msg: ToWorker, ownTurn: boolean): void {
   switch (msg.type) {
     case 'load':
@@ -376,7 +397,7 @@ function receive(msg: ToWorker, ownTurn: boolean): void {
     case 'unload':
       return void unload(msg.fn)
     case 'expect':
-      return drivers.expect(msg.spec)
+      return expect(msg)
     case 'stopped':
       return
   }
@@ -388,6 +409,7 @@ async function start(): Promise<void> {
   // A serving worker (the scanner warms nothing) compiles its engines while it waits for work.
   if (config.warmup) drivers.prepare()
   port.on('message', (msgs: ToWorker[]) => {
+    phaseMark('w:msg', msgs.map((m) => m.type).join(','))
     slot?.recover()
     let invocations = 0
     for (const msg of msgs) receive(msg, msg.type === 'invoke' && invocations++ > 0)

@@ -78,9 +78,10 @@ export class WorkerSet {
   async whenReady(
     deadline: number,
     late: { overloaded(message: string): FnhostError },
+    penalty: (w: PoolWorker) => number = () => 0,
   ): Promise<PoolWorker> {
     for (;;) {
-      const ready = this.leastBusy(() => 0)
+      const ready = this.leastBusy(penalty)
       if (ready) return ready
       if (this.disposed) throw new Error('the worker pool is disposed')
       await new Promise<void>((resolve, reject) => {

@@ -4,11 +4,13 @@ import { phaseMark } from '../observe/phase-marks.js'
 import { unwatchedPath } from '../routing/names.js'
 
 /** Past chokidar's 50 ms change throttle. */
-const RECHECK_AFTER_MS = 75
+export const RECHECK_AFTER_MS = 75
 
 export interface FolderWatchEvents {
-  /** A file was added, changed or deleted (said again RECHECK_AFTER_MS later). */
+  /** A file was added, changed or deleted. */
   path(path: string): void
+  /** RECHECK_AFTER_MS after the last `path` of a file: it may have changed again unseen. */
+  recheck(path: string): void
   /** A folder was deleted with everything in it. */
   removedDir(path: string): void
   error(message: string): void
@@ -70,7 +72,7 @@ export class FolderWatch {
     clearTimeout(this.rechecks.get(path))
     const timer = setTimeout(() => {
       this.rechecks.delete(path)
-      if (!this.closed) this.events.path(path)
+      if (!this.closed) this.events.recheck(path)
     }, RECHECK_AFTER_MS)
     this.rechecks.set(path, timer)
   }

@@ -1,6 +1,16 @@
-import { constants } from 'node:fs'
-import { open, realpath } from 'node:fs/promises'
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  read,
+  readSync,
+  realpathSync,
+  type Stats,
+} from 'node:fs'
 import { dirname, sep } from 'node:path'
+import { promisify } from 'node:util'
 
 /**
  * Reading a file of the functions folder without trusting it. fnhost reads only regular files and
@@ -24,6 +34,16 @@ function notRegular(shown: string): UnreadableFileError {
 const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW
 
 /**
+ * Files up to this size are read with synchronous calls: the thread blocks for microseconds,
+ * where each asynchronous step (open, stat, two realpaths, read, close) is a trip through libuv's
+ * thread pool, milliseconds in all on a busy machine, on the path of every new function. A function
+ * file is a few kilobytes; a larger one is read asynchronously, never stalling the thread.
+ */
+const SYNC_READ_MAX_BYTES = 256 * 1024
+
+const readAsync = promisify(read)
+
+/**
  * The bytes of `path` (shown as `shown` in messages), or undefined when it does not exist. Throws
  * UnreadableFileError for a symbolic link, anything but a regular file, a file larger than
  * `maxBytes`, or one outside `root` (a folder on its path replaced by a link).
@@ -34,9 +54,9 @@ export async function readRegularFile(
   shown: string,
   maxBytes: number,
 ): Promise<Buffer | undefined> {
-  let handle
+  let fd
   try {
-    handle = await open(path, FLAGS)
+    fd = openSync(path, FLAGS)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
@@ -49,29 +69,43 @@ export async function readRegularFile(
     throw new UnreadableFileError(`${shown} cannot be read (${code ?? 'error'})`)
   }
   try {
-    const info = await handle.stat()
+    const info = fstatSync(fd)
     if (!info.isFile()) throw notRegular(shown)
     if (info.size > maxBytes)
       throw new UnreadableFileError(`${shown} is ${info.size} bytes; the limit is ${maxBytes}`)
-    await assertInside(root, path, shown)
+    assertInside(root, path, shown)
     const bytes = Buffer.alloc(info.size)
+    const sync = info.size <= SYNC_READ_MAX_BYTES
     let filled = 0
     while (filled < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled)
+      const length = bytes.length - filled
+      const bytesRead = sync
+        ? readSync(fd, bytes, filled, length, filled)
+        : (await readAsync(fd, bytes, filled, length, filled)).bytesRead
       if (bytesRead === 0) break
       filled += bytesRead
     }
     return bytes.subarray(0, filled)
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
 }
 
 /** The file's folder, links resolved, lies inside the functions folder (links resolved too). */
-async function assertInside(root: string, path: string, shown: string): Promise<void> {
-  const [realRoot, realDir] = await Promise.all([realpath(root), realpath(dirname(path))])
+function assertInside(root: string, path: string, shown: string): void {
+  const realRoot = realpathSync.native(root)
+  const realDir = realpathSync.native(dirname(path))
   if (realDir !== realRoot && !realDir.startsWith(realRoot + sep))
     throw new UnreadableFileError(
       `${shown} lies in a folder that links outside the functions folder; fnhost never follows links`,
     )
+}
+
+/** `lstat` of a path, or undefined when it cannot be had; synchronous, as readRegularFile. */
+export function lstatOrNothing(path: string): Stats | undefined {
+  try {
+    return lstatSync(path)
+  } catch {
+    return undefined
+  }
 }

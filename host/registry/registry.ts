@@ -1,4 +1,4 @@
-import { lstat, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
 import { BUNDLED_EXTENSIONS, forgetBundle, warmBundler } from '../bundle/index.js'
 import type { LimitDefaults, ResolvedConfig } from '../config.js'
@@ -11,7 +11,8 @@ import { PathError } from '../routing/segments.js'
 import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
 import { listFunctionFiles } from './files.js'
 import { FolderWatch } from './folder-watch.js'
-import { scanFile } from './scan.js'
+import { lstatOrNothing } from './read-regular.js'
+import { readFunctionFile, scanFile } from './scan.js'
 import { Slot } from './slot.js'
 import { phaseMark } from '../observe/phase-marks.js'
 import { traceStart } from '../observe/start-trace.js'
@@ -77,12 +78,15 @@ export class Registry implements AsyncDisposable {
   /** New versions loading before they replace a good one, and failures waiting to settle. */
   private readonly pending = new Map<string, Slot>()
   private readonly settling = new Map<string, NodeJS.Timeout>()
+  /** The bytes each function file's last scan read. */
+  private readonly scanned = new Map<string, Uint8Array>()
 
   constructor(private readonly options: RegistryOptions) {
     this.dir = resolve(options.dir)
     if (options.watch)
       this.folder = new FolderWatch(this.dir, {
         path: (path) => this.enqueue(() => this.onFileEvent(path)),
+        recheck: (path) => this.enqueue(() => this.onRecheck(path)),
         removedDir: (path) => this.enqueue(async () => this.removeUnder(path)),
         error: (message) => this.options.logger.error(message),
       })
@@ -196,17 +200,31 @@ export class Registry implements AsyncDisposable {
     })
   }
 
-  private async onFileEvent(path: string): Promise<void> {
+  /**
+   * A file looked at again after its last event (FolderWatch): a function file whose bytes are
+   * those its last scan read is not scanned again (which, for a bundle written moments before
+   * its build, meant a second build: the bundle cache cannot trust file times that recent), and
+   * the next file written waits for none of that; the functions built from it are, as always.
+   */
+  private async onRecheck(path: string): Promise<void> {
+    if (this.disposed) return
+    const last = this.scanned.get(path)
+    const same = last !== undefined && (await readFunctionFile(this.dir, path))?.equals(last)
+    return this.onFileEvent(path, same !== true)
+  }
+
+  /** `itself`: whether the file is scanned again, not only the functions built from it. */
+  private async onFileEvent(path: string, itself = true): Promise<void> {
     if (this.disposed) return
     const rel = relative(this.dir, path)
     let changed = false
-    if (extname(path) === '.json') {
+    if (itself && extname(path) === '.json') {
       for (const ext of FUNCTION_EXTENSIONS) {
         const fn = path.slice(0, -'.json'.length) + ext
         if (sidecarOf(fn) === path && this.slots.has(fn))
           changed = (await this.rescan(fn, true)) || changed
       }
-    } else if (isFunctionFile(rel)) {
+    } else if (itself && isFunctionFile(rel)) {
       changed = await this.rescan(path, true)
     }
     for (const fn of this.dependents(path, isFunctionFile(rel)))
@@ -241,12 +259,13 @@ export class Registry implements AsyncDisposable {
    * that serves well is swapped in only once the new version has loaded (or has settled, failing).
    */
   private async rescan(file: string, log: boolean, settled = false): Promise<boolean> {
-    const info = await lstat(file).catch(() => undefined)
+    const info = lstatOrNothing(file)
     if (info?.isSymbolicLink()) this.skipLink(file)
     const exists = info?.isFile() ?? false
     const old = this.slots.get(file)
     if (!exists) {
       this.dropPending(file)
+      this.scanned.delete(file)
       if (!old) return false
       this.slots.delete(file)
       this.inputs.delete(file)
@@ -258,6 +277,8 @@ export class Registry implements AsyncDisposable {
     phaseMark('scan:start', file)
     const outcome = await scanFile(this.dir, file, this.options.inspector, this.options.defaults)
     phaseMark('scan:done', file)
+    if (outcome.read) this.scanned.set(file, outcome.read)
+    else this.scanned.delete(file)
     // A failed bundle keeps the inputs of its last good build, so fixing one of them reloads it.
     if (outcome.inputs) {
       this.inputs.set(file, outcome.inputs)
@@ -338,6 +359,7 @@ export class Registry implements AsyncDisposable {
       if (file.startsWith(dirPath + sep)) {
         this.slots.delete(file)
         this.inputs.delete(file)
+        this.scanned.delete(file)
         forgetBundle(file)
         this.retire(slot)
         changed = true

@@ -25,9 +25,13 @@ export interface LoadFailure {
   detail: string
 }
 
-/** `inputs`: the files a bundled function was built from (absolute), for the watcher. */
+/**
+ * `inputs`: the files a bundled function was built from (absolute), for the watcher. `read`: the
+ * file's bytes as this scan read them (scanFile), to tell whether a later look finds them changed.
+ */
 export type ScanOutcome = ({ spec: FunctionSpec } | { failure: LoadFailure }) & {
   inputs?: string[]
+  read?: Uint8Array
 }
 
 /** Largest function file read; bigger ones fail to load without being read whole. */
@@ -96,7 +100,17 @@ export async function scanFile(
   } catch (e) {
     source = { unreadable: e }
   }
-  return checkSource(dir, file, source, sidecar, inspector, defaults)
+  const outcome = await checkSource(dir, file, source, sidecar, inspector, defaults)
+  return source instanceof Uint8Array ? { ...outcome, read: source } : outcome
+}
+
+/** The bytes of a function file as a scan reads them; undefined when they cannot be read. */
+export async function readFunctionFile(dir: string, file: string) {
+  try {
+    return await readRegularFile(dir, file, toPosix(relative(dir, file)), MAX_FUNCTION_BYTES)
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -117,8 +117,9 @@ export default { async fetch() { await new Promise((r) => setTimeout(r, ${SLOW_M
       // The worker's counts can reach the main thread after the 504: the watchdog answers at the
       // deadline while the stop is still on its way. A worker killed during this second call
       // takes its unsent counts with it.
+      const served = host
       const rebuilds = async () => {
-        const now = await scrape(host!)
+        const now = await scrape(served)
         if (value(now, 'fnhost_worker_kills_total') !== killed) return killed === 0 ? 1 : 0
         return value(now, 'fnhost_sandbox_rebuilds_total')
       }

@@ -1,6 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { RECHECK_AFTER_MS } from '../../host/registry/folder-watch.js'
 import { eventually, functionsDir, type TempDir } from '../helpers/fsdir.js'
 import { startHost, type TestHost } from '../helpers/host.js'
+import { scaled } from '../helpers/time.js'
 
 const hello = (word: string) => `export default { fetch: () => new Response('${word}') }`
 const slow = (word: string, ms: number) =>
@@ -77,5 +81,31 @@ describe('watching the functions folder', () => {
     await eventually(async () => (await t.call('/api/x')).status === 404)
     expect((await t.call('/api/y')).status).toBe(404)
     expect(await body('/z')).toBe('200 z')
+  })
+
+  it('sees a second write to a file made right after the first', async () => {
+    await start({ 'other.js': hello('other') })
+    // The watcher drops a second change to a file within 50 ms of the first: the recheck sees it.
+    await dir.write('q.js', hello('first'))
+    await dir.write('q.js', hello('second'))
+    await becomes('/q', '200 second')
+  })
+
+  it('does not scan a function again when its recheck finds the bytes its scan read', async () => {
+    await start({ 'other.js': hello('other') })
+    const inspect = vi.spyOn(t.host.pool, 'inspect')
+    try {
+      const file = join(dir.path, 'once.ts')
+      const scans = () => inspect.mock.calls.filter(([f]) => f === file).length
+      // Written whole and renamed into place: one watcher event.
+      await dir.write('.once.ts.tmp', "export default { fetch: () => new Response('once') }\n")
+      await rename(join(dir.path, '.once.ts.tmp'), file)
+      await becomes('/once', '200 once')
+      await new Promise((r) => setTimeout(r, RECHECK_AFTER_MS + scaled(500)))
+      expect(scans()).toBe(1)
+      expect(await body('/once')).toBe('200 once')
+    } finally {
+      inspect.mockRestore()
+    }
   })
 })

@@ -3,6 +3,7 @@ import type { VendorBundle } from '../../types.js'
 import { PRELUDE_FILENAME, preludeSource } from './prelude.js'
 import { compileScript, dropEngine as drop, engineFromTemplate } from './template.js'
 import { acquireQuickJSInstance, type QuickJSInstance } from './wasm.js'
+import { phaseMark } from '../../observe/phase-marks.js'
 
 /** A QuickJS runtime and context in their own engine instance, before any guest code ran. */
 export interface Engine {
@@ -66,9 +67,13 @@ function makeSpareIn(memoryMb: number, packages: Packages, delayMs: number): voi
 function makeSpareOnce(memoryMb: number, packages: Packages): Promise<void> {
   const slot = slotOf(packages)
   if (slot.inFlight) return slot.inFlight.done
+  phaseMark('w:spare-start', packages ? 'vendored' : 'plain')
   const done = makeSpare(memoryMb, packages)
     .catch(() => undefined)
-    .finally(() => (slot.inFlight = undefined))
+    .finally(() => {
+      phaseMark('w:spare-done')
+      slot.inFlight = undefined
+    })
   slot.inFlight = { memoryMb, digest: packages?.digest, done }
   return done
 }

@@ -4,7 +4,14 @@ import { PRELUDE_FILENAME, preludeSource } from './prelude.js'
 import type { Engine } from './spare.js'
 import { VENDOR_FILENAME, vendorSource } from './vendor.js'
 import { randomFillSync } from 'node:crypto'
-import { acquireQuickJSInstance, cloneQuickJSInstance, MIN_MEMORY_MB, usedBytes } from './wasm.js'
+import {
+  acquireQuickJSInstance,
+  cloneQuickJSInstance,
+  MIN_MEMORY_MB,
+  pageRuns,
+  writtenPages,
+  type PageRuns,
+} from './wasm.js'
 
 /*
  * Engines for a package set, copied from a template. Compiling a folder's vendor bundle takes
@@ -26,8 +33,8 @@ interface Template {
   /** Where the prelude's and the vendor bundle's compiled functions live in the engine's memory. */
   prelude: number
   vendor: number
-  /** The template's memory up to its last non-zero page: what a copy needs. */
-  bytes: number
+  /** The pages a copy needs (see cloneQuickJSInstance). */
+  runs: PageRuns
 }
 
 const templates = new Map<string, Template>()
@@ -61,6 +68,8 @@ export function dropEngine(engine: Engine): void {
 
 async function makeTemplate(memoryMb: number, packages: VendorBundle) {
   const instance = await acquireQuickJSInstance(memoryMb)
+  // What instantiating the engine wrote, before it made a runtime: a copy's instantiation writes it too.
+  const instantiated = writtenPages(instance.memory)
   const runtime = instance.module.newRuntime()
   const engine: Engine = { instance, runtime, context: runtime.newContext() }
   engine.prelude = compileScript(engine.context, preludeSource(), PRELUDE_FILENAME)
@@ -72,7 +81,7 @@ async function makeTemplate(memoryMb: number, packages: VendorBundle) {
     engine,
     prelude: pointerOf(engine.prelude),
     vendor: pointerOf(engine.vendor),
-    bytes: usedBytes(instance.memory),
+    runs: pageRuns(instantiated, writtenPages(instance.memory)),
   }
 }
 
@@ -198,7 +207,7 @@ export async function engineFromTemplate(
     const template = await templateFor(memoryMb, packages)
     if (!template) return undefined
     const { memory } = template.engine.instance
-    const instance = await cloneQuickJSInstance(memoryMb, memory, template.bytes)
+    const instance = await cloneQuickJSInstance(memoryMb, memory, template.runs)
     // Copied after an await: a template dropped meanwhile (another package set's) is not copied.
     if (templates.get(keyOf(memoryMb, packages)) !== template) continue
     const adopted = adopt(instance.module, template)
