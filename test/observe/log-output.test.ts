@@ -89,41 +89,38 @@ describe('JSON log output', () => {
   })
 
   it('writes what is still pending when the process exits', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fnhost-log-'))
-    const script = join(dir, 'exit.ts')
     const module = join(packageRoot, 'host', 'observe', 'batched-fd.ts')
-    writeFileSync(
-      script,
+    const run = tsChild(
       `import { batchedFd } from ${JSON.stringify(module)}
 const out = batchedFd(1)
 // Fewer bytes than a batch: all of it is still waiting for the flush timer.
 for (let i = 0; i < 1000; i++) out.write('{"n":' + i + '}\\n')
 process.exit(0)
 `,
+      true,
     )
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd: packageRoot,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let text = ''
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()))
-    const code = await new Promise((r) => child.on('close', r))
-    expect(code).toBe(0)
-    const lines = text.trimEnd().split('\n')
+    expect(await run.exited).toBe(0)
+    await run.closed
+    const lines = run.out().trimEnd().split('\n')
     expect(lines.map((l) => (JSON.parse(l) as { n: number }).n)).toEqual([...Array(1000).keys()])
   })
 
   /** Runs `body` in a child process whose stdout is a pipe, with `log` a JSON output logger on it. */
   function loggingChild(body: string, read: boolean) {
-    dir = mkdtempSync(join(tmpdir(), 'fnhost-log-'))
-    const script = join(dir, 'child.mts')
     const module = join(packageRoot, 'host', 'observe', 'log-output.ts')
-    writeFileSync(
-      script,
+    return tsChild(
       `import { createOutputLogger } from ${JSON.stringify(module)}
 const log = createOutputLogger('json', process.stdout)
 ${body}`,
+      read,
     )
+  }
+
+  /** Runs the TypeScript module `source` in a child process whose stdout is a pipe (read or not). */
+  function tsChild(source: string, read: boolean) {
+    dir = mkdtempSync(join(tmpdir(), 'fnhost-log-'))
+    const script = join(dir, 'child.mts')
+    writeFileSync(script, source)
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
       cwd: packageRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
