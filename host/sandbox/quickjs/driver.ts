@@ -6,7 +6,8 @@ import { QuickjsFunction } from './function.js'
 import { inspectSource } from './inspect.js'
 import { expectPackages, prepareSpare } from './spare.js'
 import { internVendor } from './vendor.js'
-import { heapProbe, quickjsWasmModule } from './wasm.js'
+import { heapProbe } from './heap-size.js'
+import { quickjsWasmModule } from './wasm.js'
 
 export interface QuickjsDriverOptions {
   /** Where guest fetch() goes; default: the public-addresses-only outbound fetch. */

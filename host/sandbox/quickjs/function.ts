@@ -3,7 +3,7 @@ import { countGuest } from '../../observe/guest-counts.js'
 import type { FunctionSpec } from '../../types.js'
 import type { InvokeOptions, LoadedFunction, LoadOptions } from '../types.js'
 import { Sandbox, type SandboxOptions } from './sandbox.js'
-import { heapProbe } from './wasm.js'
+import { heapProbe } from './heap-size.js'
 
 /**
  * A loaded JS function. `isolation: "shared"` (the default for JS) keeps one sandbox across

@@ -1,5 +1,11 @@
 import type { QuickJSWASMModule } from 'quickjs-emscripten-core'
-import type { QuickJSInstance } from './wasm.js'
+import {
+  acquireQuickJSInstance,
+  MIN_MEMORY_MB,
+  writtenPages,
+  WASM_PAGE,
+  type QuickJSInstance,
+} from './wasm.js'
 
 /*
  * How much of an engine's memory is really in use. A QuickJS engine's WebAssembly.Memory starts
@@ -11,7 +17,8 @@ import type { QuickJSInstance } from './wasm.js'
  * allocating a large block and looking for the one word that moved past it.
  */
 
-const PAGE = 4096
+/** The heap-end word moves by the block's size plus at most this (the allocator's overhead). */
+const SLACK = 4096
 const PROBE_BYTES = 8 * 1024 * 1024
 /** The static data the search looks through (the engine's data segment sits below 1 MiB). */
 const SEARCH_BYTES = 1024 * 1024
@@ -53,12 +60,12 @@ export function probeHeap(scratch: QuickJSInstance): HeapProbe | undefined {
   const after = image()
   const moved: number[] = []
   // Compared page by page first (a few words change): only the pages that differ are read word by word.
-  for (let page = 0; page < SEARCH_BYTES; page += PAGE) {
-    if (after.subarray(page, page + PAGE).equals(before.subarray(page, page + PAGE))) continue
-    for (let at = page; at < page + PAGE; at += 4) {
+  for (let page = 0; page < SEARCH_BYTES; page += SLACK) {
+    if (after.subarray(page, page + SLACK).equals(before.subarray(page, page + SLACK))) continue
+    for (let at = page; at < page + SLACK; at += 4) {
       const end = after.readUInt32LE(at)
       const grew = end - before.readUInt32LE(at)
-      if (grew >= PROBE_BYTES && grew < PROBE_BYTES + PAGE && end >= block + PROBE_BYTES)
+      if (grew >= PROBE_BYTES && grew < PROBE_BYTES + SLACK && end >= block + PROBE_BYTES)
         moved.push(at)
     }
   }
@@ -66,23 +73,24 @@ export function probeHeap(scratch: QuickJSInstance): HeapProbe | undefined {
   if (moved.length !== 1) return undefined
   const at = moved[0] as number
   const base = before.readUInt32LE(at)
-  // The engine's static data and what start-up wrote below the heap; a runtime and its context
-  // live in the heap.
-  const staticBytes = writtenBytes(scratch.memory, 0, base)
+  // The engine's static data and what start-up wrote below the heap, in whole wasm pages; a
+  // runtime and its context live in the heap.
+  const written = writtenPages(scratch.memory).subarray(0, Math.ceil(base / WASM_PAGE))
+  const staticBytes = written.reduce((n, page) => n + page, 0) * WASM_PAGE
   return { at, base, staticBytes }
 }
 
-const ZERO_PAGE = Buffer.alloc(PAGE)
+let probing: Promise<HeapProbe | undefined> | undefined
+/** Set once the probe has run in this thread (undefined until then, or when it found nothing). */
+export let heapProbed: HeapProbe | undefined
 
-/** Bytes of the whole pages in [from, to) that hold anything. */
-function writtenBytes(memory: WebAssembly.Memory, from: number, to: number): number {
-  const bytes = Buffer.from(memory.buffer)
-  let written = 0
-  for (let page = from; page < to; page += PAGE) {
-    const end = Math.min(page + PAGE, to)
-    if (!bytes.subarray(page, end).equals(ZERO_PAGE.subarray(0, end - page))) written += end - page
-  }
-  return written
+/** Where this thread's engines keep their heap's end, found once, on a fresh instance of its own. */
+export function heapProbe(): Promise<HeapProbe | undefined> {
+  probing ??= acquireQuickJSInstance(MIN_MEMORY_MB).then(
+    (scratch) => (heapProbed = probeHeap(scratch)),
+    () => undefined,
+  )
+  return probing
 }
 
 /**

@@ -5,8 +5,8 @@ import { openGate, type GuestGate } from '../guest-gate.js'
 import type { EngineState } from './errors.js'
 import type { Invocation } from './invocation.js'
 import { checkEngine, takeEngine, type Engine } from './spare.js'
-import { engineBytes } from './heap-size.js'
-import { heapProbed, releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
+import { engineBytes, heapProbed } from './heap-size.js'
+import { releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
 
 /**
  * QuickJS checks this against the shadow stack in wasm memory; above ~256 KiB the wasm frames

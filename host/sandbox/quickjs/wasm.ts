@@ -8,13 +8,14 @@ import {
 import { QUICKJS_WASM, readAsset } from '../../assets.js'
 import { FnhostError } from '../../errors.js'
 import { traceStart } from '../../observe/start-trace.js'
-import { probeHeap, type HeapProbe } from './heap-size.js'
 
 // The package's types describe its CommonJS build; loaded as ESM, the default export is the variant.
 const RELEASE_SYNC = ((releaseSync as { default?: QuickJSSyncVariant }).default ??
   releaseSync) as QuickJSSyncVariant
 
 const PAGE = 64 * 1024
+/** A WebAssembly memory page, the unit of writtenPages. */
+export const WASM_PAGE = PAGE
 const ZERO_PAGE = new Uint8Array(PAGE)
 
 /** The QuickJS build declares a 16 MiB initial memory; a smaller import fails to link. */
@@ -30,19 +31,6 @@ export function quickjsWasmModule(): Promise<WebAssembly.Module> {
     void compiled.then(() => traceStart('quickjs compiled'))
   }
   return compiled
-}
-
-let heap: Promise<HeapProbe | undefined> | undefined
-/** Set once the probe has run in this thread (undefined until then, or when it found nothing). */
-export let heapProbed: HeapProbe | undefined
-
-/** Where this thread's engines keep their heap's end (host/sandbox/quickjs/heap-size.ts), found once. */
-export function heapProbe(): Promise<HeapProbe | undefined> {
-  heap ??= newQuickJSInstance(MIN_MEMORY_MB).then(
-    (scratch) => (heapProbed = probeHeap(scratch)),
-    () => undefined,
-  )
-  return heap
 }
 
 export interface QuickJSInstance {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createQuickjsDriver } from '../../../host/sandbox/quickjs/driver.js'
-import { heapProbe } from '../../../host/sandbox/quickjs/wasm.js'
+import { heapProbe } from '../../../host/sandbox/quickjs/heap-size.js'
 import { invokeHttp } from '../../helpers/invoke.js'
 import { specFor } from '../../helpers/spec.js'
 import { invokeOptions } from './helpers.js'
