@@ -409,7 +409,7 @@ async function start(): Promise<void> {
   // A serving worker (the scanner warms nothing) compiles its engines while it waits for work.
   if (config.warmup) drivers.prepare()
   port.on('message', (msgs: ToWorker[]) => {
-    phaseMark('w:msg', msgs.map((m) => m.type).join(','))
+    phaseMark('w:msg', () => msgs.map((m) => m.type).join(','))
     slot?.recover()
     let invocations = 0
     for (const msg of msgs) receive(msg, msg.type === 'invoke' && invocations++ > 0)
