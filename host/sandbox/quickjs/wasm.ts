@@ -52,6 +52,21 @@ export interface QuickJSInstance {
 }
 
 /**
+ * Where the engine's own messages go: nowhere. The build prints only when it aborts (an assertion
+ * such as JS_FreeRuntime's, when a handle outlives its runtime) or fails to load its wasm, and
+ * then throws an error with the same text, which reaches the host as a value (runtime.ts); the
+ * default, console.error in whichever thread made the engine, wrote a raw line to the process's
+ * stderr, outside the host's log.
+ */
+const ENGINE_OUTPUT: EngineModuleOptions & {
+  print(text: string): void
+  printErr(text: string): void
+} = { print: () => undefined, printErr: () => undefined }
+
+/** Emscripten's module options, passed through by newVariant (print and printErr are untyped). */
+type EngineModuleOptions = NonNullable<Parameters<typeof newVariant>[1]['emscriptenModule']>
+
+/**
  * A private QuickJS instance whose linear memory cannot grow past `memoryMb`. QuickJS's own
  * setMemoryLimit is not a hard cap in the wasm build; a capped WebAssembly.Memory is. `memory`,
  * when given, is a zero-filled one from an earlier instance: the engine starts fresh in it.
@@ -64,7 +79,7 @@ async function newQuickJSInstance(
   const state = { growRefused: false }
   watchGrowth(memory, state)
   const module = await newQuickJSWASMModuleFromVariant(
-    newVariant(RELEASE_SYNC, { wasmModule, wasmMemory: memory }),
+    newVariant(RELEASE_SYNC, { wasmModule, wasmMemory: memory, emscriptenModule: ENGINE_OUTPUT }),
   )
   const capBytes = ((memoryMb * 1024 * 1024) / PAGE) * PAGE
   return Object.assign(state, { module, memory, capBytes, memoryMb })
