@@ -1,4 +1,5 @@
 import { afterAll } from 'vitest'
+import { quickjsWasmModule } from '../../host/sandbox/quickjs/wasm.js'
 import { restoreGlobals } from './globals.js'
 import { endFilePool } from './host.js'
 
@@ -11,3 +12,12 @@ afterAll(async () => {
   await endFilePool()
   restoreGlobals()
 })
+
+/*
+ * The QuickJS engine compiled once on the test process's main thread, and held for its life (the
+ * module keeps it): V8 shares a wasm module's compiled code between the threads of a process by
+ * its bytes, so every pool worker and scanner the tests start (~170 in the parallel group) finds
+ * the engine compiled, its hot functions optimized, instead of compiling it again, as each did
+ * once the pool before it had ended (~0.25 CPU-s each). Compiling here is lazy: it costs ~10 ms.
+ */
+void quickjsWasmModule()
