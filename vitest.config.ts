@@ -1,6 +1,11 @@
 import { configDefaults, defineConfig } from 'vitest/config'
 
-/** `npm run test:fast` (test/helpers/size.ts reads the same variable). */
+/**
+ * `npm run test:fast` (test/helpers/size.ts reads the same variable): one run of both projects (the
+ * parallel group, then the files that run alone), with the type check and the lint started beside
+ * it at the lowest priority (nice 19), so they take only the cores the tests leave idle (files
+ * waiting on ticks, timers, child processes) and never race the alone group for them.
+ */
 const QUICK = process.env.FNHOST_TEST_QUICK === '1'
 
 /**
