@@ -60,9 +60,9 @@ const PARALLEL_FILES = 3
  * The parallel group's files share their processes (one file after another in each of the
  * PARALLEL_FILES processes) instead of a new process per file, which cost ~0.35 CPU-s to start and
  * as much again to import the host's modules each time. A file that changes process-wide state
- * puts it back when it ends (process.env in its hooks; test/helpers/per-file.ts ends the file's
- * shared pool and restores globals a server replaced). The files that run alone keep a process
- * each: their time bounds should not depend on what ran before them.
+ * puts it back when it ends (process.env in its hooks; test/helpers/per-file.ts restores globals
+ * a server replaced, and ends the shared test pool unless the file left it idle). The files that
+ * run alone keep a process each: their time bounds should not depend on what ran before them.
  */
 const SHARE_PROCESSES = true
 

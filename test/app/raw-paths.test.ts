@@ -4,7 +4,7 @@ import { createHost, type Host } from '../../host/host.js'
 import { silentLogger } from '../../host/observe/log.js'
 import { serve, type RunningServer } from '../../host/server.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
-import { filePoolOf } from '../helpers/host.js'
+import { sharedTestPool } from '../helpers/host.js'
 
 /** Sends the path bytes as given: fetch() and app.request() normalise them before they leave. */
 function rawGet(base: string, path: string): Promise<{ status: number; body: string }> {
@@ -40,7 +40,7 @@ describe('raw request paths on a real server', () => {
       dir: dir.path,
       watch: false,
       logger: silentLogger,
-      sharedPool: filePoolOf(),
+      sharedPool: sharedTestPool(),
     })
     server = await serve({ fetch: host.fetch, port: 0, host: '127.0.0.1' })
     const cases: [string, number, string | RegExp][] = [

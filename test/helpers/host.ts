@@ -23,24 +23,32 @@ export type Transport = (typeof transports)[number]
 
 /** The logs of the hosts open now: what the shared pool logs (a worker's crash) goes to each. */
 const openLogs = new Set<LogLine[]>()
-let filePool: WorkerPool | undefined
+let testPool: WorkerPool | undefined
 
 /**
- * Ends the file's shared pool: test/helpers/per-file.ts (a setup file, run for every test file)
- * calls it after each file, as this module is imported once per test process, not once per file.
+ * After each test file (test/helpers/per-file.ts, a setup file): the shared pool stays for the next
+ * file in this process if the file left it idle (no host open, no function loaded, nothing running
+ * or queued), and is ended otherwise, so a file never inherits another's leftover work (a loop
+ * still running, a function still loaded). Starting a pool costs its worker and its scanner, ~0.4
+ * CPU-s; more than half of the files use one, file after file in each process of the parallel group.
  */
-export async function endFilePool(): Promise<void> {
-  const pool = filePool
-  filePool = undefined
-  await pool?.[Symbol.asyncDispose]()
+export async function afterTestFile(): Promise<void> {
+  const pool = testPool
+  if (!pool) return
+  const { functions, inFlight, queued, workers } = pool.stats()
+  if (openLogs.size === 0 && functions === 0 && inFlight === 0 && queued === 0 && workers > 0)
+    return
+  testPool = undefined
+  await pool[Symbol.asyncDispose]()
 }
 
 /**
- * The pool the hosts of one test file share: one worker, no spare, started once per file (ended
- * when the file ends). For a test that calls createHost itself, as `sharedPool`.
+ * The pool the hosts of this test process share: one worker, no spare, started once and kept
+ * from file to file while each leaves it idle (see afterTestFile). For a test that calls
+ * createHost itself, as `sharedPool`.
  */
-export function filePoolOf(): WorkerPool {
-  return (filePool ??= createPool({
+export function sharedTestPool(): WorkerPool {
+  return (testPool ??= createPool({
     workers: 1,
     warmSpare: false,
     logger: createLogger((l) => openLogs.forEach((logs) => logs.push(l))),
@@ -48,8 +56,8 @@ export function filePoolOf(): WorkerPool {
 }
 
 /**
- * The pool the hosts of one test file share, when a host would get the default one: a worker
- * and a scanner started once per file instead of once per host. A host with pool options of its
+ * The pool the hosts of this test process share, when a host would get the default one: a worker
+ * and a scanner started once, not once per host. A host with pool options of its
  * own, or with egress settings in its fnhost.json (a pool's drivers carry them), gets its own.
  */
 async function sharedPoolFor(
@@ -58,10 +66,10 @@ async function sharedPoolFor(
   if (options.pool || options.sharedPool) return options.sharedPool
   const config = mergeHostConfig(await readHostConfig(options.dir), options.config ?? {})
   if (config.fetch) return undefined
-  return filePoolOf()
+  return sharedTestPool()
 }
 
-/** A host over `options.dir`, logging into `logs`, on this file's shared pool when it can be. */
+/** A host over `options.dir`, logging into `logs`, on the shared test pool when it can be. */
 export async function startHost(
   transport: Transport,
   options: Omit<HostOptions, 'logger'>,

@@ -1,15 +1,16 @@
 import { afterAll } from 'vitest'
 import { quickjsWasmModule } from '../../host/sandbox/quickjs/wasm.js'
 import { restoreGlobals } from './globals.js'
-import { endFilePool } from './host.js'
+import { afterTestFile } from './host.js'
 
 /**
  * Setup file of every test project, run before each test file. Files of the parallel group share
  * their process (one after another), and modules are imported once per process: what a file
- * leaves in shared state ends with it here (its shared pool, globals a server replaced).
+ * leaves in shared state ends with it here (globals a server replaced, the shared test pool unless
+ * the file left it idle).
  */
 afterAll(async () => {
-  await endFilePool()
+  await afterTestFile()
   restoreGlobals()
 })
 

@@ -9,7 +9,7 @@ import { createOutputLogger } from '../../host/observe/log-output.js'
 import { RING_LINES } from '../../host/observe/log-store.js'
 import { serve, type RunningServer } from '../../host/server.js'
 import { eventually, functionsDir, type TempDir } from '../helpers/fsdir.js'
-import { filePoolOf } from '../helpers/host.js'
+import { sharedTestPool } from '../helpers/host.js'
 import { scaled } from '../helpers/time.js'
 
 const KEY = 'test-admin-key'
@@ -51,7 +51,7 @@ describe('logs', () => {
       logger: options.json ? createOutputLogger('json', options.json) : silentLogger,
       accessLog: options.accessLog ?? true,
       adminKey: KEY,
-      sharedPool: filePoolOf(),
+      sharedPool: sharedTestPool(),
     })
     return host
   }

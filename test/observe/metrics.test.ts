@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createHost, type Host } from '../../host/host.js'
 import { silentLogger } from '../../host/observe/log.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
-import { filePoolOf } from '../helpers/host.js'
+import { sharedTestPool } from '../helpers/host.js'
 import { scaled } from '../helpers/time.js'
 
 interface Family {
@@ -161,7 +161,7 @@ export default { async fetch() { await new Promise((r) => setTimeout(r, ${SLOW_M
       logger: silentLogger,
       adminKey: 'k3y',
       metricsNeedKey: true,
-      sharedPool: filePoolOf(),
+      sharedPool: sharedTestPool(),
     })
     expect((await host.app.request('/_fnhost/metrics')).status).toBe(401)
     const wrong = { headers: { authorization: 'Bearer nope' } }

@@ -65,7 +65,7 @@ describe('cron schedules', () => {
     options: Partial<Omit<HostOptions, 'logger'>> = {},
   ) {
     dir = await functionsDir(files)
-    // On the file's shared pool unless a test sets pool options of its own.
+    // On the shared test pool unless a test sets pool options of its own.
     test = await startHost('app.request', { dir: dir.path, adminKey: KEY, ...options })
     logs = test.logs
     return (host = test.host)

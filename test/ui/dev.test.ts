@@ -6,7 +6,7 @@ import { createHost } from '../../host/host.js'
 import { createLogger } from '../../host/observe/log.js'
 import { collect, listeningUrl, runCli, spawnCli } from '../helpers/cli.js'
 import { functionsDir, type TempDir } from '../helpers/fsdir.js'
-import { filePoolOf } from '../helpers/host.js'
+import { sharedTestPool } from '../helpers/host.js'
 import { scaled } from '../helpers/time.js'
 import { buildUi, launch, screenshot, type Browser } from './browser.js'
 
@@ -128,7 +128,7 @@ describe('--dev refusals and the dashboard without --dev', () => {
     dir = await functionsDir({ 'hello.js': HELLO })
     const logger = createLogger(() => {})
     // The file's one pool: these hosts differ in their key and mode, not in their workers.
-    const sharedPool = filePoolOf()
+    const sharedPool = sharedTestPool()
     {
       await using host = await createHost({ dir: dir.path, watch: false, logger, sharedPool })
       const res = await host.app.request('/_fnhost/ui')
