@@ -17,8 +17,9 @@ afterAll(async () => {
 /*
  * The QuickJS engine compiled once on the test process's main thread, and held for its life (the
  * module keeps it): V8 shares a wasm module's compiled code between the threads of a process by
- * its bytes, so every pool worker and scanner the tests start (~170 in the parallel group) finds
- * the engine compiled, its hot functions optimized, instead of compiling it again, as each did
- * once the pool before it had ended (~0.25 CPU-s each). Compiling here is lazy: it costs ~10 ms.
+ * its bytes, so every pool worker and scanner a test process starts (over a hundred in the
+ * parallel group) finds the engine compiled, its hot functions optimized, instead of compiling it
+ * again, as each did once the pool before it had ended (~0.25 CPU-s each). Compiling here is
+ * lazy: it costs ~10 ms.
  */
 void quickjsWasmModule()
