@@ -30,11 +30,11 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler<Obse
     const path = rawPath(c.req.url)
     // Host endpoints (a scrape among them) are not invocations: they are logged, not counted.
     const counted = metrics.enabled && !path.startsWith(HOST_PREFIX)
-    if (counted) metrics.inFlight.inc()
+    if (counted) metrics.inFlight++
     try {
       await next()
     } finally {
-      if (counted) metrics.inFlight.dec()
+      if (counted) metrics.inFlight--
     }
     const ms = performance.now() - start
     const status = c.res.status

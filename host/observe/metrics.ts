@@ -1,10 +1,5 @@
-import {
-  collectDefaultMetrics,
-  Counter,
-  Gauge,
-  Histogram,
-  Registry as PromRegistry,
-} from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Registry as PromRegistry } from 'prom-client'
+import { registerTallyHistogram, RequestTally } from './request-tally.js'
 import type { PoolStats } from './pool-stats.js'
 import type { GuestCounts } from './guest-counts.js'
 
@@ -12,6 +7,9 @@ import type { GuestCounts } from './guest-counts.js'
 export const NO_FUNCTION = '(none)'
 /** The `error` label of an answer that is not a host error (whatever status the guest chose). */
 export const NO_ERROR = 'none'
+
+/** The latency histogram's bucket bounds, in seconds. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
 /** Where the gauges and totals owned by other parts come from, read at each scrape. */
 export interface MetricSources {
@@ -26,9 +24,9 @@ export interface MetricSources {
  */
 export class HostMetrics {
   readonly registry = new PromRegistry()
-  readonly inFlight: Gauge
-  private readonly requests: Counter<'function' | 'status' | 'error'>
-  private readonly latency: Histogram<'function'>
+  /** Requests being answered now (a plain number; the gauge reads it when scraped). */
+  inFlight = 0
+  private readonly tally = new RequestTally(LATENCY_BUCKETS)
   private readonly loads: Counter<'function'>
   private readonly cronRuns: Counter<'function' | 'outcome'>
   private readonly cronSkipped: Counter<'function'>
@@ -38,23 +36,32 @@ export class HostMetrics {
   constructor(readonly enabled = true) {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry, prefix: 'fnhost_' })
-    this.requests = new Counter({
+    const tally = this.tally
+    new Counter({
       name: 'fnhost_requests_total',
       help: 'Requests answered, by function, HTTP status and host error code',
       labelNames: ['function', 'status', 'error'],
       registers,
+      collect() {
+        this.reset()
+        for (const [fn, status, error, n] of tally.answers())
+          this.inc({ function: fn, status: String(status), error }, n)
+      },
     })
-    this.latency = new Histogram({
-      name: 'fnhost_request_duration_seconds',
-      help: 'Time from the request to the response head, by function',
-      labelNames: ['function'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    })
-    this.inFlight = new Gauge({
+    registerTallyHistogram(
+      this.registry,
+      'fnhost_request_duration_seconds',
+      'Time from the request to the response head, by function',
+      tally,
+    )
+    const inFlight = () => this.inFlight
+    new Gauge({
       name: 'fnhost_requests_in_flight',
       help: 'Requests being answered now',
       registers,
+      collect() {
+        this.set(inFlight())
+      },
     })
     this.loads = new Counter({
       name: 'fnhost_function_loads_total',
@@ -84,9 +91,7 @@ export class HostMetrics {
   }
 
   request(fn: string, status: number, error: string, seconds: number): void {
-    if (!this.enabled) return
-    this.requests.inc({ function: fn, status: String(status), error })
-    this.latency.observe({ function: fn }, seconds)
+    if (this.enabled) this.tally.add(fn, status, error, seconds)
   }
 
   functionLoaded(fn: string): void {

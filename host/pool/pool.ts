@@ -14,6 +14,7 @@ import { Admission } from './admission.js'
 import { PooledFunction, type FunctionState } from './function.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
 import type { FromWorker } from './protocol.js'
+import { LoadPost } from './load-post.js'
 import { loadCharge, MB, SandboxTable, type SandboxCopy } from './sandboxes.js'
 import { Scanner } from './scanner.js'
 import { InspectTask, InvocationTask, LoadTask, type Task } from './tasks.js'
@@ -21,7 +22,6 @@ import { loadBudgetMs } from './preempt/copy-gate.js'
 import { phaseMark } from '../observe/phase-marks.js'
 import { v8Terminator } from './preempt/v8-terminate.js'
 import { Watchdog } from './watchdog.js'
-import { VendorsSent } from './vendor-wire.js'
 import { retryable } from './wire.js'
 import { PoolWorker } from './worker-handle.js'
 import { workerConfig } from './worker-config.js'
@@ -54,19 +54,7 @@ class Pool implements WorkerPool {
   private readonly sweeper: NodeJS.Timeout
   private nextId = 1
   private disposed = false
-  private loads = 0
-  /** The package set each worker was last told of or loaded (expectElsewhere). */
-  private readonly expected = new WeakMap<PoolWorker, string>()
-  private readonly vendorsSent = new WeakMap<PoolWorker, VendorsSent>()
-  /** The pool's load count when each worker was last given a load. */
-  private readonly loadedAt = new WeakMap<PoolWorker, number>()
-  /**
-   * Less than one invocation's worth (0 to 1/2), more for a worker given a load more recently: of
-   * workers equally busy, a load goes to the one that loaded least recently. A worker makes its
-   * next engine ahead after each load (host/sandbox/quickjs/spare.ts); new functions written back
-   * to back then find one made, instead of each waiting on the one worker still making it.
-   */
-  private readonly loadOrder = (w: PoolWorker) => (this.loadedAt.get(w) ?? 0) / (this.loads + 1) / 2
+  private readonly loads = new LoadPost()
   private readonly guest = emptyGuestCounts()
 
   constructor(private readonly options: ResolvedPoolOptions) {
@@ -123,7 +111,7 @@ class Pool implements WorkerPool {
       stopMechanism: this.watchdog.mechanism,
       evictions: this.sandboxes.evictions,
       rejected: this.admission.rejected,
-      loads: this.loads,
+      loads: this.loads.count,
       memoryMbByFunction: this.sandboxes.memoryByName((id) => this.functions.get(id)?.name),
       guest: { ...this.guest },
     }
@@ -155,7 +143,7 @@ class Pool implements WorkerPool {
       const worker = await this.workers.whenReady(
         Date.now() + WORKER_START_WAIT_MS,
         this.admission,
-        this.loadOrder,
+        this.loads.order,
       )
       const copy = this.sandboxes.add(worker, fn.id, loadCharge(fn))
       if (!copy) throw this.memoryFull()
@@ -207,36 +195,9 @@ class Pool implements WorkerPool {
     const deadline = Date.now() + limit
     const task = new LoadTask(this.nextId++, worker, copy, deadline + this.options.graceMs, limit)
     this.track(task)
-    this.loads++
-    this.loadedAt.set(worker, this.loads)
-    const { spec, forget } = this.wire(worker, fn.spec)
-    worker.post({ type: 'load', task: task.id, fn: fn.id, spec, deadline, forgetVendor: forget })
-    this.expectElsewhere(fn.spec, worker)
+    const load = { task: task.id, fn: fn.id, spec: fn.spec, deadline }
+    this.loads.post(worker, load, this.workers.ready())
     return task
-  }
-
-  /**
-   * Tells the other workers of a function whose packages were bundled apart (its spec's vendor
-   * bundle), once per package set each: they prepare its engines, so the next function of that
-   * set finds them ready wherever it lands.
-   */
-  private expectElsewhere(spec: FunctionSpec, loading: PoolWorker): void {
-    const digest = spec.vendor?.digest
-    if (digest === undefined) return
-    for (const w of this.workers.ready()) {
-      if (w === loading || this.expected.get(w) === digest) continue
-      this.expected.set(w, digest)
-      const wire = this.wire(w, spec)
-      w.post({ type: 'expect', spec: wire.spec, forgetVendor: wire.forget })
-    }
-    this.expected.set(loading, digest)
-  }
-
-  /** `spec` as it crosses to `worker`: a vendor bundle it keeps is named, not copied. */
-  private wire(worker: PoolWorker, spec: FunctionSpec) {
-    let sent = this.vendorsSent.get(worker)
-    if (!sent) this.vendorsSent.set(worker, (sent = new VendorsSent()))
-    return sent.wire(spec)
   }
 
   private async invoke(
@@ -288,7 +249,7 @@ class Pool implements WorkerPool {
   /** The least busy worker, preferring one that has the function loaded; loads it there if not. */
   private place(fn: FunctionState): { worker: PoolWorker; copy: SandboxCopy } | undefined {
     const worker = this.workers.leastBusy((w) =>
-      this.sandboxes.get(w, fn.id) ? 0 : LOAD_COST + this.loadOrder(w),
+      this.sandboxes.get(w, fn.id) ? 0 : LOAD_COST + this.loads.order(w),
     )
     if (!worker) return undefined
     const existing = this.sandboxes.get(worker, fn.id)

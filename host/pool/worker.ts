@@ -1,16 +1,15 @@
-import { getEventListeners } from 'node:events'
 import { phaseMark } from '../observe/phase-marks.js'
 import { parentPort, workerData } from 'node:worker_threads'
 import { FnhostError, isFnhostError } from '../errors.js'
 import { countGuest, takeGuestCounts } from '../observe/guest-counts.js'
 import { createDrivers, type DriverSet } from '../sandbox/index.js'
 import type { LoadedFunction } from '../sandbox/types.js'
-import type { FunctionSpec } from '../types.js'
 import { CopyGate, loadBudgetMs, type WorkerCopy } from './preempt/copy-gate.js'
+import { buildCopy, describe } from './worker-load.js'
 import { RunSlot, type StoppedEntry } from './preempt/run-slot.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 import { warmUp } from './warmup.js'
-import { Outbox } from './outbox.js'
+import { WorkerChannel } from './worker-channel.js'
 import { VendorsKept } from './vendor-wire.js'
 import { errorToWire } from './wire.js'
 import { workerOutput } from './worker-output.js'
@@ -42,104 +41,20 @@ interface Running {
   /** An invocation not yet running its guest: what restarts it if a stop swallowed its turn. */
   pending?: () => void
 }
-const tasks = new Map<number, Running>()
+const channel = new WorkerChannel<Running>(port, config.heartbeatMs)
+const { tasks } = channel
 /**
  * A function whose calls lately took less than this (wall time, so a busy machine counts) starts
  * without first sending what waits in the outbox (its own start among it).
  */
 const QUICK_MS = 2
-let heartbeat: NodeJS.Timeout | undefined
+const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => channel.post(msg, transfer)
+const track = (task: number, running: Running = {}) => channel.track(task, running)
+const untrack = (task: number) => channel.untrack(task)
 
-/** Whether the outbox holds the end of some task's work (not merely that it started). */
-let answersWaiting = false
-
-/** What this worker sends during one event-loop turn crosses as one message. */
-const outbox = new Outbox<FromWorker>((msgs, transfer) => {
-  answersWaiting = false
-  try {
-    port.postMessage(msgs, transfer)
-  } catch {
-    // A buffer that cannot be moved (e.g. a view of wasm memory) is copied instead.
-    port.postMessage(msgs)
-  }
-})
-
-function post(msg: FromWorker, transfer?: ArrayBuffer[]): void {
-  if (msg.type !== 'started' && msg.type !== 'logs' && msg.type !== 'beat' && msg.type !== 'memory')
-    answersWaiting = true
-  outbox.push(msg, transfer)
-}
-
-function track(task: number, running: Running = {}): void {
-  tasks.set(task, running)
-  heartbeat ??= setInterval(beat, config.heartbeatMs)
-}
-
-function untrack(task: number): void {
-  const ctrl = tasks.get(task)?.ctrl
-  tasks.delete(task)
-  if (ctrl) recycle(ctrl)
-}
-
-/**
- * Controllers whose signal was never aborted and has no listener left, for the next invocations:
- * making an AbortSignal costs microseconds, a large part of a trivial call.
- */
-const idleControllers: AbortController[] = []
-const IDLE_CONTROLLERS = 64
-
-function recycle(ctrl: AbortController): void {
-  if (ctrl.signal.aborted || idleControllers.length >= IDLE_CONTROLLERS) return
-  if (getEventListeners(ctrl.signal, 'abort').length === 0) idleControllers.push(ctrl)
-}
-
-/**
- * Beats while the worker has tasks. The timer stops itself at the first beat with none, rather
- * than at every last task: under load the worker runs out of tasks between most batches.
- */
-function beat(): void {
-  if (tasks.size > 0) return post({ type: 'beat' })
-  clearInterval(heartbeat)
-  heartbeat = undefined
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
-
-function loadError(spec: FunctionSpec, e: unknown): FnhostError {
-  if (isFnhostError(e)) return e
-  return new FnhostError(
-    'FUNCTION_LOAD_FAILED',
-    `function ${spec.name} failed to load: ${describe(e)}`,
-    {
-      cause: e,
-    },
-  )
-}
-
-/** Starts (re)building a copy's sandbox behind a fresh gate, under the load's own budget. */
-function build(copy: WorkerCopy, runId: number, deadline: number): Promise<LoadedFunction> {
-  const gate = new CopyGate(slot)
-  const { spec } = copy
-  const loading = (async () => drivers.load(spec, { gate, runId, deadline }))()
-  const settled = loading.then(
-    (fn) => {
-      if (copy.loading === settled) copy.ready = true
-      return fn
-    },
-    (e: unknown) => {
-      if (copy.loading === settled) copy.loading = undefined
-      throw loadError(spec, e)
-    },
-  )
-  // Rejections reach whoever awaits the copy; an unawaited rebuild must not crash the thread.
-  settled.catch(() => undefined)
-  copy.gate = gate
-  copy.loading = settled
-  copy.ready = false
-  return settled
-}
+/** Starts (re)building a copy's sandbox behind a fresh gate (buildCopy). */
+const build = (copy: WorkerCopy, runId: number, deadline: number) =>
+  buildCopy(drivers, slot, copy, runId, deadline)
 
 /**
  * Says a load or check has started, at once: its guest code may run the rest of the turn, and
@@ -147,7 +62,7 @@ function build(copy: WorkerCopy, runId: number, deadline: number): Promise<Loade
  */
 function started(task: number): void {
   post({ type: 'started', task })
-  outbox.flush()
+  channel.flush()
 }
 
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
@@ -246,7 +161,7 @@ async function sandboxFor(
 
 /** `ownTurn`: wait for a turn of its own before running (it came in a batch behind another). */
 async function invoke(msg: Extract<ToWorker, { type: 'invoke' }>, ownTurn: boolean): Promise<void> {
-  const ctrl = idleControllers.pop() ?? new AbortController()
+  const ctrl = channel.controller()
   const log = batchedLog(msg.task)
   const running: Running = { ctrl, log }
   track(msg.task, running)
@@ -279,7 +194,7 @@ async function attempt(
     // Answers of earlier requests go out before this guest runs: should it cost the worker, the
     // main thread must not take them for never run and run them again elsewhere. Unless it has
     // been quick, what else waits (its own start) goes too: a slow guest would hold it.
-    if (answersWaiting || !((copy.recentMs ?? Infinity) < QUICK_MS)) outbox.flush()
+    if (channel.answersWaiting || !((copy.recentMs ?? Infinity) < QUICK_MS)) channel.flush()
     // waitUntil work keeps the task running here and on the main thread (its deadline, its slot).
     const after: Promise<void>[] = []
     const res = await timed(copy, () =>

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises'
 import { extname, relative, resolve, sep } from 'node:path'
-import { BUNDLED_EXTENSIONS, forgetBundle, warmBundler } from '../bundle/index.js'
+import { forgetBundle, warmBundler } from '../bundle/index.js'
 import type { LimitDefaults, ResolvedConfig } from '../config.js'
 import { FnhostError } from '../errors.js'
 import type { Logger } from '../observe/log.js'
@@ -12,7 +12,10 @@ import type { FunctionInspector, FunctionLoader } from '../sandbox/types.js'
 import { listFunctionFiles } from './files.js'
 import { FolderWatch } from './folder-watch.js'
 import { lstatOrNothing } from './read-regular.js'
-import { readFunctionFile, scanFile } from './scan.js'
+import { scanFile } from './scan.js'
+import { FunctionSources } from './sources.js'
+import { PendingVersions } from './pending.js'
+import { routeTable } from './route-table.js'
 import { Slot } from './slot.js'
 import { phaseMark } from '../observe/phase-marks.js'
 import { traceStart } from '../observe/start-trace.js'
@@ -36,22 +39,12 @@ export interface RegistryOptions {
 /** Files read and checked at once while the registry starts. */
 const START_SCANS_IN_FLIGHT = 8
 
-const isBundled = (file: string) =>
-  (BUNDLED_EXTENSIONS as readonly string[]).includes(extname(file))
-
 /**
  * How long after a watching host starts the bundling thread and esbuild's process are started (if
  * no bundled function started them already): after the first answers of a folder of plain files,
  * before most first edits.
  */
 const WARM_BUNDLER_AFTER_MS = 1000
-
-/**
- * A rewrite that is not atomic (truncate, then write) shows half-written versions. While a good
- * version serves, a changed version that fails to scan or load is reported only if it still
- * fails this long after the change: the previous version serves meanwhile.
- */
-export const SETTLE_MS = 1000
 
 export class FunctionsDirError extends Error {
   override readonly name = 'FunctionsDirError'
@@ -73,16 +66,14 @@ export class Registry implements AsyncDisposable {
   private disposed = false
   private warming?: NodeJS.Timeout
   private readonly listeners = new Set<() => void>()
-  /** The files each bundled function was last built from: a change to one reloads the function. */
-  private readonly inputs = new Map<string, string[]>()
+  /** What each function was last read and built from. */
+  private readonly sources: FunctionSources
   /** New versions loading before they replace a good one, and failures waiting to settle. */
-  private readonly pending = new Map<string, Slot>()
-  private readonly settling = new Map<string, NodeJS.Timeout>()
-  /** The bytes each function file's last scan read. */
-  private readonly scanned = new Map<string, Uint8Array>()
+  private readonly pending = new PendingVersions((slot) => this.retire(slot))
 
   constructor(private readonly options: RegistryOptions) {
     this.dir = resolve(options.dir)
+    this.sources = new FunctionSources(this.dir)
     if (options.watch)
       this.folder = new FolderWatch(this.dir, {
         path: (path) => this.enqueue(() => this.onFileEvent(path)),
@@ -208,9 +199,7 @@ export class Registry implements AsyncDisposable {
    */
   private async onRecheck(path: string): Promise<void> {
     if (this.disposed) return
-    const last = this.scanned.get(path)
-    const same = last !== undefined && (await readFunctionFile(this.dir, path))?.equals(last)
-    return this.onFileEvent(path, same !== true)
+    return this.onFileEvent(path, !(await this.sources.unchanged(path)))
   }
 
   /** `itself`: whether the file is scanned again, not only the functions built from it. */
@@ -227,23 +216,10 @@ export class Registry implements AsyncDisposable {
     } else if (itself && isFunctionFile(rel)) {
       changed = await this.rescan(path, true)
     }
-    for (const fn of this.dependents(path, isFunctionFile(rel)))
+    const functions = [...this.slots].map(([fn, slot]): [string, boolean] => [fn, !!slot.failure])
+    for (const fn of this.sources.dependents(path, isFunctionFile(rel), functions))
       changed = (await this.rescan(fn, true)) || changed
     if (changed) this.rebuild()
-  }
-
-  /**
-   * Functions built from `path` besides itself. A function that failed to load is retried on any
-   * change to a file that is not a function: its error may lie in a module it was about to import.
-   */
-  private dependents(path: string, isFunction: boolean): string[] {
-    const out: string[] = []
-    for (const [fn, slot] of this.slots) {
-      if (fn === path) continue
-      const inputs = this.inputs.get(fn)
-      if (inputs?.includes(path) || (slot.failure && !isFunction && inputs)) out.push(fn)
-    }
-    return out
   }
 
   /** A symbolic link where a function file or folder would be: never followed, said once in the log. */
@@ -264,42 +240,33 @@ export class Registry implements AsyncDisposable {
     const exists = info?.isFile() ?? false
     const old = this.slots.get(file)
     if (!exists) {
-      this.dropPending(file)
-      this.scanned.delete(file)
-      if (!old) return false
-      this.slots.delete(file)
-      this.inputs.delete(file)
-      forgetBundle(file)
-      this.retire(old)
+      this.pending.drop(file)
+      if (!old) {
+        this.sources.forget(file)
+        return false
+      }
+      this.forget(file, old)
       if (log) this.options.logger.info(`removed ${old.routes.join(', ')}`, { fn: old.name })
       return true
     }
     phaseMark('scan:start', file)
     const outcome = await scanFile(this.dir, file, this.options.inspector, this.options.defaults)
     phaseMark('scan:done', file)
-    if (outcome.read) this.scanned.set(file, outcome.read)
-    else this.scanned.delete(file)
-    // A failed bundle keeps the inputs of its last good build, so fixing one of them reloads it.
-    if (outcome.inputs) {
-      this.inputs.set(file, outcome.inputs)
-      this.folder?.follow(outcome.inputs)
-    } else if ('failure' in outcome && !this.inputs.has(file) && isBundled(file))
-      this.inputs.set(file, [file])
+    const inputs = this.sources.record(file, outcome)
+    if (inputs) this.folder?.follow(inputs)
     const overrides = this.options.overrides
     if (overrides && 'spec' in outcome)
       outcome.spec.config = { ...outcome.spec.config, ...overrides }
     const slot = 'spec' in outcome ? Slot.fromSpec(outcome.spec) : Slot.fromFailure(outcome.failure)
     if (old && old.version === slot.version) return false
-    if (this.pending.get(file)?.version === slot.version) return false
-    this.dropPending(file)
+    if (this.pending.holds(file, slot.version)) return false
+    this.pending.drop(file)
     if (log && !settled && old?.spec) {
       if (slot.failure) this.settleLater(file)
-      else {
-        this.pending.set(file, slot)
-        void slot
-          .preload(this.loader)
-          .then((problem) => this.enqueue(async () => this.preloaded(file, slot, problem)))
-      }
+      else
+        this.pending.load(file, slot, this.loader, (problem) =>
+          this.enqueue(async () => this.preloaded(file, slot, problem)),
+        )
       return false
     }
     this.slots.set(file, slot)
@@ -320,8 +287,7 @@ export class Registry implements AsyncDisposable {
 
   /** A new version finished loading ahead: it replaces the old one, or fails and settles. */
   private preloaded(file: string, slot: Slot, problem: string | undefined): void {
-    if (this.disposed || this.pending.get(file) !== slot) return
-    this.pending.delete(file)
+    if (this.disposed || !this.pending.take(file, slot)) return
     if (problem) {
       this.retire(slot)
       this.settleLater(file)
@@ -336,36 +302,30 @@ export class Registry implements AsyncDisposable {
 
   /** Reads the file again once it has had time to settle, and then serves what it holds. */
   private settleLater(file: string): void {
-    clearTimeout(this.settling.get(file))
-    const timer = setTimeout(() => {
-      this.settling.delete(file)
+    this.pending.settleLater(file, () =>
       this.enqueue(async () => {
         if (!this.disposed && (await this.rescan(file, true, true))) this.rebuild()
-      })
-    }, SETTLE_MS)
-    this.settling.set(file, timer)
-  }
-
-  private dropPending(file: string): void {
-    const slot = this.pending.get(file)
-    if (!slot) return
-    this.pending.delete(file)
-    this.retire(slot)
+      }),
+    )
   }
 
   private removeUnder(dirPath: string): void {
     let changed = false
     for (const [file, slot] of this.slots) {
       if (file.startsWith(dirPath + sep)) {
-        this.slots.delete(file)
-        this.inputs.delete(file)
-        this.scanned.delete(file)
-        forgetBundle(file)
-        this.retire(slot)
+        this.forget(file, slot)
         changed = true
       }
     }
     if (changed) this.rebuild()
+  }
+
+  /** A function file gone: its version leaves the table (at the next rebuild) and is retired. */
+  private forget(file: string, slot: Slot): void {
+    this.slots.delete(file)
+    this.sources.forget(file)
+    forgetBundle(file)
+    this.retire(slot)
   }
 
   private retire(slot: Slot): void {
@@ -373,35 +333,9 @@ export class Registry implements AsyncDisposable {
     this.retiring.add(done)
   }
 
-  /** Builds the route table from scratch and swaps it in; a route claimed twice answers with a load failure. */
+  /** Builds the route table from scratch and swaps it in (routeTable). */
   private rebuild(): void {
-    const claims = new Map<string, Slot[]>()
-    // By file, so the table does not depend on the order scans finished in.
-    const slots = [...this.slots.values()].sort((a, b) => (a.file < b.file ? -1 : 1))
-    for (const slot of slots)
-      for (const route of slot.routes) claims.set(route, [...(claims.get(route) ?? []), slot])
-    const table: [string, Slot][] = []
-    for (const [route, claimants] of claims) {
-      const only = claimants[0] as Slot
-      if (claimants.length === 1) {
-        table.push([route, only])
-        continue
-      }
-      const files = claimants.map((s) => relative(this.dir, s.file)).join(', ')
-      const reason = `route ${route} is claimed by more than one function (${files}); rename one or set config.route`
-      this.options.logger.error(reason)
-      table.push([
-        route,
-        Slot.fromFailure({
-          name: only.name,
-          file: only.file,
-          routes: [route],
-          reason,
-          detail: reason,
-        }),
-      ])
-    }
-    this.router = new Router(table)
+    this.router = new Router(routeTable(this.slots.values(), this.dir, this.options.logger))
     phaseMark('listed')
     for (const listener of this.listeners) listener()
   }
@@ -411,10 +345,9 @@ export class Registry implements AsyncDisposable {
     this.disposed = true
     await this.folder?.close()
     clearTimeout(this.warming)
-    for (const timer of this.settling.values()) clearTimeout(timer)
+    this.pending.stopTimers()
     await this.updates
-    for (const slot of [...this.slots.values(), ...this.pending.values()]) this.retire(slot)
-    this.pending.clear()
+    for (const slot of [...this.slots.values(), ...this.pending.takeAll()]) this.retire(slot)
     this.slots.clear()
     this.router = new Router([])
     await Promise.all(this.retiring)

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { SETTLE_MS } from '../../host/registry/registry.js'
+import { SETTLE_MS } from '../../host/registry/pending.js'
 import { eventually } from '../helpers/fsdir.js'
 import { scaled } from '../helpers/time.js'
 import { sleep } from '../pool/helpers.js'

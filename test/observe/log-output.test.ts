@@ -219,6 +219,9 @@ process.exit(0)`,
       { ...base, requestId: undefined, elapsedMs: 12345.96 },
       // Everything JSON escapes, and what it need not: a path is what the client sent.
       { ...base, method: 'PO"ST', path: '/a"b\\c\u0001d\u2028é😀%0a' },
+      // Either alone needing it: the message holds both.
+      { ...base, path: '/q"x' },
+      { ...base, method: 'G\nET' },
     ]
     for (const entry of entries) {
       text = ''
