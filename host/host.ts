@@ -42,6 +42,12 @@ export interface HostOptions extends Omit<ObserveSetupOptions, 'logger'> {
    * load itself; a large folder loads on demand, so no first request waits behind many loads.
    */
   preload?: number
+  /**
+   * Called once the first scan's first check is on its way to its worker: the caller's own start-up
+   * work (`fnhost serve` loads its HTTP adapter) then runs while the worker checks, as the app's
+   * modules do, instead of in front of the scan.
+   */
+  whileChecking?: () => void
 }
 
 export interface Host extends AsyncDisposable {
@@ -111,6 +117,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
       const checked = (firstScan ?? pool.inspect)(file, bytes, hints)
       // After this check is on its way to its worker (see loadApp).
       setImmediate(loadApp)
+      if (options.whileChecking) setImmediate(options.whileChecking)
       return checked
     },
     logger,

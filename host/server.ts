@@ -1,5 +1,4 @@
-import { createAdaptorServer } from '@hono/node-server'
-import { STATUS_CODES, type Server } from 'node:http'
+import { createServer, STATUS_CODES, type RequestListener } from 'node:http'
 import { randomUUID } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { errorBody, FnhostError, type ErrorCode } from './errors.js'
@@ -32,24 +31,46 @@ export interface RunningServer extends AsyncDisposable {
   readonly port: number
   /** Stops accepting connections and resolves when in-flight requests have finished. */
   close(): Promise<void>
+  /**
+   * Loads the HTTP adapter (@hono/node-server) now, if no request has yet: a start calls it when
+   * its main thread would otherwise wait (host/cli/serve.ts).
+   */
+  prepare(): Promise<void>
 }
 
 export class ListenError extends Error {
   override readonly name = 'ListenError'
 }
 
-/** Starts @hono/node-server with Node's timeouts set; Node's http types stay in this file. */
+/**
+ * Starts a Node HTTP server with Node's timeouts set, answering through @hono/node-server's
+ * listener (as its createAdaptorServer does); Node's http types stay in this file. The socket
+ * listens at once; the adapter, which makes Node load its fetch classes (~20-30 ms of a start's
+ * main thread), loads on prepare() or on the first request, which waits for it.
+ */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const limits = { ...SERVER_LIMITS, ...options.limits }
-  const server = createAdaptorServer({
-    fetch: options.fetch,
-    serverOptions: {
+  let handle: RequestListener | undefined
+  let adapter: Promise<RequestListener> | undefined
+  const load = () =>
+    (adapter ??= import('@hono/node-server').then(
+      ({ getRequestListener }) => (handle = getRequestListener(options.fetch)),
+    ))
+  const server = createServer(
+    {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       maxHeaderSize: limits.maxHeaderSize,
       connectionsCheckingInterval: limits.timeoutCheckMs,
     },
-  }) as Server
+    (req, res) => {
+      if (handle) return void handle(req, res)
+      void load().then(
+        (listener) => listener(req, res),
+        () => res.destroy(),
+      )
+    },
+  )
   server.on('clientError', answerClientError)
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
@@ -83,7 +104,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         resolve()
       })
     }))
-  return { url: `http://${host}:${port}`, port, close, [Symbol.asyncDispose]: close }
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close,
+    prepare: () => load().then(() => undefined),
+    [Symbol.asyncDispose]: close,
+  }
 }
 
 /** What Node's parser refused, as the host's error schema (Node's default is a bare status line). */

@@ -7,7 +7,9 @@
  *   2. every file the host reads at run time becomes a SEA asset under its package-relative key
  *      (host/assets.ts reads them), with a manifest, since Node 20 cannot list assets; so do the
  *      files dependencies load from their own folder (jco-transpile's core modules, preview2-shim's
- *      I/O thread: scripts/binary-dependencies.ts rewrites those loads);
+ *      I/O thread: scripts/binary-dependencies.ts rewrites those loads), and the image of a
+ *      QuickJS engine with the prelude compiled that its engines start from
+ *      (host/sandbox/quickjs/image.ts);
  *   3. `node --experimental-sea-config` writes the blob, a copy of this node binary receives it
  *      through postject under the documented fuse;
  *   4. that binary's training run (scripts/train-code-cache.ts) writes the two bundles' code
@@ -35,6 +37,7 @@ import { JCO_PACKAGE, MANIFEST, QUICKJS_WASM } from '../host/assets.js'
 import { THREAD_ENTRIES, threadAsset } from '../host/threads.js'
 import { CACHED_BUNDLES, mainRunner } from '../host/code-cache.js'
 import { packageRoot } from '../host/paths.js'
+import { ENGINE_IMAGE, makeEngineImage } from '../host/sandbox/quickjs/image.js'
 import { dependencyRewrites, vendorAssets, vendorThreads } from './binary-dependencies.js'
 import { trainCodeCache } from './train-code-cache.js'
 
@@ -128,6 +131,7 @@ function assets(): Record<string, string> {
   const map: Record<string, string> = {
     'package.json': join(packageRoot, 'package.json'),
     [QUICKJS_WASM]: require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'),
+    [ENGINE_IMAGE]: join(out, ENGINE_IMAGE),
     ...Object.fromEntries(ESM_THREADS.map((e) => [threadAsset(e), join(out, threadAsset(e))])),
     [JCO_PACKAGE]: fileURLToPath(
       new URL('../package.json', import.meta.resolve('@bytecodealliance/jco-transpile')),
@@ -182,6 +186,7 @@ async function main(): Promise<void> {
   mkdirSync(binDir, { recursive: true })
   execFileSync(process.execPath, [join(packageRoot, 'scripts/build-ui.mjs')], { stdio: 'inherit' })
   await bundle()
+  writeFileSync(join(out, ENGINE_IMAGE), await makeEngineImage())
   const binary = join(binDir, binaryName)
   // Built twice: the first binary's training run writes the code caches the second one embeds.
   inject(binary)

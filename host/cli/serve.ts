@@ -109,6 +109,7 @@ export function run(argv: string[]): Promise<number> {
       throw e
     }
     traceStart('listening')
+    const prepare = () => void server.prepare()
     let host
     try {
       host = await createHost({
@@ -128,6 +129,7 @@ export function run(argv: string[]): Promise<number> {
         cron: !values['no-cron'],
         dev: values.dev,
         preload: PRELOAD_MAX,
+        whileChecking: prepare,
       })
     } catch (e) {
       await server.close()
@@ -152,6 +154,13 @@ export function run(argv: string[]): Promise<number> {
       `fnhost serving ${dir}\n${routeTable(host.registry)}\n\nlistening on ${server.url}\n` +
         dashboardLine(server.url, !!values.dev, !!(adminKey || host.config.admin?.key)),
     )
+    // While the first client connects: the adapter (when no check loaded it), and Hono's router,
+    // which compiles its matcher on its first match.
+    const app = host.app
+    setImmediate(() => {
+      prepare()
+      app.router.match('GET', '/')
+    })
 
     const signal = await stopped
     logger.info(`${signal}: finishing in-flight requests (up to ${graceMs} ms)`)

@@ -84,6 +84,12 @@ let probing: Promise<HeapProbe | undefined> | undefined
 /** Set once the probe has run in this thread (undefined until then, or when it found nothing). */
 export let heapProbed: HeapProbe | undefined
 
+/** Takes a probe found elsewhere for this engine build (the binary's engine image, image.ts). */
+export function knowHeapProbe(probe: HeapProbe): void {
+  heapProbed = probe
+  probing ??= Promise.resolve(probe)
+}
+
 /** Where this thread's engines keep their heap's end, found once, on a fresh instance of its own. */
 export function heapProbe(): Promise<HeapProbe | undefined> {
   probing ??= acquireQuickJSInstance(MIN_MEMORY_MB).then(

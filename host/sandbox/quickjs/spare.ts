@@ -2,7 +2,8 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emsc
 import type { VendorBundle } from '../../types.js'
 import { PRELUDE_FILENAME, preludeSource } from './prelude.js'
 import { compileScript, dropEngine as drop, engineFromTemplate } from './template.js'
-import { acquireQuickJSInstance, type QuickJSInstance } from './wasm.js'
+import { engineFromImage } from './image.js'
+import { acquireQuickJSInstance, takeIdleInstance, type QuickJSInstance } from './wasm.js'
 import { phaseMark } from '../../observe/phase-marks.js'
 
 /** A QuickJS runtime and context in their own engine instance, before any guest code ran. */
@@ -78,8 +79,15 @@ function makeSpareOnce(memoryMb: number, packages: Packages): Promise<void> {
   return done
 }
 
+/**
+ * A new engine: on the instance `owner` released last, if one is kept, else copied from the
+ * binary's engine image (prelude compiled, image.ts), else made here.
+ */
 export async function newEngine(memoryMb: number, owner?: string): Promise<Engine> {
-  const instance = await acquireQuickJSInstance(memoryMb, owner)
+  const own = takeIdleInstance(owner)
+  const copied = own ? undefined : await engineFromImage(memoryMb)
+  if (copied) return copied
+  const instance = own ?? (await acquireQuickJSInstance(memoryMb))
   const runtime = instance.module.newRuntime()
   return { instance, runtime, context: runtime.newContext() }
 }
@@ -98,7 +106,7 @@ async function makeSpare(memoryMb: number, packages: Packages): Promise<void> {
   const engine = await newEngine(memoryMb)
   // The prelude is the host's own code: it fails to compile only in a broken build, and then
   // every load reports it on its own path.
-  const prelude = compileScript(engine.context, preludeSource(), PRELUDE_FILENAME)
+  const prelude = engine.prelude ?? compileScript(engine.context, preludeSource(), PRELUDE_FILENAME)
   if (!prelude) return drop(engine)
   const made: Engine = { ...engine, prelude }
   // Another spare for this slot may have been asked for while this one compiled.

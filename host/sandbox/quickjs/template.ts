@@ -42,7 +42,7 @@ const templates = new Map<string, Template>()
 const keyOf = (memoryMb: number, packages: VendorBundle) => `${memoryMb}:${packages.digest}`
 
 /** The JSValue pointer a handle owns (quickjs-emscripten keeps it as the lifetime's value). */
-const pointerOf = (handle: QuickJSHandle) => (handle as unknown as { value: number }).value
+export const pointerOf = (handle: QuickJSHandle) => (handle as unknown as { value: number }).value
 
 /** Compiles (never runs) `code` as a global script; undefined if it did not compile. */
 export function compileScript(context: QuickJSContext, code: string, filename: string) {
@@ -161,36 +161,56 @@ async function findRandomState(): Promise<number | undefined> {
 
 let randomState: Promise<number | undefined> | undefined
 
+/** Where a JSContext keeps Math.random's state (see findRandomState), found once per thread. */
+export function randomStateOffset(): Promise<number | undefined> {
+  return (randomState ??= findRandomState())
+}
+
 /** A new, non-zero Math.random state for a copy's context. */
-function reseed(memory: WebAssembly.Memory, at: number): void {
+export function reseed(memory: WebAssembly.Memory, at: number): void {
   const seed = new BigUint64Array(1)
   do randomFillSync(seed)
   while (seed[0] === 0n)
   new DataView(memory.buffer).setBigUint64(at, seed[0]!, true)
 }
 
-/** The runtime and context at the template's addresses, in a copy's own module. */
-function adopt(module: QuickJSWASMModule, template: Template) {
+/** Where an engine's runtime and context live in its memory (the same in every copy of it). */
+export interface EnginePointers {
+  runtime: number
+  context: number
+}
+
+export function enginePointers(engine: Pick<Engine, 'runtime' | 'context'>): EnginePointers {
+  return {
+    runtime: (engine.runtime as unknown as { rt: { value: number } }).rt.value,
+    context: (engine.context as unknown as { ctx: { value: number } }).ctx.value,
+  }
+}
+
+/**
+ * The runtime and context at `at` in a copy's own module, with a handle maker for the values the
+ * copy holds at known addresses.
+ */
+export function adoptEngine(module: QuickJSWASMModule, at: EnginePointers) {
   const ffi = module.getFFI() as unknown as { QTS_NewRuntime: () => number }
   const newRuntime = ffi.QTS_NewRuntime
-  const rt = (template.engine.runtime as unknown as { rt: { value: number } }).rt.value
-  const ctx = (template.engine.context as unknown as { ctx: { value: number } }).ctx.value
-  ffi.QTS_NewRuntime = () => rt
+  ffi.QTS_NewRuntime = () => at.runtime
   let runtime
   try {
     runtime = module.newRuntime()
   } finally {
     ffi.QTS_NewRuntime = newRuntime
   }
-  const context = runtime.newContext({ contextPointer: ctx } as object)
+  const context = runtime.newContext({ contextPointer: at.context } as object)
   const memory = (context as unknown as { memory: { heapValueHandle(p: number): QuickJSHandle } })
     .memory
-  return {
-    runtime,
-    context,
-    prelude: memory.heapValueHandle(template.prelude),
-    vendor: memory.heapValueHandle(template.vendor),
-  }
+  return { runtime, context, handle: (pointer: number) => memory.heapValueHandle(pointer) }
+}
+
+/** The runtime and context at the template's addresses, in a copy's own module. */
+function adopt(module: QuickJSWASMModule, template: Template) {
+  const { runtime, context, handle } = adoptEngine(module, enginePointers(template.engine))
+  return { runtime, context, prelude: handle(template.prelude), vendor: handle(template.vendor) }
 }
 
 /**
@@ -201,7 +221,7 @@ export async function engineFromTemplate(
   memoryMb: number,
   packages: VendorBundle,
 ): Promise<Engine | undefined> {
-  const state = await (randomState ??= findRandomState())
+  const state = await randomStateOffset()
   if (state === undefined) return undefined
   for (;;) {
     const template = await templateFor(memoryMb, packages)
@@ -211,8 +231,7 @@ export async function engineFromTemplate(
     // Copied after an await: a template dropped meanwhile (another package set's) is not copied.
     if (templates.get(keyOf(memoryMb, packages)) !== template) continue
     const adopted = adopt(instance.module, template)
-    const ctx = (adopted.context as unknown as { ctx: { value: number } }).ctx.value
-    reseed(instance.memory, ctx + state)
+    reseed(instance.memory, enginePointers(adopted).context + state)
     return { instance, ...adopted, vendorDigest: packages.digest }
   }
 }

@@ -129,17 +129,21 @@ const MAX_IDLE_INSTANCES = 8
 const MAX_ZEROED_PER_CAP = 4
 const MAX_IDLE_BYTES = 32 * 1024 * 1024
 
+/** An instance `owner` (a function version) released earlier, if one is kept. */
+export function takeIdleInstance(owner: string | undefined): QuickJSInstance | undefined {
+  const own = owner === undefined ? undefined : idleInstances.get(owner)?.pop()
+  if (own) idleOrder.splice(idleOrder.lastIndexOf(owner as string), 1)
+  return own
+}
+
 /** An instance for `owner` (a function version); without an owner, always a fresh engine. */
 export async function acquireQuickJSInstance(
   memoryMb: number,
   owner?: string,
 ): Promise<QuickJSInstance> {
-  const own = owner === undefined ? undefined : idleInstances.get(owner)?.pop()
-  if (own) {
-    idleOrder.splice(idleOrder.lastIndexOf(owner as string), 1)
-    return own
-  }
-  return newQuickJSInstance(memoryMb, zeroedMemories.get(memoryMb)?.pop())
+  return (
+    takeIdleInstance(owner) ?? newQuickJSInstance(memoryMb, zeroedMemories.get(memoryMb)?.pop())
+  )
 }
 
 /** Byte ranges of a memory, `[start, end)`, in whole 64 KiB pages. */
@@ -172,7 +176,7 @@ export function pageRuns(...maps: Uint8Array[]): PageRuns {
 
 /**
  * A fresh engine instance whose memory starts as a copy of `image` (an engine made as a template,
- * host/sandbox/quickjs/template.ts): the copy holds the template's runtime, context and compiled
+ * host/sandbox/quickjs/template.ts, or the binary's image of one, image.ts): the copy holds the template's runtime, context and compiled
  * code at the same addresses. Only `runs` are copied: the pages the template holds anything in,
  * and those its own instantiation wrote, which this instantiation writes again (the same bytes,
  * or the template's, copied over them). Every other page is zero in both (a new or zero-filled
@@ -181,7 +185,7 @@ export function pageRuns(...maps: Uint8Array[]): PageRuns {
  */
 export async function cloneQuickJSInstance(
   memoryMb: number,
-  image: WebAssembly.Memory,
+  image: { readonly buffer: ArrayBufferLike },
   runs: PageRuns,
 ): Promise<QuickJSInstance> {
   const memory = zeroedMemories.get(memoryMb)?.pop() ?? newMemory(memoryMb)
