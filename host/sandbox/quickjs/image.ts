@@ -3,12 +3,12 @@ import { inBinary, readAsset } from '../../assets.js'
 import { CONFIG_DEFAULTS } from '../../config-defaults.js'
 import { traceStart } from '../../observe/start-trace.js'
 import { knowHeapProbe, probeHeap, type HeapProbe } from './heap-size.js'
-import { PRELUDE_FILENAME, preludeSource } from './prelude.js'
+import { preludeSource } from './prelude.js'
 import type { Engine } from './spare.js'
 import {
   adoptEngine,
-  compileScript,
   enginePointers,
+  engineToCopy,
   pointerOf,
   randomStateOffset,
   reseed,
@@ -18,8 +18,6 @@ import {
   acquireQuickJSInstance,
   cloneQuickJSInstance,
   MIN_MEMORY_MB,
-  pageRuns,
-  writtenPages,
   type PageRuns,
 } from './wasm.js'
 
@@ -67,18 +65,15 @@ export async function makeEngineImage(memoryMb = CONFIG_DEFAULTS.memoryMb): Prom
   if (randomState === undefined)
     throw new Error('QuickJS: no Math.random state found in a context, so no copy can be reseeded')
   const heap = probeHeap(await acquireQuickJSInstance(MIN_MEMORY_MB))
-  const instance = await acquireQuickJSInstance(memoryMb)
-  const instantiated = writtenPages(instance.memory)
-  const runtime = instance.module.newRuntime()
-  const context = runtime.newContext()
-  const prelude = compileScript(context, preludeSource(), PRELUDE_FILENAME)
+  const made = await engineToCopy(memoryMb)
+  const { instance, prelude } = made.engine
   if (!prelude) throw new Error('QuickJS: the prelude does not compile')
-  const runs = pageRuns(instantiated, writtenPages(instance.memory))
+  const runs = made.runs()
   const header: ImageHeader = {
     preludeDigest: digest(preludeSource()),
     memoryBytes: instance.memory.buffer.byteLength,
     runs,
-    ...enginePointers({ runtime, context }),
+    ...enginePointers(made.engine),
     prelude: pointerOf(prelude),
     randomState,
     heap,

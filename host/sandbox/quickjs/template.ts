@@ -66,13 +66,23 @@ export function dropEngine(engine: Engine): void {
   engine.runtime.dispose()
 }
 
-async function makeTemplate(memoryMb: number, packages: VendorBundle) {
+/**
+ * A fresh engine with its runtime and context made and the prelude compiled (`prelude` undefined
+ * if it did not compile), for copies to start from; `runs(engine)` gives the pages a copy needs
+ * once the engine holds what copies take (see cloneQuickJSInstance).
+ */
+export async function engineToCopy(memoryMb: number) {
   const instance = await acquireQuickJSInstance(memoryMb)
   // What instantiating the engine wrote, before it made a runtime: a copy's instantiation writes it too.
   const instantiated = writtenPages(instance.memory)
   const runtime = instance.module.newRuntime()
   const engine: Engine = { instance, runtime, context: runtime.newContext() }
   engine.prelude = compileScript(engine.context, preludeSource(), PRELUDE_FILENAME)
+  return { engine, runs: () => pageRuns(instantiated, writtenPages(instance.memory)) }
+}
+
+async function makeTemplate(memoryMb: number, packages: VendorBundle) {
+  const { engine, runs } = await engineToCopy(memoryMb)
   engine.vendor =
     engine.prelude && compileScript(engine.context, vendorSource(packages), VENDOR_FILENAME)
   if (!engine.prelude || !engine.vendor) return dropEngine(engine)
@@ -81,7 +91,7 @@ async function makeTemplate(memoryMb: number, packages: VendorBundle) {
     engine,
     prelude: pointerOf(engine.prelude),
     vendor: pointerOf(engine.vendor),
-    runs: pageRuns(instantiated, writtenPages(instance.memory)),
+    runs: runs(),
   }
 }
 
