@@ -176,12 +176,12 @@ export function pageRuns(...maps: Uint8Array[]): PageRuns {
 
 /**
  * A fresh engine instance whose memory starts as a copy of `image` (an engine made as a template,
- * host/sandbox/quickjs/template.ts, or the binary's image of one, image.ts): the copy holds the template's runtime, context and compiled
- * code at the same addresses. Only `runs` are copied: the pages the template holds anything in,
- * and those its own instantiation wrote, which this instantiation writes again (the same bytes,
- * or the template's, copied over them). Every other page is zero in both (a new or zero-filled
- * memory): an engine's heap is about half zero pages (6 of 11 MiB after a 530 KB vendor bundle
- * compiled), and a page never written is never faulted in.
+ * host/sandbox/quickjs/template.ts, or the binary's image of one, image.ts): the copy holds the
+ * template's runtime, context and compiled code at the same addresses. Only `runs` are copied: the
+ * pages the template holds anything in, and those its own instantiation wrote, which this
+ * instantiation writes again (the same bytes, or the template's, copied over them). Every other
+ * page is zero in both (a new or zero-filled memory): an engine's heap is about half zero pages (6
+ * of 11 MiB after a 530 KB vendor bundle compiled), and a page never written is never faulted in.
  */
 export async function cloneQuickJSInstance(
   memoryMb: number,
