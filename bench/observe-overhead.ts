@@ -2,15 +2,17 @@
  * What metrics and JSON logs cost on the hot path, alone: the `observe` section of
  * `npm run bench` (bench/scenarios/observe.ts: js-trivial served with metrics and JSON access
  * logs off, metrics alone, and both on, in rotating order), then the same comparison in-process
- * (`app.request`, no sockets), which is steadier on a busy machine. Exit code 1 when the ratio
- * misses the bound.
+ * (`app.request`, no sockets): the main thread's busy time per request, the part the access line
+ * adds to. Exit code 1 when the ratio misses the bound.
  *
  *   node --import tsx bench/observe-overhead.ts [--quick] [--rounds N] [--generator wrk|autocannon]
  */
-import { Writable } from 'node:stream'
+import { closeSync, openSync, readFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { createHost, type Host } from '../host/host.js'
 import { silentLogger } from '../host/observe/log.js'
+import { batchedFd } from '../host/observe/batched-fd.js'
 import { createOutputLogger } from '../host/observe/log-output.js'
 import { HELLO } from './answer.js'
 import { benchFunction, workspace } from './fixtures.js'
@@ -24,26 +26,44 @@ import {
 import { FULL, QUICK } from './settings.js'
 import { median, round } from './stats.js'
 
+/**
+ * This thread's time on CPU, µs: Linux's per-thread schedstat (Node 20 has no per-thread CPU
+ * call), else the event loop's active time, which also counts time the thread waited for a core.
+ */
+function mainThreadUs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1000
+  } catch {
+    return performance.eventLoopUtilization().active * 1000
+  }
+}
+
 /** The in-process figure compares the two ends only: both off, and metrics with JSON logs. */
 type Mode = 'off' | 'on'
 
-/** Calls per timed batch of the in-process figure, and batches per side. */
-const BATCH_CALLS = 2000
-const BATCHES = 7
+/** Calls per timed batch of the in-process figure, requests in flight, and batches per side. */
+const BATCH_CALLS = 4000
+const IN_FLIGHT = 50
+const BATCHES = 15
 
 /**
  * The same comparison without sockets or the load generator: two hosts in this process, requests
- * through `app.request`, alternating batches; on a machine shared with other work this isolates
- * what the middleware costs per request better than a throughput run does.
+ * through `app.request` (IN_FLIGHT at a time, as the load generator keeps its connections busy),
+ * alternating batches. What is compared is the main thread's CPU time per request (Hono, the
+ * middleware, dispatch, the log line; the guests run on worker threads), the part of a request the
+ * access line adds to. The on side's JSON lines go through
+ * the same batched writer as a served host's, into /dev/null.
  */
 async function inProcess(dir: string): Promise<Record<Mode, number>> {
-  let bytes = 0
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      bytes += chunk.length
-      done()
+  const fd = openSync('/dev/null', 'w')
+  let lines = 0
+  const out = batchedFd(fd)
+  const sink = {
+    write(line: string) {
+      lines++
+      return out.write(line)
     },
-  })
+  }
   const hosts: Record<Mode, Host> = {
     off: await createHost({ dir, watch: false, logger: silentLogger, metrics: false }),
     on: await createHost({
@@ -53,25 +73,34 @@ async function inProcess(dir: string): Promise<Record<Mode, number>> {
       accessLog: true,
     }),
   }
+  const call = async (mode: Mode) => {
+    const res = await hosts[mode].app.request('/js-trivial')
+    const body = await res.text()
+    if (res.status !== 200 || body !== HELLO)
+      throw new Error(`in-process ${mode}: wrong answer ${res.status}`)
+  }
+  const batch = async (mode: Mode, calls: number) => {
+    let next = 0
+    const lane = async () => {
+      while (next++ < calls) await call(mode)
+    }
+    await Promise.all(Array.from({ length: IN_FLIGHT }, lane))
+  }
   const perCall: Record<Mode, number[]> = { off: [], on: [] }
   try {
-    for (const mode of ['off', 'on'] as Mode[]) {
-      const res = await hosts[mode].app.request('/js-trivial')
-      if (res.status !== 200 || (await res.text()) !== HELLO)
-        throw new Error(`in-process ${mode}: wrong answer ${res.status}`)
-    }
+    for (const mode of ['off', 'on'] as Mode[]) await batch(mode, BATCH_CALLS)
     for (let b = 0; b < BATCHES; b++) {
       for (const mode of (b % 2 === 0 ? ['off', 'on'] : ['on', 'off']) as Mode[]) {
-        const start = performance.now()
-        for (let i = 0; i < BATCH_CALLS; i++)
-          await (await hosts[mode].app.request('/js-trivial')).arrayBuffer()
-        perCall[mode].push(((performance.now() - start) * 1000) / BATCH_CALLS)
+        const before = mainThreadUs()
+        await batch(mode, BATCH_CALLS)
+        perCall[mode].push((mainThreadUs() - before) / BATCH_CALLS)
       }
     }
-    if (bytes === 0) throw new Error('the JSON access log wrote nothing')
+    if (lines < BATCH_CALLS) throw new Error(`the JSON access log wrote ${lines} lines`)
   } finally {
     await hosts.off[Symbol.asyncDispose]()
     await hosts.on[Symbol.asyncDispose]()
+    closeSync(fd)
   }
   return { off: median(perCall.off), on: median(perCall.on) }
 }
@@ -101,7 +130,7 @@ async function main(): Promise<number> {
   )
   process.stdout.write(
     observeSection(result) +
-      `\nin process (app.request, no sockets, median of ${BATCHES} batches of ${BATCH_CALLS}):\n` +
+      `\nin process (app.request, ${IN_FLIGHT} in flight, no sockets; main thread CPU per request, median of ${BATCHES} batches of ${BATCH_CALLS}):\n` +
       `  off ${round(calls.off, 1)} µs/request, on ${round(calls.on, 1)} µs/request, ` +
       `cost ${round(calls.on - calls.off, 1)} µs (${(((calls.on - calls.off) / calls.off) * 100).toFixed(1)} %)\n`,
   )

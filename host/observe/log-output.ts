@@ -12,6 +12,11 @@ export function defaultLogFormat(stream: { isTTY?: boolean } = process.stderr): 
   return stream.isTTY ? 'pretty' : 'json'
 }
 
+/** Where lines may go besides a stream: anything that takes a whole line (batchedFd's result). */
+export interface LineSink {
+  write(line: string): boolean
+}
+
 /**
  * The host's log in the chosen format, on stderr by default (stdout stays free for command
  * output). JSON lines are written by pino: `{"level","time","msg","function","requestId",...}`,
@@ -19,15 +24,19 @@ export function defaultLogFormat(stream: { isTTY?: boolean } = process.stderr): 
  */
 export function createOutputLogger(
   format: LogFormat,
-  stream: NodeJS.WritableStream = process.stderr,
+  stream: NodeJS.WritableStream | LineSink = process.stderr,
 ): Logger {
   if (format === 'pretty') return createLogger((l) => stream.write(formatPretty(l) + '\n'))
-  const dest =
+  // Registered before batchedFd registers its own: at exit, access lines still waiting are
+  // formatted into the batch before the batch is written.
+  process.on('exit', () => access.drain())
+  const dest: LineSink =
     stream === process.stderr
-      ? batchedFd(2, pipeOf(stream))
+      ? batchedFd(2, pipeOf(process.stderr))
       : stream === process.stdout
-        ? batchedFd(1, pipeOf(stream))
+        ? batchedFd(1, pipeOf(process.stdout))
         : stream
+  const access = deferredLines(dest, accessJson)
   const out = pino(
     {
       base: null,
@@ -35,13 +44,55 @@ export function createOutputLogger(
       timestamp: () => `,"time":"${isoTime(Date.now())}"`,
       formatters: { level: (label) => ({ level: label }) },
     },
-    dest,
+    // A line pino writes comes after every access line logged before it.
+    {
+      write(line: string) {
+        access.drain()
+        return dest.write(line)
+      },
+    },
   )
   // Access lines skip pino: one per request, written as the string pino would make.
   return createLogger(
     (line) => out[line.level as Level](jsonFields(line), line.message),
-    (entry) => dest.write(accessJson(entry)),
+    (entry) => access.add(entry),
   )
+}
+
+/**
+ * Entries formatted and written together, once the event loop's current turn is over, instead of
+ * one at a time as each is logged. Formatting an access line in the middle of a request cost about
+ * four times what it costs in a loop over a turn's worth of them: between requests, the line's
+ * code and data have left the CPU's caches (measured in a host: ~6 µs against ~1.5 µs a line).
+ * The entries are kept anyway (the log store holds them), so waiting costs no memory; `drain`
+ * writes the waiting ones now (before a line that must follow them, and at exit).
+ */
+export function deferredLines<T>(
+  dest: LineSink,
+  format: (entry: T) => string,
+): { add(entry: T): void; drain(): void } {
+  let pending: T[] = []
+  let scheduled = false
+  const drain = () => {
+    if (pending.length === 0) return
+    const entries = pending
+    pending = []
+    for (const entry of entries) dest.write(format(entry))
+  }
+  const onTurnEnd = () => {
+    scheduled = false
+    drain()
+  }
+  return {
+    add(entry) {
+      pending.push(entry)
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(onTurnEnd)
+      }
+    },
+    drain,
+  }
 }
 
 /** The line's fields under their JSON names: `fn` is spelled out as `function`. */
