@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { accessFields, accessMessage, type AccessEntry } from '../../host/observe/log.js'
 import { batchedFd, LOG_FLUSH_BYTES, LOG_FLUSH_MS } from '../../host/observe/batched-fd.js'
-import { createOutputLogger } from '../../host/observe/log-output.js'
+import { ACCESS_DEFER_MS, createOutputLogger } from '../../host/observe/log-output.js'
 import { packageRoot } from '../../host/paths.js'
 import { scaled } from '../helpers/time.js'
 
@@ -144,8 +144,8 @@ ${body}`,
 // Once the pipe has taken everything, ten more lines that wait for the flush timer at exit.
 await new Promise((r) => setTimeout(r, 20))
 while (process.stdout.writableLength > 0) await new Promise((r) => setTimeout(r, 5))
-// Access lines among them, which wait for the end of the event loop's turn: it never comes, the
-// exit writes them, and each still comes before the line logged after it.
+// Access lines among them, which wait to be formatted (ACCESS_DEFER_MS): the exit writes them,
+// and each still comes before the line logged after it.
 for (let i = 3000; i <= 3010; i++) {
   if (i % 2 === 0) log.access({ at: Date.now(), fn: 'f', requestId: undefined, method: 'GET', path: '/' + i, status: 200, elapsedMs: 1, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' })
   else log.info('line ' + i, { n: i })
@@ -236,7 +236,7 @@ process.exit(0)`,
       text = ''
       logger.info(accessMessage(entry), accessFields(entry))
       logger.access(entry)
-      await new Promise((r) => setImmediate(r))
+      await new Promise((r) => setTimeout(r, ACCESS_DEFER_MS + 5))
       const [generic, access, rest] = text.split('\n')
       expect(rest).toBe('')
       // pino stamps its own time; the access line carries the entry's.

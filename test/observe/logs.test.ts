@@ -67,7 +67,7 @@ describe('logs', () => {
     })
     expect(res.status).toBe(200)
     await h.app.request('/nope%0aINFO forged')
-    // Access lines are written once the event loop's turn is over (deferredLines), not at once.
+    // Access lines are formatted a few milliseconds later, together (deferredLines), not at once.
     await eventually(async () => text.includes('"status":404'))
     const lines = text
       .trim()
