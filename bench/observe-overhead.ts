@@ -5,7 +5,7 @@
  * (`app.request`, no sockets): the main thread's busy time per request, the part the access line
  * adds to. Exit code 1 when the ratio misses the bound.
  *
- *   node --import tsx bench/observe-overhead.ts [--quick] [--rounds N] [--generator wrk|autocannon]
+ *   node --import tsx bench/observe-overhead.ts [--quick] [--sets N] [--slices N] [--generator wrk|autocannon]
  */
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
@@ -20,7 +20,7 @@ import { chooseLoadGenerator, GENERATOR_NAMES, type GeneratorName } from './load
 import {
   measureObserve,
   OBSERVE_MIN_RATIO,
-  observeRounds,
+  observePlan,
   observeSection,
 } from './scenarios/observe.js'
 import { FULL, QUICK } from './settings.js'
@@ -109,20 +109,27 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean' },
-      rounds: { type: 'string' },
+      sets: { type: 'string' },
+      slices: { type: 'string' },
       generator: { type: 'string' },
     },
     strict: true,
   })
   const settings = { ...(values.quick ? QUICK : FULL), quick: values.quick ?? false }
-  const rounds = values.rounds === undefined ? observeRounds(settings) : Number(values.rounds)
+  const plan = observePlan(settings)
+  if (values.sets !== undefined) plan.sets = Number(values.sets)
+  if (values.slices !== undefined) plan.slices = Number(values.slices)
+  if (![plan.sets, plan.slices].every((n) => Number.isInteger(n) && n >= 1))
+    throw new Error('--sets and --slices take a whole number >= 1')
   const wanted = values.generator
   if (wanted !== undefined && !(GENERATOR_NAMES as readonly string[]).includes(wanted))
     throw new Error(`--generator takes ${GENERATOR_NAMES.join(' or ')}`)
   const generator = await chooseLoadGenerator(wanted as GeneratorName | undefined)
-  process.stderr.write(`observe-overhead: ${generator.version}, ${rounds} rounds\n`)
+  process.stderr.write(
+    `observe-overhead: ${generator.version}, ${plan.sets} sets of ${plan.slices} slices\n`,
+  )
   await using ws = await workspace()
-  const result = await measureObserve(ws, settings, generator, rounds, (l) =>
+  const result = await measureObserve(ws, settings, generator, plan, (l) =>
     process.stderr.write(`  ${l}\n`),
   )
   const calls = await inProcess(

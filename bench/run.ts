@@ -20,7 +20,7 @@ import { measureDensity } from './scenarios/density.js'
 import { measureKv } from './scenarios/kv.js'
 import { measureLimits } from './scenarios/limits.js'
 import { measureMcu } from './scenarios/mcu.js'
-import { measureObserve, observeRounds } from './scenarios/observe.js'
+import { measureObserve, observePlan } from './scenarios/observe.js'
 import { measureOverhead } from './scenarios/overhead.js'
 import { measurePreemption } from './scenarios/preemption.js'
 import {
@@ -165,7 +165,7 @@ async function main(): Promise<number> {
     report.warmUp = await attempt('warm-up', () => measureWarmUp(ws, settings, generator))
   if (generator && wanted('observe'))
     report.observe = await attempt('observe', () =>
-      measureObserve(ws, settings, generator, observeRounds(report.settings), (l) =>
+      measureObserve(ws, settings, generator, observePlan(report.settings), (l) =>
         progress(`observe ${l}`),
       ),
     )

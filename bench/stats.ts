@@ -39,6 +39,51 @@ export function mean(samples: number[]): number {
   return samples.reduce((sum, x) => sum + x, 0) / samples.length
 }
 
+/** A seeded pseudo-random generator (mulberry32), uniform in [0, 1): a bootstrap repeats exactly. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * The mean over groups of each group's median, and a `level` confidence interval for it from a
+ * two-stage (cluster) bootstrap: groups drawn with replacement, then each drawn group's samples
+ * drawn with replacement. For samples that share something within a group, such as the slices
+ * measured on one set of processes, which all carry that set's own bias: the interval then
+ * reflects how much sets differ, which more samples within one set cannot reduce.
+ * [NaN, NaN] intervals for no groups.
+ */
+export function groupMedianMean(
+  groups: number[][],
+  level = 0.9,
+  resamples = 4000,
+): { mean: number; interval: [number, number] } {
+  const used = groups.filter((g) => g.length > 0)
+  if (used.length === 0) return { mean: Number.NaN, interval: [Number.NaN, Number.NaN] }
+  const random = seeded(0x0b5e7)
+  const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)] as T
+  const means: number[] = []
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0
+    for (let i = 0; i < used.length; i++) {
+      const group = pick(used)
+      sum += median(group.map(() => pick(group)))
+    }
+    means.push(sum / used.length)
+  }
+  const tail = ((1 - level) / 2) * 100
+  return {
+    mean: mean(used.map(median)),
+    interval: [percentile(means, tail), percentile(means, 100 - tail)],
+  }
+}
+
 export interface Summary {
   n: number
   medianMs: number

@@ -5,7 +5,7 @@ import { benchFunction, type Workspace } from '../fixtures.js'
 import type { LoadGenerator } from '../load.js'
 import type { Settings } from '../settings.js'
 import { loadavg } from 'node:os'
-import { median, medianInterval, percentile, round } from '../stats.js'
+import { groupMedianMean, median, percentile, round } from '../stats.js'
 
 /** Issue #13's bound: with metrics and JSON logs on, js-trivial keeps at least 95 % of its rate. */
 export const OBSERVE_MIN_RATIO = 0.95
@@ -34,38 +34,45 @@ export interface ObserveSide {
 }
 
 export interface ObserveResult {
-  /** Slices run, each loading every mode once. */
-  rounds: number
+  /** Sets of three fresh processes (off, metrics, on), and slices measured on each set. */
+  sets: number
+  slices: number
   off: ObserveSide
   metrics: ObserveSide
   on: ObserveSide
   /**
-   * Median over the slices of on/off requests/s (each slice loads the three hosts in turn); the goal is
-   * >= OBSERVE_MIN_RATIO.
+   * on/off requests/s: each slice's pair (the three hosts of a set loaded in turn), the median
+   * over a set's slices, then the mean over sets. The goal is >= OBSERVE_MIN_RATIO.
    */
   ratio: number
-  /** The middle half of the slices' on/off ratios (25th and 75th percentile): how much a slice varies. */
+  /** Each set's median on/off ratio, in the order run: how much one set of processes differs. */
+  setRatios: number[]
+  /** The middle half of all slices' on/off ratios (25th and 75th percentile): how much a slice varies. */
   ratioSpread: [number, number]
   /**
-   * A 90 % confidence interval for `ratio` (medianInterval: distribution-free). On a shared 2-core
-   * machine one slice's pair varies by about 10 %, so the interval, not the median alone, says
-   * whether the run could tell the figure from the bound.
+   * A 90 % confidence interval for `ratio` (groupMedianMean: a bootstrap over sets, then over
+   * slices). Two processes of one build with the same flags differ here by up to 5-10 % for as
+   * long as they run (thread placement, JIT timing), so slices on one set cannot narrow the
+   * interval below that set's own bias: sets of fresh processes do.
    */
   ratioInterval: [number, number]
   /** The same for metrics alone: metrics/off. */
   metricsRatio: number
   /**
-   * Median over the slices of off/on of the process's CPU per request: the rate ratio a CPU-bound
-   * host would show, steadier than requests/s when other work takes the cores from it.
+   * The same mean of set medians of off/on of the process's CPU per request: the rate ratio a
+   * CPU-bound host would show, steadier than requests/s when other work takes the cores from it.
    */
   cpuRatio: number
   /** The same for the main thread alone (HTTP, Hono, the middleware, the log line). */
   mainRatio: number
-  /** The 1-minute load average before and after: past LOADED (2.5 on 2 cores) the rates are noise. */
+  /**
+   * The 1-minute load average before and after. The bench's own hosts and load generator raise it
+   * by ~1-2 while it runs, so only the figure before says whether other work shared the cores.
+   */
   load: [number, number]
 }
 
-/** A load average above this means other work shared the cores: the report says so. */
+/** A load average above this before the comparison means other work shared the cores: the report says so. */
 export const LOADED = 2.5
 
 const ROUTE = '/js-trivial'
@@ -112,14 +119,20 @@ async function warmUp(
   return made
 }
 
+/** How many sets of fresh processes the comparison starts, and the slices it measures on each. */
+export interface ObservePlan {
+  sets: number
+  slices: number
+}
+
 /**
- * Slices of the comparison (odd, so a median is one slice's): in each, every mode serves load for
- * one second, one after another. A slice's on/off pair varies by about 10 % here (the machine's
- * speed alone varies by 5 % from one half second to the next), so a 5 % bound needs dozens of
- * slices: with 45, the 90 % interval of the median is about +-3 %.
+ * One slice's on/off pair varies by about 10 % here (the machine's speed alone varies by 5 % from
+ * one half second to the next), and each set of processes carries a bias of its own of up to
+ * 5-10 %: a 5 % bound needs several sets, each with enough slices (odd, so a set's median is one
+ * slice's) to pin its own ratio.
  */
-export function observeRounds(settings: Settings & { quick?: boolean }): number {
-  return settings.quick ? 21 : 45
+export function observePlan(settings: Settings & { quick?: boolean }): ObservePlan {
+  return settings.quick ? { sets: 4, slices: 5 } : { sets: 10, slices: 5 }
 }
 
 /** Each slice's window per mode: short, so drift on a shared machine falls on all modes alike. */
@@ -129,23 +142,68 @@ const SLICE_S = 1
  * js-trivial served by three `fnhost serve` processes started side by side (off, metrics only,
  * on), each warmed up, then loaded in turn for a short window per slice, the order rotated each
  * slice: a machine whose speed drifts (other work on the cores) moves all three alike, which
- * separate runs of several seconds each did not. Answers are checked before and after timing,
- * and the request counter of each counting server must account for every request made to it.
+ * separate runs of several seconds each did not. Then the three are stopped and a fresh set is
+ * started, `plan.sets` times: a process keeps its own speed for as long as it runs, so only new
+ * processes average that out. Answers are checked before and after timing, and the request
+ * counter of each counting server must account for every request made to it.
  */
 export async function measureObserve(
   ws: Workspace,
   settings: Settings,
   generator: LoadGenerator,
-  rounds: number,
+  plan: ObservePlan,
   progress: (line: string) => void = () => {},
 ): Promise<ObserveResult> {
   const dir = await ws.folder('observe', { 'js-trivial.js': await benchFunction('js-trivial.js') })
   const loadBefore = loadavg()[0] as number
-  const seen: Record<ObserveMode, Seen[]> = {
-    off: [],
-    metrics: [],
-    on: [],
+  const sets: Record<ObserveMode, Seen[]>[] = []
+  for (let set = 0; set < plan.sets; set++) {
+    sets.push(
+      await measureSet(dir, settings, generator, plan.slices, (l) =>
+        progress(`set ${set + 1}/${plan.sets} ${l}`),
+      ),
+    )
   }
+  const all = (mode: ObserveMode) => sets.flatMap((s) => s[mode])
+  const side = (mode: ObserveMode): ObserveSide => ({
+    rps: all(mode).map((s) => round(s.rps, 1)),
+    medianRps: round(median(all(mode).map((s) => s.rps)), 1),
+    mainUs: round(median(all(mode).map((s) => s.cpu.mainUs)), 1),
+    totalUs: round(median(all(mode).map((s) => s.cpu.totalUs)), 1),
+  })
+  // Each slice's pair (the modes ran seconds apart), grouped by set.
+  const pairs = (mode: ObserveMode, of: (s: Seen) => number) =>
+    sets.map((set) => set[mode].map((s, i) => of(s) / of(set.off[i] as Seen)))
+  const onRps = pairs('on', (s) => s.rps)
+  const inverse = (groups: number[][]) => groups.map((xs) => xs.map((x) => 1 / x))
+  const on = groupMedianMean(onRps)
+  const r4 = (x: number) => round(x, 4)
+  return {
+    sets: plan.sets,
+    slices: plan.slices,
+    off: side('off'),
+    metrics: side('metrics'),
+    on: side('on'),
+    ratio: r4(on.mean),
+    setRatios: onRps.map((xs) => r4(median(xs))),
+    ratioSpread: [r4(percentile(onRps.flat(), 25)), r4(percentile(onRps.flat(), 75))],
+    ratioInterval: on.interval.map(r4) as [number, number],
+    metricsRatio: r4(groupMedianMean(pairs('metrics', (s) => s.rps)).mean),
+    cpuRatio: r4(groupMedianMean(inverse(pairs('on', (s) => s.cpu.totalUs))).mean),
+    mainRatio: r4(groupMedianMean(inverse(pairs('on', (s) => s.cpu.mainUs))).mean),
+    load: [round(loadBefore, 2), round(loadavg()[0] as number, 2)],
+  }
+}
+
+/** One set: three fresh hosts, warmed up, `slices` slices, answers and counters checked. */
+async function measureSet(
+  dir: string,
+  settings: Settings,
+  generator: LoadGenerator,
+  slices: number,
+  progress: (line: string) => void,
+): Promise<Record<ObserveMode, Seen[]>> {
+  const seen: Record<ObserveMode, Seen[]> = { off: [], metrics: [], on: [] }
   const load = { connections: settings.connections, threads: settings.threads }
   const expected = { status: 200, body: HELLO }
   const servers = new Map<ObserveMode, Server>()
@@ -157,14 +215,13 @@ export async function measureObserve(
       await checkAnswer(url, expected)
       made[mode] += (await warmUp(generator, url, load)) + 1
     }
-    const durationS = SLICE_S
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; r < slices; r++) {
       // Each slice starts one mode later, so none always runs first or last.
       const order = OBSERVE_MODES.map((_, i) => OBSERVE_MODES[(i + r) % OBSERVE_MODES.length])
       for (const mode of order as ObserveMode[]) {
         const server = servers.get(mode) as Server
         const window = cpuWindow(server.pid)
-        const result = await generator.run(server.url + ROUTE, { ...load, durationS })
+        const result = await generator.run(server.url + ROUTE, { ...load, durationS: SLICE_S })
         const cpu = window.end(result.requests)
         if (result.errors > 0) throw new Error(`${mode}: ${result.errors} errors under load`)
         made[mode] += result.requests
@@ -187,30 +244,7 @@ export async function measureObserve(
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()))
   }
-  const side = (mode: ObserveMode): ObserveSide => ({
-    rps: seen[mode].map((s) => round(s.rps, 1)),
-    medianRps: round(median(seen[mode].map((s) => s.rps)), 1),
-    mainUs: round(median(seen[mode].map((s) => s.cpu.mainUs)), 1),
-    totalUs: round(median(seen[mode].map((s) => s.cpu.totalUs)), 1),
-  })
-  // Each slice's pair (the modes ran seconds apart), then the median over slices.
-  const pairs = (mode: ObserveMode, of: (s: Seen) => number) =>
-    seen[mode].map((s, i) => of(s) / of(seen.off[i] as Seen))
-  const onRps = pairs('on', (s) => s.rps)
-  const inverse = (xs: number[]) => xs.map((x) => 1 / x)
-  return {
-    rounds,
-    off: side('off'),
-    metrics: side('metrics'),
-    on: side('on'),
-    ratio: round(median(onRps), 4),
-    ratioSpread: [round(percentile(onRps, 25), 4), round(percentile(onRps, 75), 4)],
-    ratioInterval: medianInterval(onRps).map((x) => round(x, 4)) as [number, number],
-    metricsRatio: round(median(pairs('metrics', (s) => s.rps)), 4),
-    cpuRatio: round(median(inverse(pairs('on', (s) => s.cpu.totalUs))), 4),
-    mainRatio: round(median(inverse(pairs('on', (s) => s.cpu.mainUs))), 4),
-    load: [round(loadBefore, 2), round(loadavg()[0] as number, 2)],
-  }
+  return seen
 }
 
 type Seen = { rps: number; cpu: CpuPerRequest }
@@ -221,17 +255,17 @@ export function observeSection(o: ObserveResult): string {
     `  ${label.padEnd(34)} ${Math.round(s.medianRps).toLocaleString('en-US').padStart(7)} req/s` +
     `  main ${s.mainUs.toFixed(1)} µs/req, process ${s.totalUs.toFixed(1)} µs/req`
   return [
-    `What metrics and logs cost (observe): js-trivial, three hosts side by side, ${o.rounds} slices loading each in turn (order rotated), medians`,
+    `What metrics and logs cost (observe): js-trivial, ${o.sets} sets of three fresh hosts side by side, ${o.slices} slices each loading each host in turn (order rotated); rates and CPU are medians over all slices`,
     line('off (--quiet --no-metrics)', o.off),
     line(`metrics only (--quiet), x${o.metricsRatio.toFixed(3)}`, o.metrics),
     line('on (metrics + JSON access log)', o.on),
-    `  ratio on/off ${o.ratio.toFixed(3)} (median of each slice's pair; goal >= ${OBSERVE_MIN_RATIO}), ` +
+    `  ratio on/off ${o.ratio.toFixed(3)} (each set's median of its slices' pairs, mean over sets; goal >= ${OBSERVE_MIN_RATIO}), ` +
       `90 % interval ${o.ratioInterval[0].toFixed(3)}-${o.ratioInterval[1].toFixed(3)}: ${verdict(o.ratioInterval)}`,
-    `  one slice's pair varies: middle half ${o.ratioSpread[0].toFixed(3)}-${o.ratioSpread[1].toFixed(3)}`,
-    `  from CPU per request (off/on, median of each slice's pair): process ${o.cpuRatio.toFixed(3)}, main thread ${o.mainRatio.toFixed(3)}`,
-    `  load average ${o.load[0]} before, ${o.load[1]} after` +
-      (Math.max(...o.load) > LOADED
-        ? ` (above ${LOADED}: other work shared the cores; the CPU ratios are the steadier figure)`
+    `  each set's ratio: ${o.setRatios.map((x) => x.toFixed(3)).join(', ')}; one slice's pair varies: middle half ${o.ratioSpread[0].toFixed(3)}-${o.ratioSpread[1].toFixed(3)}`,
+    `  from CPU per request (off/on, the same mean of set medians): process ${o.cpuRatio.toFixed(3)}, main thread ${o.mainRatio.toFixed(3)}`,
+    `  load average ${o.load[0]} before, ${o.load[1]} after (the bench's own hosts and load included)` +
+      (o.load[0] > LOADED
+        ? ` (above ${LOADED} before: other work shared the cores; the CPU ratios are the steadier figure)`
         : ''),
   ].join('\n')
 }
@@ -240,7 +274,7 @@ export function observeSection(o: ObserveResult): string {
 function verdict([lo, hi]: [number, number]): string {
   if (lo >= OBSERVE_MIN_RATIO) return 'the bound holds at this precision'
   if (hi < OBSERVE_MIN_RATIO) return 'the bound is missed at this precision'
-  return 'this run cannot tell the figure from the bound (more slices narrow it)'
+  return 'this run cannot tell the figure from the bound (more sets narrow it)'
 }
 
 /** The correctness half alone: each mode answers js-trivial, and metrics count the request. */
