@@ -1,4 +1,5 @@
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os'
+import { sleep } from './stats.js'
 
 export interface Machine {
   cores: number
@@ -32,4 +33,27 @@ export function describeMachine(loadGenerator: string): Machine {
 
 export function machineLine(m: Machine): string {
   return `${m.date.slice(0, 10)} · ${m.cores} cores (${m.cpuModel}) · ${m.memoryGiB} GiB · Node ${m.node} · ${m.os} · load ${m.loadAverage1m} · ${m.loadGenerator}`
+}
+
+/**
+ * The share of all cores' time spent busy (user, nice, system, interrupts) over the next `ms`:
+ * what other work takes from the machine now, where the load average still carries the last
+ * minute (the bench's own earlier scenarios among it).
+ */
+export async function coresBusy(ms = 1000): Promise<number> {
+  const sum = () =>
+    cpus().reduce(
+      (acc, c) => {
+        const { user, nice, sys, irq, idle } = c.times
+        acc.busy += user + nice + sys + irq
+        acc.all += user + nice + sys + irq + idle
+        return acc
+      },
+      { busy: 0, all: 0 },
+    )
+  const before = sum()
+  await sleep(ms)
+  const after = sum()
+  const all = after.all - before.all
+  return all > 0 ? (after.busy - before.busy) / all : 0
 }

@@ -6,6 +6,7 @@ import type { LoadGenerator } from '../load.js'
 import type { Settings } from '../settings.js'
 import { loadavg } from 'node:os'
 import { groupMedianMean, median, percentile, round } from '../stats.js'
+import { coresBusy } from '../machine.js'
 
 /** Issue #13's bound: with metrics and JSON logs on, js-trivial keeps at least 95 % of its rate. */
 export const OBSERVE_MIN_RATIO = 0.95
@@ -66,14 +67,16 @@ export interface ObserveResult {
   /** The same for the main thread alone (HTTP, Hono, the middleware, the log line). */
   mainRatio: number
   /**
-   * The 1-minute load average before and after. The bench's own hosts and load generator raise it
-   * by ~1-2 while it runs, so only the figure before says whether other work shared the cores.
+   * The share of the cores other work kept busy in the second before the comparison (coresBusy):
+   * past OTHER_BUSY the rates are noise.
    */
+  otherBusy: number
+  /** The 1-minute load average before and after, the bench's own hosts and load included. */
   load: [number, number]
 }
 
-/** A load average above this before the comparison means other work shared the cores: the report says so. */
-export const LOADED = 2.5
+/** Other work keeping more than this share of the cores busy before the comparison: the report says so. */
+export const OTHER_BUSY = 0.25
 
 const ROUTE = '/js-trivial'
 
@@ -155,6 +158,7 @@ export async function measureObserve(
   progress: (line: string) => void = () => {},
 ): Promise<ObserveResult> {
   const dir = await ws.folder('observe', { 'js-trivial.js': await benchFunction('js-trivial.js') })
+  const otherBusy = await coresBusy()
   const loadBefore = loadavg()[0] as number
   const sets: Record<ObserveMode, Seen[]>[] = []
   for (let set = 0; set < plan.sets; set++) {
@@ -191,6 +195,7 @@ export async function measureObserve(
     metricsRatio: r4(groupMedianMean(pairs('metrics', (s) => s.rps)).mean),
     cpuRatio: r4(groupMedianMean(inverse(pairs('on', (s) => s.cpu.totalUs))).mean),
     mainRatio: r4(groupMedianMean(inverse(pairs('on', (s) => s.cpu.mainUs))).mean),
+    otherBusy: round(otherBusy, 3),
     load: [round(loadBefore, 2), round(loadavg()[0] as number, 2)],
   }
 }
@@ -263,10 +268,11 @@ export function observeSection(o: ObserveResult): string {
       `90 % interval ${o.ratioInterval[0].toFixed(3)}-${o.ratioInterval[1].toFixed(3)}: ${verdict(o.ratioInterval)}`,
     `  each set's ratio: ${o.setRatios.map((x) => x.toFixed(3)).join(', ')}; one slice's pair varies: middle half ${o.ratioSpread[0].toFixed(3)}-${o.ratioSpread[1].toFixed(3)}`,
     `  from CPU per request (off/on, the same mean of set medians): process ${o.cpuRatio.toFixed(3)}, main thread ${o.mainRatio.toFixed(3)}`,
-    `  load average ${o.load[0]} before, ${o.load[1]} after (the bench's own hosts and load included)` +
-      (o.load[0] > LOADED
-        ? ` (above ${LOADED} before: other work shared the cores; the CPU ratios are the steadier figure)`
-        : ''),
+    `  cores busy with other work before: ${Math.round(o.otherBusy * 100)} %` +
+      (o.otherBusy > OTHER_BUSY
+        ? ` (above ${OTHER_BUSY * 100} %: the rates are noise, the CPU ratios the steadier figure)`
+        : '') +
+      `; load average ${o.load[0]} before, ${o.load[1]} after (the bench's own hosts and load included)`,
   ].join('\n')
 }
 
