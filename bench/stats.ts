@@ -39,49 +39,35 @@ export function mean(samples: number[]): number {
   return samples.reduce((sum, x) => sum + x, 0) / samples.length
 }
 
-/** A seeded pseudo-random generator (mulberry32), uniform in [0, 1): a bootstrap repeats exactly. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+/** Student's t at 0.95 (a two-sided 90 % interval) by degrees of freedom, 1 to 30. */
+const T90 = [
+  6.314, 2.92, 2.353, 2.132, 2.015, 1.943, 1.895, 1.86, 1.833, 1.812, 1.796, 1.782, 1.771, 1.761,
+  1.753, 1.746, 1.74, 1.734, 1.729, 1.725, 1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701,
+  1.699, 1.697,
+]
+
+/** Student's t for a two-sided 90 % interval with `df` degrees of freedom (df >= 1). */
+export function t90(df: number): number {
+  if (df <= 30) return T90[df - 1] as number
+  return df <= 40 ? 1.684 : df <= 60 ? 1.671 : df <= 120 ? 1.658 : 1.645
 }
 
 /**
- * The mean over groups of each group's median, and a `level` confidence interval for it from a
- * two-stage (cluster) bootstrap: groups drawn with replacement, then each drawn group's samples
- * drawn with replacement. For samples that share something within a group, such as the slices
- * measured on one set of processes, which all carry that set's own bias: the interval then
- * reflects how much sets differ, which more samples within one set cannot reduce.
- * [NaN, NaN] intervals for no groups.
+ * The mean over groups of each group's median, and a 90 % confidence interval for it (Student's
+ * t over the group medians). For samples that share something within a group, such as the slices
+ * measured on one set of processes, which all carry that set's own bias: each group's median
+ * carries it whole, so the interval reflects how much groups differ, which more samples within
+ * one group cannot reduce. With fewer than two groups nothing says how much groups differ: the
+ * interval is [NaN, NaN] (the mean too, for none).
  */
-export function groupMedianMean(
-  groups: number[][],
-  level = 0.9,
-  resamples = 4000,
-): { mean: number; interval: [number, number] } {
-  const used = groups.filter((g) => g.length > 0)
-  if (used.length === 0) return { mean: Number.NaN, interval: [Number.NaN, Number.NaN] }
-  const random = seeded(0x0b5e7)
-  const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)] as T
-  const means: number[] = []
-  for (let r = 0; r < resamples; r++) {
-    let sum = 0
-    for (let i = 0; i < used.length; i++) {
-      const group = pick(used)
-      sum += median(group.map(() => pick(group)))
-    }
-    means.push(sum / used.length)
-  }
-  const tail = ((1 - level) / 2) * 100
-  return {
-    mean: mean(used.map(median)),
-    interval: [percentile(means, tail), percentile(means, 100 - tail)],
-  }
+export function groupMedianMean(groups: number[][]): { mean: number; interval: [number, number] } {
+  const medians = groups.filter((g) => g.length > 0).map(median)
+  const n = medians.length
+  const m = n > 0 ? mean(medians) : Number.NaN
+  if (n < 2) return { mean: m, interval: [Number.NaN, Number.NaN] }
+  const sd = Math.sqrt(medians.reduce((acc, x) => acc + (x - m) ** 2, 0) / (n - 1))
+  const half = (t90(n - 1) * sd) / Math.sqrt(n)
+  return { mean: m, interval: [m - half, m + half] }
 }
 
 export interface Summary {

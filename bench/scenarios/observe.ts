@@ -51,8 +51,8 @@ export interface ObserveResult {
   /** The middle half of all slices' on/off ratios (25th and 75th percentile): how much a slice varies. */
   ratioSpread: [number, number]
   /**
-   * A 90 % confidence interval for `ratio` (groupMedianMean: a bootstrap over sets, then over
-   * slices). Two processes of one build with the same flags differ here by up to 5-10 % for as
+   * A 90 % confidence interval for `ratio` (groupMedianMean: Student's t over the sets'
+   * medians). Two processes of one build with the same flags differ here by up to 5-10 % for as
    * long as they run (thread placement, JIT timing), so slices on one set cannot narrow the
    * interval below that set's own bias: sets of fresh processes do.
    */
@@ -260,12 +260,14 @@ export function observeSection(o: ObserveResult): string {
     `  ${label.padEnd(34)} ${Math.round(s.medianRps).toLocaleString('en-US').padStart(7)} req/s` +
     `  main ${s.mainUs.toFixed(1)} µs/req, process ${s.totalUs.toFixed(1)} µs/req`
   return [
-    `What metrics and logs cost (observe): js-trivial, ${o.sets} sets of three fresh hosts side by side, ${o.slices} slices each loading each host in turn (order rotated); rates and CPU are medians over all slices`,
+    `What metrics and logs cost (observe): js-trivial, ${plural(o.sets, 'set')} of three fresh hosts side by side, ${plural(o.slices, 'slice')} each loading each host in turn (order rotated); rates and CPU are medians over all slices`,
     line('off (--quiet --no-metrics)', o.off),
     line(`metrics only (--quiet), x${o.metricsRatio.toFixed(3)}`, o.metrics),
     line('on (metrics + JSON access log)', o.on),
     `  ratio on/off ${o.ratio.toFixed(3)} (each set's median of its slices' pairs, mean over sets; goal >= ${OBSERVE_MIN_RATIO}), ` +
-      `90 % interval ${o.ratioInterval[0].toFixed(3)}-${o.ratioInterval[1].toFixed(3)}: ${verdict(o.ratioInterval)}`,
+      (o.sets < 2
+        ? 'no interval: one set of processes says nothing of how much sets differ'
+        : `90 % interval ${o.ratioInterval[0].toFixed(3)}-${o.ratioInterval[1].toFixed(3)}: ${verdict(o.ratioInterval)}`),
     `  each set's ratio: ${o.setRatios.map((x) => x.toFixed(3)).join(', ')}; one slice's pair varies: middle half ${o.ratioSpread[0].toFixed(3)}-${o.ratioSpread[1].toFixed(3)}`,
     `  from CPU per request (off/on, the same mean of set medians): process ${o.cpuRatio.toFixed(3)}, main thread ${o.mainRatio.toFixed(3)}`,
     `  cores busy with other work before: ${Math.round(o.otherBusy * 100)} %` +
@@ -275,6 +277,8 @@ export function observeSection(o: ObserveResult): string {
       `; load average ${o.load[0]} before, ${o.load[1]} after (the bench's own hosts and load included)`,
   ].join('\n')
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 /** What the interval says of the bound. */
 function verdict([lo, hi]: [number, number]): string {
