@@ -10,31 +10,6 @@ export function median(samples: number[]): number {
   return percentile(samples, 50)
 }
 
-/**
- * A distribution-free confidence interval for the median of `samples` (order statistics: the
- * median lies between the k-th smallest and the k-th largest sample with probability at least
- * `level`, k from the binomial distribution with p = 1/2). Wide for few samples: with fewer than 6
- * it is the whole range. [NaN, NaN] for none.
- */
-export function medianInterval(samples: number[], level = 0.9): [number, number] {
-  const n = samples.length
-  if (n === 0) return [Number.NaN, Number.NaN]
-  const sorted = [...samples].sort((a, b) => a - b)
-  // P(X < k) for X ~ Binomial(n, 1/2), summed term by term; k grows while both tails stay
-  // within (1 - level) / 2 each.
-  const tail = (1 - level) / 2
-  let below = 0
-  let term = 0.5 ** n
-  let k = 0
-  while (k < Math.floor(n / 2) && below + term <= tail) {
-    below += term
-    term = (term * (n - k)) / (k + 1)
-    k++
-  }
-  const lo = Math.max(0, k - 1)
-  return [sorted[lo] as number, sorted[n - 1 - lo] as number]
-}
-
 export function mean(samples: number[]): number {
   return samples.reduce((sum, x) => sum + x, 0) / samples.length
 }
