@@ -35,7 +35,9 @@ export class HostMetrics {
   /** `enabled` false: nothing is counted and /_fnhost/metrics does not exist (`--no-metrics`). */
   constructor(readonly enabled = true) {
     const registers = [this.registry]
-    collectDefaultMetrics({ register: this.registry, prefix: 'fnhost_' })
+    // Off, nothing reads them, and their event-loop delay monitor would wake an idle host every
+    // 10 ms (prom-client's default precision).
+    if (enabled) collectDefaultMetrics({ register: this.registry, prefix: 'fnhost_' })
     const tally = this.tally
     new Counter({
       name: 'fnhost_requests_total',
