@@ -168,17 +168,20 @@ export async function measureObserve(
       ),
     )
   }
-  const all = (mode: ObserveMode) => sets.flatMap((s) => s[mode])
-  const side = (mode: ObserveMode): ObserveSide => ({
-    rps: all(mode).map((s) => round(s.rps, 1)),
-    medianRps: round(median(all(mode).map((s) => s.rps)), 1),
-    mainUs: round(median(all(mode).map((s) => s.cpu.mainUs)), 1),
-    totalUs: round(median(all(mode).map((s) => s.cpu.totalUs)), 1),
-  })
+  const side = (mode: ObserveMode): ObserveSide => {
+    const all = sets.flatMap((s) => s[mode])
+    return {
+      rps: all.map((s) => round(s.rps, 1)),
+      medianRps: round(median(all.map((s) => s.rps)), 1),
+      mainUs: round(median(all.map((s) => s.cpu.mainUs)), 1),
+      totalUs: round(median(all.map((s) => s.cpu.totalUs)), 1),
+    }
+  }
   // Each slice's pair (the modes ran seconds apart), grouped by set.
   const pairs = (mode: ObserveMode, of: (s: Seen) => number) =>
     sets.map((set) => set[mode].map((s, i) => of(s) / of(set.off[i] as Seen)))
   const onRps = pairs('on', (s) => s.rps)
+  const slices = onRps.flat()
   const inverse = (groups: number[][]) => groups.map((xs) => xs.map((x) => 1 / x))
   const on = groupMedianMean(onRps)
   const r4 = (x: number) => round(x, 4)
@@ -190,7 +193,7 @@ export async function measureObserve(
     on: side('on'),
     ratio: r4(on.mean),
     setRatios: onRps.map((xs) => r4(median(xs))),
-    ratioSpread: [r4(percentile(onRps.flat(), 25)), r4(percentile(onRps.flat(), 75))],
+    ratioSpread: [r4(percentile(slices, 25)), r4(percentile(slices, 75))],
     ratioInterval: on.interval.map(r4) as [number, number],
     metricsRatio: r4(groupMedianMean(pairs('metrics', (s) => s.rps)).mean),
     cpuRatio: r4(groupMedianMean(inverse(pairs('on', (s) => s.cpu.totalUs))).mean),
