@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { extname, join, relative, sep } from 'node:path'
-import { digestOffThread } from '../bytes.js'
+import { digestBytes } from '../bytes.js'
 import { bundleSource } from '../bundle/index.js'
 import { resolveConfig, type LimitDefaults } from '../config.js'
 import { HOST_CONFIG_FILE } from '../host-config.js'
@@ -166,7 +166,7 @@ export async function checkSource(
     }
     // A bundle comes hashed (code and source map) from the bundling thread.
     const version = createHash('sha256')
-      .update(bundle ? bundle.digest : await digestOffThread(bytes))
+      .update(bundle ? bundle.digest : await digestBytes(bytes))
       .update(JSON.stringify({ routes, config }))
       .digest('hex')
       .slice(0, 16)
