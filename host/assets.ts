@@ -60,8 +60,19 @@ export function readAsset(key: string): Buffer<ArrayBuffer> {
   return readFileSync(diskPath(key))
 }
 
+/**
+ * An asset's bytes to read and never write: in the binary a view of the executable's own copy
+ * (sea.getRawAsset, no copy made; a write there crashes the process), elsewhere the file's bytes.
+ * For what is compiled, parsed or decoded at start (the engine, its image, the prelude).
+ */
+export function readAssetView(key: string): Uint8Array<ArrayBuffer> {
+  if (inBinary) return new Uint8Array(sea.getRawAsset(key) as ArrayBuffer)
+  return readFileSync(diskPath(key))
+}
+
 export function readAssetText(key: string): string {
-  return readAsset(key).toString('utf8')
+  const bytes = readAssetView(key)
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
 }
 
 /** The keys the binary embeds; empty outside it. */

@@ -1,3 +1,5 @@
+import { QUICKJS_WASM } from './assets.js'
+
 /*
  * The single binary's start-up code cache. V8 compiles a function the first time it runs; a SEA's
  * own code cache (useCodeCache) holds only a script's top level, while nearly all of a bundle's
@@ -19,6 +21,13 @@ export const CACHED_BUNDLES = {
 /** Where a thread's runner lends its import() to the bundle it runs (host/import-module.ts). */
 export const RUNNER_IMPORT = Symbol.for('fnhost.runner-import')
 
+/**
+ * Where a pool worker's runner leaves the QuickJS engine's compilation, started before the
+ * worker's bundle loads (host/sandbox/quickjs/wasm.ts takes it): V8 compiles it on background
+ * threads while the bundle loads, and the thread's first engine does not wait for it.
+ */
+export const RUNNER_ENGINE_COMPILE = Symbol.for('fnhost.runner-engine-compile')
+
 /** Set to a folder, the binary writes the caches of its bundles there (the build's training run). */
 export const TRAIN_ENV = 'FNHOST_TRAIN_CODE_CACHE'
 
@@ -38,7 +47,8 @@ function runFunction(thread: boolean): string {
     ? `setTimeout(write, ${TRAIN_WORKER_MS}).unref()`
     : `process.once('exit', write)`
   return `function run(key, own) {
-  const { getAsset } = require('node:sea')
+  // Views of the executable's own bytes, not copies (V8 and the decoder only read them).
+  const { getRawAsset: getAsset } = require('node:sea')
   const vm = require('node:vm')
   const train = process.env.${TRAIN_ENV}
   let cachedData
@@ -95,6 +105,12 @@ run(${JSON.stringify(CACHED_BUNDLES.main)}, require)
  */
 export function workerRunner(): string {
   return `'use strict'
+try {
+  const compiling = WebAssembly.compile(require('node:sea').getRawAsset(${JSON.stringify(QUICKJS_WASM)}))
+  // A failure is met again, and reported, where the engine is first made.
+  compiling.catch(() => {})
+  globalThis[Symbol.for(${JSON.stringify(RUNNER_ENGINE_COMPILE.description)})] = compiling
+} catch {}
 ${runFunction(true)}
 globalThis[Symbol.for(${JSON.stringify(RUNNER_IMPORT.description)})] = (url) => import(url)
 run(${JSON.stringify(CACHED_BUNDLES.poolWorker)}, require('node:module').createRequire(process.execPath))

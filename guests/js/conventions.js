@@ -2,8 +2,10 @@
 // its answer goes back to the host (see answer()). A malformed answer becomes { bad: reason },
 // which the host reports as GUEST_BAD_RESPONSE.
 
-const env = objectFreeze({ ...init.env, ...kvBindings(init.kv) })
-const process = { env: { ...init.env } }
+// The function's env: set by internals.configure (below), which the host calls before any of the
+// function's code runs. An engine may run this prelude before its function is known.
+let env = objectFreeze({})
+const process = { env: {} }
 
 const STYLE_HINTS = {
   fetch:
@@ -320,6 +322,13 @@ function requireStub(name) {
 }
 
 const internals = {
+  /** The function's settings (PreludeInit, as JSON); called once, before its code runs. */
+  configure(initJSON) {
+    objectAssign(init, JSON.parse(initJSON))
+    env = objectFreeze({ ...init.env, ...kvBindings(init.kv) })
+    process.env = { ...init.env }
+    timeOrigin = init.timeOrigin
+  },
   runCjs(fn, filename) {
     const module = { exports: {}, id: '.', filename, loaded: false, children: [], paths: [] }
     const require = (name) => requireStub(String(name))

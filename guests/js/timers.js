@@ -38,7 +38,8 @@ function queueMicrotask(callback) {
   })
 }
 
-const timeOrigin = init.timeOrigin
+// Set with the function's settings (internals.configure in conventions.js).
+let timeOrigin = 0
 
 const performance = {
   now: () => host.now(),

@@ -89,6 +89,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
     phaseMark('w:loaded')
     traceStart(`loaded ${spec.name}`)
     post({ type: 'loaded', task: msg.task })
+    channel.flush()
   } catch (e) {
     if (sandboxes.get(msg.fn) === copy) sandboxes.delete(msg.fn)
     post({ type: 'failed', task: msg.task, error: errorToWire(e) })
@@ -106,6 +107,8 @@ async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<voi
     const { config } = await driver.inspect(msg.file, msg.bytes, msg.hints)
     traceStart('inspected')
     post({ type: 'inspected', task: msg.task, kind: driver.kind, config })
+    // The main thread waits on this answer to go on with its scan: it goes now, not at turn's end.
+    channel.flush()
   } catch (e) {
     const error = isFnhostError(e) ? e : new FnhostError('FUNCTION_LOAD_FAILED', describe(e))
     post({ type: 'failed', task: msg.task, error: errorToWire(error) })

@@ -2,11 +2,12 @@ import type { QuickJSHandle } from 'quickjs-emscripten-core'
 import { FnhostError } from '../../errors.js'
 import type { FunctionSpec } from '../../types.js'
 import type { EventLoop } from './event-loop.js'
-import { newHostObject } from './hostcalls.js'
+import { fillHostObject } from './hostcalls.js'
 import type { Invocation } from './invocation.js'
 import type { Style } from './marshal.js'
 import { PRELUDE_FILENAME, preludeSource, type PreludeInit } from './prelude.js'
 import type { GuestRuntime } from './runtime.js'
+import type { RanPrelude } from './template.js'
 import { cjsWrapper, decodeSource, moduleKind } from './source.js'
 import { phaseMark } from '../../observe/phase-marks.js'
 
@@ -35,7 +36,11 @@ export function loadFailure(filename: string, e: unknown): FnhostError {
   )
 }
 
-/** Evaluates the prelude in a fresh context and hands it the host calls. */
+/**
+ * The prelude in the sandbox's context, given its host calls and then its function's settings
+ * (internals.configure), before any of the function's code runs. An engine made ahead ran the
+ * prelude already (template.ts runPreludeAhead); any other is compiled and run here.
+ */
 export function startPrelude(
   rt: GuestRuntime,
   loop: EventLoop,
@@ -44,34 +49,52 @@ export function startPrelude(
 ): PreludeHandles {
   const ctx = rt.context
   const timeOrigin = performance.now()
-  const prelude =
-    rt.takePrelude() ??
-    loop.unwrap(
-      inv,
-      rt.enter(inv, () => ctx.evalCode(preludeSource(), PRELUDE_FILENAME, { type: 'global' })),
-    )
-  const result = rt.enter(inv, () => {
-    const host = newHostObject({
-      rt,
-      timers: loop.timers,
-      fetches: loop.fetches,
-      kv: loop.kv,
-      timeOrigin,
+  const { host, internals } = rt.takeRanPrelude() ?? runPrelude(rt, loop, inv)
+  try {
+    const configured = rt.enter(inv, () => {
+      fillHostObject(host, {
+        rt,
+        timers: loop.timers,
+        fetches: loop.fetches,
+        kv: loop.kv,
+        timeOrigin,
+      })
+      const configure = ctx.getProp(internals, 'configure')
+      const initJSON = ctx.newString(JSON.stringify(init))
+      try {
+        return ctx.callFunction(configure, internals, initJSON)
+      } finally {
+        configure.dispose()
+        initJSON.dispose()
+      }
     })
-    const initJSON = ctx.newString(JSON.stringify(init))
-    try {
-      return ctx.callFunction(prelude, ctx.undefined, host, initJSON)
-    } finally {
-      host.dispose()
-      initJSON.dispose()
-      prelude.dispose()
-    }
-  })
-  const internals = loop.unwrap(inv, result)
+    loop.unwrap(inv, configured).dispose()
+  } finally {
+    host.dispose()
+  }
   const [runCjs, bind, invoke] = rt.enter(inv, () =>
     ['runCjs', 'bind', 'invoke'].map((k) => ctx.getProp(internals, k)),
   ) as [QuickJSHandle, QuickJSHandle, QuickJSHandle]
   return { internals, runCjs, bind, invoke }
+}
+
+/** Compiles and runs the prelude here, its host object still empty (see startPrelude). */
+function runPrelude(rt: GuestRuntime, loop: EventLoop, inv: Invocation): RanPrelude {
+  const ctx = rt.context
+  const prelude = loop.unwrap(
+    inv,
+    rt.enter(inv, () => ctx.evalCode(preludeSource(), PRELUDE_FILENAME, { type: 'global' })),
+  )
+  const host = ctx.newObject()
+  try {
+    const ran = rt.enter(inv, () => ctx.callFunction(prelude, ctx.undefined, host))
+    return { host, internals: loop.unwrap(inv, ran) }
+  } catch (e) {
+    host.dispose()
+    throw e
+  } finally {
+    prelude.dispose()
+  }
 }
 
 async function evalEsm(

@@ -68,11 +68,13 @@ function newGuestString(ctx: QuickJSContext, s: string): QuickJSHandle {
 }
 
 /**
- * The `host` object the prelude closes over (never a guest global). Every function here runs
+ * Puts the host calls on `host`, the object the prelude closes over (never a guest global); the
+ * prelude reads them when it calls them, so it may have run before they are there (an engine
+ * made ahead runs it with the object empty, template.ts runPreludeAhead). Every function here runs
  * inside GuestRuntime.enter, so `rt.current` is the invocation it acts for; guest-visible
  * semantics (types, DOMExceptions, promises) are the prelude's job.
  */
-export function newHostObject(t: HostCallTargets): QuickJSHandle {
+export function fillHostObject(host: QuickJSHandle, t: HostCallTargets): void {
   const { rt, timers, fetches, kv } = t
   const ctx = rt.context
   const owner = () => rt.current!
@@ -163,11 +165,9 @@ export function newHostObject(t: HostCallTargets): QuickJSHandle {
       })
     },
   }
-  const host = ctx.newObject()
   for (const [name, fn] of Object.entries(calls)) {
     const f = ctx.newFunction(name, fn)
     ctx.setProp(host, name, f)
     f.dispose()
   }
-  return host
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { inBinary, readAsset } from '../../assets.js'
+import { inBinary, readAssetView } from '../../assets.js'
 import { CONFIG_DEFAULTS } from '../../config-defaults.js'
 import { traceStart } from '../../observe/start-trace.js'
 import { knowHeapProbe, probeHeap, type HeapProbe } from './heap-size.js'
@@ -23,13 +23,14 @@ import {
 
 /*
  * The single binary's engines start from an image made at build time (scripts/build-binary.ts):
- * the memory of an engine that made its runtime and context and compiled the prelude, and where
- * they live in it. Making that engine is most of a starting worker's first QuickJS work (the
- * prelude is ~95 KB of JS for QuickJS to parse), and the first run of that much of QuickJS's
+ * the memory of an engine that made its runtime and context and ran the prelude (ahead of any
+ * function, template.ts runPreludeAhead), and where they live in it. Making that engine is most
+ * of a starting worker's first QuickJS work (the prelude is ~95 KB of JS for QuickJS to parse,
+ * and its run defines every Web API class), and the first run of that much of QuickJS's
  * wasm makes V8 compile its hot functions again, optimized, on background threads (~100-200 ms of
  * CPU on a 2-core machine, while the host starts). A copy of the image is a new engine instance
  * whose memory starts as the image, as template.ts copies an engine for a package set: each
- * copy is its own engine, with its own Math.random state, that has run nothing.
+ * copy is its own engine, with its own Math.random state, that has run none of a function's code.
  */
 
 /** The image's asset key in the binary. */
@@ -41,8 +42,9 @@ interface ImageHeader extends EnginePointers {
   /** The memory's size and the runs of pages copies take from it (the others are zero). */
   memoryBytes: number
   runs: PageRuns
-  /** Where the prelude's compiled function is. */
-  prelude: number
+  /** Where the prelude run ahead keeps its host object and its internals (template.ts RanPrelude). */
+  host: number
+  internals: number
   /** Where a context keeps Math.random's state (template.ts findRandomState). */
   randomState: number
   /** The allocator's heap-end word (heap-size.ts), found on a fresh instance at build time. */
@@ -66,15 +68,16 @@ export async function makeEngineImage(memoryMb = CONFIG_DEFAULTS.memoryMb): Prom
     throw new Error('QuickJS: no Math.random state found in a context, so no copy can be reseeded')
   const heap = probeHeap(await acquireQuickJSInstance(MIN_MEMORY_MB))
   const made = await engineToCopy(memoryMb)
-  const { instance, prelude } = made.engine
-  if (!prelude) throw new Error('QuickJS: the prelude does not compile')
+  const { instance, ran } = made.engine
+  if (!ran) throw new Error('QuickJS: the prelude does not compile, or fails to run')
   const runs = made.runs()
   const header: ImageHeader = {
     preludeDigest: digest(preludeSource()),
     memoryBytes: instance.memory.buffer.byteLength,
     runs,
     ...enginePointers(made.engine),
-    prelude: pointerOf(prelude),
+    host: pointerOf(ran.host),
+    internals: pointerOf(ran.internals),
     randomState,
     heap,
   }
@@ -116,7 +119,7 @@ let current: EngineImage | null | undefined
  */
 function engineImage(): EngineImage | undefined {
   if (current === undefined) {
-    current = (inBinary && readEngineImage(readAsset(ENGINE_IMAGE))) || null
+    current = (inBinary && readEngineImage(readAssetView(ENGINE_IMAGE))) || null
     if (current?.heap) knowHeapProbe(current.heap)
   }
   return current ?? undefined
@@ -129,7 +132,7 @@ export function setEngineImage(image: EngineImage | undefined): void {
 }
 
 /**
- * A new engine copied from the image, its prelude compiled; undefined without an image, or when
+ * A new engine copied from the image, its prelude run; undefined without an image, or when
  * the image does not fit in `memoryMb` (the caller then makes one itself).
  */
 export async function engineFromImage(memoryMb: number): Promise<Engine | undefined> {
@@ -139,5 +142,6 @@ export async function engineFromImage(memoryMb: number): Promise<Engine | undefi
   const { runtime, context, handle } = adoptEngine(instance.module, image)
   reseed(instance.memory, image.context + image.randomState)
   traceStart('engine copied from the image')
-  return { instance, runtime, context, prelude: handle(image.prelude) }
+  const ran = { host: handle(image.host), internals: handle(image.internals) }
+  return { instance, runtime, context, ran }
 }

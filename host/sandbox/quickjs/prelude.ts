@@ -70,15 +70,18 @@ let prelude: string | undefined
 const units = new Map<string, string>()
 
 /**
- * The prelude as one function expression `(host, initJSON) => internals`: the host calls it once
- * per context, so `host` stays a closure variable the guest cannot reach.
+ * The prelude as one function expression `(host) => internals`: the host calls it once per
+ * context, so `host` stays a closure variable the guest cannot reach. It needs neither its host
+ * calls nor its function while it runs (engines run it ahead, template.ts runPreludeAhead): the
+ * calls are put on `host` and the function's settings given to `internals.configure` afterwards,
+ * before the function's own code runs (boot.ts startPrelude).
  */
 export function preludeSource(): string {
   prelude ??= [
-    '(function (host, initJSON) {',
+    '(function (host) {',
     "'use strict'",
     read('intrinsics'),
-    'const init = JSON.parse(initJSON)',
+    'const init = {}',
     ...CORE.map(read),
     'return internals',
     '})',

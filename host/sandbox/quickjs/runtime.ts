@@ -6,6 +6,7 @@ import type { EngineState } from './errors.js'
 import type { Invocation } from './invocation.js'
 import { checkEngine, takeEngine, type Engine } from './spare.js'
 import { engineBytes, heapProbed } from './heap-size.js'
+import type { RanPrelude } from './template.js'
 import { releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
 
 /**
@@ -60,8 +61,8 @@ export class GuestRuntime {
   #faultListeners: (() => void)[] = []
 
   readonly instance: QuickJSInstance
-  /** The prelude compiled ahead (a spare engine), until startPrelude takes it. */
-  #prelude: QuickJSHandle | undefined
+  /** The prelude run ahead (a spare engine), until startPrelude takes it. */
+  #ran: RanPrelude | undefined
 
   /** A vendor bundle compiled ahead (a spare made for a package set), until startVendor takes it. */
   #vendor: { handle: QuickJSHandle; digest: string } | undefined
@@ -86,7 +87,7 @@ export class GuestRuntime {
     this.instance = engine.instance
     this.runtime = engine.runtime
     this.context = engine.context
-    this.#prelude = engine.prelude
+    this.#ran = engine.ran
     if (engine.vendor && engine.vendorDigest)
       this.#vendor = { handle: engine.vendor, digest: engine.vendorDigest }
     this.runtime.setMaxStackSize(MAX_STACK_BYTES)
@@ -98,11 +99,11 @@ export class GuestRuntime {
     this.runtime.setModuleLoader((name) => ({ error: importRefused(name) }))
   }
 
-  /** The prelude function compiled ahead, if this runtime has one; the caller owns it. */
-  takePrelude(): QuickJSHandle | undefined {
-    const prelude = this.#prelude
-    this.#prelude = undefined
-    return prelude
+  /** The prelude run ahead, if this runtime's engine ran it; the caller owns its handles. */
+  takeRanPrelude(): RanPrelude | undefined {
+    const ran = this.#ran
+    this.#ran = undefined
+    return ran
   }
 
   /** The vendor bundle `digest` compiled ahead, if this runtime has it; the caller owns it. */
@@ -221,7 +222,8 @@ export class GuestRuntime {
     if (this.limits.check)
       return releaseQuickJSInstance(this.limits.memoryMb, this.instance, this.limits.owner)
     try {
-      this.#prelude?.dispose()
+      this.#ran?.host.dispose()
+      this.#ran?.internals.dispose()
       this.#vendor?.handle.dispose()
       this.context.dispose()
       this.runtime.dispose()

@@ -1,7 +1,13 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
 import type { VendorBundle } from '../../types.js'
 import { PRELUDE_FILENAME, preludeSource } from './prelude.js'
-import { compileScript, dropEngine as drop, engineFromTemplate } from './template.js'
+import {
+  compileScript,
+  dropEngine as drop,
+  engineFromTemplate,
+  runPreludeAhead,
+  type RanPrelude,
+} from './template.js'
 import { engineFromImage } from './image.js'
 import { acquireQuickJSInstance, takeIdleInstance, type QuickJSInstance } from './wasm.js'
 import { phaseMark } from '../../observe/phase-marks.js'
@@ -11,8 +17,8 @@ export interface Engine {
   instance: QuickJSInstance
   runtime: QuickJSRuntime
   context: QuickJSContext
-  /** The prelude compiled (not run) into `context`, when the engine was made ahead. */
-  prelude?: QuickJSHandle
+  /** The prelude run in `context` ahead of its function, when the engine was made ahead. */
+  ran?: RanPrelude
   /** A vendor bundle compiled (not run) into `context`, when made ahead for a package set. */
   vendor?: QuickJSHandle
   vendorDigest?: string
@@ -81,7 +87,7 @@ function makeSpareOnce(memoryMb: number, packages: Packages): Promise<void> {
 
 /**
  * A new engine: on the instance `owner` released last, if one is kept, else copied from the
- * binary's engine image (prelude compiled, image.ts), else made here.
+ * binary's engine image (prelude run, image.ts), else made here.
  */
 export async function newEngine(memoryMb: number, owner?: string): Promise<Engine> {
   const own = takeIdleInstance(owner)
@@ -104,11 +110,14 @@ async function makeSpare(memoryMb: number, packages: Packages): Promise<void> {
     return
   }
   const engine = await newEngine(memoryMb)
-  // The prelude is the host's own code: it fails to compile only in a broken build, and then
-  // every load reports it on its own path.
-  const prelude = engine.prelude ?? compileScript(engine.context, preludeSource(), PRELUDE_FILENAME)
-  if (!prelude) return drop(engine)
-  const made: Engine = { ...engine, prelude }
+  // The prelude is the host's own code: it fails to compile or run only in a broken build, and
+  // then every load reports it on its own path.
+  const compiled = engine.ran
+    ? undefined
+    : compileScript(engine.context, preludeSource(), PRELUDE_FILENAME)
+  const ran = engine.ran ?? (compiled && runPreludeAhead(engine.context, compiled))
+  if (!ran) return drop(engine)
+  const made: Engine = { ...engine, ran }
   // Another spare for this slot may have been asked for while this one compiled.
   if (slot.spare) return drop(made)
   slot.spare = made
@@ -116,10 +125,11 @@ async function makeSpare(memoryMb: number, packages: Packages): Promise<void> {
 
 /**
  * An engine for a runtime capped at `memoryMb` for a function using `packages` (its folder's
- * vendor bundle, if any): the one made ahead, with the prelude (and the vendor bundle) compiled,
- * when it fits, else a new one. Every sandbox is built on a fresh engine instance (a spare has
- * run no guest code); after one is taken the next is made shortly after, for what was last asked
- * for, so a new function's first load does not wait for the engine and the compilations.
+ * vendor bundle, if any): the one made ahead, with the prelude run (and the vendor bundle
+ * compiled), when it fits, else a new one. Every sandbox is built on a fresh engine instance (a
+ * spare has run no guest code, only the prelude, before it knew its function); after one is taken
+ * the next is made shortly after, for what was last asked for, so a new function's first load
+ * does not wait for the engine, the compilations and the prelude's run.
  */
 export async function takeEngine(
   memoryMb: number,
@@ -138,16 +148,27 @@ export async function takeEngine(
 
 /**
  * An engine for a runtime that runs no function: a scan-time check compiles a file, or evaluates
- * its config literal, on a fresh engine and leaves the one made ahead to the next load.
+ * its config literal, and then drops the engine. Where a spare of that size is made (a serving
+ * worker that has just started makes one while it waits, and the first scan's checks run there),
+ * the check takes it and the next is made at once, while the check's answer goes to the main
+ * thread and the load comes back: the first load still finds one, and the check does not wait
+ * behind the making of an engine it cannot use. Elsewhere (the scanner thread) a fresh engine.
  */
-export function checkEngine(memoryMb: number): Promise<Engine> {
-  return newEngine(memoryMb)
+export async function checkEngine(memoryMb: number): Promise<Engine> {
+  const slot = slots.plain
+  const making = slot.inFlight
+  if (making?.memoryMb === memoryMb && making.digest === undefined) await making.done
+  const ready = fits(slot.spare, memoryMb, undefined) ? slot.spare : undefined
+  if (!ready) return newEngine(memoryMb)
+  slot.spare = undefined
+  makeSpareIn(memoryMb, undefined, 0)
+  return ready
 }
 
 /**
  * Makes an engine of `memoryMb` (no packages) ahead now, unless one is: a serving worker that has
  * just started does so while it waits for its first work, so the first load (most often of the
- * default cap) finds the prelude compiled, and the engine's code warm.
+ * default cap) finds the prelude run, and the engine's code warm.
  */
 export function prepareSpare(memoryMb: number): Promise<void> {
   return makeSpareOnce(memoryMb, undefined)

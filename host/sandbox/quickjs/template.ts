@@ -16,8 +16,9 @@ import {
 /*
  * Engines for a package set, copied from a template. Compiling a folder's vendor bundle takes
  * QuickJS most of a bundled function's load (74-93 ms for 526 KB here), and every function must
- * get its own engine: the template is an engine that compiled the prelude and the vendor bundle
- * and never runs anything; each function's engine is a new instance whose memory starts as a
+ * get its own engine: the template is an engine that ran the prelude (before it knew any
+ * function, runPreludeAhead) and compiled the vendor bundle, and never runs a function's code;
+ * each function's engine is a new instance whose memory starts as a
  * copy of the template's (a few milliseconds), so the function runs the packages itself, in its
  * own engine, as if it had compiled them there.
  */
@@ -30,8 +31,9 @@ const MAX_TEMPLATES = 4
 
 interface Template {
   engine: Engine
-  /** Where the prelude's and the vendor bundle's compiled functions live in the engine's memory. */
-  prelude: number
+  /** Where the prelude run ahead (its host object, its internals) and the compiled vendor bundle live. */
+  host: number
+  internals: number
   vendor: number
   /** The pages a copy needs (see cloneQuickJSInstance). */
   runs: PageRuns
@@ -58,17 +60,54 @@ export function compileScript(context: QuickJSContext, code: string, filename: s
   return undefined
 }
 
+/** The prelude run ahead in an engine: the object its host calls go on, and what it returned. */
+export interface RanPrelude {
+  host: QuickJSHandle
+  internals: QuickJSHandle
+}
+
+/**
+ * Runs the compiled prelude (consumed) in an engine made ahead of its function: it defines the
+ * Web APIs and the conventions, touching neither its host calls nor its function's settings,
+ * which the sandbox that takes the engine gives it (boot.ts startPrelude). Undefined if the run
+ * failed or left jobs queued (a broken build: the load then meets the failure on its own path).
+ */
+export function runPreludeAhead(
+  context: QuickJSContext,
+  compiled: QuickJSHandle,
+): RanPrelude | undefined {
+  const host = context.newObject()
+  let result
+  try {
+    result = context.callFunction(compiled, context.undefined, host)
+  } catch {
+    // Past the memory cap: the function's load meets that again, and reports it.
+    host.dispose()
+    return undefined
+  } finally {
+    compiled.dispose()
+  }
+  if (result.error || context.runtime.hasPendingJob()) {
+    result.error?.dispose()
+    if (!result.error) result.value.dispose()
+    host.dispose()
+    return undefined
+  }
+  return { host, internals: result.value }
+}
+
 /** Frees an engine made ahead (a template or a spare) that no sandbox took. */
 export function dropEngine(engine: Engine): void {
-  engine.prelude?.dispose()
+  engine.ran?.host.dispose()
+  engine.ran?.internals.dispose()
   engine.vendor?.dispose()
   engine.context.dispose()
   engine.runtime.dispose()
 }
 
 /**
- * A fresh engine with its runtime and context made and the prelude compiled (`prelude` undefined
- * if it did not compile), for copies to start from; `runs(engine)` gives the pages a copy needs
+ * A fresh engine with its runtime and context made and the prelude run (`ran` undefined if it
+ * did not compile or run), for copies to start from; `runs(engine)` gives the pages a copy needs
  * once the engine holds what copies take (see cloneQuickJSInstance).
  */
 export async function engineToCopy(memoryMb: number) {
@@ -77,19 +116,21 @@ export async function engineToCopy(memoryMb: number) {
   const instantiated = writtenPages(instance.memory)
   const runtime = instance.module.newRuntime()
   const engine: Engine = { instance, runtime, context: runtime.newContext() }
-  engine.prelude = compileScript(engine.context, preludeSource(), PRELUDE_FILENAME)
+  const compiled = compileScript(engine.context, preludeSource(), PRELUDE_FILENAME)
+  engine.ran = compiled && runPreludeAhead(engine.context, compiled)
   return { engine, runs: () => pageRuns(instantiated, writtenPages(instance.memory)) }
 }
 
 async function makeTemplate(memoryMb: number, packages: VendorBundle) {
   const { engine, runs } = await engineToCopy(memoryMb)
   engine.vendor =
-    engine.prelude && compileScript(engine.context, vendorSource(packages), VENDOR_FILENAME)
-  if (!engine.prelude || !engine.vendor) return dropEngine(engine)
+    engine.ran && compileScript(engine.context, vendorSource(packages), VENDOR_FILENAME)
+  if (!engine.ran || !engine.vendor) return dropEngine(engine)
   engine.vendorDigest = packages.digest
   return {
     engine,
-    prelude: pointerOf(engine.prelude),
+    host: pointerOf(engine.ran.host),
+    internals: pointerOf(engine.ran.internals),
     vendor: pointerOf(engine.vendor),
     runs: runs(),
   }
@@ -220,7 +261,8 @@ export function adoptEngine(module: QuickJSWASMModule, at: EnginePointers) {
 /** The runtime and context at the template's addresses, in a copy's own module. */
 function adopt(module: QuickJSWASMModule, template: Template) {
   const { runtime, context, handle } = adoptEngine(module, enginePointers(template.engine))
-  return { runtime, context, prelude: handle(template.prelude), vendor: handle(template.vendor) }
+  const ran = { host: handle(template.host), internals: handle(template.internals) }
+  return { runtime, context, ran, vendor: handle(template.vendor) }
 }
 
 /**

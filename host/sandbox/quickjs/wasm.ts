@@ -5,7 +5,8 @@ import {
   type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core'
-import { QUICKJS_WASM, readAsset } from '../../assets.js'
+import { QUICKJS_WASM, readAssetView } from '../../assets.js'
+import { RUNNER_ENGINE_COMPILE } from '../../code-cache.js'
 import { FnhostError } from '../../errors.js'
 import { traceStart } from '../../observe/start-trace.js'
 
@@ -27,7 +28,10 @@ let compiled: Promise<WebAssembly.Module> | undefined
 export function quickjsWasmModule(): Promise<WebAssembly.Module> {
   if (!compiled) {
     traceStart('quickjs compile started')
-    compiled = WebAssembly.compile(readAsset(QUICKJS_WASM))
+    // In the binary a pool worker's runner started it before the worker's bundle loaded.
+    const early = (globalThis as Record<symbol, unknown>)[RUNNER_ENGINE_COMPILE] as
+      Promise<WebAssembly.Module> | undefined
+    compiled = early ?? WebAssembly.compile(readAssetView(QUICKJS_WASM))
     void compiled.then(() => traceStart('quickjs compiled'))
   }
   return compiled
@@ -125,6 +129,8 @@ function newMemory(memoryMb: number): WebAssembly.Memory {
 const idleInstances = new Map<string, QuickJSInstance[]>()
 const idleOrder: string[] = []
 const zeroedMemories = new Map<number, WebAssembly.Memory[]>()
+/** Memories given back and not zero-filled yet: that is done after the turn, or when one is taken. */
+const toZero: [memoryMb: number, memory: WebAssembly.Memory][] = []
 const MAX_IDLE_INSTANCES = 8
 const MAX_ZEROED_PER_CAP = 4
 const MAX_IDLE_BYTES = 32 * 1024 * 1024
@@ -141,9 +147,7 @@ export async function acquireQuickJSInstance(
   memoryMb: number,
   owner?: string,
 ): Promise<QuickJSInstance> {
-  return (
-    takeIdleInstance(owner) ?? newQuickJSInstance(memoryMb, zeroedMemories.get(memoryMb)?.pop())
-  )
+  return takeIdleInstance(owner) ?? newQuickJSInstance(memoryMb, takeZeroedMemory(memoryMb))
 }
 
 /** Byte ranges of a memory, `[start, end)`, in whole 64 KiB pages. */
@@ -188,7 +192,7 @@ export async function cloneQuickJSInstance(
   image: { readonly buffer: ArrayBufferLike },
   runs: PageRuns,
 ): Promise<QuickJSInstance> {
-  const memory = zeroedMemories.get(memoryMb)?.pop() ?? newMemory(memoryMb)
+  const memory = takeZeroedMemory(memoryMb) ?? newMemory(memoryMb)
   const missing = image.buffer.byteLength - memory.buffer.byteLength
   // Grown before instantiation: the engine then sees the template's heap size from its start.
   if (missing > 0) grow.call(memory, missing / PAGE)
@@ -224,13 +228,32 @@ export function releaseQuickJSInstance(
   }
 }
 
-/** Keeps a memory whose engine instance is abandoned, zero-filled now so acquiring stays cheap. */
+/**
+ * Keeps a memory whose engine instance is abandoned, to be zero-filled once the current turn is
+ * over, so acquiring stays cheap: a scan-time check gives its engine back just before its answer
+ * goes to the main thread, and the fill (~3 ms) then runs while the main thread reads the answer.
+ */
 function keepZeroed(memoryMb: number, memory: WebAssembly.Memory): void {
-  const list = zeroedMemories.get(memoryMb) ?? []
-  if (list.length >= MAX_ZEROED_PER_CAP) return
-  zeroFill(memory)
-  list.push(memory)
-  zeroedMemories.set(memoryMb, list)
+  const kept =
+    (zeroedMemories.get(memoryMb)?.length ?? 0) + toZero.filter(([mb]) => mb === memoryMb).length
+  if (kept >= MAX_ZEROED_PER_CAP) return
+  if (toZero.push([memoryMb, memory]) === 1) setImmediate(zeroKept)
+}
+
+/** Zero-fills the memories given back since, and keeps them for the next engines. */
+function zeroKept(): void {
+  for (const [memoryMb, memory] of toZero.splice(0)) {
+    zeroFill(memory)
+    const list = zeroedMemories.get(memoryMb) ?? []
+    list.push(memory)
+    zeroedMemories.set(memoryMb, list)
+  }
+}
+
+/** A zero-filled memory kept for `memoryMb`, if there is one (those waiting are filled first). */
+function takeZeroedMemory(memoryMb: number): WebAssembly.Memory | undefined {
+  if (toZero.length > 0) zeroKept()
+  return zeroedMemories.get(memoryMb)?.pop()
 }
 
 /**

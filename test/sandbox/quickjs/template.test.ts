@@ -63,7 +63,9 @@ describe('QuickJS engines for a package set', () => {
       const compiled = rt.takeVendor(vendor.digest)
       expect(compiled).toBeDefined()
       compiled?.dispose()
-      rt.takePrelude()?.dispose()
+      const ran = rt.takeRanPrelude()
+      ran?.host.dispose()
+      ran?.internals.dispose()
       expect(contains(rt.instance.memory, SECRET)).toBe(false)
       // The copied image is in use whole (zeros included): the pool's budget charges at least that.
       expect(rt.instance.copiedBytes).toBeGreaterThan(0)
