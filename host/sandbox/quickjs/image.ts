@@ -42,7 +42,7 @@ interface ImageHeader extends EnginePointers {
   /** The memory's size and the runs of pages copies take from it (the others are zero). */
   memoryBytes: number
   runs: PageRuns
-  /** Where the prelude run ahead keeps its host object and its internals (template.ts RanPrelude). */
+  /** Where the prelude run ahead keeps its host object and its internals (RanPrelude). */
   host: number
   internals: number
   /** Where a context keeps Math.random's state (template.ts findRandomState). */

@@ -18,9 +18,9 @@ import {
  * QuickJS most of a bundled function's load (74-93 ms for 526 KB here), and every function must
  * get its own engine: the template is an engine that ran the prelude (before it knew any
  * function, runPreludeAhead) and compiled the vendor bundle, and never runs a function's code;
- * each function's engine is a new instance whose memory starts as a
- * copy of the template's (a few milliseconds), so the function runs the packages itself, in its
- * own engine, as if it had compiled them there.
+ * each function's engine is a new instance whose memory starts as a copy of the template's (a
+ * few milliseconds), so the function runs the packages itself, in its own engine, as if it had
+ * compiled them there.
  */
 
 /** Above this the vendor bundle is compiled in the function's load, under its deadline. */
@@ -31,7 +31,7 @@ const MAX_TEMPLATES = 4
 
 interface Template {
   engine: Engine
-  /** Where the prelude run ahead (its host object, its internals) and the compiled vendor bundle live. */
+  /** Where the prelude run ahead (host object, internals) and the vendor bundle compiled live. */
   host: number
   internals: number
   vendor: number

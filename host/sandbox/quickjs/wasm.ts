@@ -129,7 +129,7 @@ function newMemory(memoryMb: number): WebAssembly.Memory {
 const idleInstances = new Map<string, QuickJSInstance[]>()
 const idleOrder: string[] = []
 const zeroedMemories = new Map<number, WebAssembly.Memory[]>()
-/** Memories given back and not zero-filled yet: that is done after the turn, or when one is taken. */
+/** Memories given back, zero-filled after the turn (or when one is taken): keepZeroed. */
 const toZero: [memoryMb: number, memory: WebAssembly.Memory][] = []
 const MAX_IDLE_INSTANCES = 8
 const MAX_ZEROED_PER_CAP = 4
