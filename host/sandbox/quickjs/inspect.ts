@@ -127,7 +127,7 @@ async function checkSyntax(source: string, kind: ModuleKind, name: string): Prom
   const rt = await GuestRuntime.create({
     memoryMb: CONFIG_DEFAULTS.memoryMb,
     timeoutMs: COMPILE_MS,
-    check: true,
+    check: 'syntax',
   })
   const inv = scratch(COMPILE_MS)
   try {
@@ -153,7 +153,7 @@ async function evaluateLiteral(literal: string, name: string): Promise<unknown> 
   const rt = await GuestRuntime.create({
     memoryMb: MIN_MEMORY_MB,
     timeoutMs: CONFIG_EVAL_MS,
-    check: true,
+    check: 'literal',
   })
   const ctx = rt.context
   const inv = scratch(CONFIG_EVAL_MS)

@@ -4,7 +4,7 @@ import { cpuLimitError, FnhostError, memoryLimitError } from '../../errors.js'
 import { openGate, type GuestGate } from '../guest-gate.js'
 import type { EngineState } from './errors.js'
 import type { Invocation } from './invocation.js'
-import { checkEngine, takeEngine, type Engine } from './spare.js'
+import { bareEngine, checkEngine, takeEngine, type Engine } from './spare.js'
 import { engineBytes, heapProbed } from './heap-size.js'
 import type { RanPrelude } from './template.js'
 import { releaseQuickJSInstance, type QuickJSInstance } from './wasm.js'
@@ -28,8 +28,12 @@ export interface RuntimeLimits {
   timeoutMs: number
   /** The function version this runtime runs: only its own runtimes reuse its engine instance. */
   owner?: string
-  /** A scan-time check's runtime: it leaves the engine made ahead to the next load (spare.ts). */
-  check?: boolean
+  /**
+   * A scan-time check's runtime, dropped whole after: `syntax` compiles a file (never runs it) and
+   * may take the engine made ahead (spare.ts checkEngine); `literal` evaluates a config literal,
+   * in an engine where nothing has run (no prelude: its globals are not there to be reached).
+   */
+  check?: 'syntax' | 'literal'
 }
 
 /** Why a guest's `import` fails: there is nothing to import from. */
@@ -73,9 +77,12 @@ export class GuestRuntime {
     gate: GuestGate = openGate,
     packages?: VendorBundle,
   ): Promise<GuestRuntime> {
-    const engine = limits.check
-      ? await checkEngine(limits.memoryMb)
-      : await takeEngine(limits.memoryMb, limits.owner, packages)
+    const engine =
+      limits.check === 'syntax'
+        ? await checkEngine(limits.memoryMb)
+        : limits.check === 'literal'
+          ? await bareEngine(limits.memoryMb)
+          : await takeEngine(limits.memoryMb, limits.owner, packages)
     return new GuestRuntime(engine, limits, gate)
   }
 

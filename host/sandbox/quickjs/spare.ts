@@ -146,13 +146,20 @@ export async function takeEngine(
   return (packages && (await engineFromTemplate(memoryMb, packages))) || newEngine(memoryMb, owner)
 }
 
+/** An engine where nothing has run: a fresh instance, runtime and context (not from an image). */
+export async function bareEngine(memoryMb: number): Promise<Engine> {
+  const instance = await acquireQuickJSInstance(memoryMb)
+  const runtime = instance.module.newRuntime()
+  return { instance, runtime, context: runtime.newContext() }
+}
+
 /**
- * An engine for a runtime that runs no function: a scan-time check compiles a file, or evaluates
- * its config literal, and then drops the engine. Where a spare of that size is made (a serving
- * worker that has just started makes one while it waits, and the first scan's checks run there),
- * the check takes it and the next is made at once, while the check's answer goes to the main
- * thread and the load comes back: the first load still finds one, and the check does not wait
- * behind the making of an engine it cannot use. Elsewhere (the scanner thread) a fresh engine.
+ * An engine for a scan-time check that compiles a file (never runs it), then drops the engine.
+ * Where a spare of that size is made (a serving worker that has just started makes one while it
+ * waits, and the first scan's checks run there), the check takes it and the next is made at
+ * once, while the check's answer goes to the main thread and the load comes back: the first load
+ * still finds one, and the check does not wait behind the making of an engine it cannot use.
+ * Elsewhere (the scanner thread) a fresh engine.
  */
 export async function checkEngine(memoryMb: number): Promise<Engine> {
   const slot = slots.plain

@@ -8,6 +8,7 @@ import {
 } from '../../../host/sandbox/quickjs/image.js'
 import { createQuickjsDriver } from '../../../host/sandbox/quickjs/driver.js'
 import { heapProbe } from '../../../host/sandbox/quickjs/heap-size.js'
+import { inspectSource } from '../../../host/sandbox/quickjs/inspect.js'
 import { dropEngine } from '../../../host/sandbox/quickjs/template.js'
 import { invokeHttp } from '../../helpers/invoke.js'
 import { specFor } from '../../helpers/spec.js'
@@ -48,6 +49,18 @@ describe('QuickJS engines copied from an engine image', () => {
     } finally {
       dropEngine(engine)
     }
+  })
+
+  it("evaluates a file's config literal where nothing has run: not in a copy of the image", async () => {
+    setEngineImage(image)
+    // The image's engine ran the prelude (its globals are defined there); a literal sees none.
+    const source = new TextEncoder().encode(
+      'export const config = { memoryMb: typeof Response === "undefined" ? 64 : 96 }\n' +
+        'export default { fetch: () => new Response("") }',
+    )
+    expect(await inspectSource('/functions/literal.js', source)).toEqual({
+      config: { memoryMb: 64 },
+    })
   })
 
   it('refuses an image of another prelude, or one cut short', () => {
