@@ -1,8 +1,6 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core'
 import type { VendorBundle } from '../../types.js'
-import { PRELUDE_FILENAME, preludeSource } from './prelude.js'
 import {
-  compileScript,
   dropEngine as drop,
   engineFromTemplate,
   runPreludeAhead,
@@ -92,10 +90,7 @@ function makeSpareOnce(memoryMb: number, packages: Packages): Promise<void> {
 export async function newEngine(memoryMb: number, owner?: string): Promise<Engine> {
   const own = takeIdleInstance(owner)
   const copied = own ? undefined : await engineFromImage(memoryMb)
-  if (copied) return copied
-  const instance = own ?? (await acquireQuickJSInstance(memoryMb))
-  const runtime = instance.module.newRuntime()
-  return { instance, runtime, context: runtime.newContext() }
+  return copied ?? bareEngine(memoryMb, own)
 }
 
 async function makeSpare(memoryMb: number, packages: Packages): Promise<void> {
@@ -110,12 +105,7 @@ async function makeSpare(memoryMb: number, packages: Packages): Promise<void> {
     return
   }
   const engine = await newEngine(memoryMb)
-  // The prelude is the host's own code: it fails to compile or run only in a broken build, and
-  // then every load reports it on its own path.
-  const compiled = engine.ran
-    ? undefined
-    : compileScript(engine.context, preludeSource(), PRELUDE_FILENAME)
-  const ran = engine.ran ?? (compiled && runPreludeAhead(engine.context, compiled))
+  const ran = engine.ran ?? runPreludeAhead(engine.context)
   if (!ran) return drop(engine)
   const made: Engine = { ...engine, ran }
   // Another spare for this slot may have been asked for while this one compiled.
@@ -146,11 +136,14 @@ export async function takeEngine(
   return (packages && (await engineFromTemplate(memoryMb, packages))) || newEngine(memoryMb, owner)
 }
 
-/** An engine where nothing has run: a fresh instance, runtime and context (not from an image). */
-export async function bareEngine(memoryMb: number): Promise<Engine> {
-  const instance = await acquireQuickJSInstance(memoryMb)
-  const runtime = instance.module.newRuntime()
-  return { instance, runtime, context: runtime.newContext() }
+/**
+ * An engine where nothing has run: a runtime and context made on `instance`, else on a fresh
+ * instance (never a copy of an image).
+ */
+export async function bareEngine(memoryMb: number, instance?: QuickJSInstance): Promise<Engine> {
+  const on = instance ?? (await acquireQuickJSInstance(memoryMb))
+  const runtime = on.module.newRuntime()
+  return { instance: on, runtime, context: runtime.newContext() }
 }
 
 /**

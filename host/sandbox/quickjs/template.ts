@@ -67,15 +67,15 @@ export interface RanPrelude {
 }
 
 /**
- * Runs the compiled prelude (consumed) in an engine made ahead of its function: it defines the
- * Web APIs and the conventions, touching neither its host calls nor its function's settings,
- * which the sandbox that takes the engine gives it (boot.ts startPrelude). Undefined if the run
- * failed or left jobs queued (a broken build: the load then meets the failure on its own path).
+ * Compiles and runs the prelude in an engine made ahead of its function: it defines the Web APIs
+ * and the conventions, touching neither its host calls nor its function's settings, which the
+ * sandbox that takes the engine gives it (boot.ts startPrelude). Undefined if it did not compile
+ * or run, or left jobs queued: the prelude is the host's own code, so only in a broken build,
+ * and then every load meets the failure on its own path.
  */
-export function runPreludeAhead(
-  context: QuickJSContext,
-  compiled: QuickJSHandle,
-): RanPrelude | undefined {
+export function runPreludeAhead(context: QuickJSContext): RanPrelude | undefined {
+  const compiled = compileScript(context, preludeSource(), PRELUDE_FILENAME)
+  if (!compiled) return undefined
   const host = context.newObject()
   let result
   try {
@@ -116,8 +116,7 @@ export async function engineToCopy(memoryMb: number) {
   const instantiated = writtenPages(instance.memory)
   const runtime = instance.module.newRuntime()
   const engine: Engine = { instance, runtime, context: runtime.newContext() }
-  const compiled = compileScript(engine.context, preludeSource(), PRELUDE_FILENAME)
-  engine.ran = compiled && runPreludeAhead(engine.context, compiled)
+  engine.ran = runPreludeAhead(engine.context)
   return { engine, runs: () => pageRuns(instantiated, writtenPages(instance.memory)) }
 }
 
